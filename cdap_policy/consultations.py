@@ -1,0 +1,160 @@
+"""Stream a consultation log (CSV or JSON Lines, optionally gzip) row by row, in bounded memory.
+
+A department's six months of traces is about a million rows, so nothing here keeps the log:
+rows are validated and yielded one at a time with their line number.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from pathlib import Path
+from typing import Iterator
+
+from cdap_policy.errors import InputError, Problem
+from cdap_policy.schema import date_ok, datetime_ok
+
+FIELDS = {
+    "at": "datetime", "user": "str", "profile": "profile", "file": "str", "rsa_status": "rsa",
+    "rsa_ended_on": "date", "cmg_request": "bool", "instructor_number": "str", "entry": "entry",
+    "non_opposition": "bool", "rights_from": "date", "fraud_decided_on": "date", "automated": "bool",
+}
+REQUIRED = ("at", "user", "profile")
+_RSA = {"paid", "suspended", "ended", "never"}
+_ENTRY = {"known_number", "search"}
+_TRUE = {"true", "1", "yes", "oui"}
+_FALSE = {"false", "0", "no", "non"}
+
+
+def _fail(file, line, field, message):
+    raise InputError(Problem(file, line, field, message))
+
+
+def normalise(row: dict, file: str, line: int) -> dict:
+    """Check one row's fields and convert CSV strings to booleans; empty cells are absent."""
+    out = {}
+    for key, value in row.items():
+        if key not in FIELDS:
+            _fail(file, line, key, f"unknown column {key!r}; expected some of {', '.join(FIELDS)}")
+        if value is None or value == "":
+            continue
+        kind = FIELDS[key]
+        if kind == "bool":
+            if isinstance(value, str):
+                low = value.strip().lower()
+                if low in _TRUE:
+                    value = True
+                elif low in _FALSE:
+                    value = False
+            if not isinstance(value, bool):
+                _fail(file, line, key, f"{value!r}: expected true or false")
+        elif not isinstance(value, str):
+            _fail(file, line, key, f"{value!r}: expected text")
+        elif kind == "datetime" and not datetime_ok(value):
+            _fail(file, line, key, f"{value!r}: expected an ISO 8601 date or date-time")
+        elif kind == "date" and not date_ok(value):
+            _fail(file, line, key, f"{value!r}: expected an ISO 8601 date YYYY-MM-DD")
+        elif kind == "profile" and not (value.startswith("T") and value[1:].isdigit()):
+            _fail(file, line, key, f"{value!r}: expected a profile code such as T1")
+        elif kind == "rsa" and value not in _RSA:
+            _fail(file, line, key, f"{value!r}: expected one of {', '.join(sorted(_RSA))}")
+        elif kind == "entry" and value not in _ENTRY:
+            _fail(file, line, key, f"{value!r}: expected one of {', '.join(sorted(_ENTRY))}")
+        out[key] = value
+    for key in REQUIRED:
+        if key not in out:
+            _fail(file, line, key, f"missing required field {key!r}")
+    return out
+
+
+def _open_text(path: Path):
+    raw = path.open("rb")
+    if path.suffix == ".gz":
+        raw = gzip.open(raw)
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+
+
+def log_format(path: Path, declared: str | None) -> str:
+    if declared:
+        return declared
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    return "jsonl" if name.endswith((".jsonl", ".ndjson", ".json")) else "csv"
+
+
+def read_log(path: Path, display: str, declared_format: str | None = None) -> Iterator[tuple[int, dict]]:
+    """Yield (line, row) for each consultation in the file."""
+    fmt = log_format(path, declared_format)
+    try:
+        handle = _open_text(path)
+    except OSError as exc:
+        _fail(display, None, "", f"cannot read consultation log: {exc.strerror or exc}")
+    with handle:
+        try:
+            if fmt == "jsonl":
+                yield from _read_jsonl(handle, display)
+            else:
+                yield from _read_csv(handle, display)
+        except UnicodeDecodeError as exc:
+            _fail(display, None, "", f"consultation log is not valid UTF-8: {exc.reason}")
+        except (OSError, EOFError) as exc:  # truncated gzip and the like
+            _fail(display, None, "", f"cannot read consultation log: {exc}")
+
+
+def _read_jsonl(handle, display) -> Iterator[tuple[int, dict]]:
+    for number, text in enumerate(handle, start=1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
+            truncated = not text.endswith("\n")
+            hint = " (truncated last line?)" if truncated else ""
+            _fail(display, number, "", f"malformed JSON line{hint}: {exc.msg}")
+        if not isinstance(row, dict):
+            _fail(display, number, "", "each line must be a JSON object")
+        yield number, normalise(row, display, number)
+
+
+def _read_csv(handle, display) -> Iterator[tuple[int, dict]]:
+    reader = csv.reader(handle)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        _fail(display, 1, "", f"malformed CSV header: {exc}")
+    header = [h.strip() for h in header]
+    if len(set(header)) != len(header):
+        _fail(display, 1, "", "duplicate column in header")
+    for key in header:
+        if key not in FIELDS:
+            _fail(display, 1, key, f"unknown column {key!r}; expected some of {', '.join(FIELDS)}")
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            _fail(display, reader.line_num, "", f"malformed CSV: {exc}")
+        number = reader.line_num
+        if not cells:
+            continue
+        if len(cells) != len(header):
+            _fail(display, number, "", f"{len(cells)} columns where the header has {len(header)} (truncated or malformed row)")
+        yield number, normalise(dict(zip(header, cells)), display, number)
+
+
+def iter_consultations(snapshot) -> Iterator[tuple[str, int, dict]]:
+    """(file, line, row) for every consultation of the snapshot, inline or in a referenced log."""
+    ref = snapshot.data.get("consultations")
+    if ref is None:
+        return
+    if isinstance(ref, list):
+        for index, row in enumerate(ref):
+            yield snapshot.file, snapshot.line_of(("consultations", index)), row
+        return
+    path = snapshot.consultation_log()
+    display = str(Path(snapshot.file).parent / ref["file"])
+    for line, row in read_log(path, display, ref.get("format")):
+        yield display, line, row

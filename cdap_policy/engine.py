@@ -1,0 +1,238 @@
+"""The CEL engine: compile every expression once, check it statically, evaluate it many times.
+
+This is the only module that knows cel-python. Everything above it sees `Program.evaluate`
+returning a plain Python value or raising `EvalError`, so another CEL runtime can be put
+behind the same interface.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass, field
+
+import celpy
+import celpy.evaluation
+import lark
+from celpy import celtypes
+
+import cdap_policy
+from cdap_policy import celfuncs
+
+# cel-python logs every evaluation error at ERROR level before raising it; we report errors
+# as findings, so its log would only duplicate them on stderr.
+logging.getLogger("celpy").setLevel(logging.CRITICAL + 1)
+
+# The compiled runner emits Python that calls custom functions as `<module>.<name>`, evaluated in
+# celpy.evaluation's globals: make our package resolvable there.
+celpy.evaluation.result.__globals__.setdefault("cdap_policy", cdap_policy)
+
+_MACROS = {"all", "exists", "exists_one", "map", "filter"}
+_CONVERSIONS = {"int", "uint", "double", "string", "bytes", "bool", "duration", "timestamp", "list", "map", "type", "dyn", "has"}
+BUILTIN_FUNCTIONS = set(celpy.evaluation.base_functions) | _CONVERSIONS
+
+
+class CompileError(Exception):
+    """The expression does not parse, or names an unknown variable, function or parameter."""
+
+
+class EvalError(Exception):
+    """The expression could not be evaluated on this input (missing field, type error...)."""
+
+
+class EvaluationTimeout(BaseException):
+    # BaseException so that cel-python's `except Exception` cannot swallow it.
+    pass
+
+
+@dataclass
+class Program:
+    source: str
+    runner: object
+    reads: dict[str, set[str]] = field(default_factory=dict)  # variable -> fields read ("*" = whole)
+
+    def evaluate(self, activation: dict, timeout: float | None = None):
+        """Evaluate with an activation of CEL values; return the CEL value or raise EvalError."""
+        try:
+            if timeout and threading.current_thread() is threading.main_thread():
+                with _deadline(timeout):
+                    return self.runner.evaluate(activation)
+            return self.runner.evaluate(activation)
+        except celpy.CELEvalError as exc:
+            raise EvalError(_explain(exc)) from None
+        except EvaluationTimeout:
+            raise EvalError(f"evaluation took longer than {timeout:g} s") from None
+        except RecursionError:
+            raise EvalError("expression recursion too deep") from None
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError) as exc:
+            # cel-python lets a few internal errors escape raw; they are still evaluation errors.
+            raise EvalError(f"{type(exc).__name__}: {exc}") from None
+
+
+class _deadline:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def _fire(self, signum, frame):
+        raise EvaluationTimeout()
+
+    def __enter__(self):
+        self.previous = signal.signal(signal.SIGALRM, self._fire)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous)
+        return False
+
+
+def _explain(exc: BaseException) -> str:
+    """cel-python nests the real cause in args; dig out the most specific message."""
+    message = str(exc.args[0]) if exc.args else str(exc)
+    cause = exc.args[2] if len(exc.args) > 2 else None
+    while isinstance(cause, tuple) and cause:
+        inner = cause[0]
+        if isinstance(inner, celpy.CELEvalError):
+            message = str(inner.args[0]) if inner.args else message
+            cause = inner.args[2] if len(inner.args) > 2 else None
+        else:
+            if isinstance(inner, str) and inner:
+                message = f"{message}: {inner}" if message not in ("evaluation error", inner) else inner
+            break
+    return message.replace("evaluation error: ", "")
+
+
+class Engine:
+    """Compiles CEL against a fixed set of variable names and the pack's parameters."""
+
+    def __init__(self, variables: set[str], params: dict | None = None, runner: str = "compiled"):
+        runner_class = {"compiled": celpy.CompiledRunner, "interpreted": celpy.InterpretedRunner}[runner]
+        self.env = celpy.Environment(runner_class=runner_class)
+        self.variables = set(variables)
+        self.params = params or {}
+
+    def compile(self, source: str) -> Program:
+        try:
+            tree = self.env.compile(source)
+        except celpy.CELParseError as exc:
+            raise CompileError(_first_line(str(exc))) from None
+        except lark.exceptions.LarkError as exc:  # pragma: no cover - defensive
+            raise CompileError(_first_line(str(exc))) from None
+        reads = self._check(tree)
+        try:
+            runner = self.env.program(tree, functions={**celfuncs.FUNCTIONS, **celfuncs.OPERATORS})
+        except Exception as exc:  # celpy's transpiler fails on some valid-looking trees
+            raise CompileError(f"cannot compile: {exc}") from None
+        return Program(source, runner, reads)
+
+    def _check(self, tree) -> dict[str, set[str]]:
+        """Reject unknown functions, variables and parameters now rather than at evaluation."""
+        bound: set[str] = set()
+        for node in tree.iter_subtrees():
+            if node.data == "member_dot_arg" and str(node.children[1]) in _MACROS:
+                args = node.children[2]
+                if args is not None and args.children:
+                    name = _ident_name(args.children[0])
+                    if name:
+                        bound.add(name)
+        reads: dict[str, set[str]] = {}
+        for node in tree.iter_subtrees():
+            if node.data == "ident_arg":
+                name = str(node.children[0])
+                if name not in BUILTIN_FUNCTIONS and name not in celfuncs.FUNCTIONS:
+                    raise CompileError(f"unknown function {name!r}")
+            elif node.data == "ident":
+                name = str(node.children[0])
+                if name not in self.variables and name not in bound:
+                    raise CompileError(f"unknown variable {name!r}; known: {', '.join(sorted(self.variables))}")
+        for node in tree.iter_subtrees():
+            chain = _dotted(node) if node.data == "member_dot" else None
+            if chain and chain[0] in self.variables:
+                reads.setdefault(chain[0], set()).add(chain[1])
+                if chain[0] == "params":
+                    self._check_param(chain[1:])
+        # a variable used whole (passed to a function, iterated) is read entirely
+        _mark_whole_reads(tree, reads, self.variables)
+        return reads
+
+    def _check_param(self, path: list[str]):
+        value = self.params
+        for index, name in enumerate(path):
+            if not isinstance(value, dict):
+                return
+            if name not in value:
+                where = "params." + ".".join(path[: index + 1])
+                raise CompileError(f"unknown parameter {where}")
+            value = value[name]
+
+
+def _first_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return " ".join(lines[:3]) if lines else "syntax error"
+
+
+def _ident_name(expr_tree) -> str | None:
+    for node in expr_tree.iter_subtrees():
+        if node.data == "ident":
+            return str(node.children[0])
+    return None
+
+
+def _dotted(node) -> list[str] | None:
+    """`a.b.c` as ["a", "b", "c"] when the node is a plain chain of field selections."""
+    if node.data == "member" and len(node.children) == 1:
+        return _dotted(node.children[0]) if isinstance(node.children[0], lark.Tree) else None
+    if node.data == "primary" and len(node.children) == 1 and getattr(node.children[0], "data", None) == "ident":
+        return [str(node.children[0].children[0])]
+    if node.data == "member_dot":
+        head = _dotted(node.children[0])
+        return head + [str(node.children[1])] if head else None
+    return None
+
+
+def _mark_whole_reads(tree, reads, variables):
+    """A variable that appears other than as the head of a field selection is read whole."""
+    heads = set()
+    for node in tree.iter_subtrees():
+        if node.data == "member_dot":
+            inner = node.children[0]
+            chain = _dotted(inner) if isinstance(inner, lark.Tree) else None
+            if chain and len(chain) == 1:
+                heads.add(id(_primary_of(inner)))
+    for node in tree.iter_subtrees():
+        if node.data == "primary" and node.children and getattr(node.children[0], "data", None) == "ident":
+            name = str(node.children[0].children[0])
+            if name in variables and id(node) not in heads:
+                reads.setdefault(name, set()).add("*")
+
+
+def _primary_of(node):
+    while node.data == "member" and len(node.children) == 1:
+        node = node.children[0]
+    return node
+
+
+def to_cel(value):
+    """Plain data to CEL values, once per snapshot; whole floats stay floats (see README)."""
+    return celpy.json_to_cel(value)
+
+
+def to_python(value):
+    """CEL values back to plain Python, for evidence and messages."""
+    if isinstance(value, celtypes.BoolType):
+        return bool(value)
+    if isinstance(value, (celtypes.IntType, celtypes.UintType)):
+        return int(value)
+    if isinstance(value, celtypes.DoubleType):
+        return float(value)
+    if isinstance(value, celtypes.StringType):
+        return str(value)
+    if isinstance(value, celtypes.MapType):
+        return {str(to_python(k)): to_python(v) for k, v in value.items()}
+    if isinstance(value, celtypes.ListType):
+        return [to_python(v) for v in value]
+    if value is None or isinstance(value, celtypes.NullType):
+        return None
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)

@@ -1,0 +1,48 @@
+"""Human-readable table for a terminal, in the auditor's language."""
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from cdap_policy.findings import Report
+
+_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+_STATUS = {
+    "fr": {"fail": "ÉCHEC", "error": "ERREUR", "waived": "DÉROGÉ", "pass": "OK", "not_applicable": "N/A"},
+    "en": {"fail": "FAIL", "error": "ERROR", "waived": "WAIVED", "pass": "PASS", "not_applicable": "N/A"},
+}
+_HEAD = {
+    "fr": ("Statut", "Gravité", "Règle", "Exigences", "Entité", "Ligne", "Constat", "Article"),
+    "en": ("Status", "Severity", "Rule", "Requirements", "Entity", "Line", "Finding", "Article"),
+}
+_SUMMARY = {
+    "fr": "{partner} — au {as_of}, bulletin {edition}, étape {stage} : {fail} échec(s), {error} erreur(s), {pass_} contrôle(s) conforme(s), {na} non applicable(s), {rules} règle(s).",
+    "en": "{partner} — as of {as_of}, bulletin {edition}, stage {stage}: {fail} failure(s), {error} error(s), {pass_} passing check(s), {na} not applicable, {rules} rule(s).",
+}
+
+
+def render(report: Report, lang: str = "fr", include_passed: bool = False, width: int = 160, color: bool = False, **_) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False)
+    findings = report.listed(include_passed)
+    if findings:
+        table = Table(show_lines=True, expand=True)
+        for index, head in enumerate(_HEAD[lang]):
+            table.add_column(head, overflow="fold", ratio=4 if index == 6 else None)
+        for f in findings:
+            refs = "; ".join(f"{r['document']} {r['article']}" for r in f.references)
+            table.add_row(
+                Text(_STATUS[lang][f.status]), Text(f.severity, style=_STYLE[f.severity]), f.rule_id,
+                ", ".join(f.requirements), f"{f.entity_kind} {f.entity_key}", f"{f.file}:{f.line}",
+                Text(f.message[lang] + ("\n→ " + f.remediation[lang] if f.remediation[lang] else "")), refs,
+            )
+        console.print(table)
+    summary = report.summary()["by_status"]
+    console.print(_SUMMARY[lang].format(
+        partner=report.partner, as_of=report.as_of, edition=report.edition, stage=report.stage or ("toutes" if lang == "fr" else "all"),
+        fail=summary["fail"], error=summary["error"], pass_=summary["pass"], na=summary["not_applicable"], rules=report.rules_run,
+    ))
+    return buffer.getvalue()

@@ -1,0 +1,222 @@
+"""Load the policy pack: rules (YAML + CEL), their test cases, parameters and the requirement catalogue.
+
+Every expression is compiled here, once; a pack that does not load stops the run (exit 2).
+"""
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cdap_policy import params as params_mod
+from cdap_policy.engine import CompileError, Engine, Program
+from cdap_policy.errors import PolicyError, Problem, pointer
+from cdap_policy.schema import validate
+from cdap_policy.yamlsource import load_file
+
+STAGES = ("pre-signature", "opening", "operation", "annual-review")
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+# Variables every expression may read; `entity` and `facts` are the item being judged.
+VARIABLES = {
+    "partner", "convention", "contacts", "users", "reviews", "control", "subcontractors",
+    "providers", "data_stores", "automations", "incidents", "params", "catalogue", "agg",
+    "as_of", "edition", "stage", "entity", "facts",
+}
+BUILTIN_PLACEHOLDERS = {"key", "label"}
+
+
+def default_pack_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "policies", here / "policies"):
+        if (candidate / "pack.yaml").exists():
+            return candidate
+    return here.parent / "policies"
+
+
+@dataclass
+class Rule:
+    id: str
+    family: str
+    requirements: list[str]
+    title: dict
+    message: dict
+    remediation: dict
+    severity: str
+    stages: list[str]
+    editions: list[int]
+    over: str
+    when: Program | None
+    check: Program
+    evidence: dict[str, Program]
+    references: list[dict]
+    locate: tuple | None
+    file: str
+    line: int
+    source: dict = field(repr=False)  # the rule as written, for `explain`
+
+    def applies(self, stage: str | None, edition: int) -> bool:
+        return (stage is None or stage in self.stages) and edition in self.editions
+
+
+@dataclass
+class TestCase:
+    rule: str
+    name: str
+    expect: str
+    entities: dict
+    snapshot: dict
+    base: str
+    edition: int | None
+    as_of: str | None
+    params: dict
+    stage: str | None
+    file: str
+    line: int
+
+
+@dataclass
+class Pack:
+    directory: Path
+    name: str
+    version: str
+    rules: list[Rule]
+    tests: list[TestCase]
+    parameters: dict  # name -> params.Parameter
+    param_values: dict
+    requirements: dict  # id -> {title, source, family}
+    documents: dict
+    engine: Engine
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def load_pack(directory: str | Path | None = None, params_file: str | Path | None = None, runner: str = "compiled") -> Pack:
+    directory = Path(directory) if directory else default_pack_dir()
+    if not (directory / "pack.yaml").is_file():
+        raise PolicyError(Problem(str(directory), None, "", "not a policy pack (no pack.yaml)"))
+    meta_doc = load_file(directory / "pack.yaml")
+    problems = validate(meta_doc, "pack.schema.json")
+    if problems:
+        raise PolicyError(problems)
+    meta = meta_doc.data
+    req_doc = load_file(directory / meta.get("requirements", "requirements.yaml"))
+    problems = validate(req_doc, "requirements.schema.json")
+    if problems:
+        raise PolicyError(problems)
+    requirements = {r["id"]: r for r in req_doc.data["requirements"]}
+
+    parameters = params_mod.load_parameters(directory / "params")
+    param_values = params_mod.values(parameters)
+    if params_file:
+        param_values = params_mod.apply_overrides(param_values, params_file)
+    engine = Engine(VARIABLES, param_values, runner=runner)
+
+    rules: list[Rule] = []
+    problems = []
+    seen: dict[str, Rule] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name in ("pack.yaml", req_doc.file.rsplit("/", 1)[-1]) or path.name.endswith(".tests.yaml"):
+            continue
+        doc = load_file(path)
+        file_problems = validate(doc, "policy.schema.json")
+        if file_problems:
+            problems.extend(file_problems)
+            continue
+        family = doc.data["family"]
+        for index, spec in enumerate(doc.data["rules"]):
+            rule_path = ("rules", index)
+            try:
+                rule = _build_rule(spec, family, doc, rule_path, engine, requirements, meta)
+            except PolicyError as exc:
+                problems.extend(exc.problems)
+                continue
+            if rule.id in seen:
+                first = seen[rule.id]
+                problems.append(Problem(doc.file, rule.line, pointer(rule_path + ("id",)), f"rule id {rule.id!r} already defined at {first.file}:{first.line}"))
+                continue
+            seen[rule.id] = rule
+            rules.append(rule)
+    if problems:
+        raise PolicyError(problems)
+
+    tests = _load_tests(directory, seen)
+    return Pack(directory, meta["name"], str(meta["version"]), rules, tests, parameters, param_values,
+                requirements, meta.get("documents", {}), engine)
+
+
+def _compile(engine: Engine, source: str, doc, path: tuple, rule_id: str) -> Program:
+    try:
+        return engine.compile(source)
+    except CompileError as exc:
+        raise PolicyError(Problem(doc.file, doc.line_of(path), pointer(path), f"rule {rule_id}: expression does not compile: {exc}")) from None
+
+
+def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rule:
+    rule_id = spec["id"]
+    problems = []
+    for index, req in enumerate(spec["requirements"]):
+        if req not in requirements:
+            path = rule_path + ("requirements", index)
+            problems.append(Problem(doc.file, doc.line_of(path), pointer(path), f"rule {rule_id}: unknown requirement {req!r}"))
+    known_docs = meta.get("documents", {})
+    for index, ref in enumerate(spec["references"]):
+        if ref["document"] not in known_docs:
+            path = rule_path + ("references", index, "document")
+            problems.append(Problem(doc.file, doc.line_of(path), pointer(path), f"rule {rule_id}: unknown document {ref['document']!r}; declare it in pack.yaml"))
+    placeholders = set(spec.get("evidence", {})) | BUILTIN_PLACEHOLDERS
+    for part in ("message", "remediation"):
+        for lang in ("fr", "en"):
+            text = spec[part][lang]
+            try:
+                names = {fname.split(".")[0].split("[")[0] for _, fname, _, _ in string.Formatter().parse(text) if fname}
+            except ValueError as exc:
+                path = rule_path + (part, lang)
+                problems.append(Problem(doc.file, doc.line_of(path), pointer(path), f"rule {rule_id}: bad placeholder: {exc}"))
+                continue
+            unknown = names - placeholders
+            if unknown:
+                path = rule_path + (part, lang)
+                problems.append(Problem(doc.file, doc.line_of(path), pointer(path), f"rule {rule_id}: placeholder(s) {', '.join(sorted(unknown))} not defined in evidence"))
+    if problems:
+        raise PolicyError(problems)
+    when = _compile(engine, spec["when"], doc, rule_path + ("when",), rule_id) if spec.get("when") else None
+    check = _compile(engine, spec["check"], doc, rule_path + ("check",), rule_id)
+    evidence = {name: _compile(engine, src, doc, rule_path + ("evidence", name), rule_id) for name, src in spec.get("evidence", {}).items()}
+    locate = tuple(int(p) if p.isdigit() else p for p in spec["locate"].strip("/").split("/")) if spec.get("locate") else None
+    return Rule(
+        id=rule_id, family=family, requirements=list(spec["requirements"]), title=spec["title"],
+        message=spec["message"], remediation=spec["remediation"], severity=spec["severity"],
+        stages=list(spec["stages"]), editions=list(spec.get("editions", [2017, 2025])), over=spec["over"],
+        when=when, check=check, evidence=evidence, references=list(spec["references"]), locate=locate,
+        file=doc.file, line=doc.line_of(rule_path), source=spec,
+    )
+
+
+def _load_tests(directory: Path, rules: dict[str, Rule]) -> list[TestCase]:
+    tests: list[TestCase] = []
+    problems: list[Problem] = []
+    for path in sorted(directory.glob("*.tests.yaml")):
+        doc = load_file(path)
+        file_problems = validate(doc, "policy-tests.schema.json")
+        if file_problems:
+            problems.extend(file_problems)
+            continue
+        for index, spec in enumerate(doc.data["tests"]):
+            here = ("tests", index)
+            if spec["rule"] not in rules:
+                problems.append(Problem(doc.file, doc.line_of(here + ("rule",)), pointer(here + ("rule",)), f"unknown rule {spec['rule']!r}"))
+                continue
+            tests.append(TestCase(
+                rule=spec["rule"], name=spec["name"], expect=spec["expect"], entities=spec.get("entities", {}),
+                snapshot=spec.get("snapshot", {}), base=spec.get("base", "default"), edition=spec.get("edition"),
+                as_of=spec.get("as_of"), params=spec.get("params", {}), stage=spec.get("stage"),
+                file=doc.file, line=doc.line_of(here),
+            ))
+    if problems:
+        raise PolicyError(problems)
+    return tests
+
+
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

@@ -1,0 +1,215 @@
+"""Evaluate a pack's rules against one snapshot and produce a Report.
+
+Each rule runs over its collection; an expression that raises on an entity gives an `error`
+finding, never a pass. Consultation rules run in one streaming pass over the log, evaluating
+each distinct combination of the values a rule reads only once, and report one finding per
+rule and user with the count of offending rows.
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+
+from celpy import celtypes
+
+from cdap_policy import __version__
+from cdap_policy.consultations import iter_consultations
+from cdap_policy.engine import EvalError, to_cel, to_python
+from cdap_policy.entities import Context, Entity
+from cdap_policy.findings import Finding, Report
+from cdap_policy.policy import Pack, Rule
+from cdap_policy.snapshot import Snapshot
+
+EVAL_TIMEOUT_S = 5.0  # per evaluation; a runaway expression becomes an `error` finding
+SAMPLE_ROWS = 5
+
+
+class _Missing(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value) if value else "—"
+    if isinstance(value, bool):
+        return "oui/yes" if value else "non/no"
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def render(template: str, values: dict) -> str:
+    return string.Formatter().vformat(template, (), _Missing({k: _text(v) for k, v in values.items()}))
+
+
+_ERROR_MESSAGE = {
+    "fr": "La règle n'a pas pu être évaluée pour {label} : {error}. Aucun résultat n'est présumé conforme.",
+    "en": "The rule could not be evaluated for {label}: {error}. Nothing is presumed compliant.",
+}
+_ERROR_REMEDIATION = {
+    "fr": "Compléter ou corriger les données de l'instantané lues par la règle (voir `cdap-policy explain {rule}`), ou signaler un défaut de la règle.",
+    "en": "Complete or correct the snapshot data the rule reads (see `cdap-policy explain {rule}`), or report a defect in the rule.",
+}
+
+
+def _truthy(value) -> bool:
+    # `has()` comes back as a Python bool from the compiled runner; both are booleans
+    if isinstance(value, (bool, celtypes.BoolType)):
+        return bool(value)
+    raise EvalError(f"expression returned {type(value).__name__} {to_python(value)!r}, not a boolean")
+
+
+@dataclass
+class Evaluator:
+    pack: Pack
+    context: Context
+    timeout: float | None = EVAL_TIMEOUT_S
+    findings: list[Finding] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+    def outcome(self, rule: Rule, activation: dict) -> tuple[str, str | None]:
+        """('pass'|'fail'|'not_applicable'|'error', error message)."""
+        try:
+            if rule.when is not None and not _truthy(rule.when.evaluate(activation, self.timeout)):
+                return "not_applicable", None
+            return ("pass" if _truthy(rule.check.evaluate(activation, self.timeout)) else "fail"), None
+        except EvalError as exc:
+            return "error", str(exc)
+
+    def evidence(self, rule: Rule, activation: dict) -> dict:
+        values = {}
+        for name, program in rule.evidence.items():
+            try:
+                values[name] = to_python(program.evaluate(activation, self.timeout))
+            except EvalError as exc:
+                values[name] = f"<{exc}>"
+        return values
+
+    def record(self, rule: Rule, entity: Entity, status: str, evidence: dict, error: str | None = None,
+               file: str | None = None, line: int | None = None):
+        self.counts[status] = self.counts.get(status, 0) + 1
+        if status in ("pass", "not_applicable") and not self.keep_passed:
+            return
+        label = entity.label or entity.key
+        values = {"key": entity.key, "label": label, **evidence}
+        if status == "error":
+            message = {lang: render(_ERROR_MESSAGE[lang], {"label": label, "error": error}) for lang in ("fr", "en")}
+            remediation = {lang: _ERROR_REMEDIATION[lang].format(rule=rule.id) for lang in ("fr", "en")}
+            evidence = {**evidence, "error": error}
+        elif status == "fail":
+            message = {lang: render(rule.message[lang], values) for lang in ("fr", "en")}
+            remediation = {lang: render(rule.remediation[lang], values) for lang in ("fr", "en")}
+        else:
+            message = {lang: rule.title[lang] for lang in ("fr", "en")}
+            remediation = {"fr": "", "en": ""}
+        if line is None and entity.location:
+            file, line = entity.location
+        if line is None:
+            path = rule.locate if (rule.locate and entity.kind == "partner") else entity.path
+            line = self.context.snapshot.line_of(path)
+        self.findings.append(Finding(
+            rule_id=rule.id, requirements=tuple(rule.requirements), severity=rule.severity, status=status,
+            entity_kind=entity.kind, entity_key=entity.key, entity_label=label,
+            file=file or self.context.snapshot.file, line=line, title=dict(rule.title),
+            message=message, remediation=remediation, references=tuple(rule.references), evidence=evidence,
+        ))
+
+    keep_passed: bool = False
+
+    def run_rule(self, rule: Rule):
+        for entity in self.context.collection(rule.over):
+            activation = self.context.activation(entity)
+            status, error = self.outcome(rule, activation)
+            evidence = self.evidence(rule, activation) if status in ("fail", "error") else {}
+            self.record(rule, entity, status, evidence, error)
+
+    def run_consultations(self, rules: list[Rule]):
+        """One pass over the log for every consultation rule; results cached per distinct input."""
+        if not rules:
+            return
+        caches: list[dict] = [{} for _ in rules]
+        keys = [_cache_fields(rule) for rule in rules]
+        groups: list[dict] = [{} for _ in rules]  # user -> [count, first file, first line, samples, status, error]
+        evaluated = 0
+        for file, line, row in iter_consultations(self.context.snapshot):
+            facts = self.context.consultation_facts(row)
+            activation = None
+            for index, rule in enumerate(rules):
+                fields = keys[index]
+                if fields is not None:
+                    cache_key = tuple(row.get(f) for f in fields[0]) + tuple(facts.get(f) for f in fields[1])
+                    result = caches[index].get(cache_key)
+                else:
+                    cache_key, result = None, None
+                if result is None:
+                    if activation is None:
+                        activation = dict(self.context.variables)
+                        activation["entity"] = to_cel(row)
+                        activation["facts"] = to_cel(facts)
+                    result = self.outcome(rule, activation)
+                    evaluated += 1
+                    if cache_key is not None and len(caches[index]) < 200_000:
+                        caches[index][cache_key] = result
+                status, error = result
+                user = str(row.get("user"))
+                group = groups[index].get(user)
+                if group is None:
+                    group = groups[index][user] = {"pass": 0, "fail": 0, "error": 0, "not_applicable": 0, "first": None, "samples": [], "error_text": None}
+                group[status] += 1
+                if status in ("fail", "error"):
+                    if group["first"] is None:
+                        group["first"] = (file, line)
+                        group["error_text"] = error
+                    if len(group["samples"]) < SAMPLE_ROWS:
+                        group["samples"].append({"line": line, **row})
+        self.consultation_evaluations = evaluated
+        for index, rule in enumerate(rules):
+            for user, group in sorted(groups[index].items()):
+                user_data = self.context.users_by_id.get(user, {"id": user})
+                entity = Entity("user", user, ("consultations",), user_data, {}, user)
+                status = "error" if group["error"] else "fail" if group["fail"] else "pass" if group["pass"] else "not_applicable"
+                if status in ("pass", "not_applicable"):
+                    self.record(rule, entity, status, {})
+                    continue
+                first_row = group["samples"][0]
+                activation = dict(self.context.variables)
+                activation["entity"] = to_cel({k: v for k, v in first_row.items() if k != "line"})
+                activation["facts"] = to_cel(self.context.consultation_facts(first_row))
+                evidence = self.evidence(rule, activation) if status == "fail" else {}
+                evidence.update({"rows": group["fail"], "errors": group["error"], "checked": sum(group[s] for s in ("pass", "fail", "error")),
+                                 "first_row": first_row["line"], "sample": group["samples"]})
+                self.record(rule, entity, status, evidence, group["error_text"], file=group["first"][0], line=group["first"][1])
+
+
+def _cache_fields(rule: Rule):
+    """Fields of `entity` and `facts` a consultation rule reads, or None when it reads them whole."""
+    entity_fields: set[str] = set()
+    fact_fields: set[str] = set()
+    for program in ([rule.when] if rule.when else []) + [rule.check]:
+        for variable, target in (("entity", entity_fields), ("facts", fact_fields)):
+            read = program.reads.get(variable, set())
+            if "*" in read:
+                return None
+            target |= read
+    return (tuple(sorted(entity_fields)), tuple(sorted(fact_fields)))
+
+
+def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = None, edition: int | None = None,
+             include_passed: bool = False, rule_ids: set[str] | None = None, param_values: dict | None = None,
+             timeout: float | None = EVAL_TIMEOUT_S) -> Report:
+    context = Context(snapshot, param_values or pack.param_values, as_of, edition, stage)
+    evaluator = Evaluator(pack, context, timeout)
+    evaluator.keep_passed = include_passed
+    selected = [r for r in pack.rules if r.applies(stage, context.edition) and (rule_ids is None or r.id in rule_ids)]
+    for rule in selected:
+        if rule.over not in ("consultations",):
+            evaluator.run_rule(rule)
+    evaluator.run_consultations([r for r in selected if r.over == "consultations"])
+    return Report(
+        tool_version=__version__, pack_name=pack.name, pack_version=pack.version, as_of=as_of, stage=stage,
+        edition=context.edition, snapshot_file=snapshot.file, partner=snapshot.partner_name,
+        findings=evaluator.findings, counts=evaluator.counts, rules_run=len(selected),
+    )
