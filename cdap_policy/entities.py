@@ -108,6 +108,7 @@ class Context:
             "first_granted_on": grants[0] if grants else None,
             "active_users": len(active),
             "active_by_profile": by_profile,
+            "active_habilitations": sum(by_profile.values()),  # user x profile pairs in force (QUOTA-TOTAL)
             "quotas": {code: info["quota"] for code, info in quotas.items()},
             "quota_total": sum(info["quota"] for info in quotas.values()),
             "administrators": len(admins),
@@ -170,30 +171,33 @@ class Context:
         return [Entity("partner", "partner", ("partner",), self.sections["partner"], {}, self.sections["partner"].get("name", ""))]
 
     def _c_users(self):
-        email_count: dict[str, int] = {}
-        identity_count: dict[tuple, int] = {}
+        email_users: dict[str, list] = {}
+        identity_users: dict[tuple, list] = {}
         active_ids = set()
         for user in self.users:
             if self._active(user):
                 active_ids.add(user["id"])
                 if user.get("email"):
-                    email = user["email"].strip().lower()
-                    email_count[email] = email_count.get(email, 0) + 1
+                    email_users.setdefault(user["email"].strip().lower(), []).append(user["id"])
                 identity = _identity(user)
                 if identity:
-                    identity_count[identity] = identity_count.get(identity, 0) + 1
+                    identity_users.setdefault(identity, []).append(user["id"])
         attestation = (self.sections["convention"].get("t1_attestation") or {})
         attested = {e["user"]: e for e in attestation.get("entries") or []}
         out = []
         for index, user in enumerate(self.users):
             active = user["id"] in active_ids
+            email = (user.get("email") or "").strip().lower()
+            identity = _identity(user)
             facts = {
                 "active": active,
                 "active_profiles": list(user.get("profiles", [])) if active else [],
-                "email_holders": email_count.get((user.get("email") or "").strip().lower(), 0) if active else 0,
-                "identity_holders": identity_count.get(_identity(user), 0) if active else 0,
+                "email_holders": len(email_users.get(email, ())) if active and email else 0,
+                "identity_holders": len(identity_users.get(identity, ())) if active and identity else 0,
+                "same_email_users": [i for i in email_users.get(email, ()) if i != user["id"]] if active and email else [],
+                "same_identity_users": [i for i in identity_users.get(identity, ()) if i != user["id"]] if active and identity else [],
                 "attested": user["id"] in attested,
-                "attestation": attested.get(user["id"]),
+                "attestation": attested.get(user["id"], {}),
             }
             entity = Entity("user", user["id"], ("users", index), user, facts, _name(user))
             entity._cel = self._cel_users[index]
@@ -220,7 +224,7 @@ class Context:
             else:
                 path = ("convention",)
             data = {
-                "code": code, "quota": info["quota"], "quota_raw": info["raw"], "opened": info["quota"] > 0,
+                "code": code, "quota": info["quota"], "quota_raw": "" if info["raw"] is None else str(info["raw"]), "opened": info["quota"] > 0,
                 "opened_on": info["opened_on"], "amendment": info["amendment"], "defined": code in self.catalogue,
                 "active_users": len(active), "holders": active, "all_holders": [u["id"] for u in users],
                 "first_granted_on": grants[0] if grants else None,

@@ -24,6 +24,8 @@ VARIABLES = {
     "as_of", "edition", "stage", "entity", "facts",
 }
 BUILTIN_PLACEHOLDERS = {"key", "label"}
+# the runner adds these to the evidence of every consultation finding (see Evaluator.run_consultations)
+CONSULTATION_PLACEHOLDERS = {"rows", "errors", "checked", "first_row", "sample"}
 
 
 def default_pack_dir() -> Path:
@@ -166,6 +168,8 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
             path = rule_path + ("references", index, "document")
             problems.append(Problem(doc.file, doc.line_of(path), pointer(path), f"rule {rule_id}: unknown document {ref['document']!r}; declare it in pack.yaml"))
     placeholders = set(spec.get("evidence", {})) | BUILTIN_PLACEHOLDERS
+    if spec.get("over") == "consultations":
+        placeholders |= CONSULTATION_PLACEHOLDERS
     for part in ("message", "remediation"):
         for lang in ("fr", "en"):
             text = spec[part][lang]

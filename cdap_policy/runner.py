@@ -80,12 +80,15 @@ class Evaluator:
             return "error", str(exc)
 
     def evidence(self, rule: Rule, activation: dict) -> dict:
-        values = {}
+        values, errors = {}, {}
         for name, program in rule.evidence.items():
             try:
                 values[name] = to_python(program.evaluate(activation, self.timeout))
             except EvalError as exc:
-                values[name] = f"<{exc}>"
+                values[name] = "?"
+                errors[name] = str(exc)
+        if errors:  # kept visible: a message built on a value that could not be read says so
+            values["evidence_errors"] = errors
         return values
 
     def record(self, rule: Rule, entity: Entity, status: str, evidence: dict, error: str | None = None,

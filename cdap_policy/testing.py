@@ -85,6 +85,9 @@ def run_case(pack: Pack, case: TestCase, workdir: Path) -> CaseResult:
         got = statuses.get(key, "absent")
         if got != expected:
             problems.append(f"entity {key}: expected {expected}, got {got}")
+    broken = sorted({name for f in report.findings for name in f.evidence.get("evidence_errors", {})})
+    if broken:
+        problems.append(f"evidence could not be evaluated: {', '.join(broken)}")
     if case.expect == "fail" and "error" in seen:
         problems.append("an entity raised an error")
     errors = [f.evidence.get("error") for f in report.findings if f.status == "error"]

@@ -160,7 +160,17 @@ class _Builder:
             self.fail(node, path, f"YAML tag {node.tag!r} is not allowed (only plain data is read)")
         if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
             return node.value
+        value = node.value
+        if node.tag == "tag:yaml.org,2002:null":
+            return None
+        if node.tag == "tag:yaml.org,2002:bool":
+            return value.lower() == "true"
         try:
+            if node.tag == "tag:yaml.org,2002:int":
+                text = value.replace("_", "")
+                if text.startswith(("0o", "0x")):
+                    return int(text[2:], 8 if text[1] == "o" else 16)
+                return int(text, 10)  # YAML 1.2: 012 is twelve, not octal
             return self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError) as exc:
             self.fail(node, path, f"bad scalar {node.value!r}: {exc}")

@@ -15,8 +15,8 @@ _STATUS = {
     "en": {"fail": "FAIL", "error": "ERROR", "waived": "WAIVED", "pass": "PASS", "not_applicable": "N/A"},
 }
 _HEAD = {
-    "fr": ("Statut", "Gravité", "Règle", "Exigences", "Entité", "Ligne", "Constat", "Article"),
-    "en": ("Status", "Severity", "Rule", "Requirements", "Entity", "Line", "Finding", "Article"),
+    "fr": ("Gravité", "Règle", "Entité", "Constat et action"),
+    "en": ("Severity", "Rule", "Entity", "Finding and action"),
 }
 _SUMMARY = {
     "fr": "{partner} — au {as_of}, bulletin {edition}, étape {stage} : {fail} échec(s), {error} erreur(s), {pass_} contrôle(s) conforme(s), {na} non applicable(s), {rules} règle(s).",
@@ -30,14 +30,21 @@ def render(report: Report, lang: str = "fr", include_passed: bool = False, width
     findings = report.listed(include_passed)
     if findings:
         table = Table(show_lines=True, expand=True)
-        for index, head in enumerate(_HEAD[lang]):
-            table.add_column(head, overflow="fold", ratio=4 if index == 6 else None)
+        table.add_column(_HEAD[lang][0], no_wrap=True)
+        table.add_column(_HEAD[lang][1], overflow="fold", max_width=34)
+        table.add_column(_HEAD[lang][2], overflow="fold", max_width=34)
+        table.add_column(_HEAD[lang][3], overflow="fold", ratio=1)
         for f in findings:
             refs = "; ".join(f"{r['document']} {r['article']}" for r in f.references)
+            body = Text(f.message[lang])
+            if f.remediation[lang]:
+                body.append("\n→ " + f.remediation[lang], style="italic")
+            body.append("\n" + refs, style="dim")
             table.add_row(
-                Text(_STATUS[lang][f.status]), Text(f.severity, style=_STYLE[f.severity]), f.rule_id,
-                ", ".join(f.requirements), f"{f.entity_kind} {f.entity_key}", f"{f.file}:{f.line}",
-                Text(f.message[lang] + ("\n→ " + f.remediation[lang] if f.remediation[lang] else "")), refs,
+                Text(f"{_STATUS[lang][f.status]}\n{f.severity}", style=_STYLE[f.severity]),
+                f"{f.rule_id}\n" + ", ".join(f.requirements),
+                f"{f.entity_kind} {f.entity_key}\n{f.file}:{f.line}",
+                body,
             )
         console.print(table)
     summary = report.summary()["by_status"]
