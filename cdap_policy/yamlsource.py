@@ -18,7 +18,12 @@ MAX_DEPTH = 64  # no legitimate snapshot nests deeper; deeper input is refused, 
 MAX_NODES = 2_000_000  # bound on nodes after alias expansion (billion-laughs guard)
 
 
-class _Core12Loader(yaml.SafeLoader):
+# libyaml's parser when available (several times faster on a 400-user snapshot); the
+# resolution of plain scalars below is Python either way.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Core12Loader(_Base):
     """SafeLoader with YAML 1.2 core-schema scalars: only true/false are booleans, no
     sexagesimal or octal surprises, and timestamps stay strings (the schema checks them)."""
 
