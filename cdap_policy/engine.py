@@ -51,8 +51,14 @@ class Program:
     runner: object
     reads: dict[str, set[str]] = field(default_factory=dict)  # variable -> fields read ("*" = whole)
 
+    def __post_init__(self):
+        # cel-python copies every variable of the activation on each evaluation: hand it only
+        # the ones this expression names.
+        self.names = tuple(self.reads)
+
     def evaluate(self, activation: dict, timeout: float | None = None):
         """Evaluate with an activation of CEL values; return the CEL value or raise EvalError."""
+        activation = {name: activation[name] for name in self.names if name in activation}
         try:
             if timeout and threading.current_thread() is threading.main_thread():
                 with _deadline(timeout):
