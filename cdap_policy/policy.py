@@ -4,7 +4,7 @@ Every expression is compiled here, once; a pack that does not load stops the run
 """
 from __future__ import annotations
 
-import re
+import functools
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +83,6 @@ class Pack:
     name: str
     version: str
     rules: list[Rule]
-    tests: list[TestCase]
     parameters: dict  # name -> params.Parameter
     param_values: dict
     requirements: dict  # id -> {title, source, family}
@@ -92,6 +91,11 @@ class Pack:
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    @functools.cached_property
+    def tests(self) -> list[TestCase]:
+        """The rules' test cases, read only when asked for: `check` never needs them."""
+        return _load_tests(self.directory, {r.id: r for r in self.rules})
 
 
 def load_pack(directory: str | Path | None = None, params_file: str | Path | None = None, runner: str = "compiled") -> Pack:
@@ -143,8 +147,7 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
     if problems:
         raise PolicyError(problems)
 
-    tests = _load_tests(directory, seen)
-    return Pack(directory, meta["name"], str(meta["version"]), rules, tests, parameters, param_values,
+    return Pack(directory, meta["name"], str(meta["version"]), rules, parameters, param_values,
                 requirements, meta.get("documents", {}), engine)
 
 
@@ -223,4 +226,3 @@ def _load_tests(directory: Path, rules: dict[str, Rule]) -> list[TestCase]:
     return tests
 
 
-_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
