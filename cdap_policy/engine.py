@@ -235,7 +235,7 @@ def to_python(value):
         return str(value)
     if isinstance(value, celtypes.MapType):
         return {str(to_python(k)): to_python(v) for k, v in value.items()}
-    if isinstance(value, celtypes.ListType):
+    if isinstance(value, (celtypes.ListType, list, tuple)):  # `a + b` on CEL lists yields a plain list
         return [to_python(v) for v in value]
     if value is None or isinstance(value, celtypes.NullType):
         return None
