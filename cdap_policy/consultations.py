@@ -14,6 +14,7 @@ from typing import Iterator
 
 from cdap_policy.errors import InputError, Problem
 from cdap_policy.schema import date_ok, datetime_ok
+from cdap_policy.yamlsource import _CONTROL
 
 FIELDS = {
     "at": "datetime", "user": "str", "profile": "profile", "file": "str", "rsa_status": "rsa",
@@ -25,6 +26,7 @@ _RSA = {"paid", "suspended", "ended", "never"}
 _ENTRY = {"known_number", "search"}
 _TRUE = {"true", "1", "yes", "oui"}
 _FALSE = {"false", "0", "no", "non"}
+MAX_LINE = 1 << 20  # characters; a row is a few hundred: a longer line is not a log, and would be read whole
 
 
 def _fail(file, line, field, message):
@@ -51,6 +53,8 @@ def normalise(row: dict, file: str, line: int) -> dict:
                 _fail(file, line, key, f"{value!r}: expected true or false")
         elif not isinstance(value, str):
             _fail(file, line, key, f"{value!r}: expected text")
+        elif _CONTROL.search(value):
+            _fail(file, line, key, f"{value[:40]!r}: control characters are not allowed")
         elif kind == "datetime" and not datetime_ok(value):
             _fail(file, line, key, f"{value!r}: expected an ISO 8601 date or date-time")
         elif kind == "date" and not date_ok(value):
@@ -68,11 +72,11 @@ def normalise(row: dict, file: str, line: int) -> dict:
     return out
 
 
-def _open_text(path: Path):
+def _open_binary(path: Path):
     raw = path.open("rb")
     if path.suffix == ".gz":
         raw = gzip.open(raw)
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    return io.BufferedReader(raw) if not isinstance(raw, io.BufferedIOBase) else raw
 
 
 def log_format(path: Path, declared: str | None) -> str:
@@ -82,42 +86,83 @@ def log_format(path: Path, declared: str | None) -> str:
     return "jsonl" if name.endswith((".jsonl", ".ndjson", ".json")) else "csv"
 
 
+class _Lines:
+    """The log's lines, decoded one by one (a BOM is accepted) and none longer than MAX_LINE,
+    counted so that a read error names its line."""
+
+    def __init__(self, handle, display: str):
+        self.handle, self.display, self.number = handle, display, 0
+
+    def __iter__(self):
+        while True:
+            raw = self.handle.readline(MAX_LINE + 1)
+            if not raw:
+                return
+            self.number += 1
+            if len(raw) > MAX_LINE:
+                _fail(self.display, self.number, "", f"line longer than {MAX_LINE:,} bytes; not a consultation log")
+            try:
+                text = raw.decode("utf-8-sig" if self.number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                _fail(self.display, self.number, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); save the log as UTF-8")
+            yield text
+
+
 def read_log(path: Path, display: str, declared_format: str | None = None) -> Iterator[tuple[int, dict]]:
     """Yield (line, row) for each consultation in the file."""
     fmt = log_format(path, declared_format)
     try:
-        handle = _open_text(path)
+        handle = _open_binary(path)
     except OSError as exc:
         _fail(display, None, "", f"cannot read consultation log: {exc.strerror or exc}")
     with handle:
+        lines = _Lines(handle, display)
         try:
             if fmt == "jsonl":
-                yield from _read_jsonl(handle, display)
+                yield from _read_jsonl(lines, display)
             else:
-                yield from _read_csv(handle, display)
-        except UnicodeDecodeError as exc:
-            _fail(display, None, "", f"consultation log is not valid UTF-8: {exc.reason}")
+                yield from _read_csv(lines, display)
         except (OSError, EOFError) as exc:  # truncated gzip and the like
-            _fail(display, None, "", f"cannot read consultation log: {exc}")
+            _fail(display, lines.number + 1, "", f"cannot read consultation log: {exc}")
 
 
-def _read_jsonl(handle, display) -> Iterator[tuple[int, dict]]:
-    for number, text in enumerate(handle, start=1):
+def _no_duplicates(pairs):
+    row = {}
+    for key, value in pairs:
+        if key in row:  # json.loads would keep the last one silently: `"user": "a", "user": "b"`
+            raise _DuplicateKey(key)
+        row[key] = value
+    return row
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _read_jsonl(lines, display) -> Iterator[tuple[int, dict]]:
+    for text in lines:
+        number = lines.number
         if not text.strip():
             continue
         try:
-            row = json.loads(text)
+            row = json.loads(text, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as exc:
             truncated = not text.endswith("\n")
             hint = " (truncated last line?)" if truncated else ""
             _fail(display, number, "", f"malformed JSON line{hint}: {exc.msg}")
+        except _DuplicateKey as exc:
+            _fail(display, number, str(exc.args[0]), f"duplicate key {exc.args[0]!r} in the JSON object")
+        except ValueError as exc:  # an integer of thousands of digits
+            _fail(display, number, "", f"malformed JSON line: {exc}")
+        except RecursionError:
+            _fail(display, number, "", "malformed JSON line: nested too deep")
         if not isinstance(row, dict):
             _fail(display, number, "", "each line must be a JSON object")
         yield number, normalise(row, display, number)
 
 
-def _read_csv(handle, display) -> Iterator[tuple[int, dict]]:
-    reader = csv.reader(handle)
+def _read_csv(lines, display) -> Iterator[tuple[int, dict]]:
+    reader = csv.reader(lines)
     try:
         header = next(reader)
     except StopIteration:

@@ -4,6 +4,7 @@ flattened subcontractor chain...) so that expressions stay simple and fast.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from cdap_policy.consultations import iter_consultations
@@ -194,8 +195,8 @@ class Context:
                 "active_profiles": list(user.get("profiles", [])) if active else [],
                 "email_holders": len(email_users.get(email, ())) if active and email else 0,
                 "identity_holders": len(identity_users.get(identity, ())) if active and identity else 0,
-                "same_email_users": [i for i in email_users.get(email, ()) if i != user["id"]] if active and email else [],
-                "same_identity_users": [i for i in identity_users.get(identity, ()) if i != user["id"]] if active and identity else [],
+                "same_email_users": _others(email_users.get(email, ()), user["id"]) if active and email else [],
+                "same_identity_users": _others(identity_users.get(identity, ()), user["id"]) if active and identity else [],
                 "attested": user["id"] in attested,
                 "attestation": attested.get(user["id"], {}),
             }
@@ -304,9 +305,32 @@ class Context:
         }
 
 
+MAX_OTHERS = 20  # the holders count stays exact; listing every other holder on every user is quadratic
+
+
+def _others(holders, user_id) -> list:
+    """The first MAX_OTHERS other holders: a snapshot of 20,000 users sharing one address must not
+    cost 20,000 x 20,000 ids in facts, evidence and messages."""
+    out = []
+    for other in holders:
+        if other != user_id:
+            out.append(other)
+            if len(out) == MAX_OTHERS:
+                break
+    return out
+
+
 def _identity(user: dict):
-    first, last = (user.get("first_name") or "").strip().lower(), (user.get("last_name") or "").strip().lower()
+    first, last = _person_name(user.get("first_name")), _person_name(user.get("last_name"))
     return (first, last) if first and last else None
+
+
+def _person_name(text) -> str:
+    """A name as a person reads it: `é` composed or as e + combining accent, case, invisible
+    characters (zero-width space...) and repeated spaces do not make another person."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return " ".join(text.split()).casefold()
 
 
 def _name(person: dict) -> str:

@@ -87,8 +87,9 @@ def _merge(target: dict, override: dict, path: tuple, doc: Document, problems: l
 
 
 def _is_open_map(target: dict) -> bool:
-    # A map whose values all share one shape (per-profile or per-country tables) can grow.
-    return len(target) > 0 and all(isinstance(v, dict) for v in target.values())
+    # A map whose values all share one shape (per-profile or per-country tables) can grow; so can a
+    # map shipped empty for a Caf to fill (profile_data_categories).
+    return len(target) == 0 or all(isinstance(v, dict) for v in target.values())
 
 
 def _kind(value) -> str:

@@ -29,8 +29,13 @@ class _Missing(dict):
         return "{" + key + "}"
 
 
+MAX_LISTED = 10  # items of a list shown in a message; the evidence keeps the values
+
+
 def _text(value) -> str:
     if isinstance(value, list):
+        if len(value) > MAX_LISTED:  # a message stays readable, and its size bounded, whatever the input
+            return ", ".join(_text(v) for v in value[:MAX_LISTED]) + f"… (+{len(value) - MAX_LISTED})"
         return ", ".join(_text(v) for v in value) if value else "—"
     if isinstance(value, bool):
         return "oui/yes" if value else "non/no"
@@ -132,6 +137,11 @@ class Evaluator:
     def run_consultations(self, rules: list[Rule]):
         """One pass over the log for every consultation rule; results cached per distinct input."""
         if not rules:
+            if "daily_volumes" not in self.context._collections:
+                # no rule read the log (pack without consultation rules, --stage): it is still
+                # read through, so that a truncated or corrupt log is an input error, not a pass
+                for _ in iter_consultations(self.context.snapshot):
+                    pass
             return
         caches: list[dict] = [{} for _ in rules]
         keys = [_cache_fields(rule) for rule in rules]

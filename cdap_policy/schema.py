@@ -90,9 +90,25 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         return "unknown field(s): " + ", ".join(repr(e) for e in extra)
-    if error.validator == "oneOf" and error.context:
-        best = min(error.context, key=lambda e: len(e.message))
-        return best.message
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        # every alternative failed on the value itself: say what would have been accepted
+        here = [e for e in error.context if len(e.absolute_path) == len(error.absolute_path)] or list(error.context)
+        return f"{error.instance!r}: expected " + ", or ".join(dict.fromkeys(_expected(e) for e in here))
+    return error.message
+
+
+_TYPE_NAMES = {"integer": "an integer", "string": "a string", "null": "null", "boolean": "true or false",
+               "object": "a mapping", "array": "a list", "number": "a number"}
+
+
+def _expected(error: jsonschema.ValidationError) -> str:
+    if error.validator == "type":
+        kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return " or ".join(_TYPE_NAMES.get(k, k) for k in kinds)
+    if error.validator == "enum":
+        return "one of " + ", ".join(repr(v) for v in error.validator_value)
+    if error.validator == "format":
+        return _FORMAT_HINTS.get(error.validator_value, "another format").removeprefix("expected ")
     return error.message
 
 
@@ -100,6 +116,12 @@ def validate(doc: Document, schema_name: str) -> list[Problem]:
     """Every schema error of the document, sorted by line, each naming file, line and field."""
     problems = []
     for error in validator(schema_name).iter_errors(doc.data):
+        if error.validator in ("oneOf", "anyOf") and error.context:
+            # report the most relevant alternative's error where it is (a bad field of a list item),
+            # not on the whole list
+            leaf = jsonschema.exceptions.best_match([error])
+            if len(leaf.absolute_path) > len(error.absolute_path):
+                error = leaf
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties":
             extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))

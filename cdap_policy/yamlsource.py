@@ -7,6 +7,7 @@ dates into `datetime.date` and expands alias bombs without bound.
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,11 +17,31 @@ from cdap_policy.errors import InputError, Problem, pointer
 
 MAX_DEPTH = 64  # no legitimate snapshot nests deeper; deeper input is refused, not recursed
 MAX_NODES = 2_000_000  # bound on nodes after alias expansion (billion-laughs guard)
+MAX_BYTES = 32 * 1024 * 1024  # bigger files could not hold under MAX_NODES anyway; refused before reading
+# C0/C1 control characters (tab, newline, carriage return excepted) and bidi overrides: no snapshot,
+# rule or log needs them, and printed back they could drive the terminal or disguise an id.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 # libyaml's parser when available (several times faster on a 400-user snapshot); the
 # resolution of plain scalars below is Python either way.
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if getattr(yaml, "__with_libyaml__", False):
+    class _Base(yaml._yaml.CParser, yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """libyaml's event parser with PyYAML's Python composer, about as fast as CSafeLoader:
+        CSafeLoader's composer recurses in C and kills the process (SIGSEGV) on a document
+        nested 100,000 deep, where the Python one raises RecursionError and counts nodes."""
+
+        def __init__(self, stream):
+            yaml._yaml.CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+        check_node = yaml.composer.Composer.check_node
+        get_node = yaml.composer.Composer.get_node
+        get_single_node = yaml.composer.Composer.get_single_node
+else:  # pragma: no cover - PyYAML built without libyaml
+    _Base = yaml.SafeLoader
 
 
 class _Core12Loader(_Base):
@@ -29,6 +50,21 @@ class _Core12Loader(_Base):
 
 
 _Core12Loader.yaml_implicit_resolvers = {}
+
+
+class _TooLarge(yaml.composer.ComposerError):
+    pass
+
+
+def _counting_compose_node(self, parent, index):
+    # count while composing: a huge or dense document is stopped before its node graph fills memory
+    self._composed = getattr(self, "_composed", 0) + 1
+    if self._composed > MAX_NODES:
+        raise _TooLarge(None, None, f"document has more than {MAX_NODES:,} nodes (too large)", self.peek_event().start_mark)
+    return yaml.composer.Composer.compose_node(self, parent, index)
+
+
+_Core12Loader.compose_node = _counting_compose_node
 for _tag, _regexp, _first in [
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
     ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
@@ -72,6 +108,14 @@ class Document:
 def read_text(path: Path, display: str) -> str:
     """Read a file as UTF-8 (a BOM is accepted), with one clear line on failure."""
     try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+            raise InputError(Problem(display, None, "", "not a regular file (device, pipe or socket)"))
+        if info.st_size > MAX_BYTES:
+            raise InputError(Problem(display, None, "", f"file is {info.st_size / 1048576:.1f} MiB, over the {MAX_BYTES // 1048576} MiB limit; "
+                                                          "put consultations in a referenced CSV or JSON Lines log, which is streamed"))
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(Problem(display, None, "", "file not found")) from None
@@ -110,11 +154,17 @@ def loads(text: str, display: str = "<string>") -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = exc.problem or exc.context or "malformed YAML"
-        raise InputError(Problem(display, line, "", f"malformed YAML: {what}")) from None
+        prefix = "" if isinstance(exc, _TooLarge) else "malformed YAML: "
+        raise InputError(Problem(display, line, "", f"{prefix}{what}")) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem(display, None, "", f"malformed YAML: {exc}")) from None
     except RecursionError:
-        raise InputError(Problem(display, None, "", f"nesting too deep (more than {MAX_DEPTH} levels)")) from None
+        line = None
+        try:  # where the parser stopped
+            line = loader.peek_event().start_mark.line + 1
+        except Exception:
+            pass
+        raise InputError(Problem(display, line, "", f"nesting too deep (more than {MAX_DEPTH} levels)")) from None
     doc = Document(display, None)
     if node is None:
         doc.lines[()] = 1
@@ -144,8 +194,11 @@ class _Builder:
             if node.tag != "tag:yaml.org,2002:map":
                 self.fail(node, path, f"YAML tag {node.tag!r} is not allowed")
             result = {}
-            self.constructor.flatten_mapping(node)  # resolves `<<` merge keys
             for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    # `<<` is a plain key here; an explicit `!!merge` is refused: expanding nested
+                    # merges copies entries exponentially before any node is counted
+                    self.fail(key_node, path, "YAML merge keys (!!merge) are not allowed; write the keys out")
                 key = self.build(key_node, path + ("<key>",), depth + 1)
                 if isinstance(key, (dict, list)) or key is None:
                     self.fail(key_node, path, "a mapping key must be a plain value")
@@ -163,19 +216,30 @@ class _Builder:
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         if node.tag not in _SCALAR_TAGS:
             self.fail(node, path, f"YAML tag {node.tag!r} is not allowed (only plain data is read)")
-        if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
-            return node.value
         value = node.value
+        bad = _CONTROL.search(value)
+        if bad:
+            self.fail(node, path, f"control character U+{ord(bad.group()):04X} in {value[:40]!r}; not allowed")
+        if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+            return value
         if node.tag == "tag:yaml.org,2002:null":
+            if value not in ("~", "null", "Null", "NULL", ""):
+                self.fail(node, path, f"bad scalar {value!r}: not a null")
             return None
         if node.tag == "tag:yaml.org,2002:bool":
+            if value.lower() not in ("true", "false"):  # an explicit `!!bool yes` must not read as false
+                self.fail(node, path, f"bad scalar {value!r}: expected true or false")
             return value.lower() == "true"
         try:
             if node.tag == "tag:yaml.org,2002:int":
                 text = value.replace("_", "")
                 if text.startswith(("0o", "0x")):
-                    return int(text[2:], 8 if text[1] == "o" else 16)
-                return int(text, 10)  # YAML 1.2: 012 is twelve, not octal
+                    number = int(text[2:], 8 if text[1] == "o" else 16)
+                else:
+                    number = int(text, 10)  # YAML 1.2: 012 is twelve, not octal
+                if not -(2**63) <= number < 2**63:  # CEL integers are 64-bit
+                    self.fail(node, path, f"integer {value[:40]} out of range (more than 64 bits)")
+                return number
             return self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError) as exc:
-            self.fail(node, path, f"bad scalar {node.value!r}: {exc}")
+            self.fail(node, path, f"bad scalar {value[:80]!r}: {exc}")

@@ -42,14 +42,14 @@ def render(report: Report, lang: str = "fr", include_passed: bool = False, width
             body.append("\n" + refs, style="dim")
             table.add_row(
                 Text(f"{_STATUS[lang][f.status]}\n{f.severity}", style=_STYLE[f.severity]),
-                f"{f.rule_id}\n" + ", ".join(f.requirements),
-                f"{f.entity_kind} {f.entity_key}\n{f.file}:{f.line}",
+                Text(f"{f.rule_id}\n" + ", ".join(f.requirements)),
+                Text(f"{f.entity_kind} {f.entity_key}\n{f.file}:{f.line}"),  # data, never markup
                 body,
             )
         console.print(table)
     summary = report.summary()["by_status"]
-    console.print(_SUMMARY[lang].format(
+    console.print(Text(_SUMMARY[lang].format(
         partner=report.partner, as_of=report.as_of, edition=report.edition, stage=report.stage or ("toutes" if lang == "fr" else "all"),
         fail=summary["fail"], error=summary["error"], pass_=summary["pass"], na=summary["not_applicable"], rules=report.rules_run,
-    ))
+    )))
     return buffer.getvalue()
