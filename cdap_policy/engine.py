@@ -7,6 +7,7 @@ behind the same interface.
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -118,6 +119,9 @@ class Engine:
         self.params = params or {}
 
     def compile(self, source: str) -> Program:
+        path = source.strip()
+        if _FIELD_PATH.match(path) and not set(path.split(".")) & _KEYWORDS:
+            return self._field_path(source, path.split("."))
         try:
             tree = self.env.compile(source)
         except celpy.CELParseError as exc:
@@ -130,6 +134,17 @@ class Engine:
         except Exception as exc:  # celpy's transpiler fails on some valid-looking trees
             raise CompileError(f"cannot compile: {exc}") from None
         return Program(source, runner, reads)
+
+    def _field_path(self, source: str, names: list[str]) -> Program:
+        """`entity.code`, `partner.kind`: half of the pack's evidence is a plain field selection.
+        It is read directly, with CEL's semantics (a missing field is an error), instead of
+        paying the parser and the transpiler for it."""
+        if names[0] not in self.variables:
+            raise CompileError(f"unknown variable {names[0]!r}; known: {', '.join(sorted(self.variables))}")
+        if names[0] == "params":
+            self._check_param(names[1:])
+        reads = {names[0]: {names[1]} if len(names) > 1 else {"*"}}
+        return Program(source, _FieldRunner(names), reads)
 
     def _check(self, tree) -> dict[str, set[str]]:
         """Reject unknown functions, variables and parameters now rather than at evaluation."""
@@ -170,6 +185,30 @@ class Engine:
                 where = "params." + ".".join(path[: index + 1])
                 raise CompileError(f"unknown parameter {where}")
             value = value[name]
+
+
+_FIELD_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_KEYWORDS = {"true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if",
+             "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"}
+
+
+class _FieldRunner:
+    def __init__(self, names: list[str]):
+        self.names = names
+
+    def evaluate(self, activation: dict):
+        head = self.names[0]
+        if head not in activation:
+            raise celpy.CELEvalError(f"undeclared reference to {head!r}")
+        value = activation[head]
+        for name in self.names[1:]:
+            if not isinstance(value, celtypes.MapType):
+                raise celpy.CELEvalError(f"no such member {name!r} in {type(value).__name__}")
+            key = celtypes.StringType(name)
+            if key not in value:
+                raise celpy.CELEvalError(f"no such member in mapping: {name!r}")
+            value = value[key]
+        return value
 
 
 def _first_line(text: str) -> str:
