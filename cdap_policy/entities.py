@@ -91,6 +91,7 @@ class Context:
         # users converted once, shared by the `users` variable and the user entities
         self._cel_users = variables["users"]
         self._collections: dict[str, list[Entity]] = {}
+        self.daily_counts: dict | None = None
 
     # -- aggregates -------------------------------------------------------------------------
     def _active(self, user: dict) -> bool:
@@ -272,18 +273,29 @@ class Context:
     def _c_control_results(self):
         return self._list("control_result", self.sections["control"].get("results"), ("control", "results"))
 
-    def _c_daily_volumes(self):
-        """Consultations per user and day, counted in one streaming pass over the log."""
+    def start_daily_counts(self):
+        """A function to call on every log row; the runner's single pass over the log feeds it."""
         counts: dict[tuple, list] = {}
-        for file, line, row in iter_consultations(self.snapshot):
+        self.daily_counts = counts
+
+        def count(file, line, row):
             key = (str(row["user"]), row["at"][:10])
             entry = counts.get(key)
             if entry is None:
                 counts[key] = [1, file, line]
             else:
                 entry[0] += 1
+
+        return count
+
+    def _c_daily_volumes(self):
+        """Consultations per user and day (counted during the runner's pass over the log)."""
+        if self.daily_counts is None:
+            count = self.start_daily_counts()
+            for file, line, row in iter_consultations(self.snapshot):
+                count(file, line, row)
         out = []
-        for (user, day), (count, file, line) in sorted(counts.items()):
+        for (user, day), (count, file, line) in sorted(self.daily_counts.items()):
             entity = Entity("daily_volume", f"{user}/{day}", ("consultations",), {"user": user, "day": day, "count": count}, {}, f"{user} {day}")
             entity.location = (file, line)
             out.append(entity)

@@ -128,45 +128,56 @@ class Evaluator:
     keep_passed: bool = False
 
     def run_rule(self, rule: Rule):
+        # Entities that agree on every field the rule reads get the same result (55,000 daily
+        # volumes have a few hundred distinct counts): evaluate each combination once.
+        when = _RowCache(rule.when, self.timeout) if rule.when else None
+        check = _RowCache(rule.check, self.timeout)
         for entity in self.context.collection(rule.over):
-            activation = self.context.activation(entity)
-            status, error = self.outcome(rule, activation)
-            evidence = self.evidence(rule, activation) if status in ("fail", "error") else {}
+            built: list = []
+
+            def activation():
+                if not built:
+                    built.append(self.context.activation(entity))
+                return built[0]
+
+            status, error = self.combine(when, check, entity.data, entity.facts, activation)
+            evidence = self.evidence(rule, activation()) if status in ("fail", "error") else {}
             self.record(rule, entity, status, evidence, error)
+
+    @staticmethod
+    def combine(when, check, data, facts, activation) -> tuple[str, str | None]:
+        if when is not None:
+            applies, error = when.result(data, facts, activation)
+            if error:
+                return "error", error
+            if not applies:
+                return "not_applicable", None
+        passed, error = check.result(data, facts, activation)
+        return ("error", error) if error else ("pass" if passed else "fail", None)
 
     def run_consultations(self, rules: list[Rule]):
         """One pass over the log for every consultation rule; results cached per distinct input."""
-        if not rules:
-            if "daily_volumes" not in self.context._collections:
-                # no rule read the log (pack without consultation rules, --stage): it is still
-                # read through, so that a truncated or corrupt log is an input error, not a pass
-                for _ in iter_consultations(self.context.snapshot):
-                    pass
-            return
-        caches: list[dict] = [{} for _ in rules]
-        keys = [_cache_fields(rule) for rule in rules]
-        groups: list[dict] = [{} for _ in rules]  # user -> [count, first file, first line, samples, status, error]
-        evaluated = 0
+        # The log is read even when no selected rule needs it (--stage, --rule): a truncated or
+        # corrupt log is an input error, not a pass. The same pass counts daily volumes.
+        whens = [_RowCache(rule.when, self.timeout) if rule.when else None for rule in rules]
+        checks = [_RowCache(rule.check, self.timeout) for rule in rules]
+        groups: list[dict] = [{} for _ in rules]  # user -> counts per status, first failing row, samples
+        daily = self.context.start_daily_counts()
         for file, line, row in iter_consultations(self.context.snapshot):
+            daily(file, line, row)
             facts = self.context.consultation_facts(row)
-            activation = None
+            built: list = []
+
+            def activation():
+                if not built:
+                    act = dict(self.context.variables)
+                    act["entity"] = to_cel(row)
+                    act["facts"] = to_cel(facts)
+                    built.append(act)
+                return built[0]
+
             for index, rule in enumerate(rules):
-                fields = keys[index]
-                if fields is not None:
-                    cache_key = tuple(row.get(f) for f in fields[0]) + tuple(facts.get(f) for f in fields[1])
-                    result = caches[index].get(cache_key)
-                else:
-                    cache_key, result = None, None
-                if result is None:
-                    if activation is None:
-                        activation = dict(self.context.variables)
-                        activation["entity"] = to_cel(row)
-                        activation["facts"] = to_cel(facts)
-                    result = self.outcome(rule, activation)
-                    evaluated += 1
-                    if cache_key is not None and len(caches[index]) < 200_000:
-                        caches[index][cache_key] = result
-                status, error = result
+                status, error = self.combine(whens[index], checks[index], row, facts, activation)
                 user = str(row.get("user"))
                 group = groups[index].get(user)
                 if group is None:
@@ -178,6 +189,7 @@ class Evaluator:
                         group["error_text"] = error
                     if len(group["samples"]) < SAMPLE_ROWS:
                         group["samples"].append({"line": line, **row})
+        evaluated = sum(c.evaluations for c in checks + [w for w in whens if w])
         self.consultation_evaluations = evaluated
         for index, rule in enumerate(rules):
             for user, group in sorted(groups[index].items()):
@@ -197,17 +209,42 @@ class Evaluator:
                 self.record(rule, entity, status, evidence, group["error_text"], file=group["first"][0], line=group["first"][1])
 
 
-def _cache_fields(rule: Rule):
-    """Fields of `entity` and `facts` a consultation rule reads, or None when it reads them whole."""
-    entity_fields: set[str] = set()
-    fact_fields: set[str] = set()
-    for program in ([rule.when] if rule.when else []) + [rule.check]:
-        for variable, target in (("entity", entity_fields), ("facts", fact_fields)):
-            read = program.reads.get(variable, set())
-            if "*" in read:
-                return None
-            target |= read
-    return (tuple(sorted(entity_fields)), tuple(sorted(fact_fields)))
+def _hashable(value):
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return (type(value).__name__, value)  # True and 1 must not share a result
+
+
+class _RowCache:
+    """Results of one expression over log rows, kept per distinct combination of the `entity` and
+    `facts` fields it reads: most rows of a log repeat the same few values for those fields."""
+
+    LIMIT = 200_000  # distinct combinations kept; beyond that, evaluate without keeping
+
+    def __init__(self, program, timeout):
+        self.program, self.timeout = program, timeout
+        self.entity_fields = tuple(sorted(program.reads.get("entity", ())))
+        self.fact_fields = tuple(sorted(program.reads.get("facts", ())))
+        self.whole = "*" in self.entity_fields or "*" in self.fact_fields
+        self.results: dict = {}
+        self.evaluations = 0
+
+    def result(self, row: dict, facts: dict, activation) -> tuple[bool | None, str | None]:
+        key = None
+        if not self.whole:
+            key = tuple(_hashable(row.get(f)) for f in self.entity_fields) + tuple(_hashable(facts.get(f)) for f in self.fact_fields)
+            if key in self.results:
+                return self.results[key]
+        self.evaluations += 1
+        try:
+            result = (_truthy(self.program.evaluate(activation(), self.timeout)), None)
+        except EvalError as exc:
+            result = (None, str(exc))
+        if key is not None and len(self.results) < self.LIMIT:
+            self.results[key] = result
+        return result
 
 
 def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = None, edition: int | None = None,
@@ -217,10 +254,10 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
     evaluator = Evaluator(pack, context, timeout)
     evaluator.keep_passed = include_passed
     selected = [r for r in pack.rules if r.applies(stage, context.edition) and (rule_ids is None or r.id in rule_ids)]
+    evaluator.run_consultations([r for r in selected if r.over == "consultations"])  # one pass over the log
     for rule in selected:
-        if rule.over not in ("consultations",):
+        if rule.over != "consultations":
             evaluator.run_rule(rule)
-    evaluator.run_consultations([r for r in selected if r.over == "consultations"])
     return Report(
         tool_version=__version__, pack_name=pack.name, pack_version=pack.version, as_of=as_of, stage=stage,
         edition=context.edition, snapshot_file=snapshot.file, partner=snapshot.partner_name,
