@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
+import re
 
 from celpy import celtypes
 
@@ -153,10 +155,29 @@ def eligible(partner, profile, countries) -> celtypes.BoolType:
     return celtypes.BoolType(False)
 
 
+@functools.lru_cache(maxsize=64)
+def _mailbox_pattern(prefixes: tuple) -> re.Pattern:
+    alternatives = "|".join(f"(?:{p})" for p in prefixes)
+    return re.compile(f"^(?:{alternatives})(?:[._-][^@]*)?[0-9]*@", re.IGNORECASE)
+
+
+def generic_mailbox(email, prefixes) -> celtypes.BoolType:
+    """The address's local part is a generic word of `prefixes` (accueil@, contact.ccas@,
+    secretariat-2@...), alone or followed by « . », « - », « _ » and more, or by digits.
+    One compiled pattern per prefix list instead of one regular expression per word and user."""
+    if not isinstance(email, str):
+        raise TypeError("generic_mailbox expects an e-mail address")
+    try:
+        pattern = _mailbox_pattern(tuple(str(p) for p in prefixes))
+    except re.error as exc:
+        raise ValueError(f"bad mailbox prefix: {exc}") from None
+    return celtypes.BoolType(pattern.match(str(email)) is not None)
+
+
 FUNCTIONS = {
     f.__name__: f
     for f in (days_between, hours_between, months_between, add_days, add_months, add_years,
-              day_of, siret_valid, adequate_protection, in_group, eligible)
+              day_of, siret_valid, adequate_protection, in_group, eligible, generic_mailbox)
 }
 
 
