@@ -49,8 +49,9 @@ class EvaluationTimeout(BaseException):
 @dataclass
 class Program:
     source: str
-    runner: object
+    runner: object  # None until first use for expressions compiled lazily (evidence)
     reads: dict[str, set[str]] = field(default_factory=dict)  # variable -> fields read ("*" = whole)
+    build: object = field(default=None, repr=False)  # makes the runner on first use
 
     def __post_init__(self):
         # cel-python copies every variable of the activation on each evaluation: hand it only
@@ -60,6 +61,11 @@ class Program:
     def evaluate(self, activation: dict, timeout: float | None = None):
         """Evaluate with an activation of CEL values; return the CEL value or raise EvalError."""
         activation = {name: activation[name] for name in self.names if name in activation}
+        if self.runner is None:
+            try:
+                self.runner = self.build()
+            except CompileError as exc:
+                raise EvalError(str(exc)) from None
         try:
             if timeout and threading.current_thread() is threading.main_thread():
                 with _deadline(timeout):
@@ -118,7 +124,9 @@ class Engine:
         self.variables = set(variables)
         self.params = params or {}
 
-    def compile(self, source: str) -> Program:
+    def compile(self, source: str, lazy: bool = False) -> Program:
+        """Parse and check now (a broken expression stops the pack from loading); with `lazy`,
+        transpile on first evaluation: evidence expressions only run on failures."""
         path = source.strip()
         if _FIELD_PATH.match(path) and not set(path.split(".")) & _KEYWORDS:
             return self._field_path(source, path.split("."))
@@ -129,11 +137,14 @@ class Engine:
         except lark.exceptions.LarkError as exc:  # pragma: no cover - defensive
             raise CompileError(_first_line(str(exc))) from None
         reads = self._check(tree)
-        try:
-            runner = self.env.program(tree, functions={**celfuncs.FUNCTIONS, **celfuncs.OPERATORS})
-        except Exception as exc:  # celpy's transpiler fails on some valid-looking trees
-            raise CompileError(f"cannot compile: {exc}") from None
-        return Program(source, runner, reads)
+
+        def build():
+            try:
+                return self.env.program(tree, functions={**celfuncs.FUNCTIONS, **celfuncs.OPERATORS})
+            except Exception as exc:  # celpy's transpiler fails on some valid-looking trees
+                raise CompileError(f"cannot compile: {exc}") from None
+
+        return Program(source, None if lazy else build(), reads, build)
 
     def _field_path(self, source: str, names: list[str]) -> Program:
         """`entity.code`, `partner.kind`: half of the pack's evidence is a plain field selection.
@@ -147,33 +158,47 @@ class Engine:
         return Program(source, _FieldRunner(names), reads)
 
     def _check(self, tree) -> dict[str, set[str]]:
-        """Reject unknown functions, variables and parameters now rather than at evaluation."""
+        """Reject unknown functions, variables and parameters now rather than at evaluation, and
+        note which fields of which variables the expression reads. One walk over the tree."""
         bound: set[str] = set()
+        functions, names, chains, primaries = [], [], [], []
+        heads: set[int] = set()
         for node in tree.iter_subtrees():
-            if node.data == "member_dot_arg" and str(node.children[1]) in _MACROS:
-                args = node.children[2]
-                if args is not None and args.children:
-                    name = _ident_name(args.children[0])
+            kind = node.data
+            if kind == "member_dot_arg":
+                if str(node.children[1]) in _MACROS and node.children[2] is not None and node.children[2].children:
+                    name = _ident_name(node.children[2].children[0])
                     if name:
                         bound.add(name)
+            elif kind == "ident_arg":
+                functions.append(str(node.children[0]))
+            elif kind == "ident":
+                names.append(str(node.children[0]))
+            elif kind == "member_dot":
+                chain = _dotted(node)
+                if chain:
+                    chains.append(chain)
+                head = _primary_of(node.children[0])
+                if head.data == "primary":
+                    heads.add(id(head))
+            elif kind == "primary" and node.children and getattr(node.children[0], "data", None) == "ident":
+                primaries.append(node)
+        for name in functions:
+            if name not in BUILTIN_FUNCTIONS and name not in celfuncs.FUNCTIONS:
+                raise CompileError(f"unknown function {name!r}")
+        for name in names:
+            if name not in self.variables and name not in bound:
+                raise CompileError(f"unknown variable {name!r}; known: {', '.join(sorted(self.variables))}")
         reads: dict[str, set[str]] = {}
-        for node in tree.iter_subtrees():
-            if node.data == "ident_arg":
-                name = str(node.children[0])
-                if name not in BUILTIN_FUNCTIONS and name not in celfuncs.FUNCTIONS:
-                    raise CompileError(f"unknown function {name!r}")
-            elif node.data == "ident":
-                name = str(node.children[0])
-                if name not in self.variables and name not in bound:
-                    raise CompileError(f"unknown variable {name!r}; known: {', '.join(sorted(self.variables))}")
-        for node in tree.iter_subtrees():
-            chain = _dotted(node) if node.data == "member_dot" else None
-            if chain and chain[0] in self.variables:
+        for chain in chains:
+            if chain[0] in self.variables:
                 reads.setdefault(chain[0], set()).add(chain[1])
                 if chain[0] == "params":
                     self._check_param(chain[1:])
-        # a variable used whole (passed to a function, iterated) is read entirely
-        _mark_whole_reads(tree, reads, self.variables)
+        for node in primaries:  # a variable used whole (passed to a function, iterated) is read entirely
+            name = str(node.children[0].children[0])
+            if name in self.variables and id(node) not in heads:
+                reads.setdefault(name, set()).add("*")
         return reads
 
     def _check_param(self, path: list[str]):
@@ -233,22 +258,6 @@ def _dotted(node) -> list[str] | None:
         head = _dotted(node.children[0])
         return head + [str(node.children[1])] if head else None
     return None
-
-
-def _mark_whole_reads(tree, reads, variables):
-    """A variable that appears other than as the head of a field selection is read whole."""
-    heads = set()
-    for node in tree.iter_subtrees():
-        if node.data == "member_dot":
-            inner = node.children[0]
-            chain = _dotted(inner) if isinstance(inner, lark.Tree) else None
-            if chain and len(chain) == 1:
-                heads.add(id(_primary_of(inner)))
-    for node in tree.iter_subtrees():
-        if node.data == "primary" and node.children and getattr(node.children[0], "data", None) == "ident":
-            name = str(node.children[0].children[0])
-            if name in variables and id(node) not in heads:
-                reads.setdefault(name, set()).add("*")
 
 
 def _primary_of(node):

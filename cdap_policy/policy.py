@@ -151,9 +151,9 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
                 requirements, meta.get("documents", {}), engine)
 
 
-def _compile(engine: Engine, source: str, doc, path: tuple, rule_id: str) -> Program:
+def _compile(engine: Engine, source: str, doc, path: tuple, rule_id: str, lazy: bool = False) -> Program:
     try:
-        return engine.compile(source)
+        return engine.compile(source, lazy=lazy)
     except CompileError as exc:
         raise PolicyError(Problem(doc.file, doc.line_of(path), pointer(path), f"rule {rule_id}: expression does not compile: {exc}")) from None
 
@@ -190,7 +190,8 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
         raise PolicyError(problems)
     when = _compile(engine, spec["when"], doc, rule_path + ("when",), rule_id) if spec.get("when") else None
     check = _compile(engine, spec["check"], doc, rule_path + ("check",), rule_id)
-    evidence = {name: _compile(engine, src, doc, rule_path + ("evidence", name), rule_id) for name, src in spec.get("evidence", {}).items()}
+    evidence = {name: _compile(engine, src, doc, rule_path + ("evidence", name), rule_id, lazy=True)
+                for name, src in spec.get("evidence", {}).items()}
     locate = tuple(int(p) if p.isdigit() else p for p in spec["locate"].strip("/").split("/")) if spec.get("locate") else None
     return Rule(
         id=rule_id, family=family, requirements=list(spec["requirements"]), title=spec["title"],
