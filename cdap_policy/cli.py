@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -80,7 +81,9 @@ def cli():
 @lang_option
 @click.option("--include-passed", is_flag=True, help="List passing and not-applicable checks too.")
 @engine_option
-def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, fail_on, lang, include_passed, engine):
+@click.option("--redact", is_flag=True, help="Replace names, e-mails and phone numbers with stable pseudonyms "
+              "(key: CDAP_POLICY_REDACT_KEY); entity keys stay usable.")
+def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, fail_on, lang, include_passed, engine, redact):
     """Check snapshot(s) and report findings."""
     from cdap_policy.formatters import FORMATS
     from cdap_policy.runner import evaluate
@@ -101,6 +104,10 @@ def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, 
             code = max(code, EXIT_INPUT)
             continue
         code = max(code, report.exit_code(fail_on))
+        if redact:
+            from cdap_policy.redact import DEFAULT_KEY, redact_report
+
+            report = redact_report(report, snapshot.data, os.environ.get("CDAP_POLICY_REDACT_KEY", DEFAULT_KEY))
         reports.append(report)
         if fmt == "table":
             texts.append(FORMATS["table"](report, lang=lang, include_passed=include_passed, color=output is None and sys.stdout.isatty(),
