@@ -5,6 +5,7 @@ flattened subcontractor chain...) so that expressions stay simple and fast.
 from __future__ import annotations
 
 import unicodedata
+import datetime
 from dataclasses import dataclass, field
 
 from cdap_policy.consultations import iter_consultations
@@ -63,6 +64,17 @@ def user_active_on(user: dict, day: str) -> bool:
     return True
 
 
+def holds_on(user: dict, profile: str, day: str) -> bool:
+    """Did the user hold `profile` in force on `day`? The grant date of that profile is
+    profile_granted_on[profile] when recorded, else granted_on."""
+    if profile not in (user.get("profiles") or []):
+        return False
+    granted = (user.get("profile_granted_on") or {}).get(profile) or user.get("granted_on")
+    if not granted or granted > day:
+        return False
+    return user_active_on({**user, "granted_on": granted}, day)
+
+
 class Context:
     """Everything rules read for one snapshot at one evaluation date, converted to CEL once."""
 
@@ -106,8 +118,15 @@ class Context:
         quotas = self._effective_quotas()
         admins = self.sections["contacts"].get("administrators") or []
         grants = sorted(u["granted_on"] for u in self.users if u.get("granted_on"))
+        convention = self.sections["convention"]
+        opened = [d for d in (convention.get("access_opened_on"), grants[0] if grants else None) if d]
+        mode = self._management_mode()
         return {
             "first_granted_on": grants[0] if grants else None,
+            # access is open from the recorded date or from the first grant, whichever is earlier
+            "opened_on": min(opened) if opened else None,
+            "management_mode": mode,
+            "management_mode_in_practice": convention.get("management_mode_in_practice") or mode,
             "active_users": len(active),
             "active_by_profile": by_profile,
             "active_habilitations": sum(by_profile.values()),  # user x profile pairs in force (QUOTA-TOTAL)
@@ -118,8 +137,9 @@ class Context:
             "deputy_administrators": sum(1 for a in admins if a.get("role") == "deputy"),
         }
 
-    def _effective_quotas(self) -> dict[str, dict]:
-        """Quotas of the bulletin, then amendments in force on the evaluation date, in order."""
+    def _effective_quotas(self, on: str | None = None) -> dict[str, dict]:
+        """Quotas of the bulletin, then amendments in force on `on` (default: the evaluation date), in order."""
+        day_of_interest = on or self.as_of
         convention = self.sections["convention"]
         quotas: dict[str, dict] = {}
         bulletin_day = convention.get("bulletin_signed_on") or convention.get("signed_on")
@@ -128,7 +148,7 @@ class Context:
         amendments = sorted(convention.get("amendments") or [], key=lambda a: a.get("effective_on") or a.get("signed_on") or "9999")
         for amendment in amendments:
             day = amendment.get("effective_on") or amendment.get("signed_on")
-            if not amendment.get("signed_on") or not day or day > self.as_of:
+            if not amendment.get("signed_on") or not day or day > day_of_interest:
                 continue  # an unsigned amendment, or one not yet in force, changes nothing
             for change in amendment.get("changes") or []:
                 code = change.get("profile")
@@ -139,8 +159,23 @@ class Context:
                     if entry["opened_on"] is None and entry["quota"] > 0:
                         entry["opened_on"] = day
                     entry["amendment"] = amendment["id"]
-        self._quota_info = quotas
+        if on is None:
+            self._quota_info = quotas
         return quotas
+
+    def _management_mode(self) -> str:
+        """The mode in force: that of the last signed amendment in force that changes it, else the
+        contrat de service's, else « délégué » (CONV art. 9.1: « par défaut »)."""
+        convention = self.sections["convention"]
+        mode, latest = convention.get("management_mode") or "delegated", None
+        for amendment in convention.get("amendments") or []:
+            day = amendment.get("effective_on") or amendment.get("signed_on")
+            if not amendment.get("signed_on") or day > self.as_of:
+                continue
+            for change in amendment.get("changes") or []:
+                if change.get("kind") == "management_mode" and change.get("management_mode") and (latest is None or day > latest):
+                    mode, latest = change["management_mode"], day
+        return mode
 
     def _flatten_providers(self) -> list[Entity]:
         """Subcontractors at any depth, each with its whole chain (CEL cannot recurse)."""
@@ -194,8 +229,11 @@ class Context:
             active = user["id"] in active_ids
             email = (user.get("email") or "").strip().lower()
             identity = _identity(user)
+            departures = [d for d in (user.get("left_on"), user.get("function_changed_on")) if d]
             facts = {
                 "active": active,
+                "departed_on": min(departures) if departures else None,
+                "profile_granted_on": {p: (user.get("profile_granted_on") or {}).get(p) or user.get("granted_on") for p in user.get("profiles", [])},
                 "active_profiles": list(user.get("profiles", [])) if active else [],
                 "email_holders": len(email_users.get(email, ())) if active and email else 0,
                 "identity_holders": len(identity_users.get(identity, ())) if active and identity else 0,
@@ -265,7 +303,29 @@ class Context:
         return self._list("incident", self.sections["incidents"], ("incidents",))
 
     def _c_amendments(self):
-        return self._list("amendment", self.sections["convention"].get("amendments"), ("convention", "amendments"))
+        out = self._list("amendment", self.sections["convention"].get("amendments"), ("convention", "amendments"))
+        for entity in out:
+            amendment = entity.data
+            effective = amendment.get("effective_on") or amendment.get("signed_on")
+            eve = None
+            if effective:
+                eve = (datetime.date.fromisoformat(effective) - datetime.timedelta(days=1)).isoformat()
+            changes = []
+            if eve:
+                before = self._effective_quotas(eve)
+                for change in amendment.get("changes") or []:
+                    if change.get("kind") == "quota" and change.get("profile") and "quota" in change:
+                        code = change["profile"]
+                        changes.append({
+                            "profile": code, "previous": before.get(code, {}).get("quota", 0), "new": quota_value(change["quota"]),
+                            "holders_on_eve": sum(1 for u in self.users if holds_on(u, code, eve)),
+                        })
+            entity.facts = {
+                "effective_on": effective, "eve": eve,
+                "in_force": bool(amendment.get("signed_on")) and bool(effective) and effective <= self.as_of,
+                "quota_changes": changes,
+            }
+        return out
 
     def _c_fraud_files(self):
         return self._list("fraud_file", self.sections["control"].get("fraud_files"), ("control", "fraud_files"), key="file")
