@@ -211,10 +211,10 @@ class Evaluator:
 
 def _hashable(value):
     if isinstance(value, list):
-        return tuple(_hashable(v) for v in value)
+        return ("list",) + tuple(_hashable(v) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
-    return (type(value).__name__, value)  # True and 1 must not share a result
+        return ("map",) + tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value
 
 
 class _RowCache:
@@ -234,9 +234,16 @@ class _RowCache:
     def result(self, row: dict, facts: dict, activation) -> tuple[bool | None, str | None]:
         key = None
         if not self.whole:
-            key = tuple(_hashable(row.get(f)) for f in self.entity_fields) + tuple(_hashable(facts.get(f)) for f in self.fact_fields)
-            if key in self.results:
-                return self.results[key]
+            # the schema gives each field one type, so plain values make a sound key; lists and
+            # maps (unhashable) are frozen first
+            key = tuple(map(row.get, self.entity_fields)) + tuple(map(facts.get, self.fact_fields))
+            try:
+                cached = self.results.get(key)
+            except TypeError:
+                key = tuple(_hashable(row.get(f)) for f in self.entity_fields) + tuple(_hashable(facts.get(f)) for f in self.fact_fields)
+                cached = self.results.get(key)
+            if cached is not None:
+                return cached
         self.evaluations += 1
         try:
             result = (_truthy(self.program.evaluate(activation(), self.timeout)), None)
