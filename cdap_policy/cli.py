@@ -176,6 +176,18 @@ def rules(policies, fmt, lang):
 
 
 @cli.command()
+@policies_option
+@params_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def params(policies, params_file, fmt):
+    """List the pack's parameters: value, unit, source document (with --params: the values in force)."""
+    from cdap_policy.formatters.rules import params_json, params_table
+
+    pack = _load_pack(policies, params_file, "compiled")
+    click.echo(params_json(pack) if fmt == "json" else params_table(pack), nl=False)
+
+
+@cli.command()
 @click.argument("rule_id")
 @policies_option
 @params_option

@@ -135,3 +135,14 @@ def test_params_override(tmp_path):
 def test_module_and_version():
     proc = cli("--version")
     assert proc.returncode == 0 and "cdap-policy" in proc.stdout
+
+
+def test_params_listing(tmp_path):
+    proc = cli("params", "--format", "json")
+    listing = json.loads(proc.stdout)
+    assert proc.returncode == 0 and listing["subcontractor_notice_months"]["value"] == 6
+    assert listing["subcontractor_notice_months"]["source"].startswith("CONV art. 14")
+    override = tmp_path / "p.yaml"
+    override.write_text("subcontractor_notice_months: 9\n", encoding="utf-8")
+    listing = json.loads(cli("params", "--format", "json", "--params", override).stdout)
+    assert listing["subcontractor_notice_months"]["value"] == 9 and listing["subcontractor_notice_months"]["default"] == 6

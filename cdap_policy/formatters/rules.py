@@ -77,3 +77,24 @@ def explain_text(pack, rule, lang: str = "fr") -> str:
             f"Test cases: {d['tests']['pass']} passing, {d['tests']['fail']} failing, {d['tests']['other']} other",
             f"Defined in: {d['file']}", ""]
     return "\n".join(out)
+
+
+def params_json(pack) -> str:
+    payload = {name: {"value": pack.param_values[name], "default": p.value, "unit": p.unit, "description": p.description,
+                      "source": p.source, "file": f"{p.file}:{p.line}"} for name, p in sorted(pack.parameters.items())}
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+def params_table(pack) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=180, no_color=True, highlight=False)
+    table = Table(title=f"{pack.name} {pack.version} — {len(pack.parameters)} parameters (override with --params FILE)")
+    for head in ("Parameter", "Value", "Unit", "Source", "Description"):
+        table.add_column(head, overflow="fold")
+    for name, p in sorted(pack.parameters.items()):
+        value = json.dumps(pack.param_values[name], ensure_ascii=False)
+        value = value if len(value) <= 60 else value[:57] + "..."
+        changed = " (overridden)" if pack.param_values[name] != p.value else ""
+        table.add_row(name, value + changed, p.unit, p.source, p.description)
+    console.print(table)
+    return buffer.getvalue()
