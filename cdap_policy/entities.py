@@ -123,6 +123,7 @@ class Context:
         mode = self._management_mode()
         return {
             "first_granted_on": grants[0] if grants else None,
+            "profiles_held": sorted({p for u in self.users for p in u.get("profiles", [])}),
             # access is open from the recorded date or from the first grant, whichever is earlier
             "opened_on": min(opened) if opened else None,
             "management_mode": mode,
@@ -271,6 +272,8 @@ class Context:
                 "opened_on": info["opened_on"], "amendment": info["amendment"], "defined": code in self.catalogue,
                 "active_users": len(active), "holders": active, "all_holders": [u["id"] for u in users],
                 "first_granted_on": grants[0] if grants else None,
+                # the date each holder received this profile (profile_granted_on, else granted_on; null if unknown)
+                "grant_dates": [(u.get("profile_granted_on") or {}).get(code) or u.get("granted_on") for u in users],
             }
             out.append(Entity("profile", code, path, data, {}, code))
         return out
