@@ -152,8 +152,8 @@ def _read_jsonl(lines, display) -> Iterator[tuple[int, dict]]:
             _fail(display, number, "", f"malformed JSON line{hint}: {exc.msg}")
         except _DuplicateKey as exc:
             _fail(display, number, str(exc.args[0]), f"duplicate key {exc.args[0]!r} in the JSON object")
-        except ValueError as exc:  # an integer of thousands of digits
-            _fail(display, number, "", f"malformed JSON line: {exc}")
+        except ValueError:  # an integer of thousands of digits (Python refuses to convert it)
+            _fail(display, number, "", "malformed JSON line: a number too long to read (more than 4,300 digits)")
         except RecursionError:
             _fail(display, number, "", "malformed JSON line: nested too deep")
         if not isinstance(row, dict):

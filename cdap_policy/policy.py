@@ -11,9 +11,19 @@ from pathlib import Path
 
 from cdap_policy import params as params_mod
 from cdap_policy.engine import CompileError, Engine, Program
-from cdap_policy.errors import PolicyError, Problem, pointer
+from cdap_policy.errors import InputError, PolicyError, Problem, pointer
 from cdap_policy.schema import validate
-from cdap_policy.yamlsource import load_file
+from cdap_policy.yamlsource import load_file as _load_any
+
+
+def load_file(path):
+    """A file of the pack: unreadable or hostile YAML there is a broken pack, not bad user input."""
+    try:
+        return _load_any(path)
+    except PolicyError:
+        raise
+    except InputError as exc:
+        raise PolicyError(exc.problems) from None
 
 STAGES = ("pre-signature", "opening", "operation", "annual-review")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -113,7 +123,12 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
         raise PolicyError(problems)
     requirements = {r["id"]: r for r in req_doc.data["requirements"]}
 
-    parameters = params_mod.load_parameters(directory / "params")
+    try:
+        parameters = params_mod.load_parameters(directory / "params")
+    except PolicyError:
+        raise
+    except InputError as exc:  # a params/ file of the pack that does not even read
+        raise PolicyError(exc.problems) from None
     param_values = params_mod.values(parameters)
     if params_file:
         param_values = params_mod.apply_overrides(param_values, params_file)

@@ -17,6 +17,7 @@ from cdap_policy.errors import InputError, Problem, pointer
 
 MAX_DEPTH = 64  # no legitimate snapshot nests deeper; deeper input is refused, not recursed
 MAX_NODES = 2_000_000  # bound on nodes after alias expansion (billion-laughs guard)
+MAX_EXPANDED = 100_000  # nodes reached again through aliases: a bomb is stopped in a fraction of a second
 MAX_BYTES = 32 * 1024 * 1024  # bigger files could not hold under MAX_NODES anyway; refused before reading
 # C0/C1 control characters (tab, newline, carriage return excepted) and bidi overrides: no snapshot,
 # rule or log needs them, and printed back they could drive the terminal or disguise an id.
@@ -178,17 +179,30 @@ class _Builder:
     def __init__(self, doc: Document):
         self.doc = doc
         self.nodes = 0
+        self.expanded = 0
+        self.seen: set[int] = set()  # collection nodes already built once: reaching one again is an alias
         self.constructor = yaml.constructor.SafeConstructor()
 
     def fail(self, node, path, message):
         raise InputError(Problem(self.doc.file, node.start_mark.line + 1, pointer(path), message))
 
-    def build(self, node, path, depth):
+    def build(self, node, path, depth, alias=None):
+        """`alias`: (line, path) where the alias being expanded is used, once inside one."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
             self.fail(node, path, f"document expands to more than {MAX_NODES:,} nodes (YAML alias bomb?)")
         if depth > MAX_DEPTH:
             self.fail(node, path, f"nesting too deep (more than {MAX_DEPTH} levels)")
+        if alias is None and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if id(node) in self.seen:
+                alias = (self.doc.lines.get(path) or self.doc.line_of(path[:-1]), path)
+            else:
+                self.seen.add(id(node))
+        if alias is not None:
+            self.expanded += 1
+            if self.expanded > MAX_EXPANDED:
+                raise InputError(Problem(self.doc.file, alias[0], pointer(alias[1]),
+                                         f"aliases expand to more than {MAX_EXPANDED:,} nodes (YAML alias bomb?)"))
         self.doc.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             if node.tag != "tag:yaml.org,2002:map":
@@ -199,7 +213,7 @@ class _Builder:
                     # `<<` is a plain key here; an explicit `!!merge` is refused: expanding nested
                     # merges copies entries exponentially before any node is counted
                     self.fail(key_node, path, "YAML merge keys (!!merge) are not allowed; write the keys out")
-                key = self.build(key_node, path + ("<key>",), depth + 1)
+                key = self.build(key_node, path + ("<key>",), depth + 1, alias)
                 if isinstance(key, (dict, list)) or key is None:
                     self.fail(key_node, path, "a mapping key must be a plain value")
                 key = str(key) if not isinstance(key, str) else key
@@ -207,13 +221,13 @@ class _Builder:
                     first = self.doc.lines.get(path + (key,))
                     self.fail(key_node, path + (key,), f"duplicate key {key!r} (first defined on line {first})")
                 self.doc.lines[path + (key,)] = key_node.start_mark.line + 1
-                result[key] = self.build(value_node, path + (key,), depth + 1)
+                result[key] = self.build(value_node, path + (key,), depth + 1, alias)
             self.doc.lines.pop(path + ("<key>",), None)
             return result
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 self.fail(node, path, f"YAML tag {node.tag!r} is not allowed")
-            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+            return [self.build(item, path + (i,), depth + 1, alias) for i, item in enumerate(node.value)]
         if node.tag not in _SCALAR_TAGS:
             self.fail(node, path, f"YAML tag {node.tag!r} is not allowed (only plain data is read)")
         value = node.value
