@@ -35,11 +35,16 @@ def _as_of(ctx, param, value):
         raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
 
 
-def _report_problems(exc: InputError, what: str) -> None:
+def _report_problems(exc: InputError, what: str, redact: bool = False) -> None:
     head = "broken policy pack" if isinstance(exc, PolicyError) else what
     click.echo(f"error: {head}:", err=True)
     for problem in exc.problems:
-        click.echo(f"  {problem}", err=True)
+        line = str(problem)
+        if redact:  # the snapshot could not be read, so only addresses and numbers can be recognised
+            from cdap_policy.redact import DEFAULT_KEY, Pseudonymiser, redact_value
+
+            line = redact_value(line, None, {}, Pseudonymiser(os.environ.get("CDAP_POLICY_REDACT_KEY", DEFAULT_KEY)))
+        click.echo(f"  {line}", err=True)
 
 
 def _load_pack(policies, params_file, engine):
@@ -91,16 +96,17 @@ def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, 
 
     if output is not None and any(output.resolve() == s.resolve() for s in snapshots):
         raise click.UsageError("--output would overwrite an input snapshot")
-    pack = _load_pack(policies, params_file, engine)
+    pack = None  # loaded once a snapshot is readable: bad input is refused without paying for the pack
     code = EXIT_OK
     reports, texts = [], []
     for path in snapshots:
         try:
             snapshot = load_snapshot(path)
+            pack = pack or _load_pack(policies, params_file, engine)
             report = evaluate(pack, snapshot, as_of, stage=stage, edition=int(edition) if edition else None,
                               include_passed=include_passed)
         except InputError as exc:
-            _report_problems(exc, f"cannot check {path}")
+            _report_problems(exc, f"cannot check {path}", redact=redact)
             code = max(code, EXIT_INPUT)
             continue
         code = max(code, report.exit_code(fail_on))

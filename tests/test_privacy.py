@@ -93,3 +93,15 @@ def test_writes_nothing_but_the_output_asked_for(tmp_path):
     assert after[0] == before[0] and after[2] == before[2] and after[3] == before[3]
     assert set(after[1]) - set(before[1]) == {"report.json"}
     assert after[1]["snap.yaml"] == before[1]["snap.yaml"]
+
+
+def test_redact_also_covers_error_lines(tmp_path):
+    from helpers import base, write
+
+    data = base()
+    data["users"][0]["email"] = "Ines Lefranc <ines.lefranc@villebrume.example>"
+    path = write(tmp_path, data)
+    proc = subprocess.run([sys.executable, "-m", "cdap_policy", "check", str(path), "--as-of", AS_OF, "--redact"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "/users/0/email" in proc.stderr
+    assert "ines.lefranc@villebrume.example" not in proc.stderr
