@@ -404,11 +404,13 @@ def _identity(user: dict):
 
 
 def _person_name(text) -> str:
-    """A name as a person reads it: `é` composed or as e + combining accent, case, invisible
-    characters (zero-width space...) and repeated spaces do not make another person."""
-    text = unicodedata.normalize("NFKC", text or "")
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
-    return " ".join(text.split()).casefold()
+    """A name as a person reads it: accents (« Inès » typed « Ines »), composed or decomposed
+    characters, case, invisible characters (zero-width space...) and repeated spaces do not make
+    another person. Two real people who differ only by an accent are flagged for an auditor to
+    confirm, which is the safer error for GOV-NOMINATIVE."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Mn"))
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 def _name(person: dict) -> str:
