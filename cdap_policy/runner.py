@@ -72,17 +72,9 @@ class Evaluator:
     pack: Pack
     context: Context
     timeout: float | None = EVAL_TIMEOUT_S
+    keep_passed: bool = False  # list passing and not-applicable outcomes, not only count them
     findings: list[Finding] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
-
-    def outcome(self, rule: Rule, activation: dict) -> tuple[str, str | None]:
-        """('pass'|'fail'|'not_applicable'|'error', error message)."""
-        try:
-            if rule.when is not None and not _truthy(rule.when.evaluate(activation, self.timeout)):
-                return "not_applicable", None
-            return ("pass" if _truthy(rule.check.evaluate(activation, self.timeout)) else "fail"), None
-        except EvalError as exc:
-            return "error", str(exc)
 
     def evidence(self, rule: Rule, activation: dict) -> dict:
         values, errors = {}, {}
@@ -124,8 +116,6 @@ class Evaluator:
             file=file or self.context.snapshot.file, line=line, title=dict(rule.title),
             message=message, remediation=remediation, references=tuple(rule.references), evidence=evidence,
         ))
-
-    keep_passed: bool = False
 
     def run_rule(self, rule: Rule):
         # Entities that agree on every field the rule reads get the same result (55,000 daily
@@ -189,8 +179,6 @@ class Evaluator:
                         group["error_text"] = error
                     if len(group["samples"]) < SAMPLE_ROWS:
                         group["samples"].append({"line": line, **row})
-        evaluated = sum(c.evaluations for c in checks + [w for w in whens if w])
-        self.consultation_evaluations = evaluated
         for index, rule in enumerate(rules):
             for user, group in sorted(groups[index].items()):
                 user_data = self.context.users_by_id.get(user, {"id": user})
@@ -258,8 +246,7 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
              include_passed: bool = False, rule_ids: set[str] | None = None, param_values: dict | None = None,
              timeout: float | None = EVAL_TIMEOUT_S) -> Report:
     context = Context(snapshot, param_values or pack.param_values, as_of, edition, stage)
-    evaluator = Evaluator(pack, context, timeout)
-    evaluator.keep_passed = include_passed
+    evaluator = Evaluator(pack, context, timeout, include_passed)
     selected = [r for r in pack.rules if r.applies(stage, context.edition) and (rule_ids is None or r.id in rule_ids)]
     evaluator.run_consultations([r for r in selected if r.over == "consultations"])  # one pass over the log
     for rule in selected:

@@ -1,7 +1,6 @@
 """Traceability: the machine-readable catalogue matches the reference, every requirement has a
 rule, every rule has passing and failing test cases."""
 import re
-from pathlib import Path
 
 import pytest
 import yaml
