@@ -32,13 +32,16 @@ class _Missing(dict):
 MAX_LISTED = 10  # items of a list shown in a message; the evidence keeps the values
 
 
-def _text(value) -> str:
+_YES_NO = {"fr": ("oui", "non"), "en": ("yes", "no")}
+
+
+def _text(value, lang: str = "fr") -> str:
     if isinstance(value, list):
         if len(value) > MAX_LISTED:  # a message stays readable, and its size bounded, whatever the input
-            return ", ".join(_text(v) for v in value[:MAX_LISTED]) + f"… (+{len(value) - MAX_LISTED})"
-        return ", ".join(_text(v) for v in value) if value else "—"
+            return ", ".join(_text(v, lang) for v in value[:MAX_LISTED]) + f"… (+{len(value) - MAX_LISTED})"
+        return ", ".join(_text(v, lang) for v in value) if value else "—"
     if isinstance(value, bool):
-        return "oui/yes" if value else "non/no"
+        return _YES_NO[lang][0] if value else _YES_NO[lang][1]
     if value is None:
         return "—"
     if isinstance(value, float) and value.is_integer():
@@ -46,8 +49,8 @@ def _text(value) -> str:
     return str(value)
 
 
-def render(template: str, values: dict) -> str:
-    return string.Formatter().vformat(template, (), _Missing({k: _text(v) for k, v in values.items()}))
+def render(template: str, values: dict, lang: str = "fr") -> str:
+    return string.Formatter().vformat(template, (), _Missing({k: _text(v, lang) for k, v in values.items()}))
 
 
 _ERROR_MESSAGE = {
@@ -96,12 +99,12 @@ class Evaluator:
         label = entity.label or entity.key
         values = {"key": entity.key, "label": label, **evidence}
         if status == "error":
-            message = {lang: render(_ERROR_MESSAGE[lang], {"label": label, "error": error}) for lang in ("fr", "en")}
+            message = {lang: render(_ERROR_MESSAGE[lang], {"label": label, "error": error}, lang) for lang in ("fr", "en")}
             remediation = {lang: _ERROR_REMEDIATION[lang].format(rule=rule.id) for lang in ("fr", "en")}
             evidence = {**evidence, "error": error}
         elif status == "fail":
-            message = {lang: render(rule.message[lang], values) for lang in ("fr", "en")}
-            remediation = {lang: render(rule.remediation[lang], values) for lang in ("fr", "en")}
+            message = {lang: render(rule.message[lang], values, lang) for lang in ("fr", "en")}
+            remediation = {lang: render(rule.remediation[lang], values, lang) for lang in ("fr", "en")}
         else:
             message = {lang: rule.title[lang] for lang in ("fr", "en")}
             remediation = {"fr": "", "en": ""}
