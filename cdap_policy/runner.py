@@ -36,6 +36,8 @@ _YES_NO = {"fr": ("oui", "non"), "en": ("yes", "no")}
 
 
 def _text(value, lang: str = "fr") -> str:
+    if isinstance(value, dict) and set(value) == {"fr", "en"}:  # a value worded in both languages
+        return _text(value[lang], lang)
     if isinstance(value, list):
         if len(value) > MAX_LISTED:  # a message stays readable, and its size bounded, whatever the input
             return ", ".join(_text(v, lang) for v in value[:MAX_LISTED]) + f"… (+{len(value) - MAX_LISTED})"
