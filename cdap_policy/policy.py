@@ -25,6 +25,7 @@ def load_file(path):
     except InputError as exc:
         raise PolicyError(exc.problems) from None
 
+
 STAGES = ("pre-signature", "opening", "operation", "annual-review")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 # Variables every expression may read; `entity` and `facts` are the item being judged.
