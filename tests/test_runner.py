@@ -86,3 +86,23 @@ def test_department_fixture_runs():
     quota = [f for f in report.listed() if f.rule_id == "quota-profile-max"]
     assert [f.entity_key for f in quota] == ["T19"]
     assert quota[0].message["fr"].startswith("16 utilisateurs actifs ont le profil T19, le bulletin en autorise 15")
+
+
+def test_every_rule_explains():
+    from cdap_policy.formatters.rules import explain_json, explain_text
+
+    for rule in pack().rules:
+        text = explain_text(pack(), rule, "fr")
+        assert rule.id in text and rule.source["check"].split()[0] in text
+        assert json.loads(explain_json(pack(), rule))["references"]
+
+
+def test_no_rule_raises_on_any_fixture_at_any_stage_or_edition():
+    names = sorted(p for p in FIXTURES.glob("*.yaml") if p.name != "expected-findings.yaml")
+    for path in names:
+        snapshot = load_snapshot(path)
+        for stage in (None, "pre-signature", "opening", "operation", "annual-review"):
+            for edition in (None, 2017, 2025):
+                report = evaluate(pack(), snapshot, AS_OF, stage=stage, edition=edition)
+                errors = [(f.rule_id, f.evidence.get("error")) for f in report.findings if f.status == "error"]
+                assert errors == [], (path.name, stage, edition, errors[:3])
