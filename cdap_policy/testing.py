@@ -6,6 +6,7 @@ expected of one rule: overall and, optionally, per entity.
 from __future__ import annotations
 
 import copy
+import functools
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,15 +41,20 @@ def merge(base, fragment):
     return copy.deepcopy(fragment)
 
 
+@functools.lru_cache(maxsize=None)
+def _read(path: Path) -> dict:
+    # read once per run, not once per case; merge() never mutates what it is given
+    return load_file(path).data
+
+
 def base_snapshot(pack: Pack, edition: int) -> dict:
-    return load_file(pack.directory / "tests" / f"base-{edition}.yaml").data
+    return _read(pack.directory / "tests" / f"base-{edition}.yaml")
 
 
 def _as_of(pack: Pack, case: TestCase) -> str:
     if case.as_of:
         return case.as_of
-    meta = load_file(pack.directory / "pack.yaml").data
-    return str(meta.get("test_as_of", "2025-06-30"))
+    return str(_read(pack.directory / "pack.yaml").get("test_as_of", "2025-06-30"))
 
 
 def run_case(pack: Pack, case: TestCase, workdir: Path) -> CaseResult:
