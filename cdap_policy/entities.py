@@ -4,9 +4,11 @@ flattened subcontractor chain...) so that expressions stay simple and fast.
 """
 from __future__ import annotations
 
-import unicodedata
 import datetime
+import unicodedata
 from dataclasses import dataclass, field
+
+from celpy import celtypes
 
 from cdap_policy.consultations import iter_consultations
 from cdap_policy.engine import to_cel
@@ -93,12 +95,13 @@ class Context:
         variables.update({
             "providers": to_cel([e.data | {"chain": e.facts["chain"]} for e in self.providers]),
             "params": to_cel(param_values),
-            "catalogue": to_cel(self.catalogue),
             "agg": to_cel(self.agg),
             "as_of": to_cel(as_of),
             "edition": to_cel(self.edition),
             "stage": to_cel(stage or "all"),
         })
+        # the edition's catalogue is part of params, already converted
+        variables["catalogue"] = variables["params"][celtypes.StringType("profiles")][celtypes.StringType(str(self.edition))]
         self.variables = variables
         # users converted once, shared by the `users` variable and the user entities
         self._cel_users = variables["users"]
