@@ -200,6 +200,6 @@ def iter_consultations(snapshot) -> Iterator[tuple[str, int, dict]]:
             yield snapshot.file, snapshot.line_of(("consultations", index)), row
         return
     path = snapshot.consultation_log()
-    display = str(Path(snapshot.file).parent / ref["file"])
+    display = snapshot.log_display
     for line, row in read_log(path, display, ref.get("format")):
         yield display, line, row

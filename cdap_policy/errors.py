@@ -6,17 +6,31 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in a file the user gave us."""
+    """One problem found in a file the user gave us. `message` is a mapping {fr, en} (a plain
+    string is taken as both)."""
 
     file: str
     line: int | None
     path: str  # JSON-pointer-like path of the field, "" for the whole file
-    message: str
+    message: object
+
+    def text(self, lang: str = "en") -> str:
+        from cdap_policy.i18n import pick
+
+        return pick(self.message, lang)
+
+    def render(self, lang: str = "en") -> str:
+        """`file:line: [field] message`, every part escaped and bounded (the input controls them)."""
+        from cdap_policy.textsafe import MAX_VALUE, printable
+
+        where = printable(self.file, MAX_VALUE)
+        if self.line is not None:
+            where += f":{self.line}"
+        field = f" [{printable(self.path, MAX_VALUE)}]" if self.path else ""
+        return f"{where}:{field} {printable(self.text(lang))}"
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        field = f" [{self.path}]" if self.path else ""
-        return f"{where}:{field} {self.message}"
+        return self.render("en")
 
 
 class InputError(Exception):

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 STATUSES = ("fail", "error", "waived", "pass", "not_applicable")
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 LISTED = ("fail", "error", "waived")  # passing and not-applicable checks are only counted
+BASELINE_STATES = ("new", "unchanged", "updated")
+# Version of the fingerprint algorithm below. Two reports can be compared (diff, baseline) only
+# when they carry the same version; bump it whenever `fingerprint` changes.
+FINGERPRINT_VERSION = 1
 
 
 def fingerprint(rule_id: str, entity_kind: str, entity_key: str) -> str:
@@ -32,6 +36,10 @@ class Finding:
     remediation: dict
     references: tuple
     evidence: dict = field(default_factory=dict, hash=False, compare=False)
+    interpretation: dict = field(default_factory=dict, hash=False, compare=False)  # the pack's reading of the text, {fr, en}
+    related: tuple = ()  # fingerprints of findings that share this one's cause (same profile, same provider...)
+    baseline_state: str | None = None  # with --baseline: new, unchanged or updated
+    waiver: dict | None = field(default=None, hash=False, compare=False)  # the waiver that applies (status waived)
 
     @property
     def fingerprint(self) -> str:
@@ -40,6 +48,15 @@ class Finding:
     @property
     def family(self) -> str:
         return self.requirements[0].split("-")[0] if self.requirements else ""
+
+    def counts_for_exit(self, threshold: int) -> bool:
+        """Does this finding make `check` exit 1? Errors always do (fail closed); a failure does
+        at or above the threshold unless a baseline already knew it."""
+        if self.status == "error":
+            return True
+        if self.status != "fail" or SEVERITY_RANK[self.severity] > threshold:
+            return False
+        return self.baseline_state in (None, "new")
 
     def sort_key(self):
         return (STATUSES.index(self.status), SEVERITY_RANK[self.severity], self.rule_id, self.entity_kind, self.entity_key)
@@ -56,8 +73,12 @@ class Finding:
             "message": dict(self.message),
             "remediation": dict(self.remediation),
             "references": [dict(r) for r in self.references],
+            "interpretation": dict(self.interpretation) if self.interpretation else None,
             "evidence": self.evidence,
             "fingerprint": self.fingerprint,
+            "related": list(self.related),
+            "baseline_state": self.baseline_state,
+            "waiver": dict(self.waiver) if self.waiver else None,
         }
 
 
@@ -74,6 +95,19 @@ class Report:
     findings: list[Finding]
     counts: dict  # status -> count, passes included
     rules_run: int
+    framework: str = "mon_compte_partenaire"
+    siret: str = ""
+    partner_kind: str = ""
+    taken_on: str | None = None  # snapshot.taken_on
+    as_of_source: str = "option"  # "option" (--as-of) or "today"
+    rules: list = field(default_factory=list)  # metadata of every rule that ran (see Rule.info)
+    rules_total: int = 0  # rules in the pack
+    rules_excluded: dict = field(default_factory=dict)  # why the others did not run: framework, edition, stage, selection
+    notices: list = field(default_factory=list)  # report-level notes: {code, level, message {fr, en}}
+    duration_s: float = 0.0
+    fingerprint_version: int = FINGERPRINT_VERSION
+    baseline: dict | None = None  # with --baseline: file and counts matched
+    waivers: dict | None = None  # with --waivers: file and counts applied, expired, stale
 
     def listed(self, include_passed: bool = False) -> list[Finding]:
         keep = STATUSES if include_passed else LISTED
@@ -84,32 +118,47 @@ class Report:
         for f in self.findings:
             if f.status == "fail":
                 by_severity[f.severity] += 1
-        return {
+        summary = {
             "by_status": {s: self.counts.get(s, 0) for s in STATUSES},
             "failing_by_severity": by_severity,
             "rules_run": self.rules_run,
+            "rules_total": self.rules_total,
+            "rules_excluded": dict(self.rules_excluded),
         }
+        if self.baseline is not None:
+            states = {s: 0 for s in BASELINE_STATES}
+            for f in self.findings:
+                if f.baseline_state in states:
+                    states[f.baseline_state] += 1
+            summary["by_baseline_state"] = states
+        return summary
 
     def exit_code(self, fail_on: str) -> int:
-        """1 when a failure at or above `fail_on`, or any error (fail closed), else 0."""
+        """1 when a failure at or above `fail_on` (new, with a baseline), or any error (fail closed), else 0."""
         threshold = SEVERITY_RANK[fail_on]
-        for f in self.findings:
-            if f.status == "error":
-                return 1
-            if f.status == "fail" and SEVERITY_RANK[f.severity] <= threshold:
-                return 1
-        return 0
+        return 1 if any(f.counts_for_exit(threshold) for f in self.findings) else 0
 
-    def to_dict(self, include_passed: bool = False) -> dict:
+    def header(self) -> dict:
+        """Everything but the findings: what a diff shows of each of its two reports."""
         from cdap_policy import __version__
 
         return {
             "tool": {"name": "cdap-policy", "version": self.tool_version or __version__},
             "policy_pack": {"name": self.pack_name, "version": self.pack_version},
+            "fingerprint_version": self.fingerprint_version,
             "as_of": self.as_of,
+            "as_of_source": self.as_of_source,
             "stage": self.stage or "all",
+            "framework": self.framework,
             "edition": self.edition,
-            "snapshot": {"file": self.snapshot_file, "partner": self.partner},
+            "snapshot": {"file": self.snapshot_file, "partner": self.partner, "siret": self.siret,
+                         "kind": self.partner_kind, "taken_on": self.taken_on},
+            "rules": sorted(r["id"] for r in self.rules),
+            "notices": [dict(n) for n in self.notices],
             "summary": self.summary(),
-            "findings": [f.to_dict() for f in self.listed(include_passed)],
+            "baseline": self.baseline,
+            "waivers": self.waivers,
         }
+
+    def to_dict(self, include_passed: bool = False) -> dict:
+        return {**self.header(), "findings": [f.to_dict() for f in self.listed(include_passed)]}

@@ -27,6 +27,7 @@ def load_file(path):
 
 
 STAGES = ("pre-signature", "opening", "operation", "annual-review")
+FRAMEWORKS = ("mon_compte_partenaire", "cafpro")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 # Variables every expression may read; `entity` and `facts` are the item being judged.
 VARIABLES = {
@@ -58,6 +59,7 @@ class Rule:
     severity: str
     stages: list[str]
     editions: list[int]
+    frameworks: list[str]
     over: str
     when: Program | None
     check: Program
@@ -67,9 +69,32 @@ class Rule:
     file: str
     line: int
     source: dict = field(repr=False)  # the rule as written, for `explain`
+    interpretation: dict = field(default_factory=dict)  # the pack's reading where the text needs one, {fr, en}
 
-    def applies(self, stage: str | None, edition: int) -> bool:
-        return (stage is None or stage in self.stages) and edition in self.editions
+    def applies(self, stage: str | None, edition: int, framework: str = "mon_compte_partenaire") -> bool:
+        return (stage is None or stage in self.stages) and edition in self.editions and framework in self.frameworks
+
+    def exclusion(self, stage: str | None, edition: int, framework: str) -> str | None:
+        """Why the rule does not run on this snapshot: framework, edition or stage (None if it runs)."""
+        if framework not in self.frameworks:
+            return "framework"
+        if edition not in self.editions:
+            return "edition"
+        if stage is not None and stage not in self.stages:
+            return "stage"
+        return None
+
+    @functools.cached_property
+    def info(self) -> dict:
+        """What a report says of the rule (SARIF rules, JUnit, OSCAL, HTML, generated docs)."""
+        return {
+            "id": self.id, "family": self.family, "requirements": list(self.requirements), "severity": self.severity,
+            "title": dict(self.title), "description": self.source.get("description", ""),
+            "remediation": dict(self.remediation), "references": [dict(r) for r in self.references],
+            "interpretation": dict(self.interpretation) or None, "frameworks": list(self.frameworks),
+            "editions": list(self.editions), "stages": list(self.stages), "over": self.over,
+            "checklist": self.source.get("checklist"), "file": self.file, "line": self.line,
+        }
 
 
 @dataclass
@@ -212,9 +237,10 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
     return Rule(
         id=rule_id, family=family, requirements=list(spec["requirements"]), title=spec["title"],
         message=spec["message"], remediation=spec["remediation"], severity=spec["severity"],
-        stages=list(spec["stages"]), editions=list(spec.get("editions", [2017, 2025])), over=spec["over"],
+        stages=list(spec["stages"]), editions=list(spec.get("editions", [2017, 2025])),
+        frameworks=list(spec.get("frameworks", FRAMEWORKS)), over=spec["over"],
         when=when, check=check, evidence=evidence, references=list(spec["references"]), locate=locate,
-        file=doc.file, line=doc.line_of(rule_path), source=spec,
+        file=doc.file, line=doc.line_of(rule_path), source=spec, interpretation=dict(spec.get("interpretation") or {}),
     )
 
 

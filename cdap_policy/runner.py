@@ -8,6 +8,7 @@ rule and user with the count of offending rows.
 from __future__ import annotations
 
 import string
+import time
 from dataclasses import dataclass, field
 
 from celpy import celtypes
@@ -120,6 +121,7 @@ class Evaluator:
             entity_kind=entity.kind, entity_key=entity.key, entity_label=label,
             file=file or self.context.snapshot.file, line=line, title=dict(rule.title),
             message=message, remediation=remediation, references=tuple(rule.references), evidence=evidence,
+            interpretation=rule.interpretation,
         ))
 
     def run_rule(self, rule: Rule):
@@ -249,16 +251,31 @@ class _RowCache:
 
 def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = None, edition: int | None = None,
              include_passed: bool = False, rule_ids: set[str] | None = None, param_values: dict | None = None,
-             timeout: float | None = EVAL_TIMEOUT_S) -> Report:
+             timeout: float | None = EVAL_TIMEOUT_S, as_of_source: str = "option") -> Report:
+    started = time.perf_counter()
     context = Context(snapshot, param_values or pack.param_values, as_of, edition, stage)
     evaluator = Evaluator(pack, context, timeout, include_passed)
-    selected = [r for r in pack.rules if r.applies(stage, context.edition) and (rule_ids is None or r.id in rule_ids)]
+    framework = snapshot.framework
+    selected, excluded = [], {}
+    for rule in pack.rules:
+        why = rule.exclusion(stage, context.edition, framework)
+        if why is None and rule_ids is not None and rule.id not in rule_ids:
+            why = "selection"
+        if why is None:
+            selected.append(rule)
+        else:
+            excluded[why] = excluded.get(why, 0) + 1
     evaluator.run_consultations([r for r in selected if r.over == "consultations"])  # one pass over the log
     for rule in selected:
         if rule.over != "consultations":
             evaluator.run_rule(rule)
+    partner = snapshot.data.get("partner") or {}
     return Report(
         tool_version=__version__, pack_name=pack.name, pack_version=pack.version, as_of=as_of, stage=stage,
         edition=context.edition, snapshot_file=snapshot.file, partner=snapshot.partner_name,
         findings=evaluator.findings, counts=evaluator.counts, rules_run=len(selected),
+        framework=framework, siret=str(partner.get("siret") or ""), partner_kind=str(partner.get("kind") or ""),
+        taken_on=(snapshot.data.get("snapshot") or {}).get("taken_on"), as_of_source=as_of_source,
+        rules=[r.info for r in selected], rules_total=len(pack.rules), rules_excluded=excluded,
+        duration_s=time.perf_counter() - started,
     )

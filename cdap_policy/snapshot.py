@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdap_policy.errors import InputError, Problem, pointer
+from cdap_policy.i18n import tr
+from cdap_policy.textsafe import MAX_VALUE, excerpt
 from cdap_policy.schema import validate
 from cdap_policy.yamlsource import Document, load_file
 
@@ -15,6 +17,7 @@ SNAPSHOT_SCHEMA = "snapshot.schema.json"
 class Snapshot:
     path: Path
     doc: Document
+    log_path: Path | None = None  # the referenced consultation log, resolved and checked to stay inside an allowed folder
 
     @property
     def file(self) -> str:
@@ -29,6 +32,11 @@ class Snapshot:
         return self.data.get("partner", {}).get("name", "")
 
     @property
+    def framework(self) -> str:
+        """« Mon Compte Partenaire » unless the convention says CAFPRO."""
+        return (self.data.get("convention") or {}).get("framework") or "mon_compte_partenaire"
+
+    @property
     def edition(self) -> int:
         return self.data["convention"]["edition"]
 
@@ -36,13 +44,28 @@ class Snapshot:
         return self.doc.line_of(path)
 
     def consultation_log(self) -> Path | None:
+        return self.log_path
+
+    @property
+    def log_display(self) -> str:
+        """The log as the user wrote it, next to the snapshot's name (for error lines)."""
         ref = self.data.get("consultations")
-        if isinstance(ref, dict):
-            return (self.path.parent / ref["file"]).resolve()
-        return None
+        return str(Path(self.file).parent / ref["file"]) if isinstance(ref, dict) else self.file
 
 
-def load_snapshot(path: str | Path, display: str | None = None) -> Snapshot:
+def resolve_log(snapshot_path: Path, written: str, roots=()) -> Path:
+    """The log a snapshot references, relative to the snapshot's folder. After resolving symbolic
+    links it must stay inside that folder or one of `roots` (--log-root): a snapshot must not make
+    the checker read /etc/passwd or /proc/self/environ and quote them back."""
+    folder = snapshot_path.resolve().parent
+    target = (folder / written).resolve()
+    allowed = [folder] + [Path(r).resolve() for r in roots]
+    if not any(target == root or target.is_relative_to(root) for root in allowed):
+        raise ValueError("outside")
+    return target
+
+
+def load_snapshot(path: str | Path, display: str | None = None, log_roots=()) -> Snapshot:
     """Load and validate; raise InputError carrying every problem found."""
     path = Path(path)
     doc = load_file(path, display or str(path))
@@ -54,10 +77,26 @@ def load_snapshot(path: str | Path, display: str | None = None) -> Snapshot:
     if problems:
         raise InputError(problems)
     snap = Snapshot(path, doc)
-    log = snap.consultation_log()
-    if log is not None and not log.is_file():
+    ref = doc.data.get("consultations")
+    if isinstance(ref, dict):
         ref_path = ("consultations", "file")
-        raise InputError(Problem(doc.file, doc.line_of(ref_path), pointer(ref_path), f"consultation log not found: {log}"))
+        where = (doc.file, doc.line_of(ref_path), pointer(ref_path))
+        written = ref["file"]
+        try:
+            log = resolve_log(path, written, log_roots)
+        except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic link loop
+            raise InputError(Problem(*where, tr(
+                f"le journal {excerpt(written, MAX_VALUE)} est hors du dossier de l'instantané ; "
+                "autorisez son dossier avec --log-root DOSSIER",
+                f"consultation log {excerpt(written, MAX_VALUE)} is outside the snapshot's folder; "
+                "allow its folder with --log-root DIR"))) from None
+        if not log.exists():
+            raise InputError(Problem(*where, tr(f"journal des consultations introuvable : {excerpt(written, MAX_VALUE)}",
+                                                f"consultation log not found: {excerpt(written, MAX_VALUE)}")))
+        if not log.is_file():
+            raise InputError(Problem(*where, tr(f"le journal {excerpt(written, MAX_VALUE)} n'est pas un fichier ordinaire",
+                                                f"consultation log {excerpt(written, MAX_VALUE)} is not a regular file")))
+        snap.log_path = log
     return snap
 
 

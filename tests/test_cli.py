@@ -111,12 +111,14 @@ def test_rules_and_explain():
     assert any(r["id"] == "quota-profile-max" for r in rules)
     proc = cli("explain", "quota-profile-max")
     assert proc.returncode == 0 and "CS art. 2.2.1" in proc.stdout and "entity.active_users <= entity.quota" in proc.stdout
-    proc = cli("explain", "no-such-rule")
+    proc = cli("explain", "no-such-rule", "--lang", "en")
     assert proc.returncode == 2 and "unknown rule" in proc.stderr
+    proc = cli("explain", "no-such-rule")
+    assert proc.returncode == 2 and "règle inconnue" in proc.stderr
 
 
 def test_test_command_runs_cases():
-    proc = cli("test")
+    proc = cli("test", "--lang", "en")
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert proc.stdout.strip().splitlines()[-1].endswith("0 failed")
 

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from cdap_policy.consultations import read_log
 from cdap_policy.errors import InputError
 from cdap_policy.findings import SEVERITY_RANK
+from cdap_policy.formatters import FormatOptions
 from cdap_policy.formatters.json_report import render
 from cdap_policy.policy import load_pack
 from cdap_policy.runner import evaluate
@@ -180,7 +181,8 @@ def _shuffled(value, rng: random.Random):
 
 
 def report_json(pack, path: Path, **kwargs) -> str:
-    return render(evaluate(pack, load_snapshot(path, "snapshot.json"), AS_OF, **kwargs), include_passed=kwargs.get("include_passed", False))
+    report = evaluate(pack, load_snapshot(path, "snapshot.json"), AS_OF, **kwargs)
+    return render([report], FormatOptions(include_passed=kwargs.get("include_passed", False)))
 
 
 def outcomes(report) -> dict:

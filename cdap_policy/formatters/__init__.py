@@ -1,4 +1,37 @@
-"""Output formats: pure functions from a Report (or rule list) to text."""
-from cdap_policy.formatters import json_report, table
+"""Output formats: pure functions from a list of reports to text, one module per format.
 
-FORMATS = {"table": table.render, "json": json_report.render}
+Each module has `render(reports, options) -> str` and may set `NEEDS_PASSED = True` when it
+needs every outcome (a JUnit test case per rule and entity checked), not only the failures.
+Modules are imported on demand: a command pays only for the format it writes.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+# format name -> module under cdap_policy.formatters
+REPORT_FORMATS = {
+    "table": "table",
+    "json": "json_report",
+}
+
+
+@dataclass(frozen=True)
+class FormatOptions:
+    lang: str = "fr"
+    include_passed: bool = False  # list passing and not-applicable outcomes too
+    color: bool = False
+    width: int = 100  # terminal columns (table)
+    srcroot: str | None = None  # repository root: SARIF and JUnit give snapshot paths relative to it
+
+
+def module(fmt: str):
+    return importlib.import_module(f"cdap_policy.formatters.{REPORT_FORMATS[fmt]}")
+
+
+def needs_passed(fmt: str) -> bool:
+    return bool(getattr(module(fmt), "NEEDS_PASSED", False))
+
+
+def render(fmt: str, reports: list, options: FormatOptions) -> str:
+    return module(fmt).render(list(reports), options)

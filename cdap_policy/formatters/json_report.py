@@ -1,11 +1,13 @@
-"""The JSON report: the contract that CI, baselines and the annual diff rely on."""
+"""The JSON report: the contract that CI, baselines and the annual diff rely on.
+
+One snapshot gives one report object; several give a list of them.
+"""
 from __future__ import annotations
 
 import json
 
-from cdap_policy.findings import Report
 
-
-def render(report: Report, lang: str = "fr", include_passed: bool = False, **_) -> str:
+def render(reports: list, options) -> str:
+    payload = [r.to_dict(options.include_passed) for r in reports]
     # sort_keys + fixed separators: the same input gives the same bytes
-    return json.dumps(report.to_dict(include_passed), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

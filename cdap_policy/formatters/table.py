@@ -24,7 +24,11 @@ _SUMMARY = {
 }
 
 
-def render(report: Report, lang: str = "fr", include_passed: bool = False, width: int = 160, color: bool = False, **_) -> str:
+def render(reports: list[Report], options) -> str:
+    return "\n".join(render_one(r, options.lang, options.include_passed, options.width, options.color) for r in reports)
+
+
+def render_one(report: Report, lang: str = "fr", include_passed: bool = False, width: int = 160, color: bool = False) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False)
     findings = report.listed(include_passed)

@@ -1,0 +1,86 @@
+"""The `check` pipeline for one snapshot: load, evaluate, add the report's notices, redact.
+
+The command line parses options into `CheckOptions` and calls `check_snapshot` for each
+snapshot; nothing here prints.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cdap_policy.i18n import tr
+from cdap_policy.runner import EVAL_TIMEOUT_S, evaluate
+from cdap_policy.snapshot import Snapshot, load_snapshot
+
+# A snapshot describes the partner on the day it was taken; judged much later, every delay has
+# run out and the report no longer describes that partner (a 10-failure fixture shows 410).
+STALE_SNAPSHOT_DAYS = 90
+
+
+@dataclass
+class CheckOptions:
+    as_of: str
+    as_of_source: str = "option"  # "option" (--as-of) or "today"
+    stage: str | None = None
+    edition: int | None = None
+    include_passed: bool = False
+    rule_ids: set | None = None
+    log_roots: tuple = ()
+    eval_timeout: float | None = EVAL_TIMEOUT_S
+    redact: bool = False
+    redact_key: str | None = None
+    param_values: dict | None = None
+    extra: dict = field(default_factory=dict)  # hooks of later stages (baseline, waivers)
+
+
+def notices(snapshot: Snapshot, options: CheckOptions, framework: str) -> list[dict]:
+    """Report-level notes an auditor must read before the findings."""
+    out = []
+    taken_on = (snapshot.data.get("snapshot") or {}).get("taken_on")
+    if options.as_of_source == "today":
+        out.append({"code": "as-of-today", "level": "info", "message": tr(
+            f"Date d'évaluation : {options.as_of} (aujourd'hui, faute de --as-of).",
+            f"Evaluation date: {options.as_of} (today, as no --as-of was given).")})
+    if taken_on:
+        gap = (datetime.date.fromisoformat(options.as_of) - datetime.date.fromisoformat(taken_on[:10])).days
+        if gap > STALE_SNAPSHOT_DAYS:
+            out.append({"code": "stale-snapshot", "level": "warning", "message": tr(
+                f"L'instantané date du {taken_on[:10]}, {gap} jours avant la date d'évaluation {options.as_of} "
+                f"(plus de {STALE_SNAPSHOT_DAYS}) : les délais ont couru depuis. Passez --as-of {taken_on[:10]} "
+                "pour juger le partenaire tel qu'il était ce jour-là.",
+                f"The snapshot was taken on {taken_on[:10]}, {gap} days before the evaluation date {options.as_of} "
+                f"(more than {STALE_SNAPSHOT_DAYS}): every delay has run since. Pass --as-of {taken_on[:10]} "
+                "to judge the partner as it was that day.")})
+        elif gap < 0:
+            out.append({"code": "future-as-of", "level": "warning", "message": tr(
+                f"La date d'évaluation {options.as_of} précède la date de l'instantané ({taken_on[:10]}).",
+                f"The evaluation date {options.as_of} is before the snapshot was taken ({taken_on[:10]}).")})
+    if framework == "cafpro":
+        out.append({"code": "cafpro-obsolete", "level": "warning", "message": tr(
+            "Cadre CAFPRO : ce service a été remplacé par CDAP dans « Mon Compte Partenaire » à partir de 2017 "
+            "(la convention CAFPRO « sera rendue caduque », LYO17). Seules les obligations de la convention CAFPRO "
+            "sont vérifiées ; signer la convention « Mon Compte Partenaire » et le bulletin CDAP.",
+            "CAFPRO framework: this service was replaced by CDAP in « Mon Compte Partenaire » from 2017 (the CAFPRO "
+            "convention « sera rendue caduque », LYO17). Only the obligations of the CAFPRO convention are checked; "
+            "sign the « Mon Compte Partenaire » convention and the CDAP bulletin.")})
+    return out
+
+
+def check_snapshot(pack, path: str | Path, options: CheckOptions, display: str | None = None):
+    """The report of one snapshot; raises InputError for a snapshot or log that cannot be read."""
+    snapshot = load_snapshot(path, display, log_roots=options.log_roots)
+    return check_loaded(pack, snapshot, options)
+
+
+def check_loaded(pack, snapshot: Snapshot, options: CheckOptions):
+    report = evaluate(pack, snapshot, options.as_of, stage=options.stage, edition=options.edition,
+                      include_passed=options.include_passed, rule_ids=options.rule_ids,
+                      param_values=options.param_values, timeout=options.eval_timeout, as_of_source=options.as_of_source)
+    report = dataclasses.replace(report, notices=notices(snapshot, options, report.framework) + list(report.notices))
+    if options.redact:
+        from cdap_policy.redact import DEFAULT_KEY, redact_report
+
+        report = redact_report(report, snapshot.data, options.redact_key or DEFAULT_KEY)
+    return report

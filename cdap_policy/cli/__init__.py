@@ -1,0 +1,58 @@
+"""Command line: parse options, call the library, print, choose the exit code. Nothing more.
+
+One module per command (or family of commands); this one assembles the group and turns
+interruptions and internal errors into one line and an exit code.
+
+Exit codes: 0 no failing finding at or above --fail-on; 1 failing or error findings (or failing
+rule tests, uncovered requirements); 2 bad usage, bad input, broken policy pack, or --timeout
+reached; 3 internal error; 130 interrupted (Ctrl-C).
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cdap_policy import __version__
+from cdap_policy.cli import check as _check, pack as _pack, validate as _validate
+from cdap_policy.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cdap-policy")
+def cli():
+    """Check a partner's CDAP configuration against the convention, the contrat de service and the bulletin."""
+
+
+cli.add_command(_check.check)
+cli.add_command(_validate.validate)
+for _command in _pack.COMMANDS:
+    cli.add_command(_command)
+
+
+def main(argv=None):
+    from cdap_policy.deadline import RunTimeout
+
+    try:
+        code = cli.main(args=argv, standalone_mode=False)
+    except click.exceptions.Abort:  # click turns Ctrl-C during a prompt into Abort
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except RunTimeout:
+        click.echo("error: durée maximale (--timeout) dépassée ; rien n'a été écrit / "
+                   "run took longer than --timeout; nothing was written", err=True)
+        sys.exit(EXIT_INPUT)
+    except SystemExit:
+        raise
+    except BrokenPipeError:  # `cdap-policy check … | head`
+        sys.exit(0)
+    except Exception as exc:  # fail closed with one line, never a traceback
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code or 0)

@@ -1,0 +1,82 @@
+"""What every command shares: exit codes, common options, error lines, loading the pack."""
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from cdap_policy.errors import InputError, PolicyError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+_HEADS = {
+    "policy": {"fr": "paquet de règles invalide", "en": "broken policy pack"},
+    "params": {"fr": "fichier de paramètres invalide", "en": "bad parameter file"},
+}
+
+
+def today() -> str:
+    return datetime.date.today().isoformat()
+
+
+def parse_date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} n'est pas une date AAAA-MM-JJ / is not a date YYYY-MM-DD") from None
+
+
+def redact_key() -> str:
+    from cdap_policy.redact import DEFAULT_KEY
+
+    return os.environ.get("CDAP_POLICY_REDACT_KEY", DEFAULT_KEY)
+
+
+def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact: bool = False) -> None:
+    """One `error:` line naming what failed, then one line per problem, on standard error."""
+    from cdap_policy.i18n import pick
+    from cdap_policy.textsafe import printable
+
+    if isinstance(exc, PolicyError):
+        head = _HEADS["policy"]
+    click.echo(f"error: {printable(pick(head, lang))}:", err=True)
+    for problem in exc.problems:
+        line = problem.render(lang)
+        if redact:  # the snapshot could not be read, so only addresses and numbers can be recognised
+            from cdap_policy.redact import Pseudonymiser, redact_value
+
+            line = redact_value(line, None, {}, Pseudonymiser(redact_key()))
+        click.echo(f"  {line}", err=True)
+
+
+def load_pack_or_exit(policies, params_file, engine: str = "compiled", lang: str = "fr"):
+    from cdap_policy.policy import load_pack
+
+    try:
+        return load_pack(policies, params_file, runner=engine)
+    except InputError as exc:
+        report_problems(exc, _HEADS["params"], lang)
+        sys.exit(EXIT_INPUT)
+
+
+def fail_usage(message: dict, lang: str) -> None:
+    """Bad usage noticed after parsing: one line, exit 2."""
+    from cdap_policy.i18n import pick
+
+    click.echo(f"error: {pick(message, lang)}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+policies_option = click.option("--policies", type=click.Path(file_okay=False, path_type=Path), default=None,
+                               help="Policy pack directory (default: the shipped pack).")
+params_option = click.option("--params", "params_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                             help="YAML file overriding pack parameters (quotas, durations, country lists).")
+engine_option = click.option("--engine", type=click.Choice(["compiled", "interpreted"]), default="compiled", show_default=True,
+                             help="cel-python runner: compiled (fast) or interpreted (reference).")
+lang_option = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+                           help="Language of messages, remediations and errors.")
