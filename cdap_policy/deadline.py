@@ -25,6 +25,9 @@ class RunTimeout(BaseException):
 
 _set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
 _set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
+# the same C function, called with NULL to clear an exception not yet delivered
+_clear_async_exc = type(_set_async_exc)(("PyThreadState_SetAsyncExc", ctypes.pythonapi))
+_clear_async_exc.argtypes = (ctypes.c_ulong, ctypes.c_void_p)
 
 
 class _Slot:
@@ -66,7 +69,7 @@ class Watchdog:
             slot.armed = False
             if slot.fired:
                 # the evaluation ended just as the watchdog fired: drop the exception not yet delivered
-                _set_async_exc(threading.get_ident(), None)
+                _clear_async_exc(threading.get_ident(), None)
                 slot.fired = False
 
     GRACE = 5.0  # seconds a run may take to stop once interrupted (a long call in C delays it)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import signal
-import threading
 from dataclasses import dataclass, field
 
 import celpy
@@ -19,6 +17,7 @@ from celpy import celtypes
 
 import cdap_policy
 from cdap_policy import celfuncs
+from cdap_policy.deadline import EvaluationTimeout, deadline
 
 # cel-python logs every evaluation error at ERROR level before raising it; we report errors
 # as findings, so its log would only duplicate them on stderr.
@@ -39,11 +38,6 @@ class CompileError(Exception):
 
 class EvalError(Exception):
     """The expression could not be evaluated on this input (missing field, type error...)."""
-
-
-class EvaluationTimeout(BaseException):
-    # BaseException so that cel-python's `except Exception` cannot swallow it.
-    pass
 
 
 @dataclass
@@ -67,8 +61,8 @@ class Program:
             except CompileError as exc:
                 raise EvalError(str(exc)) from None
         try:
-            if timeout and threading.current_thread() is threading.main_thread():
-                with _deadline(timeout):
+            if timeout:
+                with deadline(timeout):
                     return self.runner.evaluate(activation)
             return self.runner.evaluate(activation)
         except celpy.CELEvalError as exc:
@@ -80,23 +74,6 @@ class Program:
         except (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError) as exc:
             # cel-python lets a few internal errors escape raw; they are still evaluation errors.
             raise EvalError(f"{type(exc).__name__}: {exc}") from None
-
-
-class _deadline:
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-
-    def _fire(self, signum, frame):
-        raise EvaluationTimeout()
-
-    def __enter__(self):
-        self.previous = signal.signal(signal.SIGALRM, self._fire)
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)
-
-    def __exit__(self, *exc):
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, self.previous)
-        return False
 
 
 def _explain(exc: BaseException) -> str:
