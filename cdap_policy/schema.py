@@ -10,6 +10,8 @@ from pathlib import Path
 import jsonschema
 
 from cdap_policy.errors import Problem, pointer
+from cdap_policy.i18n import tr
+from cdap_policy.textsafe import MAX_VALUE, excerpt, printable
 from cdap_policy.yamlsource import Document
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
@@ -63,10 +65,11 @@ _formats.checks("siret")(lambda v: not isinstance(v, str) or siret_ok(v))
 _formats.checks("email")(lambda v: not isinstance(v, str) or bool(_EMAIL.match(v)))
 
 _FORMAT_HINTS = {
-    "date": "expected an ISO 8601 date YYYY-MM-DD",
-    "date-time-or-date": "expected an ISO 8601 date or date-time",
-    "siret": "expected a SIRET: 14 digits with a valid checksum",
-    "email": "expected an e-mail address",
+    "date": ("une date ISO 8601 AAAA-MM-JJ", "an ISO 8601 date YYYY-MM-DD"),
+    "date-time-or-date": ("une date ou une date-heure ISO 8601", "an ISO 8601 date or date-time"),
+    "siret": ("un SIRET : 14 chiffres avec une clé de contrôle valide", "a SIRET: 14 digits with a valid checksum"),
+    "email": ("une adresse électronique", "an e-mail address"),
+    "country": ("un code pays ISO 3166-1 alpha-2 (FR, DE…)", "an ISO 3166-1 alpha-2 country code (FR, DE…)"),
 }
 
 
@@ -84,32 +87,92 @@ def validator(name: str) -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(schema, format_checker=_formats)
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
-    if error.validator == "format":
-        return f"{error.instance!r}: {_FORMAT_HINTS.get(error.validator_value, 'bad format')}"
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return "unknown field(s): " + ", ".join(repr(e) for e in extra)
-    if error.validator in ("oneOf", "anyOf") and error.context:
-        # every alternative failed on the value itself: say what would have been accepted
+def _shown(value) -> str:
+    """A value of the input quoted in an error: short and escaped."""
+    if isinstance(value, str):
+        return excerpt(value, MAX_VALUE)
+    if isinstance(value, (dict, list)):
+        return "{…}" if isinstance(value, dict) else "[…]"
+    return printable(json.dumps(value), MAX_VALUE)
+
+
+_TYPE_NAMES = {
+    "integer": ("un entier", "an integer"), "string": ("un texte", "a string"), "null": ("null", "null"),
+    "boolean": ("true ou false", "true or false"), "object": ("une table de clés", "a mapping"),
+    "array": ("une liste", "a list"), "number": ("un nombre", "a number"),
+}
+
+
+def _or(parts: list[tuple[str, str]]) -> tuple[str, str]:
+    return " ou ".join(p[0] for p in parts), " or ".join(p[1] for p in parts)
+
+
+def _expected(error) -> tuple[str, str]:
+    """What would have been accepted, in both languages, from the schema (never the library's words)."""
+    kind, value = error.validator, error.validator_value
+    if kind == "type":
+        kinds = value if isinstance(value, list) else [value]
+        return _or([_TYPE_NAMES.get(k, (k, k)) for k in kinds])
+    if kind == "enum":
+        listed = ", ".join(_shown(v) for v in value[:30]) + ("…" if len(value) > 30 else "")
+        return f"une valeur parmi {listed}", f"one of {listed}"
+    if kind == "const":
+        return f"la valeur {_shown(value)}", f"the value {_shown(value)}"
+    if kind == "format":
+        fr, en = _FORMAT_HINTS.get(value, ("un autre format", "another format"))
+        return fr, en
+    if kind in ("minimum", "exclusiveMinimum"):
+        word = ("≥", "≥") if kind == "minimum" else (">", ">")
+        return f"un nombre {word[0]} {value}", f"a number {word[1]} {value}"
+    if kind in ("maximum", "exclusiveMaximum"):
+        word = "≤" if kind == "maximum" else "<"
+        return f"un nombre {word} {value}", f"a number {word} {value}"
+    if kind == "minLength":
+        return (("un texte non vide", "a non-empty string") if value == 1 else
+                (f"au moins {value} caractères", f"at least {value} characters"))
+    if kind == "maxLength":
+        return f"au plus {value} caractères", f"at most {value} characters"
+    if kind == "minItems":
+        return (("une liste non vide", "a non-empty list") if value == 1 else
+                (f"au moins {value} éléments", f"at least {value} items"))
+    if kind == "maxItems":
+        return f"au plus {value} éléments", f"at most {value} items"
+    if kind == "pattern":
+        return f"un texte de la forme {value}", f"text matching {value}"
+    if kind == "uniqueItems":
+        return "des éléments tous différents", "items that are all different"
+    if kind == "multipleOf":
+        return f"un multiple de {value}", f"a multiple of {value}"
+    if kind in ("oneOf", "anyOf") and error.context:
         here = [e for e in error.context if len(e.absolute_path) == len(error.absolute_path)] or list(error.context)
-        return f"{error.instance!r}: expected " + ", or ".join(dict.fromkeys(_expected(e) for e in here))
-    return error.message
+        parts = list(dict.fromkeys(_expected(e) for e in here))
+        return _or(parts)
+    return "une autre valeur", "another value"
 
 
-_TYPE_NAMES = {"integer": "an integer", "string": "a string", "null": "null", "boolean": "true or false",
-               "object": "a mapping", "array": "a list", "number": "a number"}
-
-
-def _expected(error: jsonschema.ValidationError) -> str:
-    if error.validator == "type":
-        kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        return " or ".join(_TYPE_NAMES.get(k, k) for k in kinds)
-    if error.validator == "enum":
-        return "one of " + ", ".join(repr(v) for v in error.validator_value)
-    if error.validator == "format":
-        return _FORMAT_HINTS.get(error.validator_value, "another format").removeprefix("expected ")
-    return error.message
+def _describe(error: jsonschema.ValidationError) -> dict:
+    kind = error.validator
+    if kind == "required":
+        missing = [name for name in error.validator_value if isinstance(error.instance, dict) and name not in error.instance]
+        names = ", ".join(repr(m) for m in missing) or "?"
+        return tr(f"champ obligatoire manquant : {names}", f"missing required field(s): {names}")
+    if kind == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        names = ", ".join(_shown(e) for e in extra[:10]) + ("…" if len(extra) > 10 else "")
+        return tr(f"champ(s) inconnu(s) : {names}", f"unknown field(s): {names}")
+    if kind == "propertyNames":
+        return tr("nom de clé invalide", "invalid key name")
+    if kind == "uniqueItems":
+        return tr("la liste contient des éléments en double", "the list has duplicate items")
+    if kind in ("minItems", "minProperties") and error.validator_value == 1:
+        return tr("ne doit pas être vide", "must not be empty")
+    if kind == "not":
+        return tr(f"{_shown(error.instance)} n'est pas admis ici", f"{_shown(error.instance)} is not allowed here")
+    if kind == "dependentRequired":
+        return tr("un champ qui en accompagne un autre manque", "a field that goes with another one is missing")
+    fr, en = _expected(error)
+    value = _shown(error.instance)
+    return tr(f"{value} : {fr} attendu(e)", f"{value}: expected {en}")
 
 
 def validate(doc: Document, schema_name: str) -> list[Problem]:

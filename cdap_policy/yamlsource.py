@@ -14,6 +14,8 @@ from pathlib import Path
 import yaml
 
 from cdap_policy.errors import InputError, Problem, pointer
+from cdap_policy.i18n import tr
+from cdap_policy.textsafe import MAX_VALUE, bounded, excerpt
 
 MAX_DEPTH = 64  # no legitimate snapshot nests deeper; deeper input is refused, not recursed
 MAX_NODES = 2_000_000  # bound on nodes after alias expansion (billion-laughs guard)
@@ -57,12 +59,29 @@ class _TooLarge(yaml.composer.ComposerError):
     pass
 
 
+class _TooDeep(yaml.composer.ComposerError):
+    def __init__(self, mark, path):
+        super().__init__(None, None, f"nesting too deep (more than {MAX_DEPTH} levels)", mark)
+        self.path = path
+
+
 def _counting_compose_node(self, parent, index):
-    # count while composing: a huge or dense document is stopped before its node graph fills memory
+    """Count nodes and depth while composing, before the node graph fills memory and before any
+    limit of the installed YAML library (libyaml's own nesting limit and wording changed in
+    PyYAML 6.0.4): our limits do not depend on a library's version."""
     self._composed = getattr(self, "_composed", 0) + 1
     if self._composed > MAX_NODES:
         raise _TooLarge(None, None, f"document has more than {MAX_NODES:,} nodes (too large)", self.peek_event().start_mark)
-    return yaml.composer.Composer.compose_node(self, parent, index)
+    path = self.__dict__.setdefault("_path", [])
+    if parent is not None:
+        path.append("<key>" if index is None else index.value if isinstance(index, yaml.ScalarNode) else index)
+    try:
+        if len(path) > MAX_DEPTH:
+            raise _TooDeep(self.peek_event().start_mark, tuple(path))
+        return yaml.composer.Composer.compose_node(self, parent, index)
+    finally:
+        if parent is not None:
+            path.pop()
 
 
 _Core12Loader.compose_node = _counting_compose_node
@@ -113,27 +132,35 @@ def read_text(path: Path, display: str) -> str:
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError
         if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
-            raise InputError(Problem(display, None, "", "not a regular file (device, pipe or socket)"))
+            raise InputError(Problem(display, None, "", tr("pas un fichier ordinaire (périphérique, tube ou socket)",
+                                                           "not a regular file (device, pipe or socket)")))
         if info.st_size > MAX_BYTES:
-            raise InputError(Problem(display, None, "", f"file is {info.st_size / 1048576:.1f} MiB, over the {MAX_BYTES // 1048576} MiB limit; "
-                                                          "put consultations in a referenced CSV or JSON Lines log, which is streamed"))
+            size, limit = info.st_size / 1048576, MAX_BYTES // 1048576
+            raise InputError(Problem(display, None, "", tr(
+                f"le fichier fait {size:.1f} Mio, au-delà de la limite de {limit} Mio ; mettre les consultations "
+                "dans un journal CSV ou JSON Lines référencé, qui est lu en flux",
+                f"file is {size:.1f} MiB, over the {limit} MiB limit; put consultations in a referenced CSV or "
+                "JSON Lines log, which is streamed")))
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(Problem(display, None, "", "file not found")) from None
+        raise InputError(Problem(display, None, "", tr("fichier introuvable", "file not found"))) from None
     except IsADirectoryError:
-        raise InputError(Problem(display, None, "", "is a directory, not a file")) from None
+        raise InputError(Problem(display, None, "", tr("est un dossier, pas un fichier", "is a directory, not a file"))) from None
     except OSError as exc:
-        raise InputError(Problem(display, None, "", f"cannot read file: {exc.strerror}")) from None
+        raise InputError(Problem(display, None, "", tr(f"lecture impossible : {exc.strerror}", f"cannot read file: {exc.strerror}"))) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(
-            Problem(display, line, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8")
+            Problem(display, line, "", tr(
+                f"UTF-8 invalide (octet 0x{raw[exc.start]:02x} à la position {exc.start}) ; enregistrer le fichier en UTF-8",
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"))
         ) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise InputError(Problem(display, line, "", "contains a NUL character; not a text file"))
+        raise InputError(Problem(display, line, "", tr("contient un caractère NUL ; pas un fichier texte",
+                                                       "contains a NUL character; not a text file")))
     return text
 
 
@@ -151,21 +178,29 @@ def loads(text: str, display: str = "<string>") -> Document:
             node = loader.get_single_node()
         finally:
             loader.dispose()
+    except _TooDeep as exc:
+        raise InputError(Problem(display, exc.problem_mark.line + 1, pointer(exc.path), _too_deep())) from None
     except yaml.MarkedYAMLError as exc:
+        deep = _deepest(text)
+        if deep is not None:  # the library's own nesting limit fired first, in its words: say ours
+            raise InputError(Problem(display, deep, "", _too_deep())) from None
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        what = exc.problem or exc.context or "malformed YAML"
-        prefix = "" if isinstance(exc, _TooLarge) else "malformed YAML: "
-        raise InputError(Problem(display, line, "", f"{prefix}{what}")) from None
+        what = bounded(exc.problem or exc.context or "")  # the library's words, which may quote the input
+        if isinstance(exc, _TooLarge):
+            message = tr(f"le document compte plus de {MAX_NODES:_} nœuds (trop grand)".replace("_", " "), what)
+        else:
+            message = tr(f"YAML mal formé : {what}", f"malformed YAML: {what}")
+        raise InputError(Problem(display, line, "", message)) from None
     except yaml.YAMLError as exc:
-        raise InputError(Problem(display, None, "", f"malformed YAML: {exc}")) from None
+        raise InputError(Problem(display, None, "", tr(f"YAML mal formé : {bounded(exc)}", f"malformed YAML: {bounded(exc)}"))) from None
     except RecursionError:
         line = None
         try:  # where the parser stopped
             line = loader.peek_event().start_mark.line + 1
         except Exception:
             pass
-        raise InputError(Problem(display, line, "", f"nesting too deep (more than {MAX_DEPTH} levels)")) from None
+        raise InputError(Problem(display, line, "", _too_deep())) from None
     doc = Document(display, None)
     if node is None:
         doc.lines[()] = 1
@@ -173,6 +208,58 @@ def loads(text: str, display: str = "<string>") -> Document:
     builder = _Builder(doc)
     doc.data = builder.build(node, (), 0)
     return doc
+
+
+def _deepest(text: str) -> int | None:
+    """The line where `text` nests deeper than MAX_DEPTH (flow brackets outside quotes and
+    comments, or block indentation levels), None if it does not. Run only once the YAML library
+    has refused a document, so that its limits and wording never decide what the user reads."""
+    depth, line, in_quote, comment = 0, 1, None, False
+    previous = "\n"
+    for index, char in enumerate(text):
+        if char == "\n":  # quoted scalars may span lines: `in_quote` stays
+            line, comment = line + 1, False
+        elif comment:
+            pass
+        elif in_quote:
+            if char == in_quote and (in_quote == "'" or previous != "\\"):
+                in_quote = None
+        elif char in "'\"":
+            in_quote = char
+        elif char == "#" and previous in " \t\n":
+            comment = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        previous = char
+    stack: list[int] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        stripped = raw.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(raw) - len(stripped)
+        while stack and stack[-1] >= indent:
+            stack.pop()
+        stack.append(indent)
+        dashes = len(stripped) - len(stripped.lstrip("- "))  # "- - - a" nests on one line
+        if len(stack) + dashes // 2 > MAX_DEPTH:
+            return number
+    return None
+
+
+def _too_deep() -> dict:
+    return tr(f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux)", f"nesting too deep (more than {MAX_DEPTH} levels)")
+
+
+def _tag_refused(tag: str, scalar: bool = False) -> dict:
+    tag = excerpt(tag, MAX_VALUE)
+    if scalar:
+        return tr(f"l'étiquette YAML {tag} n'est pas admise (seules des données simples sont lues)",
+                  f"YAML tag {tag} is not allowed (only plain data is read)")
+    return tr(f"l'étiquette YAML {tag} n'est pas admise", f"YAML tag {tag} is not allowed")
 
 
 class _Builder:
@@ -190,9 +277,10 @@ class _Builder:
         """`alias`: (line, path) where the alias being expanded is used, once inside one."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            self.fail(node, path, f"document expands to more than {MAX_NODES:,} nodes (YAML alias bomb?)")
+            self.fail(node, path, tr(f"le document se développe en plus de {MAX_NODES:_} nœuds (bombe d'alias YAML ?)".replace("_", " "),
+                                     f"document expands to more than {MAX_NODES:,} nodes (YAML alias bomb?)"))
         if depth > MAX_DEPTH:
-            self.fail(node, path, f"nesting too deep (more than {MAX_DEPTH} levels)")
+            self.fail(node, path, _too_deep())
         if alias is None and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
             if id(node) in self.seen:
                 alias = (self.doc.lines.get(path) or self.doc.line_of(path[:-1]), path)
@@ -201,48 +289,53 @@ class _Builder:
         if alias is not None:
             self.expanded += 1
             if self.expanded > MAX_EXPANDED:
-                raise InputError(Problem(self.doc.file, alias[0], pointer(alias[1]),
-                                         f"aliases expand to more than {MAX_EXPANDED:,} nodes (YAML alias bomb?)"))
+                raise InputError(Problem(self.doc.file, alias[0], pointer(alias[1]), tr(
+                    f"les alias se développent en plus de {MAX_EXPANDED:_} nœuds (bombe d'alias YAML ?)".replace("_", " "),
+                    f"aliases expand to more than {MAX_EXPANDED:,} nodes (YAML alias bomb?)")))
         self.doc.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             if node.tag != "tag:yaml.org,2002:map":
-                self.fail(node, path, f"YAML tag {node.tag!r} is not allowed")
+                self.fail(node, path, _tag_refused(node.tag))
             result = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     # `<<` is a plain key here; an explicit `!!merge` is refused: expanding nested
                     # merges copies entries exponentially before any node is counted
-                    self.fail(key_node, path, "YAML merge keys (!!merge) are not allowed; write the keys out")
+                    self.fail(key_node, path, tr("les clés de fusion YAML (!!merge) ne sont pas admises ; écrire les clés",
+                                                 "YAML merge keys (!!merge) are not allowed; write the keys out"))
                 key = self.build(key_node, path + ("<key>",), depth + 1, alias)
                 if isinstance(key, (dict, list)) or key is None:
-                    self.fail(key_node, path, "a mapping key must be a plain value")
+                    self.fail(key_node, path, tr("une clé doit être une valeur simple", "a mapping key must be a plain value"))
                 key = str(key) if not isinstance(key, str) else key
                 if key in result:
                     first = self.doc.lines.get(path + (key,))
-                    self.fail(key_node, path + (key,), f"duplicate key {key!r} (first defined on line {first})")
+                    self.fail(key_node, path + (key,), tr(f"clé {excerpt(key, MAX_VALUE)} en double (déjà définie ligne {first})",
+                                                          f"duplicate key {excerpt(key, MAX_VALUE)} (first defined on line {first})"))
                 self.doc.lines[path + (key,)] = key_node.start_mark.line + 1
                 result[key] = self.build(value_node, path + (key,), depth + 1, alias)
             self.doc.lines.pop(path + ("<key>",), None)
             return result
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
-                self.fail(node, path, f"YAML tag {node.tag!r} is not allowed")
+                self.fail(node, path, _tag_refused(node.tag))
             return [self.build(item, path + (i,), depth + 1, alias) for i, item in enumerate(node.value)]
         if node.tag not in _SCALAR_TAGS:
-            self.fail(node, path, f"YAML tag {node.tag!r} is not allowed (only plain data is read)")
+            self.fail(node, path, _tag_refused(node.tag, scalar=True))
         value = node.value
         bad = _CONTROL.search(value)
         if bad:
-            self.fail(node, path, f"control character U+{ord(bad.group()):04X} in {value[:40]!r}; not allowed")
+            self.fail(node, path, tr(f"caractère de contrôle U+{ord(bad.group()):04X} dans {excerpt(value)} ; non admis",
+                                     f"control character U+{ord(bad.group()):04X} in {excerpt(value)}; not allowed"))
         if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
             return value
         if node.tag == "tag:yaml.org,2002:null":
             if value not in ("~", "null", "Null", "NULL", ""):
-                self.fail(node, path, f"bad scalar {value!r}: not a null")
+                self.fail(node, path, tr(f"valeur {excerpt(value)} invalide : pas un null", f"bad scalar {excerpt(value)}: not a null"))
             return None
         if node.tag == "tag:yaml.org,2002:bool":
             if value.lower() not in ("true", "false"):  # an explicit `!!bool yes` must not read as false
-                self.fail(node, path, f"bad scalar {value!r}: expected true or false")
+                self.fail(node, path, tr(f"valeur {excerpt(value)} invalide : true ou false attendu",
+                                         f"bad scalar {excerpt(value)}: expected true or false"))
             return value.lower() == "true"
         try:
             if node.tag == "tag:yaml.org,2002:int":
@@ -252,8 +345,9 @@ class _Builder:
                 else:
                     number = int(text, 10)  # YAML 1.2: 012 is twelve, not octal
                 if not -(2**63) <= number < 2**63:  # CEL integers are 64-bit
-                    self.fail(node, path, f"integer {value[:40]} out of range (more than 64 bits)")
+                    self.fail(node, path, tr(f"entier {excerpt(value)} hors limites (plus de 64 bits)",
+                                             f"integer {excerpt(value)} out of range (more than 64 bits)"))
                 return number
             return self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError) as exc:
-            self.fail(node, path, f"bad scalar {value[:80]!r}: {exc}")
+            self.fail(node, path, tr(f"valeur {excerpt(value)} invalide", f"bad scalar {excerpt(value)}"))

@@ -207,9 +207,10 @@ def _touched(case: dict, workdir: Path, snapshot: str) -> list[Path]:
 
 def execute(case: dict, workdir: Path) -> tuple[str, Run]:
     snapshot = MAKERS[case["make"]](workdir) if "make" in case else case["file"]
-    args = ["check", "--as-of", AS_OF, "--format", "json", *case.get("args", []), snapshot]
+    # messages are pinned in English; the French ones are checked in test_messages_fr.py
+    args = ["check", "--as-of", AS_OF, "--lang", "en", "--format", "json", *case.get("args", []), snapshot]
     if "--format" in case.get("args", []):
-        args = ["check", "--as-of", AS_OF, *case["args"], snapshot]
+        args = ["check", "--as-of", AS_OF, "--lang", "en", *case["args"], snapshot]
     run = run_cli(args, workdir, float(case.get("timeout", DEFAULT_TIMEOUT)), float(case.get("max_rss_mb", DEFAULT_MAX_RSS_MB)),
                   _touched(case, workdir, snapshot))
     return snapshot, run

@@ -29,7 +29,7 @@ def test_all_schema_errors_are_reported_with_lines(tmp_path):
     for p in problems:
         assert p.file == str(path) and p.line is not None
     siret = next(p for p in problems if p.path == "/partner/siret")
-    assert "siret" in text[siret.line - 1] and "checksum" in siret.message
+    assert "siret" in text[siret.line - 1] and "checksum" in siret.text("en")
     granted = next(p for p in problems if p.path == "/users/0/granted_on")
     assert "01/04/2025" in text[granted.line - 1]
 

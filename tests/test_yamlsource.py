@@ -25,7 +25,7 @@ def test_duplicate_keys_are_errors_with_both_lines(text, line):
         loads(text, "snap.yaml")
     problem = exc.value.problems[0]
     assert problem.line == line and problem.file == "snap.yaml"
-    assert "duplicate key" in problem.message and "first defined on line" in problem.message
+    assert "duplicate key" in problem.text("en") and "first defined on line" in problem.text("en")
 
 
 def test_yaml_12_scalars_norway_and_dates_stay_strings():
