@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cdap_policy.i18n import tr
@@ -32,17 +32,16 @@ class CheckOptions:
     redact: bool = False
     redact_key: str | None = None
     param_values: dict | None = None
-    extra: dict = field(default_factory=dict)  # hooks of later stages (baseline, waivers)
+    baseline: list | None = None  # report(s) read by compare.reportfile.load (--baseline)
+    baseline_file: str = ""
+    waivers: object | None = None  # a compare.waivers.WaiverFile (--waivers); None: look next to the snapshot
+    find_waivers: bool = True  # use <snapshot>.waivers.yaml when no waiver file is given (--no-waivers: False)
 
 
 def notices(snapshot: Snapshot, options: CheckOptions, framework: str) -> list[dict]:
     """Report-level notes an auditor must read before the findings."""
     out = []
     taken_on = (snapshot.data.get("snapshot") or {}).get("taken_on")
-    if options.as_of_source == "today":
-        out.append({"code": "as-of-today", "level": "info", "message": tr(
-            f"Date d'évaluation : {options.as_of} (aujourd'hui, faute de --as-of).",
-            f"Evaluation date: {options.as_of} (today, as no --as-of was given).")})
     if taken_on:
         gap = (datetime.date.fromisoformat(options.as_of) - datetime.date.fromisoformat(taken_on[:10])).days
         if gap > STALE_SNAPSHOT_DAYS:
@@ -78,9 +77,35 @@ def check_loaded(pack, snapshot: Snapshot, options: CheckOptions):
     report = evaluate(pack, snapshot, options.as_of, stage=options.stage, edition=options.edition,
                       include_passed=options.include_passed, rule_ids=options.rule_ids,
                       param_values=options.param_values, timeout=options.eval_timeout, as_of_source=options.as_of_source)
+    report = _compare(pack, snapshot, options, report)
     report = dataclasses.replace(report, notices=notices(snapshot, options, report.framework) + list(report.notices))
     if options.redact:
         from cdap_policy.redact import DEFAULT_KEY, redact_report
 
         report = redact_report(report, snapshot.data, options.redact_key or DEFAULT_KEY)
+        if report.waivers is not None:  # approvers the snapshot does not name
+            from cdap_policy.compare.waivers import redact as redact_waivers
+
+            report = redact_waivers(report, options.redact_key or DEFAULT_KEY)
+    return report
+
+
+def _compare(pack, snapshot: Snapshot, options: CheckOptions, report):
+    """Waivers, then the baseline: both judge findings as evaluated, before any redaction."""
+    waiver_file = options.waivers
+    if waiver_file is None and options.find_waivers:
+        from cdap_policy.compare import waivers
+
+        found = waivers.discover(snapshot.path)
+        waiver_file = waivers.load(found, found=True) if found else None
+    if waiver_file is not None:
+        from cdap_policy.compare import waivers
+
+        values = options.param_values or pack.param_values
+        report = waivers.apply(report, waiver_file, values.get("waiver_max_months", waivers.DEFAULT_MAX_MONTHS),
+                               {r.id: list(r.requirements) for r in pack.rules}, pack.requirements)
+    if options.baseline is not None:
+        from cdap_policy.compare import baseline
+
+        report = baseline.mark(report, options.baseline, options.baseline_file)
     return report

@@ -8,11 +8,15 @@ cannot silently leave the default in force.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import jsonschema
+
 from cdap_policy.errors import InputError, PolicyError, Problem, pointer
-from cdap_policy.schema import validate
+from cdap_policy.i18n import tr
+from cdap_policy.schema import errors_of, validate, value_validator
+from cdap_policy.textsafe import MAX_VALUE, excerpt
 from cdap_policy.yamlsource import Document, load_file
 
 
@@ -25,6 +29,8 @@ class Parameter:
     unit: str
     file: str
     line: int
+    schema: dict = field(default_factory=dict, compare=False)
+    value_line: int = 0  # line of the default value, for errors found in it
 
 
 def load_parameters(folder: Path) -> dict[str, Parameter]:
@@ -39,9 +45,21 @@ def load_parameters(folder: Path) -> dict[str, Parameter]:
             line = doc.line_of(("parameters", name))
             if name in params:
                 first = params[name]
-                problems.append(Problem(doc.file, line, pointer(("parameters", name)), f"parameter {name!r} already defined in {first.file}:{first.line}"))
+                problems.append(Problem(doc.file, line, pointer(("parameters", name)), tr(
+                    f"paramètre {name!r} déjà défini dans {first.file}:{first.line}", f"parameter {name!r} already defined in {first.file}:{first.line}")))
                 continue
-            params[name] = Parameter(name, spec["value"], spec["description"], spec.get("source", ""), spec.get("unit", ""), doc.file, line)
+            param = Parameter(name, spec["value"], spec["description"], spec.get("source", ""), spec.get("unit", ""),
+                              doc.file, line, spec["schema"], doc.line_of(("parameters", name, "value")))
+            try:
+                checker = value_validator(param.schema)
+            except jsonschema.SchemaError:
+                problems.append(Problem(doc.file, doc.line_of(("parameters", name, "schema")), pointer(("parameters", name, "schema")),
+                                        tr("schéma de paramètre invalide", "invalid parameter schema")))
+                continue
+            for path, message in errors_of(checker, param.value):
+                here = ("parameters", name, "value") + path
+                problems.append(Problem(doc.file, doc.line_of(here), pointer(here), message))
+            params[name] = param
     if problems:
         raise PolicyError(problems)
     return params
@@ -51,18 +69,31 @@ def values(params: dict[str, Parameter]) -> dict:
     return {name: copy.deepcopy(p.value) for name, p in params.items()}
 
 
-def apply_overrides(base: dict, override_file: str | Path) -> dict:
-    """Deep-merge a user's override file over the default values; unknown names are errors."""
+def apply_overrides(base: dict, override_file: str | Path, parameters: dict[str, Parameter] | None = None) -> dict:
+    """Deep-merge a user's override file over the default values; unknown names are errors, and
+    every value overridden must satisfy its parameter's schema (type, range, date and country
+    formats, shape), so that `2025/01/01` is not compared as text and `-1` administrators refused."""
     doc = load_file(override_file)
     if doc.data is None:
         return base
     if not isinstance(doc.data, dict):
-        raise InputError(Problem(doc.file, doc.line_of(()), "", "a parameter file must be a mapping name: value"))
+        raise InputError(Problem(doc.file, doc.line_of(()), "", tr("un fichier de paramètres est une table nom: valeur",
+                                                                   "a parameter file must be a mapping name: value")))
     merged = copy.deepcopy(base)
     problems: list[Problem] = []
     _merge(merged, doc.data, (), doc, problems)
+    broken = {p.path.split("/")[1] for p in problems if p.path}
+    for name in doc.data:
+        param = (parameters or {}).get(name)
+        if param is None or name not in merged or name in broken:
+            continue
+        for path, message in errors_of(value_validator(param.schema), merged[name]):
+            here = (name,) + path
+            # the error is in the user's file when the path is there, else in a default it merged with
+            line = doc.lines.get(here) or doc.line_of(here)
+            problems.append(Problem(doc.file, line, pointer(here), message))
     if problems:
-        raise InputError(problems)
+        raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.path)))
     return merged
 
 
@@ -73,16 +104,22 @@ def _merge(target: dict, override: dict, path: tuple, doc: Document, problems: l
             if path and isinstance(target, dict) and _is_open_map(target):
                 target[key] = value  # maps keyed by code (quotas, countries) accept new keys
                 continue
-            problems.append(Problem(doc.file, doc.line_of(here), pointer(here), f"unknown parameter {'.'.join(map(str, here))!r}"))
+            name = excerpt(".".join(map(str, here)), MAX_VALUE)
+            problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(f"paramètre inconnu {name}", f"unknown parameter {name}")))
             continue
         current = target[key]
         if isinstance(current, dict) and isinstance(value, dict):
             _merge(current, value, here, doc, problems)
         elif _kind(current) != _kind(value) and current is not None:
-            problems.append(Problem(doc.file, doc.line_of(here), pointer(here), f"expected {_kind(current)}, got {_kind(value)}"))
+            expected, got = _kind(current), _kind(value)
+            problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(f"on attend {expected[0]}, pas {got[0]}",
+                                                                                   f"expected {expected[1]}, got {got[1]}")))
         else:
+            # cel-python refuses to compare int with double: keep the default's kind of number
             if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)  # cel-python refuses to compare int with double
+                value = float(value)
+            elif isinstance(current, int) and not isinstance(current, bool) and isinstance(value, float) and value.is_integer():
+                value = int(value)
             target[key] = value
 
 
@@ -92,15 +129,15 @@ def _is_open_map(target: dict) -> bool:
     return len(target) == 0 or all(isinstance(v, dict) for v in target.values())
 
 
-def _kind(value) -> str:
+def _kind(value) -> tuple[str, str]:
     if isinstance(value, bool):
-        return "a boolean"
+        return ("un booléen", "a boolean")
     if isinstance(value, (int, float)):
-        return "a number"
+        return ("un nombre", "a number")
     if isinstance(value, str):
-        return "a string"
+        return ("un texte", "a string")
     if isinstance(value, list):
-        return "a list"
+        return ("une liste", "a list")
     if isinstance(value, dict):
-        return "a mapping"
-    return "null"
+        return ("une table", "a mapping")
+    return ("null", "null")

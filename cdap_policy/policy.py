@@ -12,6 +12,7 @@ from pathlib import Path
 from cdap_policy import params as params_mod
 from cdap_policy.engine import CompileError, Engine, Program
 from cdap_policy.errors import InputError, PolicyError, Problem, pointer
+from cdap_policy.i18n import tr
 from cdap_policy.schema import validate
 from cdap_policy.yamlsource import load_file as _load_any
 
@@ -124,6 +125,7 @@ class Pack:
     requirements: dict  # id -> {title, source, family}
     documents: dict
     engine: Engine
+    files: list = field(default_factory=list)  # every file the pack was read from
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -137,7 +139,7 @@ class Pack:
 def load_pack(directory: str | Path | None = None, params_file: str | Path | None = None, runner: str = "compiled") -> Pack:
     directory = Path(directory) if directory else default_pack_dir()
     if not (directory / "pack.yaml").is_file():
-        raise PolicyError(Problem(str(directory), None, "", "not a policy pack (no pack.yaml)"))
+        raise PolicyError(Problem(str(directory), None, "", tr("pas un paquet de règles (pas de pack.yaml)", "not a policy pack (no pack.yaml)")))
     meta_doc = load_file(directory / "pack.yaml")
     problems = validate(meta_doc, "pack.schema.json")
     if problems:
@@ -157,15 +159,17 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
         raise PolicyError(exc.problems) from None
     param_values = params_mod.values(parameters)
     if params_file:
-        param_values = params_mod.apply_overrides(param_values, params_file)
+        param_values = params_mod.apply_overrides(param_values, params_file, parameters)
     engine = Engine(VARIABLES, param_values, runner=runner)
 
     rules: list[Rule] = []
     problems = []
     seen: dict[str, Rule] = {}
+    rule_files: list[Path] = []
     for path in sorted(directory.glob("*.yaml")):
         if path.name in ("pack.yaml", req_doc.file.rsplit("/", 1)[-1]) or path.name.endswith(".tests.yaml"):
             continue
+        rule_files.append(path)
         doc = load_file(path)
         file_problems = validate(doc, "policy.schema.json")
         if file_problems:
@@ -181,22 +185,27 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
                 continue
             if rule.id in seen:
                 first = seen[rule.id]
-                problems.append(Problem(doc.file, rule.line, pointer(rule_path + ("id",)), f"rule id {rule.id!r} already defined at {first.file}:{first.line}"))
+                problems.append(Problem(doc.file, rule.line, pointer(rule_path + ("id",)), tr(
+                    f"règle {rule.id!r} déjà définie en {first.file}:{first.line}", f"rule id {rule.id!r} already defined at {first.file}:{first.line}")))
                 continue
             seen[rule.id] = rule
             rules.append(rule)
+    if not rules and not problems:  # a pack that checks nothing must not report a pass
+        problems.append(Problem(str(directory), None, "", tr("le paquet ne contient aucune règle", "the pack has no rules")))
     if problems:
         raise PolicyError(problems)
 
+    files = [directory / "pack.yaml", Path(req_doc.file), *sorted((directory / "params").glob("*.yaml")), *rule_files]
     return Pack(directory, meta["name"], str(meta["version"]), rules, parameters, param_values,
-                requirements, meta.get("documents", {}), engine)
+                requirements, meta.get("documents", {}), engine, files)
 
 
 def _compile(engine: Engine, source: str, doc, path: tuple, rule_id: str, lazy: bool = False) -> Program:
     try:
         return engine.compile(source, lazy=lazy)
     except CompileError as exc:
-        raise PolicyError(Problem(doc.file, doc.line_of(path), pointer(path), f"rule {rule_id}: expression does not compile: {exc}")) from None
+        raise PolicyError(Problem(doc.file, doc.line_of(path), pointer(path), tr(
+            f"règle {rule_id} : l'expression ne compile pas : {exc}", f"rule {rule_id}: expression does not compile: {exc}"))) from None
 
 
 def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rule:
@@ -205,12 +214,15 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
     for index, req in enumerate(spec["requirements"]):
         if req not in requirements:
             path = rule_path + ("requirements", index)
-            problems.append(Problem(doc.file, doc.line_of(path), pointer(path), f"rule {rule_id}: unknown requirement {req!r}"))
+            problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
+                f"règle {rule_id} : exigence inconnue {req!r}", f"rule {rule_id}: unknown requirement {req!r}")))
     known_docs = meta.get("documents", {})
     for index, ref in enumerate(spec["references"]):
         if ref["document"] not in known_docs:
             path = rule_path + ("references", index, "document")
-            problems.append(Problem(doc.file, doc.line_of(path), pointer(path), f"rule {rule_id}: unknown document {ref['document']!r}; declare it in pack.yaml"))
+            problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
+                f"règle {rule_id} : document inconnu {ref['document']!r} ; le déclarer dans pack.yaml",
+                f"rule {rule_id}: unknown document {ref['document']!r}; declare it in pack.yaml")))
     placeholders = set(spec.get("evidence", {})) | BUILTIN_PLACEHOLDERS
     if spec.get("over") == "consultations":
         placeholders |= CONSULTATION_PLACEHOLDERS
@@ -221,12 +233,15 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
                 names = {fname.split(".")[0].split("[")[0] for _, fname, _, _ in string.Formatter().parse(text) if fname}
             except ValueError as exc:
                 path = rule_path + (part, lang)
-                problems.append(Problem(doc.file, doc.line_of(path), pointer(path), f"rule {rule_id}: bad placeholder: {exc}"))
+                problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
+                    f"règle {rule_id} : marque de substitution invalide : {exc}", f"rule {rule_id}: bad placeholder: {exc}")))
                 continue
             unknown = names - placeholders
             if unknown:
                 path = rule_path + (part, lang)
-                problems.append(Problem(doc.file, doc.line_of(path), pointer(path), f"rule {rule_id}: placeholder(s) {', '.join(sorted(unknown))} not defined in evidence"))
+                names = ", ".join(sorted(unknown))
+                problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
+                    f"règle {rule_id} : {names} absent(s) de evidence", f"rule {rule_id}: placeholder(s) {names} not defined in evidence")))
     if problems:
         raise PolicyError(problems)
     when = _compile(engine, spec["when"], doc, rule_path + ("when",), rule_id) if spec.get("when") else None
@@ -256,7 +271,8 @@ def _load_tests(directory: Path, rules: dict[str, Rule]) -> list[TestCase]:
         for index, spec in enumerate(doc.data["tests"]):
             here = ("tests", index)
             if spec["rule"] not in rules:
-                problems.append(Problem(doc.file, doc.line_of(here + ("rule",)), pointer(here + ("rule",)), f"unknown rule {spec['rule']!r}"))
+                problems.append(Problem(doc.file, doc.line_of(here + ("rule",)), pointer(here + ("rule",)), tr(
+                    f"règle inconnue {spec['rule']!r}", f"unknown rule {spec['rule']!r}")))
                 continue
             tests.append(TestCase(
                 rule=spec["rule"], name=spec["name"], expect=spec["expect"], entities=spec.get("entities", {}),

@@ -20,6 +20,7 @@ from cdap_policy.entities import Context, Entity
 from cdap_policy.findings import Finding, Report
 from cdap_policy.policy import Pack, Rule
 from cdap_policy.snapshot import Snapshot
+from cdap_policy.textsafe import bounded
 
 EVAL_TIMEOUT_S = 5.0  # per evaluation; a runaway expression becomes an `error` finding
 SAMPLE_ROWS = 5
@@ -30,7 +31,8 @@ class _Missing(dict):
         return "{" + key + "}"
 
 
-MAX_LISTED = 10  # items of a list shown in a message; the evidence keeps the values
+MAX_LISTED = 10  # items of a list shown in a message; the evidence keeps more
+MAX_EVIDENCE_ITEMS = 100  # items of a list kept in the evidence, then « … (+N) »
 
 
 _YES_NO = {"fr": ("oui", "non"), "en": ("yes", "no")}
@@ -49,7 +51,22 @@ def _text(value, lang: str = "fr") -> str:
         return "—"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return bounded(value)  # a 10 MB first name must not make a 100 MB report
+
+
+def bound_evidence(value):
+    """Evidence as recorded in a report: strings cut at MAX_VALUE characters, lists at
+    MAX_EVIDENCE_ITEMS items, so that its size does not grow with a hostile input."""
+    if isinstance(value, str):
+        return bounded(value)
+    if isinstance(value, list):
+        kept = [bound_evidence(v) for v in value[:MAX_EVIDENCE_ITEMS]]
+        if len(value) > MAX_EVIDENCE_ITEMS:
+            kept.append(f"… (+{len(value) - MAX_EVIDENCE_ITEMS})")
+        return kept
+    if isinstance(value, dict):
+        return {bounded(k): bound_evidence(v) for k, v in value.items()}
+    return value
 
 
 def render(template: str, values: dict, lang: str = "fr") -> str:
@@ -92,14 +109,14 @@ class Evaluator:
                 errors[name] = str(exc)
         if errors:  # kept visible: a message built on a value that could not be read says so
             values["evidence_errors"] = errors
-        return values
+        return bound_evidence(values)
 
     def record(self, rule: Rule, entity: Entity, status: str, evidence: dict, error: str | None = None,
                file: str | None = None, line: int | None = None):
         self.counts[status] = self.counts.get(status, 0) + 1
         if status in ("pass", "not_applicable") and not self.keep_passed:
             return
-        label = entity.label or entity.key
+        label = bounded(entity.label or entity.key)
         values = {"key": entity.key, "label": label, **evidence}
         if status == "error":
             message = {lang: render(_ERROR_MESSAGE[lang], {"label": label, "error": error}, lang) for lang in ("fr", "en")}

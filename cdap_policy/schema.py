@@ -11,6 +11,7 @@ import jsonschema
 
 from cdap_policy.errors import Problem, pointer
 from cdap_policy.i18n import tr
+from cdap_policy.iso3166 import ALPHA2
 from cdap_policy.textsafe import MAX_VALUE, excerpt, printable
 from cdap_policy.yamlsource import Document
 
@@ -63,6 +64,7 @@ _formats.checks("date")(lambda v: not isinstance(v, str) or date_ok(v))
 _formats.checks("date-time-or-date")(lambda v: not isinstance(v, str) or datetime_ok(v))
 _formats.checks("siret")(lambda v: not isinstance(v, str) or siret_ok(v))
 _formats.checks("email")(lambda v: not isinstance(v, str) or bool(_EMAIL.match(v)))
+_formats.checks("country")(lambda v: not isinstance(v, str) or v in ALPHA2)
 
 _FORMAT_HINTS = {
     "date": ("une date ISO 8601 AAAA-MM-JJ", "an ISO 8601 date YYYY-MM-DD"),
@@ -85,6 +87,29 @@ def schema_path(name: str) -> Path:
 def validator(name: str) -> jsonschema.protocols.Validator:
     schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema, format_checker=_formats)
+
+
+def value_validator(schema: dict) -> jsonschema.protocols.Validator:
+    """A validator for a schema given as data (a parameter's `schema`), with our formats."""
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=_formats)
+
+
+def errors_of(validator_, instance) -> list[tuple[tuple, dict]]:
+    """(path, message) of every error of `instance`, in our words."""
+    out = []
+    for error in validator_.iter_errors(instance):
+        if error.validator in ("oneOf", "anyOf") and error.context:
+            leaf = jsonschema.exceptions.best_match([error])
+            if len(leaf.absolute_path) > len(error.absolute_path):
+                error = leaf
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties":
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            if extra:
+                path = path + (extra[0],)
+        out.append((path, _describe(error)))
+    return out
 
 
 def _shown(value) -> str:
@@ -121,11 +146,10 @@ def _expected(error) -> tuple[str, str]:
     if kind == "format":
         fr, en = _FORMAT_HINTS.get(value, ("un autre format", "another format"))
         return fr, en
-    if kind in ("minimum", "exclusiveMinimum"):
-        word = ("≥", "≥") if kind == "minimum" else (">", ">")
-        return f"un nombre {word[0]} {value}", f"a number {word[1]} {value}"
-    if kind in ("maximum", "exclusiveMaximum"):
-        word = "≤" if kind == "maximum" else "<"
+    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        word = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}[kind]
+        if error.schema.get("type") == "integer":
+            return f"un entier {word} {value}", f"an integer {word} {value}"
         return f"un nombre {word} {value}", f"a number {word} {value}"
     if kind == "minLength":
         return (("un texte non vide", "a non-empty string") if value == 1 else
@@ -172,24 +196,12 @@ def _describe(error: jsonschema.ValidationError) -> dict:
         return tr("un champ qui en accompagne un autre manque", "a field that goes with another one is missing")
     fr, en = _expected(error)
     value = _shown(error.instance)
-    return tr(f"{value} : {fr} attendu(e)", f"{value}: expected {en}")
+    return tr(f"{value} : on attend {fr}", f"{value}: expected {en}")
 
 
 def validate(doc: Document, schema_name: str) -> list[Problem]:
     """Every schema error of the document, sorted by line, each naming file, line and field."""
-    problems = []
-    for error in validator(schema_name).iter_errors(doc.data):
-        if error.validator in ("oneOf", "anyOf") and error.context:
-            # report the most relevant alternative's error where it is (a bad field of a list item),
-            # not on the whole list
-            leaf = jsonschema.exceptions.best_match([error])
-            if len(leaf.absolute_path) > len(error.absolute_path):
-                error = leaf
-        path = tuple(error.absolute_path)
-        if error.validator == "additionalProperties":
-            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-            if extra:
-                path = path + (extra[0],)
-        problems.append(Problem(doc.file, doc.line_of(path), pointer(path), _describe(error)))
+    problems = [Problem(doc.file, doc.line_of(path), pointer(path), message)
+                for path, message in errors_of(validator(schema_name), doc.data)]
     problems.sort(key=lambda p: (p.line or 0, p.path))
     return problems

@@ -70,12 +70,15 @@ def load_snapshot(path: str | Path, display: str | None = None, log_roots=()) ->
     path = Path(path)
     doc = load_file(path, display or str(path))
     if not isinstance(doc.data, dict):
-        raise InputError(Problem(doc.file, doc.line_of(()), "", "a snapshot must be a mapping with sections partner, convention, users..."))
+        raise InputError(Problem(doc.file, doc.line_of(()), "", tr(
+            "un instantané est une table de sections partner, convention, users…",
+            "a snapshot must be a mapping with sections partner, convention, users...")))
     problems = validate(doc, SNAPSHOT_SCHEMA)
     if not problems:
         problems = _unique_keys(doc)
     if problems:
         raise InputError(problems)
+    doc.data = integral(doc.data)
     snap = Snapshot(path, doc)
     ref = doc.data.get("consultations")
     if isinstance(ref, dict):
@@ -100,6 +103,18 @@ def load_snapshot(path: str | Path, display: str | None = None, log_roots=()) ->
     return snap
 
 
+def integral(value):
+    """Whole numbers written with a decimal point (`T1: 4.0`) read as integers: every number of a
+    snapshot is an integer (the schema refuses 4.5), and cel-python would not compare 4.0 with 4."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [integral(v) for v in value]
+    return value
+
+
 def _unique_keys(doc: Document) -> list[Problem]:
     """Entity keys must be unique: a second entry with the same id could hide a habilitation."""
     data = doc.data
@@ -114,19 +129,22 @@ def _unique_keys(doc: Document) -> list[Problem]:
             path = base_path + (index, "id")
             if key in seen:
                 first = doc.line_of(base_path + (seen[key],))
-                problems.append(Problem(doc.file, doc.line_of(path), pointer(path), f"duplicate {what} id {key!r} (first on line {first})"))
+                shown = excerpt(key, MAX_VALUE)
+                problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
+                    f"identifiant {shown} en double ({what['fr']}, déjà ligne {first})",
+                    f"duplicate {what['en']} id {shown} (first on line {first})")))
             else:
                 seen[key] = index
 
-    check(data.get("users"), ("users",), "user")
-    check(data.get("data_stores"), ("data_stores",), "data store")
-    check(data.get("automations"), ("automations",), "automation")
-    check(data.get("incidents"), ("incidents",), "incident")
-    check((data.get("convention") or {}).get("amendments"), ("convention", "amendments"), "amendment")
-    check((data.get("contacts") or {}).get("administrators"), ("contacts", "administrators"), "administrator")
+    check(data.get("users"), ("users",), {"fr": "utilisateur", "en": "user"})
+    check(data.get("data_stores"), ("data_stores",), {"fr": "entrepôt de données", "en": "data store"})
+    check(data.get("automations"), ("automations",), {"fr": "automate", "en": "automation"})
+    check(data.get("incidents"), ("incidents",), {"fr": "incident", "en": "incident"})
+    check((data.get("convention") or {}).get("amendments"), ("convention", "amendments"), {"fr": "avenant", "en": "amendment"})
+    check((data.get("contacts") or {}).get("administrators"), ("contacts", "administrators"), {"fr": "administrateur", "en": "administrator"})
 
     def walk_subs(items, base_path):
-        check(items, base_path, "subcontractor")
+        check(items, base_path, {"fr": "prestataire", "en": "subcontractor"})
         for index, item in enumerate(items or []):
             walk_subs(item.get("subcontractors"), base_path + (index, "subcontractors"))
 

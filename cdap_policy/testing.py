@@ -71,7 +71,7 @@ def run_case(pack: Pack, case: TestCase, workdir: Path) -> CaseResult:
         if case.params:
             override = workdir / f"params-{case.line}.yaml"
             override.write_text(yaml.safe_dump(case.params), encoding="utf-8")
-            values = params_mod.apply_overrides(values, override)
+            values = params_mod.apply_overrides(values, override, pack.parameters)
         report = evaluate(pack, snapshot, _as_of(pack, case), stage=case.stage, rule_ids={case.rule},
                           include_passed=True, param_values=values)
     except InputError as exc:

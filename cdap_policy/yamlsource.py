@@ -349,5 +349,5 @@ class _Builder:
                                              f"integer {excerpt(value)} out of range (more than 64 bits)"))
                 return number
             return self.constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError) as exc:
+        except (yaml.YAMLError, ValueError):
             self.fail(node, path, tr(f"valeur {excerpt(value)} invalide", f"bad scalar {excerpt(value)}"))

@@ -46,15 +46,17 @@ def test_fail_on_threshold(tmp_path):
 def test_bad_input_exits_2_with_file_and_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("partner:\n  name: X\n  name: Y\n", encoding="utf-8")
-    proc = cli("check", bad, *AS_OF)
+    proc = cli("check", bad, *AS_OF, "--lang", "en")
     assert proc.returncode == 2
     assert f"{bad}:3:" in proc.stderr and "duplicate key 'name'" in proc.stderr
+    proc = cli("check", bad, *AS_OF)  # French by default
+    assert proc.returncode == 2 and "clé 'name' en double" in proc.stderr
     malformed = tmp_path / "malformed.yaml"
     malformed.write_text("partner: [\n", encoding="utf-8")
-    proc = cli("check", malformed, *AS_OF)
+    proc = cli("check", malformed, *AS_OF, "--lang", "en")
     assert proc.returncode == 2 and "malformed YAML" in proc.stderr
     proc = cli("check", tmp_path / "missing.yaml", *AS_OF)
-    assert proc.returncode == 2 and "file not found" in proc.stderr
+    assert proc.returncode == 2 and "fichier introuvable" in proc.stderr
 
 
 def test_schema_error_exit_2(tmp_path):
@@ -129,7 +131,7 @@ def test_params_override(tmp_path):
     proc = cli("check", write(tmp_path, base()), *AS_OF, "--params", override, "--format", "json")
     assert any(f["rule_id"] == "quota-administrators" for f in json.loads(proc.stdout)["findings"])
     override.write_text(yaml.safe_dump({"max_admins": 1}), encoding="utf-8")
-    proc = cli("check", write(tmp_path, base()), *AS_OF, "--params", override)
+    proc = cli("check", write(tmp_path, base()), *AS_OF, "--params", override, "--lang", "en")
     assert proc.returncode == 2 and "unknown parameter 'max_admins'" in proc.stderr
 
 

@@ -72,6 +72,7 @@ _FORMATS = {
     "date-time-or-date": _DATES,
     "email": st.from_regex(r"[a-z]{1,8}\.[a-z]{1,8}@[a-z]{3,8}\.example", fullmatch=True),
     "siret": st.from_regex(r"[1-9][0-9]{12}", fullmatch=True).map(_siret),
+    "country": st.sampled_from(["FR", "DE", "IN", "US", "CH", "NO", "CA", "BR"]),
 }
 
 

@@ -45,12 +45,15 @@ def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact:
     if isinstance(exc, PolicyError):
         head = _HEADS["policy"]
     click.echo(f"error: {printable(pick(head, lang))}:", err=True)
+    redactor = None
+    if redact:  # the snapshot could not be read: personal fields are masked by name, the rest by shape
+        from cdap_policy.redact import Redactor
+
+        redactor = Redactor(None, redact_key())
     for problem in exc.problems:
         line = problem.render(lang)
-        if redact:  # the snapshot could not be read, so only addresses and numbers can be recognised
-            from cdap_policy.redact import Pseudonymiser, redact_value
-
-            line = redact_value(line, None, {}, Pseudonymiser(redact_key()))
+        if redactor is not None:
+            line = redactor.problem_line(line, problem.path)
         click.echo(f"  {line}", err=True)
 
 
