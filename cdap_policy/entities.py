@@ -50,8 +50,17 @@ def quota_value(raw) -> int:
     return raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
 
 
+def planned(user: dict) -> bool:
+    """A user planned before signature or before the grant: judged by pre-signature rules
+    (`facts.intended_profiles`, `planned_users`), never holding access."""
+    return user.get("status") == "planned"
+
+
 def user_active_on(user: dict, day: str) -> bool:
-    """Was the habilitation in force on `day` (YYYY-MM-DD)? Suspended means not in force."""
+    """Was the habilitation in force on `day` (YYYY-MM-DD)? Suspended means not in force; a
+    planned user never held it, whatever dates are recorded."""
+    if planned(user):
+        return False
     granted = user.get("granted_on")
     if granted and day < granted:
         return False
@@ -86,6 +95,10 @@ class Context:
         data = snapshot.data
         self.edition = edition or data["convention"]["edition"]
         self.sections = {name: data.get(name) if data.get(name) is not None else kind() for name, kind in SECTIONS.items()}
+        # users in key order: every list built from them (holders, messages, evidence) is the same
+        # whatever order the snapshot writes them in; `user_index` keeps each one's place for its line
+        self.user_index = {u["id"]: index for index, u in enumerate(self.sections["users"])}
+        self.sections["users"] = sorted(self.sections["users"], key=lambda u: u["id"])
         self.users = self.sections["users"]
         self.users_by_id = {u["id"]: u for u in self.users}
         self.catalogue = param_values["profiles"][str(self.edition)]
@@ -118,15 +131,22 @@ class Context:
         for user in active:
             for profile in user.get("profiles", []):
                 by_profile[profile] = by_profile.get(profile, 0) + 1
+        planned_by_profile: dict[str, int] = {}
+        for user in self.users:
+            if planned(user):
+                for profile in user.get("profiles", []):
+                    planned_by_profile[profile] = planned_by_profile.get(profile, 0) + 1
+        # planned users hold nothing: their profiles and any planned date are not grants
+        holding = [u for u in self.users if not planned(u)]
         quotas = self._effective_quotas()
         admins = self.sections["contacts"].get("administrators") or []
-        grants = sorted(u["granted_on"] for u in self.users if u.get("granted_on"))
+        grants = sorted(u["granted_on"] for u in holding if u.get("granted_on"))
         convention = self.sections["convention"]
         opened = [d for d in (convention.get("access_opened_on"), grants[0] if grants else None) if d]
         mode = self._management_mode()
         return {
             "first_granted_on": grants[0] if grants else None,
-            "profiles_held": sorted({p for u in self.users for p in u.get("profiles", [])}),
+            "profiles_held": sorted({p for u in self.users for p in u.get("profiles", [])}),  # planned users too (GOV-EDITION)
             # access is open from the recorded date or from the first grant, whichever is earlier
             "opened_on": min(opened) if opened else None,
             "management_mode": mode,
@@ -134,6 +154,8 @@ class Context:
             "active_users": len(active),
             "active_by_profile": by_profile,
             "active_habilitations": sum(by_profile.values()),  # user x profile pairs in force (QUOTA-TOTAL)
+            "planned_users": sum(1 for u in self.users if planned(u)),
+            "planned_by_profile": planned_by_profile,
             "quotas": {code: info["quota"] for code, info in quotas.items()},
             "quota_total": sum(info["quota"] for info in quotas.values()),
             "administrators": len(admins),
@@ -229,7 +251,7 @@ class Context:
         attestation = (self.sections["convention"].get("t1_attestation") or {})
         attested = {e["user"]: e for e in attestation.get("entries") or []}
         out = []
-        for index, user in enumerate(self.users):
+        for index, user in enumerate(self.users):  # index: place in the sorted list (converted users)
             active = user["id"] in active_ids
             email = (user.get("email") or "").strip().lower()
             identity = _identity(user)
@@ -239,6 +261,9 @@ class Context:
                 "departed_on": min(departures) if departures else None,
                 "profile_granted_on": {p: (user.get("profile_granted_on") or {}).get(p) or user.get("granted_on") for p in user.get("profiles", [])},
                 "active_profiles": list(user.get("profiles", [])) if active else [],
+                "planned": planned(user),
+                # what pre-signature rules judge: the profiles in force, or those a planned user will need
+                "intended_profiles": list(user.get("profiles", [])) if active or planned(user) else [],
                 "email_holders": len(email_users.get(email, ())) if active and email else 0,
                 "identity_holders": len(identity_users.get(identity, ())) if active and identity else 0,
                 "same_email_users": _others(email_users.get(email, ()), user["id"]) if active and email else [],
@@ -246,18 +271,23 @@ class Context:
                 "attested": user["id"] in attested,
                 "attestation": attested.get(user["id"], {}),
             }
-            entity = Entity("user", user["id"], ("users", index), user, facts, _name(user))
+            entity = Entity("user", user["id"], ("users", self.user_index[user["id"]]), user, facts, _name(user))
             entity._cel = self._cel_users[index]
             out.append(entity)
         return out
 
     def _c_profiles(self):
         holders: dict[str, list[dict]] = {}
+        planned_holders: dict[str, list[str]] = {}  # planned users hold nothing yet: kept apart
         for user in self.users:
             for code in user.get("profiles", []):
-                holders.setdefault(code, []).append(user)
+                if planned(user):
+                    planned_holders.setdefault(code, []).append(user["id"])
+                else:
+                    holders.setdefault(code, []).append(user)
         quota_info = self._quota_info
-        codes = sorted(set(holders) | {c for c, q in quota_info.items() if q["quota"] > 0}, key=lambda c: int(c[1:]))
+        codes = sorted(set(holders) | set(planned_holders) | {c for c, q in quota_info.items() if q["quota"] > 0},
+                       key=lambda c: int(c[1:]))
         out = []
         for code in codes:
             info = quota_info.get(code, {"quota": 0, "raw": None, "opened_on": None, "amendment": None})
@@ -267,7 +297,9 @@ class Context:
             if code in (self.sections["convention"].get("quotas") or {}):
                 path = ("convention", "quotas", code)
             elif users:
-                path = ("users", self.users.index(users[0]))
+                path = ("users", self.user_index[users[0]["id"]])
+            elif code in planned_holders:
+                path = ("users", self.user_index[planned_holders[code][0]])
             else:
                 path = ("convention",)
             data = {
@@ -277,6 +309,7 @@ class Context:
                 "first_granted_on": grants[0] if grants else None,
                 # the date each holder received this profile (profile_granted_on, else granted_on; null if unknown)
                 "grant_dates": [(u.get("profile_granted_on") or {}).get(code) or u.get("granted_on") for u in users],
+                "planned_users": len(planned_holders.get(code, ())), "planned_holders": planned_holders.get(code, []),
             }
             out.append(Entity("profile", code, path, data, {}, code))
         return out

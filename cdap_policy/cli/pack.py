@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from cdap_policy.cli.common import (EXIT_FINDINGS, EXIT_OK, engine_option, fail_usage, lang_option,
-                                    load_pack_or_exit, params_option, policies_option)
+                                    load_pack_or_exit, params_option, parse_date, policies_option)
+from cdap_policy.cli.completion import complete_rule_ids
 from cdap_policy.i18n import tr
 
 
@@ -32,7 +33,7 @@ def unknown_rule(pack, rule_id: str, lang: str) -> None:
 
 @click.command("test")
 @click.argument("policies", required=False, type=click.Path(exists=True, path_type=Path))
-@click.option("--rule", "rules", multiple=True, help="Only the cases of this rule (repeatable).")
+@click.option("--rule", "rules", multiple=True, shell_complete=complete_rule_ids, help="Only the cases of this rule (repeatable).")
 @click.option("--verbose", "-v", is_flag=True, help="List every case, not only failures.")
 @engine_option
 @lang_option
@@ -95,19 +96,40 @@ def params(policies, params_file, fmt, lang):
 
 
 @click.command()
-@click.argument("rule_id")
+@click.argument("rule_id", required=False, shell_complete=complete_rule_ids)
 @policies_option
 @params_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--snapshot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Explain the rule on an entity of this snapshot: the values read, each sub-condition, the outcome.")
+@click.option("--entity", help="Key of the entity (user id, profile code, provider path…); with --snapshot.")
+@click.option("--fingerprint", help="A finding's fingerprint (or a unique prefix of 8+ characters); with --snapshot, RULE_ID is then optional.")
+@click.option("--as-of", callback=parse_date, help="Evaluation date YYYY-MM-DD (default today), as given to check.")
+@click.option("--edition", type=click.Choice(["2017", "2025"]), help="Override the bulletin edition, as given to check.")
 @lang_option
-def explain(rule_id, policies, params_file, fmt, lang):
-    """Show a rule: its legal source, interpretation, expressions, parameters and test cases."""
+def explain(rule_id, policies, params_file, fmt, snapshot, entity, fingerprint, as_of, edition, lang):
+    """Show a rule: its legal source, interpretation, expressions, parameters and test cases;
+    with --snapshot, why it passes or fails on one entity."""
     from cdap_policy.formatters.rules import explain_json, explain_text
 
+    if (entity or fingerprint) and snapshot is None:
+        fail_usage(tr("--entity et --fingerprint demandent --snapshot FICHIER", "--entity and --fingerprint need --snapshot FILE"), lang)
+    if rule_id is None and fingerprint is None:
+        fail_usage(tr("indiquez RULE_ID, ou --fingerprint avec --snapshot", "give RULE_ID, or --fingerprint with --snapshot"), lang)
     pack = load_pack_or_exit(policies, params_file, "compiled", lang)
-    rule = pack.rule(rule_id)
-    if rule is None:
+    rule = pack.rule(rule_id) if rule_id else None
+    if rule_id and rule is None:
+        implementing = [r for r in pack.rules if rule_id.upper() in r.requirements]
+        if implementing and snapshot is None:  # a requirement ID: every rule that implements it
+            texts = [explain_json(pack, r) if fmt == "json" else explain_text(pack, r, lang) for r in implementing]
+            click.echo("[\n" + ",\n".join(t.rstrip("\n") for t in texts) + "\n]\n" if fmt == "json" else "\n".join(texts), nl=False)
+            return
         unknown_rule(pack, rule_id, lang)
+    if snapshot is not None:
+        from cdap_policy.cli.explain_finding import explain_on_snapshot
+
+        explain_on_snapshot(pack, rule, snapshot, entity, fingerprint, as_of, int(edition) if edition else None, fmt, lang)
+        return
     click.echo(explain_json(pack, rule) if fmt == "json" else explain_text(pack, rule, lang), nl=False)
 
 

@@ -1,0 +1,133 @@
+"""`cdap-policy import-users`: the staff list of a spreadsheet into a snapshot's users."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from cdap_policy.cli.common import EXIT_INPUT, EXIT_OK, fail_usage, lang_option, policies_option, report_problems
+from cdap_policy.errors import InputError
+from cdap_policy.i18n import pick, tr
+from cdap_policy.textsafe import printable
+
+
+@click.command("import-users")
+@click.argument("sheet_file", metavar="FILE.xlsx|FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--into", "snapshot_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Snapshot whose users section receives the rows (written in place; every other line is kept).")
+@click.option("--map", "maps", multiple=True, metavar="HEADER=FIELD",
+              help="Read the column HEADER as FIELD (repeatable), e.g. --map \"Nom de l'agent=last_name\".")
+@click.option("--sheet", help="Worksheet of an XLSX workbook (default: the active one).")
+@click.option("--profile", "profiles", multiple=True, metavar="CODE",
+              help="Profile for rows whose profile cell is empty (repeatable), e.g. --profile T1.")
+@click.option("--status", default="planned", show_default=True,
+              help="Status of the users added (planned: not habilitated yet); existing users keep theirs.")
+@click.option("--dry-run", is_flag=True, help="Print the snapshot that would be written, write nothing.")
+@policies_option
+@lang_option
+def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, dry_run, policies, lang):
+    """Import users from a staff spreadsheet (French headers recognised) into a snapshot."""
+    from cdap_policy import output, params as params_mod
+    from cdap_policy.importers.merge import merge_text
+    from cdap_policy.importers.sheets import read_sheet
+    from cdap_policy.importers.users import FIELDS, parse_map, read_users
+    from cdap_policy.policy import default_pack_dir
+    from cdap_policy.schemainfo import enum, field_ok
+    from cdap_policy.snapshot import load_snapshot
+
+    statuses = enum("/$defs/user/properties/status")
+    if status not in statuses:
+        fail_usage(tr(f"--status {status!r} : valeurs admises {', '.join(statuses)}",
+                      f"--status {status!r}: allowed values {', '.join(statuses)}"), lang)
+    try:
+        mapping = parse_map(maps)
+    except ValueError as exc:
+        fail_usage(tr(f"--map {exc.args[0]!r} : écrivez « En-tête=champ », champ parmi {', '.join(FIELDS)}",
+                      f"--map {exc.args[0]!r}: write « Header=field », field among {', '.join(FIELDS)}"), lang)
+    if not snapshot_file.exists():
+        fail_usage(tr(f"{snapshot_file} n'existe pas : créez-le d'abord avec « cdap-policy init {snapshot_file} »",
+                      f"{snapshot_file} does not exist: create it first with « cdap-policy init {snapshot_file} »"), lang)
+    try:
+        snapshot = load_snapshot(snapshot_file)
+    except InputError as exc:
+        report_problems(exc, tr(f"{snapshot_file} n'est pas un instantané valide : rien n'est importé",
+                                f"{snapshot_file} is not a valid snapshot: nothing imported"), lang)
+        sys.exit(EXIT_INPUT)
+    try:
+        rows = read_sheet(sheet_file, sheet)
+    except InputError as exc:
+        report_problems(exc, tr(f"impossible de lire {sheet_file}", f"cannot read {sheet_file}"), lang)
+        sys.exit(EXIT_INPUT)
+
+    parameters = params_mod.load_parameters(Path(policies or default_pack_dir()) / "params")
+    catalogue = parameters["profiles"].value.get(str(snapshot.edition), {})
+    bad_defaults = [p for p in profiles if p not in catalogue]
+    if bad_defaults:
+        fail_usage(tr(f"--profile {', '.join(bad_defaults)} : profil non défini par le bulletin {snapshot.edition}",
+                      f"--profile {', '.join(bad_defaults)}: profile not defined by the {snapshot.edition} bulletin"), lang)
+    enums = {"diploma": enum("/$defs/diploma"), "contract": enum("/$defs/user/properties/contract/properties/type")}
+    imported = read_users(rows, mapping, enums, catalogue, profiles, field_ok)
+    if imported.problems:
+        report_problems(InputError(imported.problems), tr(
+            f"{len(imported.problems)} problème(s) dans {sheet_file} : corrigez ces lignes, rien n'est importé",
+            f"{len(imported.problems)} problem(s) in {sheet_file}: correct these rows, nothing imported"), lang)
+        sys.exit(EXIT_INPUT)
+
+    text = snapshot_file.read_text(encoding="utf-8-sig")
+    is_json = snapshot_file.suffix.lower() == ".json"
+    result = merge_text(text, snapshot.data.get("users") or [], imported.users, status, str(sheet_file), is_json)
+    if result.problems:
+        report_problems(InputError(result.problems), tr(f"impossible de fusionner {sheet_file}", f"cannot merge {sheet_file}"), lang)
+        sys.exit(EXIT_INPUT)
+    try:
+        _check_merged(result.text, snapshot_file, load_snapshot)
+    except InputError as exc:
+        report_problems(exc, tr("l'instantané fusionné ne serait pas valide : rien n'est écrit",
+                                "the merged snapshot would not be valid: nothing written"), lang)
+        sys.exit(EXIT_INPUT)
+    if dry_run:  # the snapshot on standard output, what would happen on standard error
+        click.echo(result.text, nl=False)
+        _summary(result, imported, snapshot_file, lang, err=True)
+        sys.exit(EXIT_OK)
+    if result.text != text:
+        try:
+            output.write_text(snapshot_file, result.text)
+        except InputError as exc:
+            report_problems(exc, tr("écriture impossible", "cannot write"), lang)
+            sys.exit(EXIT_INPUT)
+    _summary(result, imported, snapshot_file, lang)
+    sys.exit(EXIT_OK)
+
+
+def _check_merged(text: str, target: Path, load_snapshot) -> None:
+    """Validate the merged text exactly as `check` will read it, before the file is replaced."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix or ".yaml", dir=target.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        load_snapshot(tmp, display=str(target))
+    finally:
+        os.unlink(tmp)
+
+
+def _ids(ids: list) -> str:
+    return ", ".join(ids[:10]) + (f"… (+{len(ids) - 10})" if len(ids) > 10 else "")
+
+
+def _summary(result, imported, snapshot_file: Path, lang: str, err: bool = False) -> None:
+    say = lambda fr, en: click.echo(printable(pick(tr(fr, en), lang)), err=err)  # noqa: E731 - one line per message
+    columns = ", ".join(f"{header} → {name}" for name, header in imported.columns.items())
+    say(f"Colonnes lues : {columns}", f"Columns read: {columns}")
+    if imported.ignored:
+        say(f"Colonnes ignorées : {', '.join(imported.ignored)} (voir --map)", f"Columns ignored: {', '.join(imported.ignored)} (see --map)")
+    say(f"{snapshot_file} : {len(result.added)} utilisateur(s) ajouté(s)" + (f" ({_ids(result.added)})" if result.added else "")
+        + f", {len(result.updated)} mis à jour" + (f" ({_ids(result.updated)})" if result.updated else "")
+        + f", {len(result.unchanged)} inchangé(s), {len(result.kept)} absent(s) du tableau conservé(s).",
+        f"{snapshot_file}: {len(result.added)} user(s) added" + (f" ({_ids(result.added)})" if result.added else "")
+        + f", {len(result.updated)} updated" + (f" ({_ids(result.updated)})" if result.updated else "")
+        + f", {len(result.unchanged)} unchanged, {len(result.kept)} not in the spreadsheet kept.")
+    say(f"Étape suivante : cdap-policy check {snapshot_file} --stage pre-signature",
+        f"Next step: cdap-policy check {snapshot_file} --stage pre-signature")

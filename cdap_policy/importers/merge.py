@@ -1,0 +1,275 @@
+"""Write imported users into an existing snapshot, leaving everything else as it was.
+
+A row is the existing user with the same id, else the same e-mail address, else the same first
+and last name (accents and case aside): that user keeps its id, its status and every field the
+spreadsheet does not give; the spreadsheet's non-empty cells update the others. Other rows are
+added with the next free id (`u-05` after `u-04`) and the status asked for (planned by default).
+Users absent from the spreadsheet are kept unchanged.
+
+Only the `users` block of the file is rewritten, with ruamel.yaml's round-trip mode so that its
+comments, quotes and flow mappings survive; every line outside it is copied byte for byte.
+A JSON snapshot is rewritten as JSON (it has no comments to keep).
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass, field
+
+from cdap_policy.errors import Problem
+from cdap_policy.i18n import tr
+from cdap_policy.importers.users import norm
+from cdap_policy.schemainfo import properties
+
+NESTED = ("contract", "diploma")  # small mappings written on one line, like the fixtures
+DATES = {"granted_on", "ends_on", "awarded_on"}
+
+
+@dataclass
+class MergeResult:
+    text: str
+    added: list = field(default_factory=list)  # ids
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    kept: list = field(default_factory=list)  # existing users the spreadsheet does not list
+    problems: list = field(default_factory=list)
+
+
+def _identity(user: dict):
+    first, last = norm(user.get("first_name")), norm(user.get("last_name"))
+    return (first, last) if first and last else None
+
+
+def match(existing: list[dict], imported: list, file: str) -> tuple[list, list]:
+    """For each imported (row, user): the index of the existing user it is, or None; and problems
+    for two rows that are the same existing user."""
+    by_id = {u["id"]: i for i, u in enumerate(existing)}
+    by_email = {(u.get("email") or "").casefold(): i for i, u in enumerate(existing) if u.get("email")}
+    by_identity = {_identity(u): i for i, u in enumerate(existing) if _identity(u)}
+    out, problems, taken = [], [], {}
+    for number, user in imported:
+        index = by_id.get(user.get("id"))
+        if index is None and user.get("email"):
+            index = by_email.get(user["email"].casefold())
+        if index is None and _identity(user):
+            index = by_identity.get(_identity(user))
+        if index is not None and index in taken:
+            problems.append(Problem(file, number, "", tr(
+                f"cette ligne et la ligne {taken[index]} désignent le même utilisateur {existing[index]['id']} de l'instantané",
+                f"this row and row {taken[index]} are the same user {existing[index]['id']} of the snapshot")))
+            continue
+        if index is not None:
+            taken[index] = number
+        out.append((number, user, index))
+    return out, problems
+
+
+def _next_ids(existing: list[dict], count: int) -> list[str]:
+    numbers = [m for m in (re.fullmatch(r"u-(\d+)", str(u["id"])) for u in existing) if m]
+    width = len(numbers[0].group(1)) if numbers else 2
+    start = max((int(m.group(1)) for m in numbers), default=0) + 1
+    taken = {str(u["id"]) for u in existing}
+    ids, n = [], start
+    while len(ids) < count:
+        candidate = f"u-{n:0{width}d}"
+        if candidate not in taken:
+            ids.append(candidate)
+        n += 1
+    return ids
+
+
+def _ordered(user: dict) -> list[str]:
+    order = properties("/$defs/user")  # the schema's order of fields
+    return sorted(user, key=lambda k: order.index(k) if k in order else len(order))
+
+
+def _changes(current: dict, new: dict) -> dict:
+    """The fields of `new` that differ from `current` (nested mappings compared key by key)."""
+    out = {}
+    for key, value in new.items():
+        if key == "id":
+            continue
+        if isinstance(value, dict):
+            inner = current.get(key) if isinstance(current.get(key), dict) else {}
+            diff = {k: v for k, v in value.items() if str(inner.get(k)) != str(v) or k not in inner}
+            if diff:
+                out[key] = diff
+        elif key == "email" and str(current.get(key, "")).casefold() == value.casefold():
+            continue  # the same address written in capitals is not a change
+        elif key in ("first_name", "last_name") and norm(current.get(key)) == norm(value):
+            continue  # « LEMOINE » in the staff list is the snapshot's « Lemoine »: keep how it is written
+        elif key not in current or (list(current[key]) if isinstance(value, list) else str(current[key])) != value:
+            out[key] = value
+    return out
+
+
+def plan(existing: list[dict], imported: list, status: str, file: str) -> tuple[list, list, MergeResult]:
+    """What to write: (updates [(index, changes)], additions [user]) and the result's lists."""
+    matched, problems = match(existing, imported, file)
+    result = MergeResult("", problems=problems)
+    updates, additions = [], []
+    new_ids = iter(_next_ids(existing + [u for _, u, i in matched if i is None and u.get("id")],
+                             sum(1 for _, u, i in matched if i is None and not u.get("id"))))
+    for _, user, index in matched:
+        if index is None:
+            user = {"id": user.get("id") or next(new_ids), **{k: v for k, v in user.items() if k != "id"}, "status": status}
+            additions.append({k: user[k] for k in _ordered(user)})
+            result.added.append(user["id"])
+            continue
+        changes = _changes(existing[index], user)
+        if changes:
+            updates.append((index, changes))
+            result.updated.append(existing[index]["id"])
+        else:
+            result.unchanged.append(existing[index]["id"])
+    touched = {i for _, _, i in matched if i is not None}
+    result.kept = [u["id"] for i, u in enumerate(existing) if i not in touched]
+    return updates, additions, result
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+def merge_text(text: str, existing: list[dict], imported: list, status: str, file: str, is_json: bool = False) -> MergeResult:
+    updates, additions, result = plan(existing, imported, status, file)
+    if result.problems:
+        return result
+    if not updates and not additions:
+        result.text = text
+        return result
+    result.text = _merge_json(text, updates, additions) if is_json else _merge_yaml(text, updates, additions)
+    return result
+
+
+def _merge_json(text: str, updates, additions) -> str:
+    data = json.loads(text)
+    for index, changes in updates:
+        _apply(data["users"][index], changes, plain=True)
+    data["users"].extend(additions)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never fold a long line of the partner's file
+    return yaml
+
+
+def _users_span(text: str) -> tuple[int, int] | None:
+    """First and past-the-end line (0-based) of the top-level `users` block, without the blank and
+    comment lines that follow it (they introduce the next section); None when not a block mapping."""
+    yaml = _yaml()
+    data = yaml.load(text)
+    if not hasattr(data, "lc") or data.fa.flow_style() or "users" not in data:
+        return None
+    starts = sorted(data.lc.key(k)[0] for k in data)
+    start = data.lc.key("users")[0]
+    lines = text.splitlines(keepends=True)
+    end = next((s for s in starts if s > start), len(lines))
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
+        end -= 1
+    return start, end
+
+
+def _indent(block: list[str]) -> tuple[int, int]:
+    """(dash offset, item indent) of the users list as written; the starter's style when empty."""
+    for line in block[1:]:
+        found = re.match(r"^( *)- +", line)
+        if found:
+            return len(found.group(1)), len(found.group(0))
+    return 2, 4
+
+
+def _merge_yaml(text: str, updates, additions) -> str:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    span = _users_span(text)
+    lines = text.splitlines(keepends=True)
+    if span is None:  # a flow-style document: rewrite it whole, still round-trip
+        head, block, tail = [], lines, []
+    else:
+        head, block, tail = lines[: span[0]], lines[span[0]: span[1]], lines[span[1]:]
+    yaml = _yaml()
+    offset, item = _indent(block)
+    yaml.indent(mapping=2, sequence=item, offset=offset)
+    data = yaml.load("".join(block))
+    users = data["users"]
+    if users is None or not isinstance(users, CommentedSeq):
+        users = data["users"] = CommentedSeq(users or [])
+    for index, changes in updates:
+        _apply(users[index], changes)
+    for user in additions:
+        users.append(_node(user, CommentedMap, CommentedSeq))
+    if additions:
+        users.fa.set_block_style()  # `users: []` grows into one entry per line
+    out = io.StringIO()
+    yaml.dump(data, out)
+    rewritten = out.getvalue()
+    if not rewritten.endswith("\n"):
+        rewritten += "\n"
+    return "".join(head) + rewritten + "".join(tail)
+
+
+def _scalar(key, value):
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    # dates in double quotes, as the README asks of snapshots
+    return DoubleQuotedScalarString(value) if key in DATES and isinstance(value, str) else value
+
+
+def _node(user: dict, cmap, cseq):
+    out = cmap()
+    for key, value in user.items():
+        if isinstance(value, dict):
+            inner = cmap((k, _scalar(k, v)) for k, v in value.items())
+            inner.fa.set_flow_style()
+            out[key] = inner
+        elif isinstance(value, list):
+            seq = cseq(value)
+            seq.fa.set_flow_style()
+            out[key] = seq
+        else:
+            out[key] = _scalar(key, value)
+    return out
+
+
+def _set(mapping, key, value):
+    """Set a key; a new key goes before the last one when that one carries the comments that
+    follow it in the file, so the comments stay where they were."""
+    if key in mapping or not hasattr(mapping, "ca") or not mapping:
+        mapping[key] = value
+        return
+    last = list(mapping)[-1]
+    if mapping.ca.items.get(last):
+        mapping.insert(len(mapping) - 1, key, value)
+    else:
+        mapping[key] = value
+
+
+def _apply(target, changes: dict, plain: bool = False):
+    if plain:
+        for key, value in changes.items():
+            if isinstance(value, dict):
+                target.setdefault(key, {}).update(value)
+            else:
+                target[key] = value
+        return
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    for key, value in changes.items():
+        if isinstance(value, dict):
+            inner = target.get(key)
+            if isinstance(inner, dict):
+                for k, v in value.items():
+                    _set(inner, k, _scalar(k, v))
+            else:
+                _set(target, key, _node({key: value}, CommentedMap, CommentedSeq)[key])
+        elif isinstance(value, list):
+            seq = CommentedSeq(value)
+            seq.fa.set_flow_style()
+            _set(target, key, seq)
+        else:
+            _set(target, key, _scalar(key, value))

@@ -1,0 +1,98 @@
+"""Names, in French and English, of the codes the snapshot schema enumerates (organisation
+kinds, missions, management modes, frameworks), for prompts and comments a partner reads.
+
+The codes themselves come from the live schema: a code without a name here is shown as the code
+(tests/test_init.py says which names are missing when the schema grows).
+"""
+from __future__ import annotations
+
+from cdap_policy.i18n import pick, tr
+
+# the French names of the README table « Organisation kinds »
+KINDS = {
+    "state": tr("services de l'État", "State services"),
+    "department": tr("conseil départemental", "departmental council"),
+    "metropolis": tr("métropole", "metropolis"),
+    "commune": tr("commune, mairie", "municipality"),
+    "epci": tr("EPCI (communauté de communes, d'agglomération, urbaine)", "inter-municipal body"),
+    "ccas": tr("centre communal d'action sociale", "municipal social-action centre"),
+    "cias": tr("centre intercommunal d'action sociale", "inter-municipal social-action centre"),
+    "hospital": tr("établissement de soins, service hospitalier, clinique", "hospital or care establishment"),
+    "medico_social": tr("établissement médico-social", "medico-social establishment"),
+    "carsat": tr("Carsat", "regional pension and occupational-health fund"),
+    "cnav": tr("Cnav (rôle de Carsat en Île-de-France)", "national pension fund"),
+    "msa": tr("Mutualité sociale agricole", "agricultural social security"),
+    "cramif": tr("Cramif", "Île-de-France regional health-insurance fund"),
+    "mdph": tr("maison départementale des personnes handicapées", "departmental disability centre"),
+    "cpam": tr("Cpam", "primary health-insurance fund"),
+    "cgss": tr("CGSS (outre-mer)", "overseas general social-security fund"),
+    "urssaf": tr("Urssaf", "contribution-collection body"),
+    "cmsa": tr("caisse de MSA", "MSA fund"),
+    "enim": tr("Enim", "seafarers' scheme"),
+    "cnmss": tr("CNMSS", "military social security"),
+    "crpcen": tr("CRPCEN", "notaries' clerks' scheme"),
+    "cprp_sncf": tr("CPRP SNCF", "SNCF staff scheme"),
+    "protection_body": tr("mandataire judiciaire, service de tutelle ou curatelle", "guardianship / curatorship body"),
+    "social_landlord": tr("bailleur social", "social landlord"),
+    "overindebtedness_commission": tr("commission de surendettement", "over-indebtedness commission"),
+    "legal_aid_office": tr("bureau d'aide juridictionnelle", "legal-aid office"),
+    "spip": tr("service pénitentiaire d'insertion et de probation", "probation service"),
+    "fsl_body": tr("organisme gestionnaire du FSL (GIP…)", "housing solidarity fund body"),
+    "approved_association": tr("association agréée ou habilitée par le département", "association approved by the department"),
+    "association": tr("association", "association"),
+    "caisse_des_depots": tr("Caisse des dépôts", "Caisse des dépôts"),
+    "transport_social_pricing_provider": tr("prestataire de l'autorité des transports d'Île-de-France",
+                                            "Île-de-France transport authority provider"),
+    "dalo_commission": tr("commission de médiation Dalo", "DALO mediation commission"),
+    "prefecture": tr("préfecture (secrétariat Ccapex)", "prefecture (Ccapex secretariat)"),
+    "foreign_social_security": tr("organisme de sécurité sociale d'un État de l'UE ou de la Suisse", "EU or Swiss social-security body"),
+    "pajemploi": tr("Centre national Pajemploi", "Pajemploi national centre"),
+    "crous": tr("Crous", "student services"),
+    "departmental_insertion_agency": tr("agence départementale d'insertion (DOM)", "departmental insertion agency (overseas)"),
+    "social_service_provider": tr("prestataire de services sociaux", "social service provider"),
+    "other": tr("autre", "other"),
+}
+
+# CONV art. 8: the missions a partner declares
+MISSIONS = {
+    "social_action": tr("action sociale", "social action"),
+    "rsa_instruction": tr("instruction du RSA", "RSA instruction"),
+    "rsa_followup": tr("suivi des dossiers RSA", "RSA file follow-up"),
+    "rsa_support": tr("accompagnement des bénéficiaires du RSA", "support of RSA beneficiaries"),
+    "rsa_litigation": tr("contentieux RSA", "RSA litigation"),
+    "rsa_control": tr("contrôle RSA", "RSA control"),
+    "family_contribution_pricing": tr("participations des familles au quotient familial", "family contributions on the quotient familial"),
+    "social_pricing": tr("tarification sociale (cantine à un euro…)", "social pricing (one-euro canteen…)"),
+    "health_insurance": tr("assurance maladie", "health insurance"),
+    "special_health_schemes": tr("régimes particuliers d'assurance maladie", "special health-insurance schemes"),
+    "protection_measures": tr("mesures de protection (tutelle, curatelle)", "protection measures (guardianship, curatorship)"),
+    "social_housing": tr("logement social (tiers payant)", "social housing (third-party payment)"),
+    "overindebtedness": tr("surendettement", "over-indebtedness"),
+    "legal_aid": tr("aide juridictionnelle", "legal aid"),
+    "probation": tr("insertion et probation", "probation"),
+    "fsl": tr("fonds de solidarité pour le logement (FSL)", "housing solidarity fund (FSL)"),
+    "survivor_pensions": tr("pensions de réversion et d'orphelin", "survivor and orphan pensions"),
+    "transport_social_pricing": tr("tarification sociale des transports", "transport social pricing"),
+    "dalo": tr("médiation Dalo", "DALO mediation"),
+    "ccapex": tr("Ccapex (prévention des expulsions)", "Ccapex (eviction prevention)"),
+    "frontier_workers": tr("travailleurs frontaliers", "frontier workers"),
+    "pajemploi": tr("Pajemploi", "Pajemploi"),
+    "student_social_support": tr("service social des étudiants", "student social support"),
+    "caf_msa_transfer": tr("transferts de dossiers entre Caf et MSA", "file transfers between Caf and MSA"),
+}
+
+MODES = {
+    "delegated": tr("délégué : le partenaire gère lui-même ses habilitations", "delegated: the partner manages its own habilitations"),
+    "centralised": tr("centralisé : la Caf gère les habilitations", "centralised: the Caf manages the habilitations"),
+}
+
+FRAMEWORKS = {
+    "mon_compte_partenaire": tr("« Mon Compte Partenaire » (convention, contrat de service, bulletin CDAP)",
+                                "« Mon Compte Partenaire » (convention, service contract, CDAP bulletin)"),
+    "cafpro": tr("CAFPRO (ancien service, remplacé par CDAP depuis 2017)", "CAFPRO (former service, replaced by CDAP since 2017)"),
+}
+
+
+def label(table: dict, code, lang: str = "fr") -> str:
+    """The name of `code` in `lang`, or the code itself when the table does not know it."""
+    return pick(table[code], lang) if code in table else str(code)
