@@ -47,7 +47,9 @@ class Finding:
 
     @property
     def family(self) -> str:
-        return self.requirements[0].split("-")[0] if self.requirements else ""
+        if not self.requirements:  # a finding about the waiver file (compare.waivers) cites no requirement
+            return "WAIVER" if self.entity_kind == "waiver" else ""
+        return self.requirements[0].split("-")[0]
 
     def counts_for_exit(self, threshold: int) -> bool:
         """Does this finding make `check` exit 1? Errors always do (fail closed); a failure does

@@ -40,8 +40,13 @@ DEFAULT_TIMEOUT_S = 3600  # a whole run; a 10-million-row log takes about 3 minu
               help="Also allow consultation logs in this folder (repeatable); by default a log must be in the snapshot's folder.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_S, show_default=True,
               help="Stop the whole run after this many seconds (exit 2, nothing written); 0: no limit.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="A previous `check --format json` report of the same partner: only findings it does not hold count for the exit code.")
+@click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Waiver file (YAML, schemas/waivers.schema.json); default: <snapshot>.waivers.yaml next to each snapshot.")
+@click.option("--no-waivers", is_flag=True, help="Apply no waiver, not even a <snapshot>.waivers.yaml found next to the snapshot.")
 def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, fail_on, lang, include_passed, engine,
-          redact, log_roots, timeout):
+          redact, log_roots, timeout, baseline, waivers_file, no_waivers):
     """Check snapshot(s) and report findings."""
     from cdap_policy import formatters, output as out
     from cdap_policy.checking import CheckOptions, check_loaded
@@ -51,15 +56,18 @@ def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, 
 
     try:
         out.check_writable(output)
-        out.refuse_inputs(output, [*snapshots, params_file])
+        out.refuse_inputs(output, [*snapshots, params_file, baseline, waivers_file])
     except InputError as exc:
         report_problems(exc, tr("sortie refusée", "output refused"), lang)
         sys.exit(EXIT_INPUT)
+    baseline_reports, waiver_set = _comparison_inputs(baseline, None if no_waivers else waivers_file, lang)
     WATCHDOG.run_deadline(timeout or None, on_stuck=lambda: _stuck(timeout, lang))
     options = CheckOptions(as_of=as_of or today(), as_of_source="option" if as_of else "today", stage=stage,
                            edition=int(edition) if edition else None,
                            include_passed=include_passed or formatters.needs_passed(fmt), log_roots=tuple(log_roots),
-                           redact=redact, redact_key=redact_key() if redact else None)
+                           redact=redact, redact_key=redact_key() if redact else None,
+                           baseline=baseline_reports, baseline_file=str(baseline or ""), waivers=waiver_set,
+                           find_waivers=not no_waivers)
     pack = None  # loaded once a snapshot is readable: bad input is refused without paying for the pack
     code = EXIT_OK
     reports, inputs = [], [*snapshots, params_file]
@@ -75,22 +83,35 @@ def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, 
             continue
         code = max(code, report.exit_code(fail_on))
         reports.append(report)
+        inputs += [baseline, (report.waivers or {}).get("file")]
     WATCHDOG.cancel_run_deadline()
     if not reports:
         sys.exit(code)  # nothing readable: no report, not even an empty-looking one
     if pack is not None:
-        inputs += [pack.directory / p for p in getattr(pack, "files", ())]
+        inputs += pack.files
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     width = shutil.get_terminal_size((80, 24)).columns
-    text = formatters.render(fmt, reports, formatters.FormatOptions(
-        lang=lang, include_passed=include_passed, color=color, width=width, srcroot=_srcroot()))
-    try:
+    try:  # a format's own limit (SARIF: 25,000 results per run) is refused like bad input
+        text = formatters.render(fmt, reports, formatters.FormatOptions(
+            lang=lang, include_passed=include_passed, color=color, width=width, srcroot=_srcroot()))
         out.refuse_inputs(output, inputs)
         out.write_text(output, text)
     except InputError as exc:
         report_problems(exc, tr("sortie refusée", "output refused"), lang)
         sys.exit(EXIT_INPUT)
     sys.exit(code)
+
+
+def _comparison_inputs(baseline, waivers_file, lang):
+    """The baseline report(s) and the waiver file, read once before any snapshot: either unreadable stops the run."""
+    from cdap_policy.compare import reportfile, waivers
+
+    try:
+        return (reportfile.load(baseline) if baseline else None,
+                waivers.load(waivers_file) if waivers_file else None)
+    except InputError as exc:
+        report_problems(exc, tr("référence ou dérogations illisibles", "unreadable baseline or waivers"), lang)
+        sys.exit(EXIT_INPUT)
 
 
 def _srcroot() -> str:
