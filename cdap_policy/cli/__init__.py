@@ -15,6 +15,8 @@ import click
 
 from cdap_policy import __version__
 from cdap_policy.cli import check as _check, pack as _pack, validate as _validate
+from cdap_policy.cli import diff as _diff
+from cdap_policy.cli import completion as _completion, docs as _docs, import_users as _import_users, init as _init
 from cdap_policy.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED
 
 
@@ -26,6 +28,11 @@ def cli():
 
 cli.add_command(_check.check)
 cli.add_command(_validate.validate)
+cli.add_command(_diff.diff)
+cli.add_command(_init.init)
+cli.add_command(_import_users.import_users)
+cli.add_command(_completion.completion)
+cli.add_command(_docs.docs)
 for _command in _pack.COMMANDS:
     cli.add_command(_command)
 

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 REPORT_FORMATS = {
     "table": "table",
     "json": "json_report",
+    "sarif": "sarif",
+    "junit": "junit",
+    "markdown": "markdown",
+    "html": "html",
+    "oscal": "oscal",
 }
 
 
@@ -35,3 +40,15 @@ def needs_passed(fmt: str) -> bool:
 
 def render(fmt: str, reports: list, options: FormatOptions) -> str:
     return module(fmt).render(list(reports), options)
+
+
+# `cdap-policy diff`: format name -> module rendering a compare.diff.Diff
+DIFF_FORMATS = {
+    "table": "diff_table",
+    "markdown": "diff_markdown",
+    "json": "diff_json",
+}
+
+
+def render_diff(fmt: str, diff, options: FormatOptions) -> str:
+    return importlib.import_module(f"cdap_policy.formatters.{DIFF_FORMATS[fmt]}").render(diff, options)

@@ -85,7 +85,7 @@ def params_json(pack) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
-def params_table(pack) -> str:
+def params_table(pack, lang: str = "fr") -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=180, no_color=True, highlight=False)
     table = Table(title=f"{pack.name} {pack.version} — {len(pack.parameters)} parameters (override with --params FILE)")

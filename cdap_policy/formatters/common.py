@@ -1,0 +1,224 @@
+"""Helpers shared by the SARIF, JUnit, Markdown, HTML and OSCAL formatters: labels in both
+languages, severity maps, repository-relative paths, references and evidence as text."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+from cdap_policy.i18n import pick, tr
+from cdap_policy.textsafe import printable
+
+TOOL_NAME = "cdap-policy"
+# Where a SARIF viewer sends a user who clicks the tool's name; the lead sets the project's
+# public address here (README, open points).
+INFORMATION_URI = "https://github.com/cdap-policy/cdap-policy"
+
+# GitHub code scanning: critical/high are errors, medium a warning, low and info notes
+LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+# GitHub reads this as a string; a number makes the upload fail. Info has none.
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0"}
+
+FAMILY_ORDER = ("ELIG", "QUOTA", "SCOPE", "RET", "SUB", "GOV", "COORD")
+FAMILY_NAMES = {
+    "ELIG": tr("Éligibilité des profils", "Profile eligibility"),
+    "QUOTA": tr("Quotas d'utilisateurs", "User quotas"),
+    "SCOPE": tr("Périmètre des consultations", "Scope of consultations"),
+    "RET": tr("Durées de conservation", "Retention periods"),
+    "SUB": tr("Sous-traitance", "Subcontracting"),
+    "GOV": tr("Gouvernance et habilitations", "Governance and habilitations"),
+    "COORD": tr("Coordination du contrôle (T19)", "Control coordination (T19)"),
+}
+STATUS_NAMES = {
+    "fail": tr("échec", "fail"),
+    "error": tr("erreur", "error"),
+    "waived": tr("dérogé", "waived"),
+    "pass": tr("conforme", "pass"),
+    "not_applicable": tr("non applicable", "not applicable"),
+}
+SEVERITY_NAMES = {
+    "critical": tr("critique", "critical"),
+    "high": tr("élevée", "high"),
+    "medium": tr("moyenne", "medium"),
+    "low": tr("faible", "low"),
+    "info": tr("info", "info"),
+}
+BASELINE_NAMES = {
+    "new": tr("nouveau", "new"),
+    "unchanged": tr("inchangé", "unchanged"),
+    "updated": tr("modifié", "updated"),
+}
+FRAMEWORK_NAMES = {
+    "mon_compte_partenaire": tr("« Mon Compte Partenaire » (CDAP)", "« Mon Compte Partenaire » (CDAP)"),
+    "cafpro": tr("CAFPRO", "CAFPRO"),
+}
+STAGE_ALL = tr("toutes", "all")
+EXCLUSION_NAMES = {  # why a rule of the pack did not run (Report.rules_excluded)
+    "framework": tr("autre cadre conventionnel", "other framework"),
+    "edition": tr("autre édition du bulletin", "other bulletin edition"),
+    "stage": tr("autre étape", "other stage"),
+    "selection": tr("non sélectionnées", "not selected"),
+}
+WAIVER_FIELDS = (
+    ("approved_by", tr("approuvée par", "approved by")),
+    ("approved_on", tr("le", "on")),
+    ("expires_on", tr("expire le", "expires on")),
+    ("ticket", tr("référence", "ticket")),
+    ("justification", tr("justification", "justification")),
+)
+NOT_APPLICABLE_REASON = tr("non applicable : la règle ne concerne pas cette entité à cette date",
+                           "not applicable: the rule does not concern this entity on this date")
+
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def family_name(family: str, lang: str) -> str:
+    return pick(FAMILY_NAMES.get(family), lang) or family
+
+
+def family_rank(family: str) -> tuple:
+    return (FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER), family)
+
+
+def by_family(findings) -> list[tuple[str, list]]:
+    """(family, findings) in the pack's order of families, findings kept in their order."""
+    groups: dict[str, list] = {}
+    for finding in findings:
+        groups.setdefault(finding.family or "—", []).append(finding)
+    return sorted(groups.items(), key=lambda item: family_rank(item[0]))
+
+
+def generic(text: str) -> str:
+    """A rule's template without its placeholders (`{missing}` → `…`): rule help describes every
+    finding of the rule, not one."""
+    return _PLACEHOLDER.sub("…", text or "")
+
+
+def reference_text(ref: dict) -> str:
+    text = " ".join(part for part in (ref.get("document"), ref.get("article")) if part)
+    return f"{text} ({ref['source']})" if ref.get("source") else text
+
+
+def references_text(refs, sep: str = " ; ") -> str:
+    return sep.join(reference_text(r) for r in refs)
+
+
+def line_of(finding) -> int:
+    """A 1-based line: an entity the loader could not place points at the top of its file."""
+    line = finding.line
+    return line if isinstance(line, int) and line >= 1 else 1
+
+
+def relative_path(path: str, srcroot: str | None) -> tuple[str, bool]:
+    """(`path` relative to the repository root with forward slashes, True) when it is inside it;
+    (a file URI, False) otherwise. Without a root, a relative path is kept as given."""
+    path = str(path)
+    if srcroot is None:
+        if os.path.isabs(path):
+            return PurePosixPath(os.path.normpath(path).replace(os.sep, "/")).as_uri(), False
+        return os.path.normpath(path).replace(os.sep, "/"), True
+    absolute = os.path.normpath(os.path.abspath(path))
+    root = os.path.normpath(os.path.abspath(srcroot))
+    try:
+        inside = os.path.commonpath([absolute, root]) == root
+    except ValueError:  # another drive (Windows)
+        inside = False
+    if inside:
+        return os.path.relpath(absolute, root).replace(os.sep, "/"), True
+    return PurePosixPath(absolute.replace(os.sep, "/")).as_uri(), False
+
+
+def uri_of(relative: str) -> str:
+    """A relative path as a URI reference (spaces and « # » percent-encoded)."""
+    return quote(relative, safe="/-._~")
+
+
+def root_uri(srcroot: str) -> str:
+    uri = PurePosixPath(os.path.abspath(srcroot).replace(os.sep, "/")).as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def entity_text(finding) -> str:
+    return f"{finding.entity_kind} {finding.entity_key}"
+
+
+def value_text(value, limit: int | None = 400) -> str:
+    """An evidence value as one bounded line: text as is, anything else as compact JSON."""
+    if isinstance(value, dict) and set(value) <= {"fr", "en"} and value:
+        value = value.get("fr") or value.get("en")
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return printable(text, limit)
+
+
+def evidence_items(evidence: dict, lang: str = "fr", limit: int | None = 400) -> list[tuple[str, str]]:
+    """(name, value) of the values a rule read, sorted by name; worded values in `lang`."""
+    evidence = evidence or {}
+    other = "en" if lang == "fr" else "fr"
+    items = []
+    for name in sorted(evidence):
+        if name.endswith(f"_{other}") and f"{name[:-3]}_{lang}" in evidence:
+            continue  # `reason_fr` / `reason_en`: the reader's language only
+        value = evidence[name]
+        if isinstance(value, dict) and set(value) == {"fr", "en"}:
+            value = value[lang]
+        items.append((printable(name, 100), value_text(value, limit)))
+    return items
+
+
+def waiver_items(waiver: dict | None, lang: str) -> list[tuple[str, str]]:
+    """(label, value) of a waiver's fields that are present, in a fixed order."""
+    if not waiver:
+        return []
+    return [(pick(label, lang), printable(waiver[key], 2000)) for key, label in WAIVER_FIELDS if waiver.get(key)]
+
+
+def text(value, lang: str, limit: int | None = None) -> str:
+    """A {fr, en} text (or a plain value) in `lang`, control characters escaped, newlines kept."""
+    return printable(pick(value, lang), limit, keep_newlines=True)
+
+
+def exclusions_text(report, lang: str) -> str:
+    """« autre édition du bulletin : 7 » for the rules of the pack that did not run."""
+    return ", ".join(f"{c_name} {n}" for c_name, n in (
+        (colon(EXCLUSION_NAMES.get(why, why), lang), n) for why, n in sorted((report.rules_excluded or {}).items()) if n))
+
+
+def stage_text(report, lang: str) -> str:
+    return report.stage or pick(STAGE_ALL, lang)
+
+
+def framework_text(report, lang: str) -> str:
+    return pick(FRAMEWORK_NAMES.get(report.framework), lang) or report.framework
+
+
+def tool_version(report) -> str:
+    from cdap_policy import __version__
+
+    return report.tool_version or __version__
+
+
+def colon(label: dict | str, lang: str) -> str:
+    """« Action : » in French, "Action:" in English."""
+    return pick(label, lang) + (" :" if lang == "fr" else ":")
+
+
+def number(n: int, lang: str) -> str:
+    """25 000 in French (narrow no-break space), 25,000 in English."""
+    return f"{n:,}".replace(",", "\u202f") if lang == "fr" else f"{n:,}"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_MD_LINE_START = re.compile(r"^(\s*)(\d*)([#>+=.)-])")
+
+
+def md_escape(value, limit: int | None = None, line_start: bool = True) -> str:
+    """A value as Markdown text that renders as itself, on one line: inline markup characters are
+    backslash-escaped, `&` kept literal (no entity), control characters escaped, and, for a value
+    that starts a line, a leading block marker (`#`, `-`, `1.`) neutralised."""
+    flat = printable(" ".join(str(value if value is not None else "").split()), limit)
+    flat = _MD_SPECIAL.sub(r"\\\1", flat.replace("&", "&amp;"))
+    if not line_start:
+        return flat
+    return _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), flat)

@@ -1,0 +1,120 @@
+"""JUnit XML for CI test reports (GitLab `artifacts:reports:junit`, Jenkins, GitHub test-report
+actions): one test suite per snapshot, one test case per rule × entity checked.
+
+`classname` is the rule ID and `name` the entity kind and key: both stable across runs, and
+unique within a suite (GitLab keys a case by suite, class and name and drops duplicates).
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from cdap_policy.formatters import common as c
+from cdap_policy.i18n import pick, tr
+from cdap_policy.textsafe import printable
+
+NEEDS_PASSED = True  # every outcome is a test case, passes included
+
+_LABELS = {
+    "remediation": tr("Action", "Action"),
+    "references": tr("Références", "References"),
+    "severity": tr("Gravité", "Severity"),
+    "requirements": tr("Exigences", "Requirements"),
+    "location": tr("Emplacement", "Location"),
+    "evidence": tr("Valeurs lues", "Values read"),
+    "waived": tr("Dérogation", "Waiver"),
+}
+# XML 1.0 cannot carry these even as character references
+_NOT_XML = re.compile("[\ufffe\uffff\ud800-\udfff]")
+
+
+def render(reports: list, options) -> str:
+    root = ET.Element("testsuites", name=c.TOOL_NAME)
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    time = 0.0
+    for report in reports:
+        suite, counts = testsuite(report, options)
+        root.append(suite)
+        for key in totals:
+            totals[key] += counts[key]
+        time += report.duration_s or 0.0
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", _seconds(time))
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def testsuite(report, options) -> tuple[ET.Element, dict]:
+    lang = options.lang
+    snapshot, _ = c.relative_path(report.snapshot_file, options.srcroot)
+    findings = sorted(report.listed(include_passed=True), key=lambda f: (f.rule_id, f.entity_kind, f.entity_key))
+    counts = {"tests": len(findings),
+              "failures": sum(f.status == "fail" for f in findings),
+              "errors": sum(f.status == "error" for f in findings),
+              "skipped": sum(f.status in ("waived", "not_applicable") for f in findings)}
+    suite = ET.Element("testsuite", name=_xml(snapshot), **{k: str(v) for k, v in counts.items()})
+    suite.set("time", _seconds(report.duration_s or 0.0))
+    suite.set("timestamp", f"{report.as_of}T00:00:00")
+    suite.set("file", _xml(snapshot))
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("partner", report.partner), ("siret", report.siret), ("as_of", report.as_of),
+                        ("stage", report.stage or "all"), ("framework", report.framework), ("edition", report.edition),
+                        ("policy_pack", f"{report.pack_name} {report.pack_version}"),
+                        ("tool", f"{c.TOOL_NAME} {c.tool_version(report)}")):
+        ET.SubElement(properties, "property", name=name, value=_xml(value))
+    for notice in report.notices:
+        ET.SubElement(properties, "property", name=f"notice.{notice.get('code', 'notice')}",
+                      value=_xml(pick(notice.get("message"), lang)))
+    for finding in findings:
+        suite.append(testcase(finding, options))
+    return suite, counts
+
+
+def testcase(finding, options) -> ET.Element:
+    lang = options.lang
+    path, _ = c.relative_path(finding.file, options.srcroot)
+    case = ET.Element("testcase", classname=_xml(finding.rule_id), name=_xml(c.entity_text(finding)),
+                      file=_xml(path), line=str(c.line_of(finding)))
+    message = _xml(pick(finding.message, lang), 1000, one_line=True)
+    if finding.status == "fail":
+        ET.SubElement(case, "failure", message=message, type=finding.severity).text = _body(finding, path, lang)
+    elif finding.status == "error":
+        ET.SubElement(case, "error", message=message, type="evaluation-error").text = _body(finding, path, lang)
+    elif finding.status == "waived":
+        reason = (finding.waiver or {}).get("justification") or pick(c.STATUS_NAMES["waived"], lang)
+        skipped = ET.SubElement(case, "skipped", message=_xml(f"{c.colon(_LABELS['waived'], lang)} {reason}", 1000, one_line=True))
+        skipped.text = _xml("\n".join(f"{c.colon(label, lang)} {value}" for label, value in c.waiver_items(finding.waiver, lang))
+                            or reason)
+    elif finding.status == "not_applicable":
+        ET.SubElement(case, "skipped", message=_xml(pick(c.NOT_APPLICABLE_REASON, lang)))
+    return case
+
+
+def _body(finding, path: str, lang: str) -> str:
+    lines = [pick(finding.message, lang)]
+    if pick(finding.remediation, lang):
+        lines.append(f"{c.colon(_LABELS['remediation'], lang)} {pick(finding.remediation, lang)}")
+    lines.append(f"{c.colon(_LABELS['references'], lang)} {c.references_text(finding.references)}")
+    lines.append(f"{c.colon(_LABELS['requirements'], lang)} {', '.join(finding.requirements)}"
+                 f" · {c.colon(_LABELS['severity'], lang)} {pick(c.SEVERITY_NAMES.get(finding.severity), lang)}")
+    lines.append(f"{c.colon(_LABELS['location'], lang)} {path}:{c.line_of(finding)} ({c.entity_text(finding)})")
+    evidence = c.evidence_items(finding.evidence, lang)
+    if evidence:
+        lines.append(c.colon(_LABELS["evidence"], lang))
+        lines += [f"  {name} = {value}" for name, value in evidence]
+    if finding.baseline_state:
+        lines.append(f"baseline: {finding.baseline_state}")
+    return _xml("\n".join(lines))
+
+
+def _xml(value, limit: int | None = None, one_line: bool = False) -> str:
+    """Text XML can carry: controls escaped (newlines kept in bodies), bounded."""
+    text = str(value if value is not None else "")
+    if one_line:
+        text = " ".join(text.split())
+    return _NOT_XML.sub("\ufffd", printable(text, limit, keep_newlines=not one_line))
+
+
+def _seconds(value: float) -> str:
+    return f"{max(value, 0.0):.3f}"

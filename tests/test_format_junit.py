@@ -1,0 +1,103 @@
+"""JUnit XML, read back with junitparser (the JUnit reader CI tools share), for every fixture:
+one suite per snapshot, one case per rule × entity, names unique and stable, file and line."""
+import collections
+
+import pytest
+from junitparser import Attr, Error, Failure, IntAttr, JUnitXml, Skipped, TestCase
+
+from cdap_policy.formatters import render
+from format_support import fixture_ids, options, report, varied_report
+
+
+class CdapCase(TestCase):
+    """The attributes GitLab, Jenkins and pytest's writer add to a test case."""
+    file = Attr()
+    line = IntAttr()
+
+
+def parse(text: str) -> JUnitXml:
+    return JUnitXml.fromstring(text.encode("utf-8"))
+
+
+def cases(suite) -> list[CdapCase]:
+    return [CdapCase.fromelem(case._elem) for case in suite]
+
+
+@pytest.mark.parametrize("name", fixture_ids())
+def test_every_fixture_gives_one_suite_and_a_case_per_rule_and_entity(name):
+    rep = report(name, include_passed=True)
+    xml = parse(render("junit", [rep], options()))
+    suites = list(xml)
+    assert len(suites) == 1
+    suite = suites[0]
+    assert suite.name == f"fixtures/{name}"
+    outcomes = {(f.rule_id, f"{f.entity_kind} {f.entity_key}"): f for f in rep.findings}
+    got = cases(suite)
+    keys = [(case.classname, case.name) for case in got]
+    assert len(keys) == len(set(keys)) == len(outcomes) == sum(rep.counts.values())  # GitLab drops duplicates
+    assert set(keys) == set(outcomes)
+    assert suite.tests == len(got)
+    assert suite.failures == rep.counts.get("fail", 0) and suite.errors == rep.counts.get("error", 0)
+    assert suite.skipped == rep.counts.get("not_applicable", 0) + rep.counts.get("waived", 0)
+    assert suite.time is not None and suite.time >= 0
+    for case in got:
+        finding = outcomes[(case.classname, case.name)]
+        assert case.file == f"fixtures/{name}" and case.line == finding.line >= 1
+        kinds = [type(r) for r in case.result]
+        if finding.status == "fail":
+            assert kinds == [Failure]
+            failure = case.result[0]
+            assert failure.message == " ".join(finding.message["fr"].split())
+            assert failure.type == finding.severity
+            assert finding.remediation["fr"] in failure.text
+            assert finding.references[0]["article"] in failure.text
+        elif finding.status == "not_applicable":
+            assert kinds == [Skipped] and case.result[0].message
+        else:
+            assert finding.status == "pass" and case.is_passed
+
+
+def test_names_are_stable_across_runs_and_orders():
+    first = parse(render("junit", [report("departement-2017.yaml", include_passed=True)], options()))
+    second = parse(render("junit", [report("departement-2017.yaml", include_passed=True, as_of="2025-07-01")], options()))
+    names = [sorted((c.classname, c.name) for c in suite) for suite in (list(first)[0], list(second)[0])]
+    assert names[0] == names[1]
+
+
+def test_waived_error_and_english():
+    rep = varied_report()
+    xml = parse(render("junit", [rep], options(lang="en")))
+    suite = list(xml)[0]
+    by_key = {(c.classname, c.name): c for c in cases(suite)}
+    for finding in rep.findings:
+        case = by_key[(finding.rule_id, f"{finding.entity_kind} {finding.entity_key}")]
+        if finding.status == "waived":
+            assert [type(r) for r in case.result] == [Skipped]
+            if finding.waiver:
+                assert finding.waiver["justification"] in case.result[0].message
+                assert finding.waiver["ticket"] in case.result[0].text
+        elif finding.status == "error":
+            assert [type(r) for r in case.result] == [Error]
+            assert case.result[0].message == " ".join(finding.message["en"].split())
+        elif finding.line == 0:
+            assert case.line == 1
+    assert suite.errors == 1 and suite.skipped == rep.counts["waived"] + rep.counts["not_applicable"]
+
+
+def test_several_snapshots_give_a_suite_each_and_consistent_totals():
+    reps = [report(n, include_passed=True) for n in ("ccas-2025.yaml", "metropole-2017-resiliee.yaml")]
+    xml = parse(render("junit", reps, options()))
+    suites = list(xml)
+    assert [s.name for s in suites] == ["fixtures/ccas-2025.yaml", "fixtures/metropole-2017-resiliee.yaml"]
+    xml.update_statistics()  # junitparser recounts from the cases
+    assert xml.tests == sum(sum(r.counts.values()) for r in reps)
+    counts = collections.Counter(type(r).__name__ for s in suites for c in s for r in c.result)
+    assert counts["Failure"] == sum(r.counts.get("fail", 0) for r in reps)
+
+
+def test_values_from_the_snapshot_cannot_break_the_xml():
+    rep = varied_report()
+    text = render("junit", [rep], options())
+    xml = parse(text)  # a hostile label or message is text, the document still parses
+    messages = [r.message for s in xml for c in s for r in c.result if r.message]
+    assert any("<script>" in m for m in messages)
