@@ -40,7 +40,7 @@ class CheckOptions:
 
 def notices(snapshot: Snapshot, options: CheckOptions, framework: str) -> list[dict]:
     """Report-level notes an auditor must read before the findings."""
-    out = []
+    out = list(snapshot.deprecations)
     taken_on = (snapshot.data.get("snapshot") or {}).get("taken_on")
     if taken_on:
         gap = (datetime.date.fromisoformat(options.as_of) - datetime.date.fromisoformat(taken_on[:10])).days

@@ -1,7 +1,7 @@
 """Load a partner snapshot: read safely, validate against the schema, check keys are unique."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cdap_policy.errors import InputError, Problem, pointer
@@ -13,11 +13,21 @@ from cdap_policy.yamlsource import Document, load_file
 SNAPSHOT_SCHEMA = "snapshot.schema.json"
 
 
+# Fields renamed in the snapshot format: (parent key, old name, new name, why). The old name is
+# still read, with a warning in the report, so that last year's snapshots keep working.
+RENAMED = (
+    ("notice", "sent_on", "received_on", tr(
+        "le délai de préavis court à compter de la réception du courrier par la Caf",
+        "the notice period runs from the day the Caf received the letter")),
+)
+
+
 @dataclass
 class Snapshot:
     path: Path
     doc: Document
     log_path: Path | None = None  # the referenced consultation log, resolved and checked to stay inside an allowed folder
+    deprecations: list = field(default_factory=list)  # report notices for renamed fields still used
 
     @property
     def file(self) -> str:
@@ -73,13 +83,14 @@ def load_snapshot(path: str | Path, display: str | None = None, log_roots=()) ->
         raise InputError(Problem(doc.file, doc.line_of(()), "", tr(
             "un instantané est une table de sections partner, convention, users…",
             "a snapshot must be a mapping with sections partner, convention, users...")))
+    deprecations = _rename_fields(doc)
     problems = validate(doc, SNAPSHOT_SCHEMA)
     if not problems:
         problems = _unique_keys(doc)
     if problems:
         raise InputError(problems)
     doc.data = integral(doc.data)
-    snap = Snapshot(path, doc)
+    snap = Snapshot(path, doc, deprecations=deprecations)
     ref = doc.data.get("consultations")
     if isinstance(ref, dict):
         ref_path = ("consultations", "file")
@@ -101,6 +112,35 @@ def load_snapshot(path: str | Path, display: str | None = None, log_roots=()) ->
                                                 f"consultation log {excerpt(written, MAX_VALUE)} is not a regular file")))
         snap.log_path = log
     return snap
+
+
+def _rename_fields(doc: Document) -> list[dict]:
+    """Read renamed fields under their new name (in place, lines kept) and say where the old one is."""
+    notices = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for parent, old, new, why in RENAMED:
+                if path and path[-1] == parent and old in node:
+                    here = path + (old,)
+                    line = doc.line_of(here)
+                    if new in node:
+                        continue  # both written: the schema refuses the old one as unknown
+                    node[new] = node.pop(old)
+                    doc.lines[path + (new,)] = line
+                    notices.append({"code": "deprecated-field", "level": "warning", "message": tr(
+                        f"{doc.file}:{line} : le champ {pointer(here)} s'appelle désormais « {new} » ({why['fr']}) ; "
+                        f"il est lu comme {new}, renommez-le.",
+                        f"{doc.file}:{line}: field {pointer(here)} is now called « {new} » ({why['en']}); it is read "
+                        f"as {new}, rename it.")})
+            for key, value in list(node.items()):
+                walk(value, path + (key,))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, path + (index,))
+
+    walk(doc.data, ())
+    return notices
 
 
 def integral(value):

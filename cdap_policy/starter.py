@@ -370,7 +370,7 @@ def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr"
             w.todo("country: FR", "pays du prestataire", "provider's country", 4)
             w.todo("database_countries: [FR]", "pays des bases de données ([] : aucune)", "countries of its databases ([]: none)", 4)
             w.todo('starts_on: "AAAA-MM-JJ"', "début de la prestation", "start of the service", 4)
-            w.todo('notice: {sent_on: "AAAA-MM-JJ", lists: [providers, provider_locations, database_locations, legal_regime, tasks]}',
+            w.todo('notice: {received_on: "AAAA-MM-JJ", lists: [providers, provider_locations, database_locations, legal_regime, tasks]}',
                    "lettre d'information de la Caf", "notice letter to the Caf", 4)
             w.todo("clauses: [security, confidentiality, purpose_limitation, no_retention_after_end, no_disclosure, anti_misuse, "
                    "physical_security, audit, same_obligations_for_subcontractors]", "clauses du contrat", "clauses of the contract", 4)

@@ -70,3 +70,21 @@ def test_json_snapshot_is_accepted(tmp_path):
     path = tmp_path / "snap.json"
     path.write_text(json.dumps(base(), ensure_ascii=False, indent=2), encoding="utf-8")
     assert load_snapshot(path).partner_name == "CCAS de Villebrume"
+
+
+def test_renamed_field_is_still_read_with_a_warning(tmp_path):
+    """`notice.sent_on` became `received_on` (the delay runs from the Caf's receipt): last year's
+    snapshots keep working, and the report says where the old name is."""
+    from cdap_policy.checking import CheckOptions, check_loaded
+    from cdap_policy.snapshot import load_snapshot
+    from helpers import pack
+
+    data = base()
+    data["subcontractors"] = [{"id": "p-1", "name": "Hébergeur", "country": "FR", "database_countries": ["FR"],
+                               "starts_on": "2025-01-15", "notice": {"sent_on": "2024-07-01"}}]
+    snapshot = load_snapshot(write(tmp_path, data))
+    assert snapshot.data["subcontractors"][0]["notice"] == {"received_on": "2024-07-01"}
+    report = check_loaded(pack(), snapshot, CheckOptions(as_of="2025-06-30"))
+    notices = [n for n in report.notices if n["code"] == "deprecated-field"]
+    assert len(notices) == 1 and "/subcontractors/0/notice/sent_on" in notices[0]["message"]["en"]
+    assert not [f for f in report.findings if f.rule_id == "sub-notice-delay" and f.status == "fail"]
