@@ -15,7 +15,7 @@ from celpy import celtypes
 
 from cdap_policy.consultations import iter_consultations
 from cdap_policy.engine import CompileError, EvalError, to_cel, to_python
-from cdap_policy.entities import Context, Entity
+from cdap_policy.facts import Context, Entity
 from cdap_policy.findings import Finding, fingerprint
 from cdap_policy.runner import EVAL_TIMEOUT_S, Evaluator
 

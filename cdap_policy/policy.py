@@ -32,7 +32,7 @@ FRAMEWORKS = ("mon_compte_partenaire", "cafpro")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 # Variables every expression may read; `entity` and `facts` are the item being judged.
 VARIABLES = {
-    "partner", "convention", "contacts", "users", "reviews", "control", "subcontractors",
+    "snapshot", "partner", "convention", "contacts", "users", "reviews", "control", "subcontractors",
     "providers", "data_stores", "automations", "incidents", "params", "catalogue", "agg",
     "as_of", "edition", "stage", "entity", "facts",
 }

@@ -16,7 +16,7 @@ from celpy import celtypes
 from cdap_policy import __version__
 from cdap_policy.consultations import iter_consultations
 from cdap_policy.engine import EvalError, to_cel, to_python
-from cdap_policy.entities import Context, Entity
+from cdap_policy.facts import Context, Entity
 from cdap_policy.findings import Finding, Report
 from cdap_policy.policy import Pack, Rule
 from cdap_policy.snapshot import Snapshot
@@ -176,7 +176,7 @@ class Evaluator:
         whens = [_RowCache(rule.when, self.timeout) if rule.when else None for rule in rules]
         checks = [_RowCache(rule.check, self.timeout) for rule in rules]
         groups: list[dict] = [{} for _ in rules]  # user -> counts per status, first failing row, samples
-        daily = self.context.start_daily_counts()
+        daily = self.context.start_daily_counts().add
         for file, line, row in iter_consultations(self.context.snapshot):
             daily(file, line, row)
             facts = self.context.consultation_facts(row)

@@ -1,0 +1,146 @@
+"""What rules read for one snapshot on one date: the sections converted to CEL once, the
+aggregates, and the collections rules iterate over (built on first use, by the module of the
+collection they describe)."""
+from __future__ import annotations
+
+from celpy import celtypes
+
+from cdap_policy.consultations import iter_consultations
+from cdap_policy.engine import to_cel
+from cdap_policy.facts import convention as conv
+from cdap_policy.facts.entity import Entity, listed
+from cdap_policy.facts.logs import DailyCounts, consultation_facts
+from cdap_policy.facts.profiles import profile_entities
+from cdap_policy.facts.providers import flatten_providers
+from cdap_policy.facts.users import administrator_entities, counted_profiles, planned, user_entities
+from cdap_policy.snapshot import Snapshot
+
+SECTIONS = {
+    "snapshot": dict, "partner": dict, "convention": dict, "contacts": dict, "users": list, "reviews": dict,
+    "control": dict, "subcontractors": list, "data_stores": list, "automations": list, "incidents": list,
+}
+
+
+class Context:
+    """Everything rules read for one snapshot at one evaluation date, converted to CEL once."""
+
+    def __init__(self, snapshot: Snapshot, param_values: dict, as_of: str, edition: int | None = None, stage: str | None = None):
+        self.snapshot = snapshot
+        self.as_of = as_of
+        data = snapshot.data
+        self.edition = edition or data["convention"]["edition"]
+        self.sections = {name: data.get(name) if data.get(name) is not None else kind() for name, kind in SECTIONS.items()}
+        # users in key order: every list built from them (holders, messages, evidence) is the same
+        # whatever order the snapshot writes them in; `user_index` keeps each one's place for its line
+        self.user_index = {u["id"]: index for index, u in enumerate(self.sections["users"])}
+        self.sections["users"] = sorted(self.sections["users"], key=lambda u: u["id"])
+        self.users = self.sections["users"]
+        self.users_by_id = {u["id"]: u for u in self.users}
+        self.catalogue = param_values["profiles"][str(self.edition)]
+        self.quotas = conv.effective_quotas(self.sections["convention"], as_of)
+        self.agg = self._aggregate()
+        self.providers = flatten_providers(self.sections["subcontractors"], self.sections["partner"].get("name", "partner"))
+        variables = {name: to_cel(value) for name, value in self.sections.items()}
+        variables.update({
+            "providers": to_cel([e.data | {"chain": e.facts["chain"]} for e in self.providers]),
+            "params": to_cel(param_values),
+            "agg": to_cel(self.agg),
+            "as_of": to_cel(as_of),
+            "edition": to_cel(self.edition),
+            "stage": to_cel(stage or "all"),
+        })
+        # the edition's catalogue is part of params, already converted
+        variables["catalogue"] = variables["params"][celtypes.StringType("profiles")][celtypes.StringType(str(self.edition))]
+        self.variables = variables
+        self._collections: dict[str, list[Entity]] = {}
+        self.daily_counts: DailyCounts | None = None
+
+    def _aggregate(self) -> dict:
+        convention = self.sections["convention"]
+        by_profile: dict[str, int] = {}
+        logging_in = 0
+        for user in self.users:
+            profiles = counted_profiles(user, self.as_of)
+            logging_in += bool(profiles)
+            for profile in profiles:
+                by_profile[profile] = by_profile.get(profile, 0) + 1
+        planned_by_profile: dict[str, int] = {}
+        for user in self.users:
+            if planned(user):
+                for profile in user.get("profiles", []):
+                    planned_by_profile[profile] = planned_by_profile.get(profile, 0) + 1
+        # planned users hold nothing: their profiles and any planned date are not grants
+        grants = sorted(u["granted_on"] for u in self.users if u.get("granted_on") and not planned(u))
+        admins = self.sections["contacts"].get("administrators") or []
+        opened = [d for d in (convention.get("access_opened_on"), grants[0] if grants else None) if d]
+        mode = conv.management_mode(convention, self.as_of)
+        return {
+            "first_granted_on": grants[0] if grants else None,
+            "profiles_held": sorted({p for u in self.users for p in u.get("profiles", [])}),  # planned users too (GOV-EDITION)
+            # access is open from the recorded date or from the first grant, whichever is earlier
+            "opened_on": min(opened) if opened else None,
+            "management_mode": mode,
+            "management_mode_in_practice": convention.get("management_mode_in_practice") or mode,
+            # accounts that can log in with a profile granted by the date (QUOTA-PROFILE, QUOTA-TOTAL)
+            "active_users": logging_in,
+            "active_by_profile": by_profile,
+            "active_habilitations": sum(by_profile.values()),
+            "planned_users": sum(1 for u in self.users if planned(u)),
+            "planned_by_profile": planned_by_profile,
+            "quotas": {code: info["quota"] for code, info in self.quotas.items()},
+            "quota_total": sum(info["quota"] for info in self.quotas.values()),
+            "administrators": len(admins),
+            "principal_administrators": sum(1 for a in admins if a.get("role") == "principal"),
+            "deputy_administrators": sum(1 for a in admins if a.get("role") == "deputy"),
+        }
+
+    # -- collections ------------------------------------------------------------------------
+    def collection(self, name: str) -> list[Entity]:
+        if name not in self._collections:
+            self._collections[name] = self._build(name)
+        return self._collections[name]
+
+    def _build(self, name: str) -> list[Entity]:
+        s = self.sections
+        if name == "partner":
+            return [Entity("partner", "partner", ("partner",), s["partner"], {}, s["partner"].get("name", ""))]
+        if name == "users":
+            return user_entities(self.users, self.user_index, self.variables["users"], s["convention"].get("t1_attestation"), self.as_of)
+        if name == "profiles":
+            return profile_entities(self.users, self.user_index, self.quotas, s["convention"].get("quotas") or {}, self.catalogue, self.as_of)
+        if name == "administrators":
+            return administrator_entities(s["contacts"].get("administrators") or [], self.users)
+        if name == "subcontractors":
+            return self.providers
+        if name == "amendments":
+            return conv.amendment_entities(s["convention"], self.users, self.as_of)
+        if name == "daily_volumes":
+            if self.daily_counts is None:  # not fed by a pass over the log (no consultation rule selected)
+                counts = self.start_daily_counts()
+                for file, line, row in iter_consultations(self.snapshot):
+                    counts.add(file, line, row)
+            return self.daily_counts.entities()
+        lists = {
+            "data_stores": ("data_store", s["data_stores"], ("data_stores",), "id"),
+            "automations": ("automation", s["automations"], ("automations",), "id"),
+            "incidents": ("incident", s["incidents"], ("incidents",), "id"),
+            "fraud_files": ("fraud_file", s["control"].get("fraud_files"), ("control", "fraud_files"), "file"),
+            "control_results": ("control_result", s["control"].get("results"), ("control", "results"), "id"),
+        }
+        kind, items, path, key = lists[name]
+        return listed(kind, items, path, key)
+
+    def start_daily_counts(self) -> DailyCounts:
+        """The counter the runner's single pass over the log feeds."""
+        self.daily_counts = DailyCounts()
+        return self.daily_counts
+
+    # -- activations ------------------------------------------------------------------------
+    def activation(self, entity: Entity) -> dict:
+        act = dict(self.variables)
+        act["entity"] = entity.cel
+        act["facts"] = entity.cel_facts
+        return act
+
+    def consultation_facts(self, row: dict) -> dict:
+        return consultation_facts(self.users_by_id, row)

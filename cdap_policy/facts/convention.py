@@ -1,0 +1,88 @@
+"""Facts of the convention: amendments in force, quotas in force on a day, the management mode.
+
+An amendment changes nothing before it is « signé par les deux parties » (CONV art. 17.3): it
+counts on day D only when it was signed on or before D and takes effect on or before D, so a
+backdated amendment cannot legalise what was done before its signature.
+"""
+from __future__ import annotations
+
+import datetime
+
+from cdap_policy.facts.entity import Entity, listed
+from cdap_policy.facts.users import holds_on
+
+
+def quota_value(raw) -> int:
+    """« / », an empty cell or null in the bulletin table authorises 0 users."""
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
+
+
+def in_force_from(amendment: dict) -> str | None:
+    """The first day an amendment counts: the later of its signature and its effective date;
+    None for an unsigned amendment, which never counts."""
+    signed = amendment.get("signed_on")
+    if not signed:
+        return None
+    return max(signed, amendment.get("effective_on") or signed)
+
+
+def effective_quotas(convention: dict, day: str) -> dict[str, dict]:
+    """Quotas of the bulletin, then of the amendments in force on `day`, in the order they came into force."""
+    quotas: dict[str, dict] = {}
+    bulletin_day = convention.get("bulletin_signed_on") or convention.get("signed_on")
+    for code, raw in (convention.get("quotas") or {}).items():
+        quotas[code] = {"quota": quota_value(raw), "raw": raw, "opened_on": bulletin_day if quota_value(raw) > 0 else None,
+                        "amendment": None}
+    dated = [(in_force_from(a), a) for a in convention.get("amendments") or []]
+    for start, amendment in sorted(((d, a) for d, a in dated if d), key=lambda pair: pair[0]):
+        if start > day:
+            continue
+        for change in amendment.get("changes") or []:
+            code = change.get("profile")
+            if code and "quota" in change:
+                entry = quotas.setdefault(code, {"quota": 0, "raw": None, "opened_on": None, "amendment": None})
+                entry["quota"] = quota_value(change["quota"])
+                entry["raw"] = change["quota"]
+                if entry["opened_on"] is None and entry["quota"] > 0:
+                    entry["opened_on"] = start
+                entry["amendment"] = amendment["id"]
+    return quotas
+
+
+def management_mode(convention: dict, day: str) -> str:
+    """The mode in force: that of the last amendment in force that changes it, else the contrat de
+    service's, else « délégué » (CONV art. 9.1: « par défaut »)."""
+    mode, latest = convention.get("management_mode") or "delegated", None
+    for amendment in convention.get("amendments") or []:
+        start = in_force_from(amendment)
+        if start is None or start > day:
+            continue
+        for change in amendment.get("changes") or []:
+            if change.get("kind") == "management_mode" and change.get("management_mode") and (latest is None or start > latest):
+                mode, latest = change["management_mode"], start
+    return mode
+
+
+def amendment_entities(convention: dict, users: list[dict], as_of: str) -> list[Entity]:
+    out = listed("amendment", convention.get("amendments"), ("convention", "amendments"))
+    for entity in out:
+        amendment = entity.data
+        start = in_force_from(amendment)
+        eve = (datetime.date.fromisoformat(start) - datetime.timedelta(days=1)).isoformat() if start else None
+        changes = []
+        if eve:
+            before = effective_quotas(convention, eve)
+            for change in amendment.get("changes") or []:
+                if change.get("kind") == "quota" and change.get("profile") and "quota" in change:
+                    code = change["profile"]
+                    changes.append({
+                        "profile": code, "previous": before.get(code, {}).get("quota", 0), "new": quota_value(change["quota"]),
+                        "holders_on_eve": sum(1 for u in users if holds_on(u, code, eve)),
+                    })
+        entity.facts = {
+            # in force from the later of signature and effective date (an unsigned amendment: never)
+            "effective_on": start, "eve": eve,
+            "in_force": start is not None and start <= as_of,
+            "quota_changes": changes,
+        }
+    return out

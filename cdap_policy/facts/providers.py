@@ -1,0 +1,27 @@
+"""Facts of service providers: every subcontractor at any depth, with its whole chain (CEL cannot recurse)."""
+from __future__ import annotations
+
+from cdap_policy.facts.entity import Entity
+
+
+def flatten_providers(subcontractors: list, partner_name: str) -> list[Entity]:
+    out: list[Entity] = []
+
+    def walk(items, path, chain_names, chain_ids, parent_ends):
+        for index, item in enumerate(items or []):
+            here = path + (index,)
+            names = chain_names + [item.get("name") or item["id"]]
+            ids = chain_ids + [item["id"]]
+            data = {k: v for k, v in item.items() if k != "subcontractors"}
+            ends = min(d for d in (item.get("ends_on"), parent_ends) if d) if (item.get("ends_on") or parent_ends) else None
+            facts = {
+                "chain": names, "chain_ids": ids, "depth": len(ids), "parent": chain_ids[-1] if chain_ids else None,
+                "sub_count": len(item.get("subcontractors") or []),
+                # a sub-provider's work ends at the latest when its parent's contract does
+                "chain_ends_on": ends,
+            }
+            out.append(Entity("subcontractor", "/".join(ids), here, data, facts, " › ".join([partner_name] + names)))
+            walk(item.get("subcontractors"), here + ("subcontractors",), names, ids, ends)
+
+    walk(subcontractors, ("subcontractors",), [], [], None)
+    return out
