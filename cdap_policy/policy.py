@@ -71,6 +71,7 @@ class Rule:
     line: int
     source: dict = field(repr=False)  # the rule as written, for `explain`
     interpretation: dict = field(default_factory=dict)  # the pack's reading where the text needs one, {fr, en}
+    holders: bool = False  # over profiles: a failure also gives one finding per holder
 
     def applies(self, stage: str | None, edition: int, framework: str = "mon_compte_partenaire") -> bool:
         return (stage is None or stage in self.stages) and edition in self.editions and framework in self.frameworks
@@ -256,6 +257,7 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
         frameworks=list(spec.get("frameworks", FRAMEWORKS)), over=spec["over"],
         when=when, check=check, evidence=evidence, references=list(spec["references"]), locate=locate,
         file=doc.file, line=doc.line_of(rule_path), source=spec, interpretation=dict(spec.get("interpretation") or {}),
+        holders=bool(spec.get("holders", False)),
     )
 
 

@@ -7,6 +7,7 @@ rule and user with the count of offending rows.
 """
 from __future__ import annotations
 
+import dataclasses
 import string
 import time
 from dataclasses import dataclass, field
@@ -98,6 +99,7 @@ class Evaluator:
     keep_passed: bool = False  # list passing and not-applicable outcomes, not only count them
     findings: list[Finding] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
+    subjects: list = field(default_factory=list)  # per finding: what it is about, to link related findings
 
     def evidence(self, rule: Rule, activation: dict) -> dict:
         values, errors = {}, {}
@@ -112,7 +114,7 @@ class Evaluator:
         return bound_evidence(values)
 
     def record(self, rule: Rule, entity: Entity, status: str, evidence: dict, error: str | None = None,
-               file: str | None = None, line: int | None = None):
+               file: str | None = None, line: int | None = None, via: tuple | None = None):
         self.counts[status] = self.counts.get(status, 0) + 1
         if status in ("pass", "not_applicable") and not self.keep_passed:
             return
@@ -140,6 +142,8 @@ class Evaluator:
             message=message, remediation=remediation, references=tuple(rule.references), evidence=evidence,
             interpretation=rule.interpretation,
         ))
+        subject = {(entity.kind, entity.key)} if entity.kind != "partner" else set()
+        self.subjects.append(subject | ({via} if via else set()))
 
     def run_rule(self, rule: Rule):
         # Entities that agree on every field the rule reads get the same result (55,000 daily
@@ -157,6 +161,32 @@ class Evaluator:
             status, error = self.combine(when, check, entity.data, entity.facts, activation)
             evidence = self.evidence(rule, activation()) if status in ("fail", "error") else {}
             self.record(rule, entity, status, evidence, error)
+            if status == "fail" and rule.holders and entity.kind == "profile":
+                self.record_holders(rule, entity, evidence)
+
+    def record_holders(self, rule: Rule, profile: Entity, evidence: dict):
+        """A profile-level failure also names each holder as an entity of its own (`holders: true`),
+        so that next year's diff shows a new holder as new, not as the same finding."""
+        users = {u.key: u for u in self.context.collection("users")}
+        for key in profile.data.get("holders") or []:
+            if key in users:
+                self.record(rule, users[key], "fail", evidence, via=("profile", profile.key))
+
+    def link_related(self):
+        """Findings that share a cause (the same profile, user or provider) name each other: an
+        auditor reads one problem, each obligation keeps its own finding."""
+        by_subject: dict[tuple, list[int]] = {}
+        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects)):
+            if finding.status in ("fail", "error"):
+                for item in subject:
+                    by_subject.setdefault(item, []).append(index)
+        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects)):
+            if finding.status not in ("fail", "error"):
+                continue
+            others = {self.findings[i].fingerprint for item in subject for i in by_subject.get(item, ()) if i != index}
+            others.discard(finding.fingerprint)
+            if others:
+                self.findings[index] = dataclasses.replace(finding, related=tuple(sorted(others)))
 
     @staticmethod
     def combine(when, check, data, facts, activation) -> tuple[str, str | None]:
@@ -286,6 +316,7 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
     for rule in selected:
         if rule.over != "consultations":
             evaluator.run_rule(rule)
+    evaluator.link_related()
     partner = snapshot.data.get("partner") or {}
     return Report(
         tool_version=__version__, pack_name=pack.name, pack_version=pack.version, as_of=as_of, stage=stage,

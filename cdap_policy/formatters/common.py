@@ -90,6 +90,27 @@ def by_family(findings) -> list[tuple[str, list]]:
     return sorted(groups.items(), key=lambda item: family_rank(item[0]))
 
 
+def related_groups(findings) -> list[list]:
+    """Findings grouped with those they share a cause with (`related`), each group in the order of
+    its first finding, so that an auditor reads one problem once."""
+    by_fp = {f.fingerprint: f for f in findings}
+    seen, groups = set(), []
+    for finding in findings:
+        if finding.fingerprint in seen:
+            continue
+        group, todo = [], [finding]
+        while todo:
+            current = todo.pop()
+            if current.fingerprint in seen:
+                continue
+            seen.add(current.fingerprint)
+            group.append(current)
+            todo += [by_fp[fp] for fp in current.related if fp in by_fp and fp not in seen]
+        order = {f.fingerprint: i for i, f in enumerate(findings)}
+        groups.append(sorted(group, key=lambda f: order[f.fingerprint]))
+    return groups
+
+
 def generic(text: str) -> str:
     """A rule's template without its placeholders (`{missing}` → `…`): rule help describes every
     finding of the rule, not one."""

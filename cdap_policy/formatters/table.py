@@ -83,7 +83,12 @@ def _status(f, lang: str) -> str:
     return f"{pick(c.STATUS_NAMES[f.status], lang).upper()} · {pick(c.SEVERITY_NAMES[f.severity], lang)}"
 
 
-def _wide(console: Console, findings, lang: str):
+def _related_note(others, lang: str) -> str:
+    names = ", ".join(f"{f.rule_id} ({f.entity_kind} {f.entity_key})" for f in others[:6]) + ("…" if len(others) > 6 else "")
+    return printable(pick(tr(f"↔ même cause que : {names}", f"↔ same cause as: {names}"), lang))
+
+
+def _wide(console: Console, findings, lang: str, notes: dict):
     table = Table(show_lines=True, expand=True)
     table.add_column(_HEAD[lang][0], no_wrap=True)
     table.add_column(_HEAD[lang][1], overflow="fold", max_width=34)
@@ -95,6 +100,8 @@ def _wide(console: Console, findings, lang: str):
             body.append("\n→ " + printable(f.remediation[lang]), style="italic")
         body.append("\n" + printable(_refs(f)), style="dim")
         body.append(history.waiver_note(f, lang))
+        if f.fingerprint in notes:
+            body.append("\n" + notes[f.fingerprint], style="bold")
         table.add_row(
             Text(_status(f, lang).replace(" · ", "\n") + history.mark(f, lang), style=_STYLE[f.severity]),
             Text(f"{f.rule_id}\n" + ", ".join(f.requirements)),
@@ -104,7 +111,7 @@ def _wide(console: Console, findings, lang: str):
     console.print(table)
 
 
-def _narrow(console: Console, findings, lang: str, width: int):
+def _narrow(console: Console, findings, lang: str, width: int, notes: dict):
     """One block per finding, wrapped at the terminal's width: reads at 80 columns and in a pipe,
     and never splits `file:line` over two lines."""
     wrap = textwrap.TextWrapper(width=max(40, width - 1), initial_indent="  ", subsequent_indent="  ",
@@ -123,6 +130,8 @@ def _narrow(console: Console, findings, lang: str, width: int):
         note = history.waiver_note(f, lang).strip()
         if note:
             lines.append(note)
+        if f.fingerprint in notes:
+            lines.append(notes[f.fingerprint])
         for line in lines:
             console.print(Text(wrap.fill(line)), overflow="ignore", crop=False)
 
@@ -140,7 +149,14 @@ def render_one(report: Report, lang: str = "fr", include_passed: bool = False, w
     console.print()
     findings = report.listed(include_passed)
     if findings:
-        (_wide(console, findings, lang) if width >= WIDE else _narrow(console, findings, lang, width))
+        groups = c.related_groups(findings)
+        ordered = [f for group in groups for f in group]
+        notes = {}
+        for group in groups:
+            if len(group) > 1:
+                for f in group:
+                    notes[f.fingerprint] = _related_note([g for g in group if g is not f], lang)
+        (_wide(console, ordered, lang, notes) if width >= WIDE else _narrow(console, ordered, lang, width, notes))
         console.print()
     console.print(Text(summary(report, lang)), overflow="fold")
     for line in history.lines(report, lang):  # --baseline, --waivers
