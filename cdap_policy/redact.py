@@ -34,6 +34,7 @@ _PHONE = re.compile(
     r"(?<![\w+./-])(?:(?:\+33[ .\-/]?(?:\(0\)[ .\-/]?)?|0)[1-9](?:[ .\-/]?\d{2}){4}"
     r"|\+(?!33)\d{1,3}(?:[ .\-/]?\d{2,4}){2,5})(?![\w/-])(?!\.\d)")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'")
+_LEADING_VALUE = re.compile(r"^('(?:[^'\\]|\\.)*'|[^\s:]+)(\s?:\s)")  # the value a schema error starts with
 
 
 def _fold(text: str) -> str:
@@ -216,10 +217,15 @@ class Redactor:
         return value
 
     def problem_line(self, line: str, field: str = "") -> str:
-        """An error line: quoted values of a personal field are masked whole, then the rest as text."""
+        """An error line: the value a problem of a personal field quotes is masked whole (quoted
+        or not: `'ines@host'`, `612345678`), then the rest is redacted as text."""
         last = next((part for part in reversed(field.split("/")) if part and not part.isdigit()), "")
         if last in personal_fields():
-            line = _QUOTED.sub(lambda m: self.pseudo.text(m.group(0)), line)
+            marker = f"[{field}] "
+            head, _, message = line.partition(marker) if marker in line else ("", "", line)
+            message = _LEADING_VALUE.sub(lambda m: self.pseudo.text(m.group(1)) + m.group(2), message, count=1)
+            message = _QUOTED.sub(lambda m: self.pseudo.text(m.group(0)), message)
+            line = f"{head}{marker}{message}" if head or marker in line else message
         return self.text(line)
 
 
