@@ -522,3 +522,11 @@ def test_one_unreadable_snapshot_prints_no_empty_looking_report(tmp_path):
     bad.write_text("partner: [\n", encoding="utf-8")
     proc = run("check", bad, *AS_OF, "--format", "json")
     assert proc.returncode == 2 and proc.stdout == ""
+
+
+def test_a_thousand_bad_items_give_a_bounded_error_output(tmp_path):
+    data = base()
+    data["users"][0]["profiles"] = ["T99"] * 1000
+    proc = run("check", write(tmp_path, data), *AS_OF, "--lang", "en")
+    assert proc.returncode == 2 and len(problems(proc)) == 51 and "… and 950 more problem(s)" in proc.stderr
+    assert len(proc.stderr) < 10_000

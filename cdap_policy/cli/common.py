@@ -11,6 +11,7 @@ import click
 from cdap_policy.errors import InputError, PolicyError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+MAX_PROBLEMS = 50  # error lines shown for one file; the count of the others follows
 
 _HEADS = {
     "policy": {"fr": "paquet de règles invalide", "en": "broken policy pack"},
@@ -39,7 +40,7 @@ def redact_key() -> str:
 
 def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact: bool = False) -> None:
     """One `error:` line naming what failed, then one line per problem, on standard error."""
-    from cdap_policy.i18n import pick
+    from cdap_policy.i18n import pick, tr
     from cdap_policy.textsafe import printable
 
     if isinstance(exc, PolicyError):
@@ -50,11 +51,14 @@ def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact:
         from cdap_policy.redact import Redactor
 
         redactor = Redactor(None, redact_key())
-    for problem in exc.problems:
+    for problem in exc.problems[:MAX_PROBLEMS]:
         line = problem.render(lang)
         if redactor is not None:
             line = redactor.problem_line(line, problem.path)
         click.echo(f"  {line}", err=True)
+    hidden = len(exc.problems) - MAX_PROBLEMS
+    if hidden > 0:
+        click.echo("  " + pick(tr(f"… et {hidden} autre(s) problème(s)", f"… and {hidden} more problem(s)"), lang), err=True)
 
 
 def load_pack_or_exit(policies, params_file, engine: str = "compiled", lang: str = "fr"):

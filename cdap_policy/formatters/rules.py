@@ -1,4 +1,4 @@
-"""Rule listings and `explain`: pure functions from the pack to text."""
+"""Rule listings, `explain` and `params`: pure functions from the pack to text, in both languages."""
 from __future__ import annotations
 
 import io
@@ -7,6 +7,29 @@ import json
 from rich.console import Console
 from rich.table import Table
 
+from cdap_policy.i18n import pick, tr
+
+FRAMEWORKS = {"mon_compte_partenaire": tr("Mon Compte Partenaire", "Mon Compte Partenaire"), "cafpro": tr("CAFPRO", "CAFPRO")}
+_L = {
+    "rule": tr("Règle", "Rule"), "requirements": tr("Exigences", "Requirements"), "severity": tr("Gravité", "Severity"),
+    "stages": tr("Étapes", "Stages"), "editions": tr("Éditions", "Editions"), "frameworks": tr("Cadres", "Frameworks"),
+    "over": tr("Porte sur", "Over"), "title": tr("Titre", "Title"), "rules": tr("règles", "rules"),
+    "requirement": tr("Exigence", "Requirement"), "source": tr("Source", "Source"), "quote": tr("Texte", "Text"),
+    "interpretation": tr("Lecture du paquet", "Pack's reading"),
+    "applies": tr("S'applique quand (CEL) :", "Applies when (CEL):"), "passes": tr("Conforme quand (CEL) :", "Passes when (CEL):"),
+    "evidence": tr("Valeurs relevées en cas d'échec :", "Evidence recorded on failure:"),
+    "parameters": tr("Paramètres :", "Parameters:"), "message": tr("Message", "Message"),
+    "remediation": tr("Action", "Remediation"), "cases": tr("Cas de test", "Test cases"),
+    "defined": tr("Défini dans", "Defined in"), "parameter": tr("Paramètre", "Parameter"), "value": tr("Valeur", "Value"),
+    "unit": tr("Unité", "Unit"), "description": tr("Description", "Description"),
+    "overridden": tr(" (modifié)", " (overridden)"),
+    "params_title": tr("paramètres (à modifier avec --params FICHIER)", "parameters (override with --params FILE)"),
+}
+
+
+def _t(key: str, lang: str) -> str:
+    return pick(_L[key], lang)
+
 
 def _rule_dict(pack, rule) -> dict:
     params = sorted({name for program in [rule.when, rule.check, *rule.evidence.values()] if program
@@ -14,8 +37,9 @@ def _rule_dict(pack, rule) -> dict:
     cases = [c for c in pack.tests if c.rule == rule.id]
     return {
         "id": rule.id, "family": rule.family, "requirements": rule.requirements, "severity": rule.severity,
-        "stages": rule.stages, "editions": rule.editions, "over": rule.over, "title": rule.title,
-        "description": rule.source.get("description", ""),
+        "stages": rule.stages, "editions": rule.editions, "frameworks": rule.frameworks, "over": rule.over,
+        "title": rule.title, "description": rule.source.get("description", ""),
+        "interpretation": rule.interpretation or None,
         "when": rule.source.get("when"), "check": rule.source["check"], "evidence": rule.source.get("evidence", {}),
         "message": rule.message, "remediation": rule.remediation, "references": rule.references,
         "parameters": {name: {"value": pack.param_values.get(name), "description": pack.parameters[name].description,
@@ -31,15 +55,19 @@ def rules_json(pack) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
+def _frameworks(rule, lang: str) -> str:
+    return ", ".join(pick(FRAMEWORKS.get(f, f), lang) for f in rule.frameworks)
+
+
 def rules_table(pack, lang: str = "fr") -> str:
     buffer = io.StringIO()
-    console = Console(file=buffer, width=180, no_color=True, highlight=False)
-    table = Table(title=f"{pack.name} {pack.version} — {len(pack.rules)} rules")
-    for head in ("Rule", "Requirements", "Severity", "Stages", "Editions", "Over", "Title"):
-        table.add_column(head, overflow="fold")
+    console = Console(file=buffer, width=200, no_color=True, highlight=False)
+    table = Table(title=f"{pack.name} {pack.version} — {len(pack.rules)} {_t('rules', lang)}")
+    for key in ("rule", "requirements", "severity", "stages", "editions", "frameworks", "over", "title"):
+        table.add_column(_t(key, lang), overflow="fold")
     for rule in pack.rules:
         table.add_row(rule.id, ", ".join(rule.requirements), rule.severity, ", ".join(rule.stages),
-                      ", ".join(map(str, rule.editions)), rule.over, rule.title[lang])
+                      ", ".join(map(str, rule.editions)), _frameworks(rule, lang), rule.over, rule.title[lang])
     console.print(table)
     return buffer.getvalue()
 
@@ -50,51 +78,61 @@ def explain_json(pack, rule) -> str:
 
 def explain_text(pack, rule, lang: str = "fr") -> str:
     d = _rule_dict(pack, rule)
+    sep = " : " if lang == "fr" else ": "
     out = [f"{rule.id} — {rule.title[lang]}", ""]
     if d["description"]:
         out += [d["description"], ""]
     for req in rule.requirements:
         info = pack.requirements.get(req, {})
-        out.append(f"Requirement {req}: {info.get('title', '')} ({info.get('source', '')})")
+        out.append(f"{_t('requirement', lang)} {req}{sep}{info.get('title', '')} ({info.get('source', '')})")
     for ref in rule.references:
         title = pack.documents.get(ref["document"], {}).get("title", {}).get(lang, "")
-        out.append(f"Source: {ref['document']} {ref['article']}" + (f" — {title}" if title else "") + (f" [{ref['source']}]" if ref.get("source") else ""))
-    out += ["", f"Severity: {rule.severity}   Stages: {', '.join(rule.stages)}   Editions: {', '.join(map(str, rule.editions))}",
-            f"Iterates over: {rule.over}", ""]
+        out.append(f"{_t('source', lang)}{sep}{ref['document']} {ref['article']}"
+                   + (f" — {title}" if title else "") + (f" [{ref['source']}]" if ref.get("source") else ""))
+        if ref.get("quote"):
+            out.append(f"  « {ref['quote']} »")
+    if rule.interpretation:
+        out += ["", f"{_t('interpretation', lang)}{sep}{rule.interpretation[lang]}"]
+    out += ["", f"{_t('severity', lang)}{sep}{rule.severity}   {_t('stages', lang)}{sep}{', '.join(rule.stages)}   "
+            f"{_t('editions', lang)}{sep}{', '.join(map(str, rule.editions))}   {_t('frameworks', lang)}{sep}{_frameworks(rule, lang)}",
+            f"{_t('over', lang)}{sep}{rule.over}", ""]
     if d["when"]:
-        out += ["Applies when (CEL):", f"  {d['when']}"]
-    out += ["Passes when (CEL):", f"  {d['check']}"]
+        out += [_t("applies", lang), f"  {d['when']}"]
+    out += [_t("passes", lang), f"  {d['check']}"]
     if d["evidence"]:
-        out.append("Evidence recorded on failure:")
+        out.append(_t("evidence", lang))
         out += [f"  {name}: {expr}" for name, expr in d["evidence"].items()]
     if d["parameters"]:
-        out.append("Parameters:")
+        out.append(_t("parameters", lang))
         for name, p in d["parameters"].items():
             value = json.dumps(p["value"], ensure_ascii=False)
             value = value if len(value) <= 100 else value[:97] + "..."
             out.append(f"  params.{name} = {value} — {p['description']}" + (f" ({p['source']})" if p["source"] else ""))
-    out += ["", f"Message: {rule.message[lang]}", f"Remediation: {rule.remediation[lang]}",
-            f"Test cases: {d['tests']['pass']} passing, {d['tests']['fail']} failing, {d['tests']['other']} other",
-            f"Defined in: {d['file']}", ""]
+    cases = d["tests"]
+    counts = (f"{cases['pass']} conformes, {cases['fail']} en échec, {cases['other']} autres" if lang == "fr"
+              else f"{cases['pass']} passing, {cases['fail']} failing, {cases['other']} other")
+    out += ["", f"{_t('message', lang)}{sep}{rule.message[lang]}", f"{_t('remediation', lang)}{sep}{rule.remediation[lang]}",
+            f"{_t('cases', lang)}{sep}{counts}", f"{_t('defined', lang)}{sep}{d['file']}", ""]
     return "\n".join(out)
 
 
 def params_json(pack) -> str:
     payload = {name: {"value": pack.param_values[name], "default": p.value, "unit": p.unit, "description": p.description,
-                      "source": p.source, "file": f"{p.file}:{p.line}"} for name, p in sorted(pack.parameters.items())}
+                      "source": p.source, "schema": p.schema, "file": f"{p.file}:{p.line}"}
+               for name, p in sorted(pack.parameters.items())}
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
 def params_table(pack, lang: str = "fr") -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=180, no_color=True, highlight=False)
-    table = Table(title=f"{pack.name} {pack.version} — {len(pack.parameters)} parameters (override with --params FILE)")
-    for head in ("Parameter", "Value", "Unit", "Source", "Description"):
-        table.add_column(head, overflow="fold")
+    table = Table(title=f"{pack.name} {pack.version} — {len(pack.parameters)} {_t('params_title', lang)}")
+    for key in ("parameter", "value", "unit", "source", "description"):
+        table.add_column(_t(key, lang), overflow="fold")
     for name, p in sorted(pack.parameters.items()):
         value = json.dumps(pack.param_values[name], ensure_ascii=False)
         value = value if len(value) <= 60 else value[:57] + "..."
-        changed = " (overridden)" if pack.param_values[name] != p.value else ""
+        changed = _t("overridden", lang) if pack.param_values[name] != p.value else ""
         table.add_row(name, value + changed, p.unit, p.source, p.description)
     console.print(table)
     return buffer.getvalue()
