@@ -528,5 +528,5 @@ def test_a_thousand_bad_items_give_a_bounded_error_output(tmp_path):
     data = base()
     data["users"][0]["profiles"] = ["T99"] * 1000
     proc = run("check", write(tmp_path, data), *AS_OF, "--lang", "en")
-    assert proc.returncode == 2 and len(problems(proc)) == 51 and "… and 950 more problem(s)" in proc.stderr
+    assert proc.returncode == 2 and len(problems(proc)) == 51 and "more problem(s)" in problems(proc)[-1]
     assert len(proc.stderr) < 10_000
