@@ -67,6 +67,29 @@ def notices(snapshot: Snapshot, options: CheckOptions, framework: str) -> list[d
     return out
 
 
+def checklist(pack, report) -> list[dict]:
+    """The documents to prepare before signing, in the pack's order, each with the failing findings
+    it fixes (a finding goes under the first document listing one of its requirements); what no
+    document covers goes under « other »."""
+    failing = [f for f in report.listed() if f.status in ("fail", "error")]
+    placed: set[str] = set()
+    out = []
+    for document in pack.checklist:
+        wanted = set(document["requirements"])
+        mine = [f.fingerprint for f in failing if f.fingerprint not in placed and wanted & set(f.requirements)]
+        placed.update(mine)
+        if mine:
+            out.append({"id": document["id"], "title": document["title"], "what": document["what"],
+                        "references": document.get("references", []), "findings": mine})
+    rest = [f.fingerprint for f in failing if f.fingerprint not in placed]
+    if rest:
+        out.append({"id": "other", "title": tr("Autres points", "Other points"),
+                    "what": tr("Points à corriger qui ne relèvent d'aucun des documents ci-dessus.",
+                               "Points to correct that belong to none of the documents above."),
+                    "references": [], "findings": rest})
+    return out
+
+
 def check_snapshot(pack, path: str | Path, options: CheckOptions, display: str | None = None):
     """The report of one snapshot; raises InputError for a snapshot or log that cannot be read."""
     snapshot = load_snapshot(path, display, log_roots=options.log_roots)
@@ -79,6 +102,8 @@ def check_loaded(pack, snapshot: Snapshot, options: CheckOptions):
                       param_values=options.param_values, timeout=options.eval_timeout, as_of_source=options.as_of_source)
     report = _compare(pack, snapshot, options, report)
     report = dataclasses.replace(report, notices=notices(snapshot, options, report.framework) + list(report.notices))
+    if options.stage == "pre-signature" and pack.checklist:
+        report = dataclasses.replace(report, checklist=checklist(pack, report))
     if options.redact:
         from cdap_policy.redact import DEFAULT_KEY, redact_report
 

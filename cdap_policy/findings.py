@@ -110,6 +110,7 @@ class Report:
     fingerprint_version: int = FINGERPRINT_VERSION
     baseline: dict | None = None  # with --baseline: file and counts matched
     waivers: dict | None = None  # with --waivers: file and counts applied, expired, stale
+    checklist: list | None = None  # pre-signature stage: documents to prepare, each with the fingerprints it fixes
 
     def listed(self, include_passed: bool = False) -> list[Finding]:
         keep = STATUSES if include_passed else LISTED
@@ -160,6 +161,7 @@ class Report:
             "summary": self.summary(),
             "baseline": self.baseline,
             "waivers": self.waivers,
+            "checklist": self.checklist,
         }
 
     def to_dict(self, include_passed: bool = False) -> dict:

@@ -29,6 +29,7 @@ def load_file(path):
 
 STAGES = ("pre-signature", "opening", "operation", "annual-review")
 FRAMEWORKS = ("mon_compte_partenaire", "cafpro")
+CHECKLIST = "checklist.yaml"
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 # Variables every expression may read; `entity` and `facts` are the item being judged.
 VARIABLES = {
@@ -95,7 +96,7 @@ class Rule:
             "remediation": dict(self.remediation), "references": [dict(r) for r in self.references],
             "interpretation": dict(self.interpretation) or None, "frameworks": list(self.frameworks),
             "editions": list(self.editions), "stages": list(self.stages), "over": self.over,
-            "checklist": self.source.get("checklist"), "file": self.file, "line": self.line,
+            "file": self.file, "line": self.line,
         }
 
 
@@ -127,6 +128,7 @@ class Pack:
     documents: dict
     engine: Engine
     files: list = field(default_factory=list)  # every file the pack was read from
+    checklist: list = field(default_factory=list)  # pre-signature documents to prepare (checklist.yaml)
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -168,7 +170,7 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
     seen: dict[str, Rule] = {}
     rule_files: list[Path] = []
     for path in sorted(directory.glob("*.yaml")):
-        if path.name in ("pack.yaml", req_doc.file.rsplit("/", 1)[-1]) or path.name.endswith(".tests.yaml"):
+        if path.name in ("pack.yaml", CHECKLIST, req_doc.file.rsplit("/", 1)[-1]) or path.name.endswith(".tests.yaml"):
             continue
         rule_files.append(path)
         doc = load_file(path)
@@ -196,9 +198,31 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
     if problems:
         raise PolicyError(problems)
 
+    checklist = _load_checklist(directory, requirements)
     files = [directory / "pack.yaml", Path(req_doc.file), *sorted((directory / "params").glob("*.yaml")), *rule_files]
+    if (directory / CHECKLIST).is_file():
+        files.append(directory / CHECKLIST)
     return Pack(directory, meta["name"], str(meta["version"]), rules, parameters, param_values,
-                requirements, meta.get("documents", {}), engine, files)
+                requirements, meta.get("documents", {}), engine, files, checklist)
+
+
+def _load_checklist(directory: Path, requirements: dict) -> list[dict]:
+    """The pre-signature checklist (`checklist.yaml`, optional): documents and the requirements they answer."""
+    path = directory / CHECKLIST
+    if not path.is_file():
+        return []
+    doc = load_file(path)
+    problems = validate(doc, "checklist.schema.json")
+    if not problems:
+        for index, item in enumerate(doc.data["documents"]):
+            for position, req in enumerate(item["requirements"]):
+                if req not in requirements:
+                    here = ("documents", index, "requirements", position)
+                    problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(
+                        f"exigence inconnue {req!r}", f"unknown requirement {req!r}")))
+    if problems:
+        raise PolicyError(problems)
+    return doc.data["documents"]
 
 
 def _compile(engine: Engine, source: str, doc, path: tuple, rule_id: str, lazy: bool = False) -> Program:

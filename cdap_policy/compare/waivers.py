@@ -170,7 +170,7 @@ def rule_info(rule_id: str, waivers: WaiverFile) -> dict:
     return {"id": rule_id, "family": "WAIVER", "requirements": [], "severity": _SEVERITY[rule_id],
             "title": dict(_TITLES[rule_id]), "description": _DESCRIPTIONS[rule_id],
             "remediation": dict(_REMEDIATION[rule_id]), "references": [], "interpretation": None,
-            "frameworks": [], "editions": [], "stages": [], "over": "waivers", "checklist": None,
+            "frameworks": [], "editions": [], "stages": [], "over": "waivers",
             "file": waivers.file, "line": 1}
 
 

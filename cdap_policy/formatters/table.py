@@ -136,6 +136,31 @@ def _narrow(console: Console, findings, lang: str, width: int, notes: dict):
             console.print(Text(wrap.fill(line)), overflow="ignore", crop=False)
 
 
+def _checklist(console: Console, report: Report, findings, lang: str, width: int):
+    """The pre-signature report as a checklist: what is missing, grouped by the document to prepare."""
+    by_fp = {f.fingerprint: f for f in findings}
+    wrap = textwrap.TextWrapper(width=max(40, width - 1), initial_indent="  ", subsequent_indent="  ",
+                                break_long_words=False, break_on_hyphens=False)
+    listed = set()
+    for number, document in enumerate(report.checklist, 1):
+        mine = [by_fp[fp] for fp in document["findings"] if fp in by_fp]
+        if not mine:
+            continue
+        listed.update(f.fingerprint for f in mine)
+        console.print(Text(f"☐ {number}. " + pick(tr("À préparer : ", "To prepare: "), lang) + _t(document["title"], lang), style="bold"),
+                      overflow="fold")
+        console.print(Text(wrap.fill(_t(document["what"], lang))), crop=False)
+        if document.get("references"):
+            console.print(Text(wrap.fill(printable("; ".join(document["references"])))), style="dim", crop=False)
+        console.print()
+        (_wide(console, mine, lang, {}) if width >= WIDE else _narrow(console, mine, lang, width, {}))
+        console.print()
+    rest = [f for f in findings if f.fingerprint not in listed]  # waived and passing outcomes
+    if rest:
+        (_wide(console, rest, lang, {}) if width >= WIDE else _narrow(console, rest, lang, width, {}))
+        console.print()
+
+
 def render_one(report: Report, lang: str = "fr", include_passed: bool = False, width: int = 80, color: bool = False) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False,
@@ -148,7 +173,9 @@ def render_one(report: Report, lang: str = "fr", include_passed: bool = False, w
                            style="yellow" if notice.get("level") == "warning" else "dim"), overflow="fold")
     console.print()
     findings = report.listed(include_passed)
-    if findings:
+    if report.checklist and findings:
+        _checklist(console, report, findings, lang, width)
+    elif findings:
         groups = c.related_groups(findings)
         ordered = [f for group in groups for f in group]
         notes = {}
