@@ -24,12 +24,17 @@ from cdap_policy.yamlsource import _CONTROL
 FIELDS = {
     "at": "datetime", "user": "str", "profile": "profile", "file": "str", "rsa_status": "rsa",
     "rsa_ended_on": "date", "cmg_request": "bool", "instructor_number": "str", "entry": "entry",
-    "non_opposition": "bool", "rights_from": "date", "fraud_decided_on": "date", "automated": "bool",
+    "non_opposition": "bool", "rights_from": "date", "fraud_decided_on": "date", "purpose": "purpose",
+    "automated": "bool",
 }
 REQUIRED = ("at", "user", "profile")
 _RSA = {"paid", "suspended", "ended", "never"}
 _ENTRY = {"known_number", "search"}
-_CHOICES = {"rsa": _RSA, "entry": _ENTRY}
+# why the file was consulted (COORD 4-3-3 uses of T19): only fraud_followup rows are held to the
+# follow-up period; the same values as the schema's $defs/consultation/properties/purpose
+_PURPOSE = {"fraud_followup", "repeat_check", "fraud_qualification", "fraud_sanction", "control",
+            "file_management", "instruction", "other"}
+_CHOICES = {"rsa": _RSA, "entry": _ENTRY, "purpose": _PURPOSE}
 _TRUE = {"true", "1", "yes", "oui"}
 _FALSE = {"false", "0", "no", "non"}
 MAX_LINE = 1 << 20  # characters; a row is a few hundred: a longer line is not a log, and would be read whole
