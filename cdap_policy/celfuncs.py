@@ -102,22 +102,41 @@ def siret_valid(value) -> celtypes.BoolType:
     return celtypes.BoolType(siret_ok(str(value)))
 
 
-def adequate_protection(country, dpf_certified, countries) -> celtypes.BoolType:
-    """True when data may go to `country` without a CNIL authorisation (CONV art. 14): EU or EEA,
-    or an adequacy decision; for adequacy entries marked `certified_only` (US: Data Privacy
-    Framework) only when the organisation is certified. `countries` is params.countries."""
+def adequate_protection(country, recipient, countries) -> celtypes.BoolType:
+    """True when data may go to `country` without a safeguard (CONV art. 14, GDPR art. 45): EU or
+    EEA, or an adequacy decision whose scope covers the recipient. `recipient` is the provider or
+    data store (a map read for `dpf_certified` and `commercial_organisation`), or a boolean that
+    says whether it is DPF-certified. An adequacy entry marked `certified_only` (US: Data Privacy
+    Framework) needs a certified recipient, one marked `commercial_only` (Canada: PIPEDA) a
+    recipient recorded as a commercial organisation. `countries` is params.countries."""
     if not isinstance(country, str):
         raise TypeError("expected a country code")
+    if isinstance(recipient, dict):
+        certified, commercial = _flag(recipient, "dpf_certified"), _flag(recipient, "commercial_organisation")
+    elif isinstance(recipient, (bool, celtypes.BoolType)):
+        certified, commercial = bool(recipient), False
+    else:
+        raise TypeError("adequate_protection expects the recipient (a map) or its DPF certification (a boolean)")
     code = str(country)
-    if code in countries["eu"] or code in countries["eea"]:
+    # inside the GDPR area: the EU (and its territories with a code of their own, e.g. RE) and the EEA
+    if code in countries["eu"] or code in countries["eea"] or code in _get(countries, "eu_territories", []):
         return celtypes.BoolType(True)
     adequacy = countries["adequacy"]
     if code not in adequacy:
         return celtypes.BoolType(False)
     entry = adequacy[code]
-    if _get(entry, "certified_only", False):
-        return celtypes.BoolType(bool(dpf_certified))
+    # a partial decision covers only some recipients: each condition it sets must hold
+    if _get(entry, "certified_only", False) and not certified:
+        return celtypes.BoolType(False)
+    if _get(entry, "commercial_only", False) and not commercial:
+        return celtypes.BoolType(False)
     return celtypes.BoolType(True)
+
+
+def _flag(mapping, key) -> bool:
+    # only a boolean true counts as recorded: absent, null or any other value does not
+    value = _get(mapping, key)
+    return isinstance(value, (bool, celtypes.BoolType)) and bool(value)
 
 
 def in_group(country, group) -> celtypes.BoolType:
@@ -156,28 +175,126 @@ def eligible(partner, profile, countries) -> celtypes.BoolType:
 
 
 @functools.lru_cache(maxsize=64)
-def _mailbox_pattern(prefixes: tuple) -> re.Pattern:
-    alternatives = "|".join(f"(?:{p})" for p in prefixes)
-    return re.compile(f"^(?:{alternatives})(?:[._-][^@]*)?[0-9]*@", re.IGNORECASE)
+def _mailbox_words(prefixes: tuple) -> frozenset:
+    words = frozenset(p.lower() for p in prefixes)
+    for word in words:
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", word):
+            raise ValueError(f"bad mailbox word: {word!r}")
+    return words
+
+
+def _generic_token(token: str, words: frozenset) -> bool:
+    # a listed word, optionally numbered (accueil2, secretariat-2 split as secretariat + 2)
+    return token.rstrip("0123456789") in words
 
 
 def generic_mailbox(email, prefixes) -> celtypes.BoolType:
-    """The address's local part is a generic word of `prefixes` (accueil@, contact.ccas@,
-    secretariat-2@...), alone or followed by « . », « - », « _ » and more, or by digits.
-    One compiled pattern per prefix list instead of one regular expression per word and user."""
+    """The address's local part is a generic mailbox: one of the words of `prefixes` as a whole
+    (accueil@, secretariat-general@), optionally followed by digits (accueil2@), or made only of
+    such words and numbers joined by « . », « - », « _ » (contact.ccas@, secretariat-2@). A word
+    followed by anything else is an individual address: ccas.ines.lefranc@, social.martin@."""
     if not isinstance(email, str):
         raise TypeError("generic_mailbox expects an e-mail address")
+    words = _mailbox_words(tuple(str(p) for p in prefixes))
+    local = str(email).split("@", 1)[0].strip().lower()
+    if not local:
+        return celtypes.BoolType(False)
+    if _generic_token(local, words):
+        return celtypes.BoolType(True)
+    tokens = [t for t in re.split(r"[._-]", local) if t]
+    named = [t for t in tokens if not t.isdigit()]
+    return celtypes.BoolType(bool(named) and all(_generic_token(t, words) for t in named))
+
+
+MAX_PERIODS = 1200  # quarters or years listed by one call: a hundred years of quarters is already absurd
+
+
+def _periods_guard(count: int):
+    if count > MAX_PERIODS:
+        raise ValueError(f"period too long: {count} periods")
+
+
+def quarter_of(day) -> celtypes.StringType:
+    """The calendar quarter of a date, as « YYYY-Qn »."""
+    d = _date(day)
+    return celtypes.StringType(f"{d.year:04d}-Q{(d.month - 1) // 3 + 1}")
+
+
+def completed_quarters(start, end) -> celtypes.ListType:
+    """The calendar quarters (« YYYY-Qn ») that begin on or after `start` and whose last day is
+    before `end`: the quarters wholly elapsed between the two dates."""
+    a, b = _date(start), _date(end)
+    year, quarter = a.year, (a.month - 1) // 3 + 1
+    if a != datetime.date(year, 3 * quarter - 2, 1):  # a quarter already begun does not count
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    out = []
+    while True:
+        last = datetime.date(year, 3 * quarter, calendar.monthrange(year, 3 * quarter)[1])
+        if last >= b:
+            break
+        out.append(celtypes.StringType(f"{year:04d}-Q{quarter}"))
+        _periods_guard(len(out))
+        if year == 9999 and quarter == 4:
+            break
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    return celtypes.ListType(out)
+
+
+def years_between(start, end) -> celtypes.ListType:
+    """Every calendar year from that of `start` to that of `end`, both included (empty when end is earlier)."""
+    a, b = _date(start).year, _date(end).year
+    _periods_guard(b - a + 1)
+    return celtypes.ListType([celtypes.IntType(y) for y in range(a, b + 1)])
+
+
+def _clock(text) -> datetime.time:
     try:
-        pattern = _mailbox_pattern(tuple(str(p) for p in prefixes))
-    except re.error as exc:
-        raise ValueError(f"bad mailbox prefix: {exc}") from None
-    return celtypes.BoolType(pattern.match(str(email)) is not None)
+        return datetime.time.fromisoformat(str(text))
+    except (ValueError, TypeError):
+        raise ValueError(f"not a time of day: {text!r}") from None
+
+
+def opening_hours_between(start, end, hours) -> celtypes.IntType:
+    """Whole hours from `start` to `end` counted only while a service is open. `hours` is a map
+    {days: [1..7] (ISO weekdays, 1 = Monday), opens: "HH:MM", closes: "HH:MM"}; a plain date
+    counts as midnight. Negative when end is earlier."""
+    if not isinstance(hours, dict):
+        raise TypeError("opening_hours_between expects a map of opening hours")
+    a, b = _datetime(start), _datetime(end)
+    sign = 1
+    if b < a:
+        a, b, sign = b, a, -1
+    days = {int(d) for d in hours["days"]}
+    if not days <= set(range(1, 8)):
+        raise ValueError("opening days are ISO weekdays 1..7")
+    opens, closes = _clock(hours["opens"]), _clock(hours["closes"])
+    if closes <= opens:
+        raise ValueError("closing time must follow opening time")
+    _periods_guard((b.date() - a.date()).days // 7)
+    seconds = 0.0
+    day = a.date()
+    while day <= b.date():
+        if day.isoweekday() in days:
+            lo = max(a, datetime.datetime.combine(day, opens))
+            hi = min(b, datetime.datetime.combine(day, closes))
+            if hi > lo:
+                seconds += (hi - lo).total_seconds()
+        day += datetime.timedelta(days=1)
+    return celtypes.IntType(sign * int(seconds // 3600))
+
+
+def join_text(items, separator) -> celtypes.StringType:
+    """The items of a list written one after the other, `separator` between them (numbers as digits)."""
+    if not isinstance(items, list) or not isinstance(separator, str):
+        raise TypeError("join_text expects a list and a separator")
+    return celtypes.StringType(str(separator).join(str(int(i)) if isinstance(i, int) else str(i) for i in items))
 
 
 FUNCTIONS = {
     f.__name__: f
     for f in (days_between, hours_between, months_between, add_days, add_months, add_years,
-              day_of, siret_valid, adequate_protection, in_group, eligible, generic_mailbox)
+              day_of, siret_valid, adequate_protection, in_group, eligible, generic_mailbox,
+              quarter_of, completed_quarters, years_between, opening_hours_between, join_text)
 }
 
 

@@ -89,6 +89,7 @@ def load_snapshot(path: str | Path, display: str | None = None, log_roots=()) ->
         problems = _unique_keys(doc)
     if problems:
         raise InputError(problems)
+    deprecations += _single_control_plan(doc)
     doc.data = integral(doc.data)
     snap = Snapshot(path, doc, deprecations=deprecations)
     ref = doc.data.get("consultations")
@@ -141,6 +142,27 @@ def _rename_fields(doc: Document) -> list[dict]:
 
     walk(doc.data, ())
     return notices
+
+
+def _single_control_plan(doc: Document) -> list[dict]:
+    """control.control_plan is a list of yearly plans (« chaque année, d'un plan », COORD 4-2). The
+    former single mapping is read as a one-plan list without a year (lines kept), with a warning."""
+    control = doc.data.get("control")
+    plan = control.get("control_plan") if isinstance(control, dict) else None
+    if not isinstance(plan, dict):
+        return []
+    base = ("control", "control_plan")
+    for path in [p for p in doc.lines if p[:2] == base and len(p) > 2]:
+        doc.lines[base + (0,) + path[2:]] = doc.lines.pop(path)
+    doc.lines[base + (0,)] = doc.line_of(base)
+    control["control_plan"] = [plan]
+    line = doc.line_of(base)
+    return [{"code": "deprecated-field", "level": "warning", "message": tr(
+        f"{doc.file}:{line} : /control/control_plan est désormais une liste de plans annuels (year, reference, "
+        "validated_on…), le plan de contrôle étant établi chaque année ; le plan unique est lu comme un plan sans "
+        "année, convertissez-le.",
+        f"{doc.file}:{line}: /control/control_plan is now a list of yearly plans (year, reference, validated_on...), "
+        "as the control plan is drawn up every year; the single plan is read as a plan without a year, convert it.")}]
 
 
 def integral(value):

@@ -75,7 +75,7 @@ def run_case(pack: Pack, case: TestCase, workdir: Path) -> CaseResult:
         report = evaluate(pack, snapshot, _as_of(pack, case), stage=case.stage, rule_ids={case.rule},
                           include_passed=True, param_values=values)
     except InputError as exc:
-        return CaseResult(case, False, "test input rejected: " + "; ".join(p.message + (f" [{p.path}]" if p.path else "") for p in exc.problems), {})
+        return CaseResult(case, False, "test input rejected: " + "; ".join(p.text("en") + (f" [{p.path}]" if p.path else "") for p in exc.problems), {})
     statuses = {f.entity_key: f.status for f in report.findings if f.rule_id == case.rule}
     seen = set(statuses.values())
     problems = []

@@ -3,7 +3,7 @@ import pytest
 from celpy import celtypes
 
 from cdap_policy import celfuncs as f
-from cdap_policy.engine import to_cel
+from cdap_policy.engines.celpy import to_cel
 
 
 def test_day_arithmetic():

@@ -255,7 +255,7 @@ def test_a_pack_without_rules_is_refused(tmp_path):
     ("max_administrators: -1\n", "/max_administrators", "expected an integer ≥ 1"),
     ("home_country: XX\n", "/home_country", "ISO 3166-1 alpha-2"),
     ("countries: {eu: [FR, XX]}\n", "/countries/eu/1", "ISO 3166-1 alpha-2"),
-    ("browser_min_versions: 3\n", "/browser_min_versions", "expected a mapping"),
+    ("browser_supported_releases: 3\n", "/browser_supported_releases", "expected a mapping"),
     ("quota_headroom_share: 2\n", "/quota_headroom_share", "≤ 1"),
 ])
 def test_parameter_overrides_are_checked_against_their_schema(tmp_path, text, field, message):

@@ -1,4 +1,5 @@
-"""Facts of the convention: amendments in force, quotas in force on a day, the management mode.
+"""Facts of the convention: amendments in force, quotas in force on a day, the management mode,
+the administrators still designated, the end of the T19 coordination convention.
 
 An amendment changes nothing before it is « signé par les deux parties » (CONV art. 17.3): it
 counts on day D only when it was signed on or before D and takes effect on or before D, so a
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+from cdap_policy.celfuncs import add_months
 from cdap_policy.facts.entity import Entity, listed
 from cdap_policy.facts.users import holds_on
 
@@ -86,3 +88,44 @@ def amendment_entities(convention: dict, users: list[dict], as_of: str) -> list[
             "quota_changes": changes,
         }
     return out
+
+
+def coordination_ended_on(control: dict, notice_months: int) -> str | None:
+    """The day the T19 coordination convention ended, or will end (COORD art. 7): the earlier of the
+    recorded end and the end its termination notice sets — six months after the notice (« au terme
+    d'un délai de préavis de 6 mois »), or the notice itself when the Caf terminates for breach
+    (« résilier immédiatement »). None while no end or notice is recorded."""
+    coord = control.get("coordination_convention") or {}
+    candidates = [coord.get("terminated_on")]
+    notice = coord.get("termination_notice_on")
+    if notice:
+        breach = coord.get("termination_reason") == "breach"
+        candidates.append(notice if breach else str(add_months(notice, notice_months)))
+    dates = [d for d in candidates if d]
+    return min(dates) if dates else None
+
+
+def _names(admin: dict) -> set[str]:
+    names = {admin["id"]} if admin.get("id") else set()
+    if admin.get("first_name") and admin.get("last_name"):
+        names.add(f"{admin['first_name']} {admin['last_name']}")
+    return names
+
+
+def current_administrators(admins: list[dict], as_of: str) -> tuple[list[dict], list[str]]:
+    """The administrators designated and still in office on `as_of`, and the names of those recorded as replaced:
+    by their own `replaced_on`, or by a later administrator whose `replaces` names them (by id or
+    « first name last name ») and who is designated by then. A replaced administrator no longer
+    counts in QUOTA-ADMINS (GOV-ADMIN-CHANGE reports one still listed)."""
+    replacements = [(index, admin["replaces"]) for index, admin in enumerate(admins)
+                    if admin.get("replaces") and (not admin.get("designated_on") or admin["designated_on"] <= as_of)]
+    current, replaced = [], []
+    for index, admin in enumerate(admins):
+        names = _names(admin)
+        gone = bool(admin.get("replaced_on") and admin["replaced_on"] <= as_of) \
+            or any(other != index and name in names for other, name in replacements)
+        if gone:
+            replaced.append(admin.get("id") or " ".join(sorted(names)) or f"#{index + 1}")
+        elif not admin.get("designated_on") or admin["designated_on"] <= as_of:  # not designated yet: not counted
+            current.append(admin)
+    return current, replaced
