@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import lark
-from celpy import celtypes
 
 from cdap_policy.consultations import iter_consultations
-from cdap_policy.engine import CompileError, EvalError, to_cel, to_python
+from cdap_policy.engines import CompileError, EvalError, to_python
 from cdap_policy.facts import Context, Entity
 from cdap_policy.findings import Finding, fingerprint
 from cdap_policy.runner import EVAL_TIMEOUT_S, Evaluator
@@ -144,13 +143,12 @@ def reads(tree, variables) -> list[list[str]]:
     return [c for c in chains if not any(len(o) > len(c) and o[: len(c)] == c for o in chains)]
 
 
-def _value_at(activation: dict, chain: list) -> tuple[object, bool]:
-    value = activation.get(chain[0])
+def _value_at(engine, activation: dict, chain: list) -> tuple[object, bool]:
+    value = engine.unwrap(activation.get(chain[0]))  # every engine's maps are dicts
     for name in chain[1:]:
-        key = celtypes.StringType(name)
-        if not isinstance(value, celtypes.MapType) or key not in value:
+        if not isinstance(value, dict) or name not in value:
             return None, False
-        value = value[key]
+        value = value[name]
     return to_python(value), True
 
 
@@ -184,7 +182,7 @@ def _program_result(program, activation, timeout):
 
 
 def _explain_expression(pack, program, source: str, activation: dict, timeout) -> Part:
-    tree = pack.engine.env.compile(source)
+    tree = pack.engine.syntax(source)
     # the whole expression's value comes from the rule's own program, exactly as `check` computed it
     return _Parts(pack.engine, activation, timeout).build(tree, source, 0, _program_result(program, activation, timeout))
 
@@ -208,7 +206,7 @@ def explain(pack, snapshot, rule, entity_key: str | None, as_of: str, edition: i
             timeout: float | None = EVAL_TIMEOUT_S) -> Explanation:
     """Raises UnknownEntity when `entity_key` is not in the rule's collection (or is None while
     the collection has several entities)."""
-    context = Context(snapshot, pack.param_values, as_of, edition, None)
+    context = Context(snapshot, pack.param_values, as_of, edition, None, engine=pack.engine)
     evaluator = Evaluator(pack, context, timeout, keep_passed=True)
     excluded = rule.exclusion(None, context.edition, snapshot.framework)
     if rule.over == "consultations":
@@ -240,10 +238,10 @@ def _finish(pack, rule, entity, activation, context, evaluator, excluded, timeou
     variables = set(activation)
     values = []
     for expression in [e for e in (rule.source.get("when"), rule.source["check"]) if e]:
-        for chain in reads(pack.engine.env.compile(expression), variables):
+        for chain in reads(pack.engine.syntax(expression), variables):
             path = ".".join(chain)
             if all(path != p for p, _, _ in values):
-                values.append((path, *_value_at(activation, chain)))
+                values.append((path, *_value_at(pack.engine, activation, chain)))
     return Explanation(rule, entity, as_of, context.edition, excluded, values, when, check, status, evaluator.findings[-1], rows)
 
 
@@ -263,7 +261,7 @@ def _explain_consultations(pack, snapshot, rule, user_id, as_of, context, evalua
             continue
         facts = context.consultation_facts(row)
         activation = dict(context.variables)
-        activation["entity"], activation["facts"] = to_cel(row), to_cel(facts)
+        activation["entity"], activation["facts"] = context.to_cel(row), context.to_cel(facts)
         when = _program_result(rule.when, activation, timeout) if rule.when else (True, None)
         if when[1]:
             status = "error"
@@ -288,7 +286,7 @@ def find_fingerprint(pack, snapshot, wanted: str, as_of: str, edition: int | Non
     no rule and entity of the snapshot give it. Raises ValueError (with the candidates) when a
     prefix is ambiguous."""
     wanted = wanted.strip().lower()
-    context = Context(snapshot, pack.param_values, as_of, edition, None)
+    context = Context(snapshot, pack.param_values, as_of, edition, None, engine=pack.engine)
     found, log_users = [], None
     for rule in pack.rules:
         if rule_ids is not None and rule.id not in rule_ids:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cdap_policy import params as params_mod
-from cdap_policy.engine import CompileError, Engine, Program
+from cdap_policy.engines import CompileError, Engine, Program, finish, make_engine
 from cdap_policy.errors import InputError, PolicyError, Problem, pointer
 from cdap_policy.i18n import tr
 from cdap_policy.schema import validate
@@ -163,7 +163,9 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
     param_values = params_mod.values(parameters)
     if params_file:
         param_values = params_mod.apply_overrides(param_values, params_file, parameters)
-    engine = Engine(VARIABLES, param_values, runner=runner)
+    # compiled work is cached on disk, keyed by the files that define it (engines/cache.py)
+    cache_files = [p for p in sorted(directory.glob("*.yaml")) if not p.name.endswith(".tests.yaml")]
+    engine = make_engine(runner, VARIABLES, param_values, cache_files + sorted((directory / "params").glob("*.yaml")))
 
     rules: list[Rule] = []
     problems = []
@@ -197,6 +199,7 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
         problems.append(Problem(str(directory), None, "", tr("le paquet ne contient aucune règle", "the pack has no rules")))
     if problems:
         raise PolicyError(problems)
+    finish(engine)
 
     checklist = _load_checklist(directory, requirements)
     files = [directory / "pack.yaml", Path(req_doc.file), *sorted((directory / "params").glob("*.yaml")), *rule_files]

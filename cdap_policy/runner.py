@@ -16,7 +16,7 @@ from celpy import celtypes
 
 from cdap_policy import __version__
 from cdap_policy.consultations import iter_consultations
-from cdap_policy.engine import EvalError, to_cel, to_python
+from cdap_policy.engines import EvalError, to_python
 from cdap_policy.facts import Context, Entity
 from cdap_policy.findings import Finding, Report
 from cdap_policy.policy import Pack, Rule
@@ -84,6 +84,12 @@ _ERROR_REMEDIATION = {
 }
 
 
+def cited(references, edition: int, framework: str) -> tuple:
+    """The references a finding of this edition and framework cites: a source marked for other
+    editions or frameworks is left out (a 2017 report does not cite the 2025 bulletin)."""
+    return tuple(r for r in references if edition in r.get("editions", (edition,)) and framework in r.get("frameworks", (framework,)))
+
+
 def _truthy(value) -> bool:
     # `has()` comes back as a Python bool from the compiled runner; both are booleans
     if isinstance(value, (bool, celtypes.BoolType)):
@@ -139,7 +145,8 @@ class Evaluator:
             rule_id=rule.id, requirements=tuple(rule.requirements), severity=rule.severity, status=status,
             entity_kind=entity.kind, entity_key=entity.key, entity_label=label,
             file=file or self.context.snapshot.file, line=line, title=dict(rule.title),
-            message=message, remediation=remediation, references=tuple(rule.references), evidence=evidence,
+            message=message, remediation=remediation, evidence=evidence,
+            references=cited(rule.references, self.context.edition, self.context.snapshot.framework),
             interpretation=rule.interpretation,
         ))
         subject = {(entity.kind, entity.key)} if entity.kind != "partner" else set()
@@ -203,6 +210,7 @@ class Evaluator:
         """One pass over the log for every consultation rule; results cached per distinct input."""
         # The log is read even when no selected rule needs it (--stage, --rule): a truncated or
         # corrupt log is an input error, not a pass. The same pass counts daily volumes.
+        to_cel = self.context.to_cel  # rows as the engine's values
         whens = [_RowCache(rule.when, self.timeout) if rule.when else None for rule in rules]
         checks = [_RowCache(rule.check, self.timeout) for rule in rules]
         groups: list[dict] = [{} for _ in rules]  # user -> counts per status, first failing row, samples
@@ -300,7 +308,7 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
              include_passed: bool = False, rule_ids: set[str] | None = None, param_values: dict | None = None,
              timeout: float | None = EVAL_TIMEOUT_S, as_of_source: str = "option") -> Report:
     started = time.perf_counter()
-    context = Context(snapshot, param_values or pack.param_values, as_of, edition, stage)
+    context = Context(snapshot, param_values or pack.param_values, as_of, edition, stage, engine=pack.engine)
     evaluator = Evaluator(pack, context, timeout, include_passed)
     framework = snapshot.framework
     selected, excluded = [], {}
@@ -324,6 +332,7 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
         findings=evaluator.findings, counts=evaluator.counts, rules_run=len(selected),
         framework=framework, siret=str(partner.get("siret") or ""), partner_kind=str(partner.get("kind") or ""),
         taken_on=(snapshot.data.get("snapshot") or {}).get("taken_on"), as_of_source=as_of_source,
-        rules=[r.info for r in selected], rules_total=len(pack.rules), rules_excluded=excluded,
+        rules=[{**r.info, "references": [dict(x) for x in cited(r.references, context.edition, framework)]} for r in selected],
+        rules_total=len(pack.rules), rules_excluded=excluded,
         duration_s=time.perf_counter() - started,
     )

@@ -17,6 +17,18 @@ def large_tests_enabled() -> bool:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "large: very large generated inputs; run in CI (CI=true) or with CDAP_LARGE_TESTS=1")
+    # the compiled pack's disk cache (engines/cache.py) goes to a folder of this session, shared by
+    # every command the tests run, never to the user's own cache
+    import tempfile
+
+    config._cdap_cache = os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cdap-policy-test-cache-")
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    if getattr(config, "_cdap_cache", None):
+        shutil.rmtree(config._cdap_cache, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):

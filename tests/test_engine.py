@@ -1,7 +1,8 @@
 """The engine compiles once, rejects unknown names statically and turns every runtime problem into EvalError."""
 import pytest
 
-from cdap_policy.engine import CompileError, Engine, EvalError, to_cel
+from cdap_policy.engines import CompileError, EvalError
+from cdap_policy.engines.celpy import CelPyEngine as Engine, to_cel
 
 VARS = {"entity", "params", "as_of", "users"}
 

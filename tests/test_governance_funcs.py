@@ -5,7 +5,7 @@ import pytest
 from celpy import celtypes
 
 from cdap_policy import celfuncs as f
-from cdap_policy.engine import to_cel
+from cdap_policy.engines.celpy import to_cel
 from cdap_policy.facts.convention import coordination_ended_on, current_administrators
 from cdap_policy.snapshot import load_snapshot
 from helpers import base, write

@@ -83,7 +83,21 @@ policies_option = click.option("--policies", type=click.Path(file_okay=False, pa
                                help="Policy pack directory (default: the shipped pack).")
 params_option = click.option("--params", "params_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                              help="YAML file overriding pack parameters (quotas, durations, country lists).")
-engine_option = click.option("--engine", type=click.Choice(["compiled", "interpreted"]), default="compiled", show_default=True,
-                             help="cel-python runner: compiled (fast) or interpreted (reference).")
+def _engine_here(ctx, param, value):
+    """`--engine native` without its package installed is bad usage: say how to install it."""
+    if value == "native":
+        from cdap_policy.engines import available
+
+        why = available(value)
+        if why is not None:
+            raise click.BadParameter("le moteur natif n'est pas installé : pip install 'cdap-policy[fast]' / "
+                                     f"the native engine is not installed: {why}")
+    return value
+
+
+engine_option = click.option("--engine", type=click.Choice(["compiled", "interpreted", "native"]), default="compiled",
+                             show_default=True, callback=_engine_here,
+                             help="CEL engine: cel-python's compiled runner (default), its interpreter (reference), "
+                                  "or the native Rust runtime (pip install 'cdap-policy[fast]').")
 lang_option = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
                            help="Language of messages, remediations and errors.")

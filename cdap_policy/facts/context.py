@@ -3,16 +3,13 @@ aggregates, and the collections rules iterate over (built on first use, by the m
 collection they describe)."""
 from __future__ import annotations
 
-from celpy import celtypes
-
 from cdap_policy.consultations import iter_consultations
-from cdap_policy.engine import to_cel
 from cdap_policy.facts import convention as conv
 from cdap_policy.facts.entity import Entity, listed
 from cdap_policy.facts.logs import DailyCounts, consultation_facts
 from cdap_policy.facts.profiles import profile_entities
 from cdap_policy.facts.providers import flatten_providers
-from cdap_policy.facts.users import administrator_entities, counted_profiles, planned, user_entities
+from cdap_policy.facts.users import administrator_entities, counted_profiles, planned, profile_granted_on, user_entities
 from cdap_policy.snapshot import Snapshot
 
 SECTIONS = {
@@ -24,7 +21,14 @@ SECTIONS = {
 class Context:
     """Everything rules read for one snapshot at one evaluation date, converted to CEL once."""
 
-    def __init__(self, snapshot: Snapshot, param_values: dict, as_of: str, edition: int | None = None, stage: str | None = None):
+    def __init__(self, snapshot: Snapshot, param_values: dict, as_of: str, edition: int | None = None, stage: str | None = None,
+                 engine=None):
+        if engine is None:  # values for cel-python, the default engine
+            from cdap_policy.engines.celpy import CelValues
+
+            engine = CelValues()
+        self.engine = engine
+        self.to_cel = to_cel = engine.to_cel  # plain data as the engine's values
         self.snapshot = snapshot
         self.as_of = as_of
         data = snapshot.data
@@ -38,7 +42,7 @@ class Context:
         self.users_by_id = {u["id"]: u for u in self.users}
         self.catalogue = param_values["profiles"][str(self.edition)]
         self.quotas = conv.effective_quotas(self.sections["convention"], as_of)
-        self.agg = self._aggregate()
+        self.agg = self._aggregate(param_values)
         self.providers = flatten_providers(self.sections["subcontractors"], self.sections["partner"].get("name", "partner"))
         variables = {name: to_cel(value) for name, value in self.sections.items()}
         variables.update({
@@ -50,12 +54,12 @@ class Context:
             "stage": to_cel(stage or "all"),
         })
         # the edition's catalogue is part of params, already converted
-        variables["catalogue"] = variables["params"][celtypes.StringType("profiles")][celtypes.StringType(str(self.edition))]
+        variables["catalogue"] = variables["params"]["profiles"][str(self.edition)]
         self.variables = variables
         self._collections: dict[str, list[Entity]] = {}
         self.daily_counts: DailyCounts | None = None
 
-    def _aggregate(self) -> dict:
+    def _aggregate(self, param_values: dict) -> dict:
         convention = self.sections["convention"]
         by_profile: dict[str, int] = {}
         logging_in = 0
@@ -71,11 +75,22 @@ class Context:
                     planned_by_profile[profile] = planned_by_profile.get(profile, 0) + 1
         # planned users hold nothing: their profiles and any planned date are not grants
         grants = sorted(u["granted_on"] for u in self.users if u.get("granted_on") and not planned(u))
-        admins = self.sections["contacts"].get("administrators") or []
+        # a replaced administrator no longer counts (QUOTA-ADMINS)
+        admins, replaced_admins = conv.current_administrators(self.sections["contacts"].get("administrators") or [], self.as_of)
+        first_by_profile: dict[str, str] = {}  # earliest grant of each profile (COORD: the first T19 access)
+        for user in self.users:
+            if planned(user):
+                continue
+            for profile in user.get("profiles", []):
+                day = profile_granted_on(user, profile)
+                if day and (profile not in first_by_profile or day < first_by_profile[profile]):
+                    first_by_profile[profile] = day
         opened = [d for d in (convention.get("access_opened_on"), grants[0] if grants else None) if d]
         mode = conv.management_mode(convention, self.as_of)
         return {
             "first_granted_on": grants[0] if grants else None,
+            "first_granted_by_profile": first_by_profile,
+            "coordination_ended_on": conv.coordination_ended_on(self.sections["control"], param_values["coordination_notice_months"]),
             "profiles_held": sorted({p for u in self.users for p in u.get("profiles", [])}),  # planned users too (GOV-EDITION)
             # access is open from the recorded date or from the first grant, whichever is earlier
             "opened_on": min(opened) if opened else None,
@@ -92,12 +107,14 @@ class Context:
             "administrators": len(admins),
             "principal_administrators": sum(1 for a in admins if a.get("role") == "principal"),
             "deputy_administrators": sum(1 for a in admins if a.get("role") == "deputy"),
+            "replaced_administrators": replaced_admins,
         }
 
     # -- collections ------------------------------------------------------------------------
     def collection(self, name: str) -> list[Entity]:
         if name not in self._collections:
-            self._collections[name] = self._build(name)
+            entities = self._collections[name] = self._build(name)
+            self.engine.bind(entities, name)
         return self._collections[name]
 
     def _build(self, name: str) -> list[Entity]:
@@ -138,8 +155,12 @@ class Context:
     # -- activations ------------------------------------------------------------------------
     def activation(self, entity: Entity) -> dict:
         act = dict(self.variables)
-        act["entity"] = entity.cel
-        act["facts"] = entity.cel_facts
+        if entity._cel is None:  # converted once, on first use
+            entity._cel = self.to_cel(entity.data)
+        if entity._cel_facts is None:
+            entity._cel_facts = self.to_cel(entity.facts)
+        act["entity"] = entity._cel
+        act["facts"] = entity._cel_facts
         return act
 
     def consultation_facts(self, row: dict) -> dict:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cdap_policy.engine import to_cel
-
 
 @dataclass
 class Entity:
@@ -15,20 +13,9 @@ class Entity:
     facts: dict = field(default_factory=dict)
     label: str = ""
     location: tuple | None = None  # (file, line) outside the snapshot, e.g. in the consultation log
+    # data and facts as the engine's values, made by the engine (Context.activation, Engine.bind)
     _cel: object = None
     _cel_facts: object = None
-
-    @property
-    def cel(self):
-        if self._cel is None:
-            self._cel = to_cel(self.data)
-        return self._cel
-
-    @property
-    def cel_facts(self):
-        if self._cel_facts is None:
-            self._cel_facts = to_cel(self.facts)
-        return self._cel_facts
 
 
 def listed(kind: str, items, path: tuple, key: str = "id") -> list[Entity]:

@@ -1,0 +1,203 @@
+"""cel-python, the default and reference engine: its compiled runner (default) or its interpreter.
+
+The compiled runner transpiles each expression to Python; the code object is what the disk cache
+keeps (marshalled), so that a run whose pack is cached needs neither cel-python's parser nor its
+transpiler. Three quirks of the compiled runner are handled here: `has()` results handed to `!`,
+`&&`, `||`, `?:` as Python booleans (celfuncs.OPERATORS), custom functions resolved by module
+path, and the cost of its variable look-up (see `_activation_getattr`).
+"""
+from __future__ import annotations
+
+import logging
+
+import celpy
+import celpy.evaluation
+
+import cdap_policy
+from cdap_policy import celfuncs
+from cdap_policy.deadline import EvaluationTimeout, deadline
+from cdap_policy.engines import analysis
+from cdap_policy.engines.base import CompileError, EvalError, FieldProgram, field_path
+
+# cel-python logs every evaluation error at ERROR level before raising it; we report errors
+# as findings, so its log would only duplicate them on stderr.
+logging.getLogger("celpy").setLevel(logging.CRITICAL + 1)
+
+# The compiled runner emits Python that calls custom functions as `<module>.<name>`, evaluated in
+# celpy.evaluation's globals: make our package resolvable there.
+celpy.evaluation.result.__globals__.setdefault("cdap_policy", cdap_policy)
+
+_Activation = celpy.evaluation.Activation
+
+
+def _activation_getattr(self, name):
+    """`activation.name` in transpiled code: cel-python 0.5's own method, less a
+    `cast(Union[...], ...)` that rebuilds and hashes a typing Union on every variable read (about a
+    third of the compiled runner's time on this pack), with a direct look-up first for the usual
+    case, which its name resolution would find first anyway (no package, name bound here)."""
+    try:
+        identifiers = self.identifiers
+        if self.package is None and name in identifiers:
+            referent = dict.__getitem__(identifiers, name)
+        else:
+            referent = identifiers.resolve_name(self.package, name)
+        if referent._value_set:
+            return referent.value
+        if referent.container:
+            return referent.container
+        if referent.annotation:
+            return referent.annotation
+        raise RuntimeError(f"Corrupt {self!r}")  # pragma: no cover - as cel-python does
+    except KeyError:
+        return self.functions[name]
+
+
+if _Activation.__getattr__.__qualname__ == "Activation.__getattr__":  # the method this replaces
+    _Activation.__getattr__ = _activation_getattr
+    _Activation.get = _activation_getattr
+
+
+def _explain(exc: BaseException) -> str:
+    """cel-python nests the real cause in args; dig out the most specific message."""
+    message = str(exc.args[0]) if exc.args else str(exc)
+    cause = exc.args[2] if len(exc.args) > 2 else None
+    while isinstance(cause, tuple) and cause:
+        inner = cause[0]
+        if isinstance(inner, celpy.CELEvalError):
+            message = str(inner.args[0]) if inner.args else message
+            cause = inner.args[2] if len(inner.args) > 2 else None
+        else:
+            if isinstance(inner, str) and inner:
+                message = f"{message}: {inner}" if message not in ("evaluation error", inner) else inner
+            break
+    return message.replace("evaluation error: ", "")
+
+
+class CelProgram:
+    __slots__ = ("source", "reads", "names", "runner", "build")
+
+    def __init__(self, source: str, reads: dict, runner, build):
+        self.source, self.reads, self.runner, self.build = source, reads, runner, build
+        # cel-python copies every variable of the activation on each evaluation: hand it only
+        # the ones this expression names.
+        self.names = tuple(reads)
+
+    def evaluate(self, activation: dict, timeout: float | None = None):
+        """Evaluate with an activation of CEL values; return the CEL value or raise EvalError."""
+        activation = {name: activation[name] for name in self.names if name in activation}
+        runner = self.runner
+        if runner is None:
+            try:
+                runner = self.runner = self.build()
+            except CompileError as exc:
+                raise EvalError(str(exc)) from None
+        try:
+            if timeout:
+                with deadline(timeout):
+                    return runner.evaluate(activation)
+            return runner.evaluate(activation)
+        except celpy.CELEvalError as exc:
+            raise EvalError(_explain(exc)) from None
+        except EvaluationTimeout:
+            raise EvalError(f"evaluation took longer than {timeout:g} s") from None
+        except RecursionError:
+            raise EvalError("expression recursion too deep") from None
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError) as exc:
+            # cel-python lets a few internal errors escape raw; they are still evaluation errors.
+            raise EvalError(f"{type(exc).__name__}: {exc}") from None
+
+
+def to_cel(value):
+    """Plain data to CEL values, once per snapshot; whole floats stay floats (see README)."""
+    return celpy.json_to_cel(value)
+
+
+class CelValues:
+    """How cel-python's values are made: what a Context needs of an engine."""
+
+    to_cel = staticmethod(to_cel)
+
+    @staticmethod
+    def bind(entities: list, collection: str = "") -> None:
+        """Entities are converted on first use, by Context.activation."""
+
+    @staticmethod
+    def unwrap(value):
+        return value  # cel-python's maps and lists are dicts and lists already
+
+
+class CelPyEngine(CelValues):
+    """Compiles CEL against a fixed set of variable names and the pack's parameters."""
+
+    def __init__(self, variables: set, params: dict | None = None, runner: str = "compiled", cache=None):
+        if runner not in ("compiled", "interpreted"):
+            raise ValueError(f"unknown cel-python runner {runner!r}")
+        self.name = runner
+        self.variables = set(variables)
+        self.params = params or {}
+        self.cache = cache
+        self.functions = {**celfuncs.FUNCTIONS, **celfuncs.OPERATORS}
+        self._env = None
+        self._base = None
+
+    # -- what the protocol asks -----------------------------------------------------------------
+    @property
+    def env(self):
+        """cel-python's environment, built on first use (a cached pack does not need it)."""
+        if self._env is None:
+            if self.name == "compiled":
+                self._env = analysis.environment()
+            else:
+                analysis.environment()  # fixes the process's parser tree class first (see there)
+                self._env = celpy.Environment(runner_class=celpy.InterpretedRunner)
+        return self._env
+
+    def syntax(self, source: str):
+        return analysis.parse(source, self.env)
+
+    def compile(self, source: str, lazy: bool = False):
+        """Parse and check now (a broken expression stops the pack from loading); with `lazy`,
+        transpile on first evaluation: evidence expressions only run on failures. When the pack
+        is being cached, every expression is transpiled now so that the cached pack is whole."""
+        path = field_path(source)
+        if path:
+            analysis.check_field_path(path, self.variables, self.params)
+            return FieldProgram(source, path)
+        entry = self.cache.get(source) if self.cache is not None else None
+        if entry is not None and (self.name != "compiled" or entry.get("code") is not None):
+            reads = {name: set(fields) for name, fields in entry["reads"].items()}
+            if self.name == "compiled":
+                code = entry["code"]
+                return CelProgram(source, reads, None, lambda: self._from_code(code))
+            return CelProgram(source, reads, None, lambda: self._program(self.syntax(source)))
+        tree = self.syntax(source)
+        reads = analysis.check(tree, self.variables, self.params, celfuncs.FUNCTIONS)
+        caching = self.cache is not None and not self.cache.hit and self.cache.path is not None
+        if caching or not lazy:
+            runner = self._program(tree)
+            if caching:
+                code = getattr(getattr(runner, "tp", None), "executable_code", None)
+                self.cache.put(source, {"reads": {k: sorted(v) for k, v in reads.items()},
+                                        "code": code})
+            return CelProgram(source, reads, runner, None)
+        return CelProgram(source, reads, None, lambda: self._program(tree))
+
+    # -- runners ----------------------------------------------------------------------------------
+    def _program(self, tree):
+        try:
+            return self.env.program(tree, functions=self.functions)
+        except Exception as exc:  # celpy's transpiler fails on some valid-looking trees
+            raise CompileError(f"cannot compile: {exc}") from None
+
+    def _from_code(self, code):
+        """The compiled runner's evaluator around a cached code object: what `program()` builds,
+        without parsing or transpiling. One base activation serves every program: evaluation
+        works on a clone of it."""
+        if self._base is None:
+            self._base = _Activation(package=None, annotations=dict(celpy.googleapis), functions=self.functions)
+        runner = celpy.evaluation.Transpiler.__new__(celpy.evaluation.Transpiler)
+        runner.ast, runner.source_text = None, ""
+        runner.base_activation = runner.activation = self._base
+        runner.executable_code = code
+        return runner
+
