@@ -54,49 +54,107 @@ def check_writable(output: str | Path | None) -> None:
 
 def write_text(output: str | Path | None, text: str) -> None:
     """Standard output for None or « - »; otherwise an atomic replacement of the file."""
-    if output is None or str(output) == STDOUT:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    path = Path(output)
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.exists() and not path.is_file():
-        # /dev/stdout, /dev/null, a FIFO: written in place; renaming over a device node would replace it
+    with Destination(output) as destination:
+        destination.write(text)
+
+
+def _cannot_write(output, exc) -> InputError:
+    return InputError(Problem(str(output), None, "", tr(f"écriture impossible : {exc.strerror or exc}",
+                                                        f"cannot write: {exc.strerror or exc}")))
+
+
+class Destination:
+    """Where a report goes, written in one piece or in several (a batch writes each report as
+    it is checked). Standard output as it comes; a device node (/dev/stdout, /dev/null, a FIFO)
+    in place, since renaming over it would replace it; a file through a temporary file in its
+    folder, renamed over it by `commit` only: `abort`, an exception or an interruption leave the
+    old report as it was and no temporary file behind. Use it as a context manager."""
+
+    def __init__(self, output: str | Path | None):
+        self.output = output
+        self._stdout = output is None or str(output) == STDOUT
+        self._handle = self._tmp = self._path = None
+        if self._stdout:
+            return
+        path = Path(output)
+        folder = path.parent if str(path.parent) else Path(".")
+        fd = None
         try:
-            with open(path, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+            if path.exists() and not path.is_file():
+                self._handle = open(path, "w", encoding="utf-8", newline="")
+                return
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+            self._handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+            fd, self._path = None, path
         except OSError as exc:
-            raise InputError(Problem(str(output), None, "", tr(f"écriture impossible : {exc.strerror or exc}",
-                                                               f"cannot write: {exc.strerror or exc}"))) from None
-        return
-    fd, tmp = None, None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            fd = None
-            handle.write(text)
+            if fd is not None:
+                os.close(fd)
+            self.abort()
+            raise _cannot_write(output, exc) from None
+
+    def write(self, text: str) -> None:
+        if self._stdout:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        try:
+            self._handle.write(text)
+        except OSError as exc:
+            self.abort()
+            raise _cannot_write(self.output, exc) from None
+
+    def commit(self) -> None:
+        if self._stdout or self._handle is None:
+            return
+        handle, self._handle = self._handle, None
+        try:
+            if self._path is None:  # a device node, written in place
+                handle.close()
+                return
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists():
-            try:  # keep the permissions of the report being replaced
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
-            except OSError:
-                pass
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise InputError(Problem(str(output), None, "", tr(f"écriture impossible : {exc.strerror or exc}",
-                                                           f"cannot write: {exc.strerror or exc}"))) from None
-    finally:
-        if fd is not None:
-            os.close(fd)
-        if tmp is not None:
+            handle.close()
+            path = self._path
+            if path.exists():
+                try:  # keep the permissions of the report being replaced
+                    os.chmod(self._tmp, path.stat().st_mode & 0o7777)
+                except OSError:
+                    pass
+            else:
+                os.chmod(self._tmp, 0o666 & ~_umask())
+            os.replace(self._tmp, path)
+            self._tmp = None
+        except OSError as exc:
+            self.abort()
+            raise _cannot_write(self.output, exc) from None
+        finally:
+            if not handle.closed:
+                handle.close()
+
+    def abort(self) -> None:
+        """Drop what was written to a file; standard output cannot be taken back."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
             try:
-                os.unlink(tmp)
+                handle.close()
             except OSError:
                 pass
+        if self._tmp is not None:
+            try:
+                os.unlink(self._tmp)
+            except OSError:
+                pass
+            self._tmp = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if kind is None:
+            self.commit()
+        else:
+            self.abort()
+        return False
 
 
 def _umask() -> int:

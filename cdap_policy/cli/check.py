@@ -1,27 +1,43 @@
 """`cdap-policy check`: options in, reports out."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import click
 
-from cdap_policy.cli.common import (EXIT_INPUT, EXIT_OK, engine_option, lang_option, params_option, parse_date,
-                                    policies_option, redact_key, report_problems, today)
+from cdap_policy.cli.common import (EXIT_INPUT, EXIT_OK, engine_option, fail_usage, lang_option, params_option,
+                                    parse_date, policies_option, redact_key, report_problems, today)
+from cdap_policy.cli.completion import complete_rule_ids
 from cdap_policy.errors import InputError
 from cdap_policy.findings import SEVERITY_RANK
 from cdap_policy.formatters import REPORT_FORMATS
-from cdap_policy.i18n import tr
+from cdap_policy.i18n import pick, tr
 from cdap_policy.policy import STAGES
+from cdap_policy.textsafe import printable
 
 DEFAULT_TIMEOUT_S = 3600  # a whole run; a 10-million-row log takes about 3 minutes
 
 
+def _shard(ctx, param, value):
+    if value is None:
+        return None
+    from cdap_policy.batch.shard import parse
+
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(pick(exc.args[0], "fr") + " / " + pick(exc.args[0], "en")) from None
+
+
 @click.command()
 @click.argument("snapshots", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(list(REPORT_FORMATS)), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(REPORT_FORMATS)), default="table", show_default=True,
+              help="jsonl: one report per line, written as each snapshot is checked.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="Write the report to this file (« - »: standard output), replaced only once the run succeeded.")
 @click.option("--as-of", callback=parse_date, help="Evaluation date YYYY-MM-DD (default today): the only 'now' rules see.")
@@ -29,6 +45,10 @@ DEFAULT_TIMEOUT_S = 3600  # a whole run; a 10-million-row log takes about 3 minu
 @params_option
 @click.option("--stage", type=click.Choice(STAGES), help="Run only the rules of this lifecycle stage.")
 @click.option("--edition", type=click.Choice(["2017", "2025"]), help="Override the bulletin edition the snapshot declares.")
+@click.option("--rule", "rule_ids", multiple=True, shell_complete=complete_rule_ids,
+              help="Run only this rule (repeatable; with --family: those rules too).")
+@click.option("--family", "families", multiple=True, metavar="ELIG|QUOTA|SCOPE|RET|SUB|GOV|COORD",
+              help="Run only the rules of this family (repeatable).")
 @click.option("--fail-on", type=click.Choice(list(SEVERITY_RANK)), default="high", show_default=True,
               help="Lowest severity of a failure that makes the exit code 1 (errors always do).")
 @lang_option
@@ -45,61 +65,183 @@ DEFAULT_TIMEOUT_S = 3600  # a whole run; a 10-million-row log takes about 3 minu
 @click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Waiver file (YAML, schemas/waivers.schema.json); default: <snapshot>.waivers.yaml next to each snapshot.")
 @click.option("--no-waivers", is_flag=True, help="Apply no waiver, not even a <snapshot>.waivers.yaml found next to the snapshot.")
-def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, fail_on, lang, include_passed, engine,
-          redact, log_roots, timeout, baseline, waivers_file, no_waivers):
-    """Check snapshot(s) and report findings."""
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes checking snapshots in parallel (default: the number of cores available).")
+@click.option("--shard", callback=_shard, metavar="K/N",
+              help="Check only the K-th of N disjoint shares of the snapshots (CI matrix jobs, job arrays).")
+@click.option("--summary", "summary_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Also write the batch summary (by family, rule, partner) to this file, as JSON.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (none is shown in CI or when standard error is not a terminal).")
+def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, rule_ids, families, fail_on, lang,
+          include_passed, engine, redact, log_roots, timeout, baseline, waivers_file, no_waivers, jobs, shard,
+          summary_file, no_progress):
+    """Check snapshot(s): files, folders (recursively) or quoted globs, and report findings."""
     from cdap_policy import formatters, output as out
-    from cdap_policy.checking import CheckOptions, check_loaded
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.batch import pool, shard as sharding
+    from cdap_policy.batch.discover import discover
+    from cdap_policy.batch.run import check_batch
+    from cdap_policy.batch.sinks import Sink
+    from cdap_policy.checking import CheckOptions
     from cdap_policy.cli.common import load_pack_or_exit
     from cdap_policy.deadline import WATCHDOG
 
+    started = time.monotonic()
     try:
         out.check_writable(output)
-        out.refuse_inputs(output, [*snapshots, params_file, baseline, waivers_file])
+        out.check_writable(summary_file)
+    except InputError as exc:
+        report_problems(exc, tr("sortie refusée", "output refused"), lang)
+        sys.exit(EXIT_INPUT)
+    sinks = []  # the sink, once there is one: what a stuck run must clean up
+    WATCHDOG.run_deadline(timeout or None, on_stuck=lambda: _stuck(timeout, lang, sinks))
+    paths, problems = discover(snapshots)
+    code = EXIT_INPUT if problems else EXIT_OK
+    if problems:
+        report_problems(InputError(problems), tr("instantanés introuvables", "snapshots not found"), lang)
+    if shard is not None:
+        paths = sharding.select(paths, *shard)
+    if not paths:
+        if shard is not None and not problems:
+            click.echo(pick(tr(f"partie {shard[0]}/{shard[1]} : aucun instantané à vérifier",
+                               f"shard {shard[0]}/{shard[1]}: no snapshot to check"), lang), err=True)
+        sys.exit(code)
+    try:
+        for target in (output, summary_file):
+            out.refuse_inputs(target, [*paths, params_file, baseline, waivers_file])
+        out.refuse_inputs(summary_file, [output])
     except InputError as exc:
         report_problems(exc, tr("sortie refusée", "output refused"), lang)
         sys.exit(EXIT_INPUT)
     baseline_reports, waiver_set = _comparison_inputs(baseline, None if no_waivers else waivers_file, lang)
-    WATCHDOG.run_deadline(timeout or None, on_stuck=lambda: _stuck(timeout, lang))
+    jobs = min(jobs or pool.default_jobs(), len(paths))
+    # a selection is checked against the pack here; otherwise the pack is loaded only where it
+    # is used: by each worker, or here once a snapshot is readable
+    pack = load_pack_or_exit(policies, params_file, engine, lang) if rule_ids or families else None
     options = CheckOptions(as_of=as_of or today(), as_of_source="option" if as_of else "today", stage=stage,
-                           edition=int(edition) if edition else None,
+                           edition=int(edition) if edition else None, rule_ids=_selection(pack, rule_ids, families, lang),
                            include_passed=include_passed or formatters.needs_passed(fmt), log_roots=tuple(log_roots),
                            redact=redact, redact_key=redact_key() if redact else None,
                            baseline=baseline_reports, baseline_file=str(baseline or ""), waivers=waiver_set,
                            find_waivers=not no_waivers)
-    pack = None  # loaded once a snapshot is readable: bad input is refused without paying for the pack
-    code = EXIT_OK
-    reports, inputs = [], [*snapshots, params_file]
-    for path in snapshots:
-        try:
-            snapshot = load_snapshot(path, log_roots=options.log_roots)
-            inputs.append(snapshot.log_path)
-            pack = pack or load_pack_or_exit(policies, params_file, engine, lang)
-            report = check_loaded(pack, snapshot, options)
-        except InputError as exc:
-            report_problems(exc, tr(f"impossible de vérifier {path}", f"cannot check {path}"), lang, redact=redact)
-            code = max(code, EXIT_INPUT)
-            continue
-        code = max(code, report.exit_code(fail_on))
-        reports.append(report)
-        inputs += [baseline, (report.waivers or {}).get("file")]
-    WATCHDOG.cancel_run_deadline()
-    if not reports:
-        sys.exit(code)  # nothing readable: no report, not even an empty-looking one
-    if pack is not None:
-        inputs += pack.files
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    width = shutil.get_terminal_size((80, 24)).columns
-    try:  # a format's own limit (SARIF: 25,000 results per run) is refused like bad input
-        text = formatters.render(fmt, reports, formatters.FormatOptions(
-            lang=lang, include_passed=include_passed, color=color, width=width, srcroot=_srcroot()))
-        out.refuse_inputs(output, inputs)
-        out.write_text(output, text)
+    format_options = formatters.FormatOptions(lang=lang, include_passed=include_passed, color=color,
+                                              width=shutil.get_terminal_size((80, 24)).columns, srcroot=_srcroot())
+    remaining = max(0.1, timeout - (time.monotonic() - started)) if timeout else None
+    setup = pool.Setup(policies, params_file, engine, options, fail_on, fmt, format_options, remaining)
+    batch = len(paths) > 1
+    sink = Sink(fmt, output, format_options, with_summary=batch)
+    sinks.append(sink)
+    progress = _progress(len(paths), batch and not no_progress and _stream_is_not_the_terminal(output), lang)
+
+    def unreadable(outcome):
+        progress.pause()  # error lines above the bar, never through it
+        if outcome.internal is not None:
+            click.echo(f"internal error: {printable(outcome.path)}: {printable(outcome.internal)} (please report this)", err=True)
+        else:
+            report_problems(InputError(outcome.problems), tr(f"impossible de vérifier {outcome.path}",
+                                                             f"cannot check {outcome.path}"), lang, redact=redact)
+        progress.resume()
+
+    try:
+        with progress:
+            summary = check_batch(paths, setup, jobs, sink, outputs=(output, summary_file), on_done=progress.advance,
+                                  pack_loader=lambda: pack or load_pack_or_exit(policies, params_file, engine, lang),
+                                  on_unreadable=unreadable)
+        WATCHDOG.cancel_run_deadline()
+        sink.finish(summary)  # a format's own limit (SARIF: 25,000 results per run) is refused like bad input
+        if summary_file is not None:
+            out.write_text(summary_file, json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    except pool.PackUnusable as exc:
+        report_problems(exc.error, tr("fichier de paramètres invalide", "bad parameter file"), lang)
+        sys.exit(EXIT_INPUT)
     except InputError as exc:
+        sink.abort()
         report_problems(exc, tr("sortie refusée", "output refused"), lang)
         sys.exit(EXIT_INPUT)
-    sys.exit(code)
+    except BaseException:  # Ctrl-C while the last of the report is written: no temporary file stays
+        sink.abort()
+        raise
+    sys.exit(max(code, summary.exit_code))
+
+
+def _selection(pack, rule_ids, families, lang):
+    """The rule IDs of --rule and --family together; an unknown one stops the run with a suggestion."""
+    from cdap_policy.cli.pack import suggest, unknown_rule
+
+    if not rule_ids and not families:
+        return None
+    for rule_id in rule_ids:
+        if pack.rule(rule_id) is None:
+            unknown_rule(pack, rule_id, lang)
+    known = sorted({r.family for r in pack.rules})
+    wanted = set()
+    for family in families:
+        if family.upper() not in known:
+            close = [f.upper() for f in suggest(family, [k.lower() for k in known])]
+            hint = tr(f"vouliez-vous dire : {', '.join(close)}", f"did you mean: {', '.join(close)}") if close else \
+                tr(f"familles du paquet : {', '.join(known)}", f"families of the pack: {', '.join(known)}")
+            fail_usage({k: tr(f"famille inconnue {family!r}", f"unknown family {family!r}")[k] + (" ; " if k == "fr" else "; ") + hint[k]
+                        for k in ("fr", "en")}, lang)
+        wanted.add(family.upper())
+    return set(rule_ids) | {r.id for r in pack.rules if r.family in wanted}
+
+
+def _stream_is_not_the_terminal(output) -> bool:
+    """A bar on the terminal that also shows the reports as they come would tear them apart."""
+    return not ((output is None or str(output) == "-") and sys.stdout.isatty())
+
+
+class _NoProgress:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def advance(self):
+        pass
+
+    def pause(self):
+        pass
+
+    def resume(self):
+        pass
+
+
+class _Progress(_NoProgress):
+    """A rich progress bar on standard error; error lines are printed above it."""
+
+    def __init__(self, total: int, lang: str):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                  TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                                  redirect_stdout=False, redirect_stderr=False)
+        self._task = self._progress.add_task(pick(tr("Vérification", "Checking"), lang), total=total)
+
+    def __enter__(self):
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._progress.stop()
+        return False
+
+    def advance(self):
+        self._progress.advance(self._task)
+
+    def pause(self):
+        self._progress.stop()
+
+    def resume(self):
+        self._progress.start()
+
+
+def _progress(total: int, wanted: bool, lang: str):
+    shown = wanted and sys.stderr.isatty() and os.environ.get("CI", "").lower() not in ("1", "true", "yes") \
+        and os.environ.get("TERM") != "dumb"
+    return _Progress(total, lang) if shown else _NoProgress()
 
 
 def _comparison_inputs(baseline, waivers_file, lang):
@@ -124,9 +266,9 @@ def _srcroot() -> str:
     return str(here)
 
 
-def _stuck(timeout, lang):
-    from cdap_policy.i18n import pick
-
+def _stuck(timeout, lang, sinks=()):
+    for sink in sinks:  # no temporary report left behind
+        sink.abort()
     sys.stderr.write("error: " + pick(tr(f"durée maximale dépassée ({timeout:g} s) ; rien n'a été écrit",
                                          f"run took longer than --timeout ({timeout:g} s); nothing was written"), lang) + "\n")
     sys.stderr.flush()

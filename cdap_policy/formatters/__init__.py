@@ -13,6 +13,7 @@ from dataclasses import dataclass
 REPORT_FORMATS = {
     "table": "table",
     "json": "json_report",
+    "jsonl": "jsonl",
     "sarif": "sarif",
     "junit": "junit",
     "markdown": "markdown",
@@ -28,6 +29,7 @@ class FormatOptions:
     color: bool = False
     width: int = 100  # terminal columns (table)
     srcroot: str | None = None  # repository root: SARIF and JUnit give snapshot paths relative to it
+    summary: object = None  # a batch.summary.Summary: the batch's summary (table, Markdown, HTML)
 
 
 def module(fmt: str):

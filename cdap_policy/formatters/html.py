@@ -86,8 +86,13 @@ def render(reports: list, options) -> str:
     labels = {key: pick(value, lang) for key, value in _L.items()}
     pages = [report_context(r, index, options) for index, r in enumerate(reports, 1)]
     version = c.tool_version(reports[0]) if reports else ""
+    batch = None
+    if getattr(options, "summary", None) is not None:
+        from cdap_policy.formatters.batch_summary import html_context
+
+        batch = html_context(options.summary, lang)
     return _template().render(lang=lang, csp=CSP, t=labels, reports=pages, tool=f"{c.TOOL_NAME} {version}",
-                              severities=[(s, pick(c.SEVERITY_NAMES[s], lang)) for s in SEVERITY_RANK])
+                              severities=[(s, pick(c.SEVERITY_NAMES[s], lang)) for s in SEVERITY_RANK], batch=batch)
 
 
 def report_context(report, index: int, options) -> dict:

@@ -52,7 +52,12 @@ _L = {
 def render(reports: list, options) -> str:
     lang = options.lang
     blocks = []  # (text, findings it shows): cut between blocks, never inside one
-    if len(reports) > 1:
+    if getattr(options, "summary", None) is not None:
+        # a batch: its summary first, where the comment's size limit cannot cut it
+        from cdap_policy.formatters.batch_summary import markdown as batch_markdown
+
+        blocks.append((batch_markdown(options.summary, options), 0))
+    elif len(reports) > 1:
         blocks.append((_overview(reports, lang), 0))
     for report in reports:
         blocks += report_blocks(report, options)

@@ -1,0 +1,67 @@
+"""Where a batch's reports go: written one by one as they come (table, json, jsonl), or held
+until the end for the formats that are one document (SARIF, JUnit, Markdown, HTML, OSCAL —
+memory then grows with the batch: ~80 KB per 400-user report). The batch summary ends the
+table, Markdown and HTML outputs. Nothing reaches a file before `finish`: a failed or
+interrupted run leaves the old report as it was.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from cdap_policy import output as out
+from cdap_policy.formatters import stream
+
+SUMMARY_FORMATS = ("table", "markdown", "html")
+
+
+class Sink:
+    def __init__(self, fmt: str, output, format_options, with_summary: bool):
+        self.fmt, self.format_options, self.with_summary = fmt, format_options, with_summary
+        self.streamed = stream.streamed(fmt)
+        self._joiner = stream.Joiner(fmt) if self.streamed else None
+        self._reports: list = []
+        self._output = output
+        self._destination = None
+        self.count = 0
+
+    def _write(self, text: str) -> None:
+        if not text:
+            return
+        if self._destination is None:  # opened with the first text: an empty batch creates nothing
+            self._destination = out.Destination(self._output)
+        self._destination.write(text)
+
+    def add(self, outcome) -> None:
+        """A checked snapshot's report (unreadable ones are not reports)."""
+        self.count += 1
+        if self.streamed:
+            self._write(self._joiner.add(outcome.text))
+        else:
+            self._reports.append(outcome.report)
+
+    def finish(self, summary) -> None:
+        """Write what is left, then replace the output file. With no report at all, nothing is
+        written (not even an empty-looking report)."""
+        if self.count == 0:
+            self.abort()
+            return
+        show = summary if self.with_summary and self.fmt in SUMMARY_FORMATS else None
+        if self.streamed:
+            self._write(self._joiner.end())
+            if show is not None:
+                from cdap_policy.formatters.batch_summary import table
+
+                self._write("\n" + table(show, self.format_options))
+        else:
+            from cdap_policy import formatters
+
+            options = dataclasses.replace(self.format_options, summary=show)
+            self._write(formatters.render(self.fmt, self._reports, options))
+            self._reports = []
+        if self._destination is not None:
+            self._destination.commit()
+
+    def abort(self) -> None:
+        if self._destination is not None:
+            self._destination.abort()
+        self._reports = []
