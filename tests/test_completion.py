@@ -33,7 +33,8 @@ def test_rule_ids_for_explain_and_test():
 def test_requirement_ids():
     found = values(["explain"], "ELIG-T1")
     assert {"ELIG-T1-ORG", "ELIG-T1-DIPLOMA", "ELIG-T1-ATTESTATION-CURRENT"} <= set(found)
-    assert values(["explain"], "GOV-OPENING") == ["gov-opening-prerequisites", "GOV-OPENING"]
+    found = values(["explain"], "GOV-OPENING")
+    assert "GOV-OPENING" in found and "gov-opening-prerequisites" in found and all(v.upper().startswith("GOV-OPENING") for v in found)
     assert not [v for v in values(["test", "--rule"], "GOV-") if v.isupper()]  # `test --rule` takes rule IDs only
 
 

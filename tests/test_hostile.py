@@ -207,7 +207,7 @@ def _touched(case: dict, workdir: Path, snapshot: str) -> list[Path]:
 
 def execute(case: dict, workdir: Path) -> tuple[str, Run]:
     snapshot = MAKERS[case["make"]](workdir) if "make" in case else case["file"]
-    # messages are pinned in English; the French ones are checked in test_messages_fr.py
+    # messages are pinned in English; French is the default, checked in test_safety.py and test_cli.py
     args = ["check", "--as-of", AS_OF, "--lang", "en", "--format", "json", *case.get("args", []), snapshot]
     if "--format" in case.get("args", []):
         args = ["check", "--as-of", AS_OF, "--lang", "en", *case["args"], snapshot]
