@@ -65,3 +65,52 @@ def test_checklist_file_is_validated(tmp_path):
     (target / "checklist.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     proc = run("check", draft(tmp_path), "--policies", target, "--lang", "en")
     assert proc.returncode == 2 and "unknown requirement 'GOV-NOPE'" in proc.stderr
+
+
+def test_the_html_report_renders_a_printable_checklist(tmp_path):
+    """Each document to prepare is an item with a box, its articles, and links to the findings it
+    settles, which are on the same page."""
+    from html.parser import HTMLParser
+
+    snapshot = draft(tmp_path)
+    report = json.loads(run("check", snapshot, "--as-of", "2025-06-30", "--stage", "pre-signature", "--format", "json").stdout)
+    html = run("check", snapshot, "--as-of", "2025-06-30", "--stage", "pre-signature", "--format", "html").stdout
+
+    class Items(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.depth, self.items, self.links, self.ids = 0, 0, [], set()
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if "id" in attrs:
+                self.ids.add(attrs["id"])
+            if tag == "ol" and attrs.get("class") == "checklist":
+                self.depth = 1
+            elif self.depth and tag in ("ol", "ul"):
+                self.depth += 1
+            elif self.depth == 1 and tag == "li":
+                self.items += 1
+            elif self.depth and tag == "a":
+                self.links.append(attrs["href"].lstrip("#"))
+
+        def handle_endtag(self, tag):
+            if self.depth and tag in ("ol", "ul"):
+                self.depth -= 1
+
+    parsed = Items()
+    parsed.feed(html)
+    documents = [d for d in report["checklist"] if d["findings"]]
+    assert parsed.items == len(documents) > 1
+    assert sorted(parsed.links) == sorted(f"f-{fp}" for d in documents for fp in d["findings"])
+    assert set(parsed.links) <= parsed.ids  # every link lands on its finding
+    assert "☐" in html and "Avant la signature" in html
+
+
+def test_the_markdown_report_is_a_task_list(tmp_path):
+    snapshot = draft(tmp_path)
+    report = json.loads(run("check", snapshot, "--as-of", "2025-06-30", "--stage", "pre-signature", "--format", "json").stdout)
+    text = run("check", snapshot, "--as-of", "2025-06-30", "--stage", "pre-signature", "--format", "markdown", "--lang", "en").stdout
+    boxes = [line for line in text.splitlines() if line.startswith("- [ ] **")]
+    assert len(boxes) == len([d for d in report["checklist"] if d["findings"]]) > 1
+    assert "Before signing: documents to prepare" in text

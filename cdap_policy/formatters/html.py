@@ -68,6 +68,11 @@ _L = {
     "findings_count": tr("constat(s)", "finding(s)"),
     "contents": tr("Sommaire", "Contents"),
     "notices": tr("À lire avant les constats", "Read before the findings"),
+    "checklist": tr("Avant la signature : documents à préparer", "Before signing: documents to prepare"),
+    "checklist_intro": tr("Cochez chaque document une fois prêt ; les constats qu'il règle sont liés sous lui.",
+                          "Tick each document once it is ready; the findings it settles are linked under it."),
+    "to_prepare": tr("À préparer", "To prepare"),
+    "settles": tr("Constats réglés par ce document", "Findings this document settles"),
 }
 
 
@@ -121,6 +126,7 @@ def report_context(report, index: int, options) -> dict:
         "failing_total": summary["by_status"]["fail"],
         "chart": chart(report, lang),
         "families": families,
+        "checklist": checklist_context(report, lang),
         "passed": passed,
         "snapshot": snapshot,
         "as_of": report.as_of,
@@ -146,6 +152,25 @@ def _identification(report, snapshot: str, excluded: str, lang: str) -> list[tup
     if report.waivers is not None:
         rows.append((L["waivers"], c.value_text(report.waivers, 1000)))
     return [(label, printable(value, 1000)) for label, value in rows]
+
+
+def checklist_context(report, lang: str) -> list[dict]:
+    """The pre-signature checklist (`check --stage pre-signature`): each document to prepare, what to
+    do, its articles, and links to the findings it settles."""
+    by_fp = {f.fingerprint: f for f in report.listed()}
+    out = []
+    for number, document in enumerate(report.checklist or [], 1):
+        findings = [by_fp[fp] for fp in document["findings"] if fp in by_fp]
+        if not findings:
+            continue
+        out.append({
+            "number": number, "anchor": f"doc-{printable(document['id'], 100)}",
+            "title": c.text(document["title"], lang, 1000), "what": c.text(document["what"], lang, 4000),
+            "references": [printable(r, 1000) for r in document.get("references", [])],
+            "findings": [{"id": f"f-{f.fingerprint}", "rule": f.rule_id, "entity": printable(c.entity_text(f), 300),
+                          "title": c.text(f.title, lang, 1000)} for f in findings],
+        })
+    return out
 
 
 def finding_context(finding, options) -> dict:

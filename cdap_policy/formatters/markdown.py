@@ -38,6 +38,7 @@ _L = {
     "waived": tr("Constats dérogés", "Waived findings"),
     "passed": tr("Contrôles conformes et non applicables", "Passing and not-applicable checks"),
     "none": tr("Aucun constat en échec.", "No failing finding."),
+    "checklist": tr("Avant la signature : documents à préparer", "Before signing: documents to prepare"),
     "baseline": tr("référence", "baseline"),
     "findings": tr("constat(s)", "finding(s)"),
     "snapshots": tr("instantanés", "snapshots"),
@@ -80,6 +81,8 @@ def report_blocks(report, options) -> list[tuple[str, int]]:
     failing = [f for f in report.listed() if f.status in ("fail", "error")]
     if not failing:
         blocks.append((f"{pick(_L['none'], lang)}\n\n", 0))
+    if report.checklist:
+        blocks.append((_checklist(report, lang), 0))
     for family, findings in c.by_family(failing):
         blocks.append((f"### {c.md_escape(family, line_start=False)} — {c.md_escape(c.family_name(family, lang), line_start=False)} "
                        f"({len(findings)} {pick(_L['findings'], lang)})\n\n", 0))
@@ -93,6 +96,22 @@ def report_blocks(report, options) -> list[tuple[str, int]]:
         if passed:
             blocks.append((_passed(passed, lang), 0))
     return blocks
+
+
+def _checklist(report, lang: str) -> str:
+    """The pre-signature stage: a task list of the documents to prepare (GitHub renders `- [ ]`)."""
+    by_fp = {f.fingerprint: f for f in report.listed()}
+    lines = [f"### {pick(_L['checklist'], lang)}", ""]
+    for document in report.checklist:
+        findings = [by_fp[fp] for fp in document["findings"] if fp in by_fp]
+        if not findings:
+            continue
+        lines.append(f"- [ ] **{c.md_escape(pick(document['title'], lang), 1000, line_start=False)}** — "
+                     f"{c.md_escape(pick(document['what'], lang), 4000, line_start=False)}")
+        if document.get("references"):
+            lines.append(f"  {c.md_escape('; '.join(document['references']), 2000, line_start=False)}")
+        lines += [f"  - `{_code(f.rule_id)}` {c.md_escape(printable(c.entity_text(f), 200), line_start=False)}" for f in findings]
+    return "\n".join(lines) + "\n\n"
 
 
 def _header(report, options) -> str:
