@@ -129,6 +129,7 @@ class Pack:
     engine: Engine
     files: list = field(default_factory=list)  # every file the pack was read from
     checklist: list = field(default_factory=list)  # pre-signature documents to prepare (checklist.yaml)
+    source_editions: dict = field(default_factory=dict)  # source document -> the bulletin edition whose text it holds
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -206,7 +207,7 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
     if (directory / CHECKLIST).is_file():
         files.append(directory / CHECKLIST)
     return Pack(directory, meta["name"], str(meta["version"]), rules, parameters, param_values,
-                requirements, meta.get("documents", {}), engine, files, checklist)
+                requirements, meta.get("documents", {}), engine, files, checklist, meta.get("source_editions") or {})
 
 
 def _load_checklist(directory: Path, requirements: dict) -> list[dict]:

@@ -84,10 +84,15 @@ _ERROR_REMEDIATION = {
 }
 
 
-def cited(references, edition: int, framework: str) -> tuple:
+def cited(references, edition: int, framework: str, source_editions: dict | None = None) -> tuple:
     """The references a finding of this edition and framework cites: a source marked for other
-    editions or frameworks is left out (a 2017 report does not cite the 2025 bulletin)."""
-    return tuple(r for r in references if edition in r.get("editions", (edition,)) and framework in r.get("frameworks", (framework,)))
+    editions or frameworks is left out (a 2017 report does not cite the 2025 bulletin), and where
+    the rule quotes the same article from the documents of two editions (HR17, COU25), the
+    report cites its own edition's words only."""
+    kept = [r for r in references if edition in r.get("editions", (edition,)) and framework in r.get("frameworks", (framework,))]
+    editions = source_editions or {}
+    own = {(r["document"], r.get("article")) for r in kept if editions.get(r.get("source")) == edition}
+    return tuple(r for r in kept if (r["document"], r.get("article")) not in own or editions.get(r.get("source"), edition) == edition)
 
 
 def _truthy(value) -> bool:
@@ -146,7 +151,7 @@ class Evaluator:
             entity_kind=entity.kind, entity_key=entity.key, entity_label=label,
             file=file or self.context.snapshot.file, line=line, title=dict(rule.title),
             message=message, remediation=remediation, evidence=evidence,
-            references=cited(rule.references, self.context.edition, self.context.snapshot.framework),
+            references=cited(rule.references, self.context.edition, self.context.snapshot.framework, self.pack.source_editions),
             interpretation=rule.interpretation,
         ))
         subject = {(entity.kind, entity.key)} if entity.kind != "partner" else set()
@@ -332,7 +337,7 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
         findings=evaluator.findings, counts=evaluator.counts, rules_run=len(selected),
         framework=framework, siret=str(partner.get("siret") or ""), partner_kind=str(partner.get("kind") or ""),
         taken_on=(snapshot.data.get("snapshot") or {}).get("taken_on"), as_of_source=as_of_source,
-        rules=[{**r.info, "references": [dict(x) for x in cited(r.references, context.edition, framework)]} for r in selected],
+        rules=[{**r.info, "references": [dict(x) for x in cited(r.references, context.edition, framework, pack.source_editions)]} for r in selected],
         rules_total=len(pack.rules), rules_excluded=excluded,
         duration_s=time.perf_counter() - started,
     )

@@ -98,3 +98,17 @@ def test_a_cafpro_report_is_not_judged_on_the_bulletin(tmp_path):
     # T5, T6, T9 and T19 are not CAFPRO profiles: each, and each of its holders, is a finding
     undefined = {(f.entity_kind, f.entity_key) for f in elig if f.rule_id == "elig-cafpro-profile-defined"}
     assert {("profile", "T5"), ("profile", "T19"), ("profile", "T6"), ("user", "u-4"), ("user", "u-9")} <= undefined
+
+
+def test_one_article_quoted_from_two_editions_is_cited_in_the_reports_own_edition():
+    refs = [{"document": "CONV", "article": "art. 9.2", "source": "HR17"}, {"document": "CONV", "article": "art. 9.2", "source": "COU25"},
+            {"document": "CS", "article": "art. 2.2.1", "source": "HR17"}]
+    editions = {"HR17": 2017, "COU25": 2025}
+    assert [(r["article"], r["source"]) for r in cited(refs, 2025, "mon_compte_partenaire", editions)] == [("art. 9.2", "COU25"), ("art. 2.2.1", "HR17")]
+    assert [(r["article"], r["source"]) for r in cited(refs, 2017, "mon_compte_partenaire", editions)] == [("art. 9.2", "HR17"), ("art. 2.2.1", "HR17")]
+
+
+def test_the_shipped_pack_names_the_edition_of_each_source():
+    from helpers import pack
+
+    assert pack().source_editions == {"HR17": 2017, "COU25": 2025}
