@@ -34,6 +34,9 @@ class CheckOptions:
     param_values: dict | None = None
     baseline: list | None = None  # report(s) read by compare.reportfile.load (--baseline)
     baseline_file: str = ""
+    # several snapshots checked at once (a CI gate over a folder): a partner the baseline does not
+    # hold is new to it (every finding new), not a mistake
+    baseline_batch: bool = False
     waivers: object | None = None  # a compare.waivers.WaiverFile (--waivers); None: look next to the snapshot
     find_waivers: bool = True  # use <snapshot>.waivers.yaml when no waiver file is given (--no-waivers: False)
 
@@ -132,5 +135,5 @@ def _compare(pack, snapshot: Snapshot, options: CheckOptions, report):
     if options.baseline is not None:
         from cdap_policy.compare import baseline
 
-        report = baseline.mark(report, options.baseline, options.baseline_file)
+        report = baseline.mark(report, options.baseline, options.baseline_file, batch=options.baseline_batch)
     return report

@@ -115,3 +115,17 @@ def test_select_refuses_with_a_line_naming_the_file():
     with pytest.raises(InputError) as caught:
         baseline.select([other], report, "old.json")
     assert caught.value.problems[0].render("fr").startswith("old.json: référence d'un autre partenaire")
+
+
+def test_a_partner_the_baseline_does_not_hold_is_new_in_a_run_over_several_snapshots(tmp_path):
+    """The CI gate over a folder: a change that adds a partner's snapshot is judged on all its
+    findings (new), the partners the baseline holds on what changed only."""
+    hospital = "fixtures/hopital-2025-hebergeur.yaml"
+    base = write_json(tmp_path / "y2.json", report_dict(YEAR2))
+    proc = cli("check", YEAR2["snapshot"], hospital, "--as-of", YEAR2["as_of"], "--baseline", base, "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    known, added = json.loads(proc.stdout)
+    assert known["baseline"]["new"] == 0 and known["baseline"]["matched"] == len(known["findings"])
+    assert added["baseline"]["partner_absent"] is True and added["baseline"]["matched"] == 0
+    assert added["findings"] and {f["baseline_state"] for f in added["findings"]} == {"new"}
+    assert "baseline-partner-absent" in {n["code"] for n in added["notices"]}

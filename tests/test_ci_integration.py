@@ -3,6 +3,7 @@ temporary repository, and the GitHub Actions and GitLab CI examples are valid YA
 commands exist, parse, and produce the file the next step reads."""
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -28,7 +29,7 @@ def cdap_commands(lines) -> list[list[str]]:
     """Every `cdap-policy …` command of a list of shell lines, as arguments."""
     out = []
     for line in lines:
-        for command in line.split("&&"):
+        for command in re.split(r"&&|\|\||;", line):
             words = shlex.split(command, comments=True)
             if words and words[0] == "cdap-policy":
                 out.append(words[1:])
@@ -188,3 +189,40 @@ def test_standard_output_holds_the_report_and_nothing_else(fmt, tmp_path):
         assert proc.stdout.startswith("## ")
     else:
         assert proc.stdout.startswith("<!DOCTYPE html>") and proc.stdout.rstrip().endswith("</html>")
+
+
+def test_github_pr_gate_fails_only_on_what_the_change_introduces(tmp_path):
+    """The gate's two commands, run as the workflow runs them: the target branch holds a snapshot
+    with known failures, the pull request changes the deputy administrator's e-mail address to
+    the front desk's shared mailbox."""
+    from junitparser import Failure, JUnitXml, Skipped
+
+    workflow = yaml.safe_load((EXAMPLES / "github-pr-gate.yml").read_text(encoding="utf-8"))
+    assert set(workflow.get("on", workflow.get(True))) == {"pull_request"}  # YAML 1.1 reads `on` as true
+    steps = workflow["jobs"]["gate"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    runs = [line for step in steps for line in str(step.get("run", "")).splitlines()]
+    workspace, base = tmp_path / "pr", tmp_path / "base"
+    shell = {"$AS_OF": "2026-06-30", "$GITHUB_WORKSPACE/baseline.json": str(workspace / "baseline.json")}
+    base_args, gate_args = ([shell.get(a, a) for a in args] for args in cdap_commands(runs))
+    assert [assert_cli_accepts(a) for a in (base_args, gate_args)] == ["check", "check"]
+    assert option(base_args, "--format") == "json" and option(gate_args, "--baseline") == "baseline.json"
+    text = (FIXTURES / "annual-review" / "ccas-year2.yaml").read_text(encoding="utf-8")
+    changed = text.replace("email: yannick.prigent@saint-aubin.example, phone_mobile", "email: accueil@saint-aubin.example, phone_mobile")
+    assert changed != text
+    for folder, content in ((base, text), (workspace, changed)):
+        (folder / "snapshots").mkdir(parents=True)
+        (folder / "snapshots" / "ccas.yaml").write_text(content, encoding="utf-8")
+
+    def run(args, cwd):
+        return subprocess.run([sys.executable, "-m", "cdap_policy", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+    assert run(base_args, base).returncode == 1  # known failures: the step accepts exit 1
+    gate = run(gate_args, workspace)
+    assert gate.returncode == 1, gate.stderr  # one new high finding
+    suites = JUnitXml.fromfile(str(workspace / option(gate_args, "--output")))
+    cases = [case for suite in suites for case in suite]
+    failed = {(case.classname, case.name) for case in cases if any(isinstance(r, Failure) for r in case.result)}
+    known = {(case.classname, case.name) for case in cases if any(isinstance(r, Skipped) and "baseline" in (r.message or "") for r in case.result)}
+    assert failed == {("gov-admin-contact-email", "administrator adm-2")}
+    assert {("gov-contract-end-active", "user u-04"), ("elig-t1-attestation-current", "user u-04")} <= known

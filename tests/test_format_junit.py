@@ -79,9 +79,14 @@ def test_waived_error_and_english():
         elif finding.status == "error":
             assert [type(r) for r in case.result] == [Error]
             assert case.result[0].message == " ".join(finding.message["en"].split())
+        elif finding.status == "fail" and finding.baseline_state == "unchanged":  # known: reported, not failed
+            assert [type(r) for r in case.result] == [Skipped] and "baseline" in case.result[0].message
         elif finding.line == 0:
             assert case.line == 1
-    assert suite.errors == 1 and suite.skipped == rep.counts["waived"] + rep.counts["not_applicable"]
+    known = sum(f.status == "fail" and f.baseline_state in ("unchanged", "updated") for f in rep.findings)
+    assert known == 1
+    assert suite.errors == 1 and suite.skipped == rep.counts["waived"] + rep.counts["not_applicable"] + known
+    assert suite.failures == rep.counts["fail"] - known
 
 
 def test_several_snapshots_give_a_suite_each_and_consistent_totals():

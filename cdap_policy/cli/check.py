@@ -121,7 +121,8 @@ def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, 
                            edition=int(edition) if edition else None, rule_ids=_selection(pack, rule_ids, families, lang),
                            include_passed=include_passed or formatters.needs_passed(fmt), log_roots=tuple(log_roots),
                            redact=redact, redact_key=redact_key() if redact else None,
-                           baseline=baseline_reports, baseline_file=str(baseline or ""), waivers=waiver_set,
+                           baseline=baseline_reports, baseline_file=str(baseline or ""), baseline_batch=len(paths) > 1,
+                           waivers=waiver_set,
                            find_waivers=not no_waivers)
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     format_options = formatters.FormatOptions(lang=lang, include_passed=include_passed, color=color,

@@ -19,10 +19,14 @@ def _header(report: Report) -> dict:
     return {"snapshot": {"siret": report.siret, "partner": report.partner}}
 
 
-def select(reports: list[dict], report: Report, file: str) -> dict:
-    """The baseline of this report's partner among the report(s) of a baseline file."""
+def select(reports: list[dict], report: Report, file: str, batch: bool = False) -> dict | None:
+    """The baseline of this report's partner among the report(s) of a baseline file. None when a
+    run over several snapshots meets a partner the baseline does not hold (added by the change
+    under review); with one snapshot, a baseline of another partner is a mistake, refused."""
     mine = _header(report)
     matching = [r for r in reports if diff.same_partner(r, mine)]
+    if not matching and batch:
+        return None
     if not matching:
         theirs = ", ".join(diff.describe_partner(r) for r in reports[:3])
         raise InputError(Problem(file, None, "", tr(
@@ -34,9 +38,11 @@ def select(reports: list[dict], report: Report, file: str) -> dict:
     return next((r for r in matching if (r.get("snapshot") or {}).get("file") == report.snapshot_file), matching[0])
 
 
-def mark(report: Report, reports: list[dict], file: str) -> Report:
+def mark(report: Report, reports: list[dict], file: str, batch: bool = False) -> Report:
     """A copy of `report` with `baseline_state` on every failing, error or waived finding."""
-    baseline = select(reports, report, file)
+    baseline = select(reports, report, file, batch)
+    if baseline is None:
+        return _new_partner(report, file)
     if baseline.get("fingerprint_version") != report.fingerprint_version:
         raise InputError(Problem(file, None, "", tr(
             f"référence aux empreintes de version {baseline.get('fingerprint_version')}, ce cdap-policy calcule la version "
@@ -76,3 +82,15 @@ def mark(report: Report, reports: list[dict], file: str) -> Report:
             f"{report.pack_name} {report.pack_version}: {counts['new_rule']} new finding(s) come from rules the baseline "
             "did not run.")})
     return dataclasses.replace(report, findings=marked, baseline=summary, notices=notices)
+
+
+def _new_partner(report: Report, file: str) -> Report:
+    """A partner absent from the baseline: all its findings are new, and the report says why."""
+    marked = [dataclasses.replace(f, baseline_state="new") if f.status in LISTED else f for f in report.findings]
+    new = sum(1 for f in marked if f.baseline_state == "new")
+    summary = {"file": file, "as_of": None, "policy_pack": None, "matched": 0, "new": new, "unchanged": 0, "updated": 0,
+               "new_rule": 0, "absent": 0, "partner_absent": True}
+    notice = {"code": "baseline-partner-absent", "level": "info", "message": tr(
+        f"La référence {file} ne contient pas de rapport de ce partenaire : tous ses constats sont nouveaux.",
+        f"Baseline {file} holds no report of this partner: all its findings are new.")}
+    return dataclasses.replace(report, findings=marked, baseline=summary, notices=[*report.notices, notice])

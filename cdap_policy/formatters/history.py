@@ -36,7 +36,11 @@ def waiver_note(finding, lang: str) -> str:
 def lines(report, lang: str) -> list[str]:
     out = []
     b = report.baseline
-    if b is not None:
+    if b is not None and b.get("partner_absent"):
+        out.append(pick(tr(
+            f"Référence {b['file']} : ce partenaire n'y figure pas ; ses {b['new']} constat(s) sont nouveaux et comptent pour le code de sortie.",
+            f"Baseline {b['file']}: this partner is not in it; its {b['new']} finding(s) are new and count for the exit code."), lang))
+    elif b is not None:
         out.append(pick(tr(
             f"Référence {b['file']} (au {b.get('as_of')}) : {b['new']} nouveau(x), {b['matched']} connu(s) dont "
             f"{b['updated']} modifié(s), {b['absent']} résolu(s) ; seuls les nouveaux comptent pour le code de sortie.",
