@@ -126,6 +126,8 @@ def log_format(path: Path, declared: str | None) -> str:
     if declared:
         return declared
     name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    if name.endswith(".parquet"):
+        return "parquet"
     return "jsonl" if name.endswith((".jsonl", ".ndjson", ".json")) else "csv"
 
 
@@ -171,6 +173,9 @@ class _Lines:
 def read_log(path: Path, display: str, declared_format: str | None = None) -> Iterator[tuple[int, dict]]:
     """Yield (line, row) for each consultation in the file."""
     fmt = log_format(path, declared_format)
+    if fmt == "parquet":  # no lines: a row's number stands for its line
+        yield from _read_parquet(path, display)
+        return
     handle = _open_binary(path, display)
     with handle:
         lines = _Lines(handle, display)
@@ -184,6 +189,17 @@ def read_log(path: Path, display: str, declared_format: str | None = None) -> It
                                                     "truncated compressed log (the gzip stream ends early)"))
         except (OSError, zlib.error, gzip.BadGzipFile):
             _fail(display, lines.number + 1, "", tr("journal compressé corrompu", "corrupt compressed log"))
+
+
+def _read_parquet(path: Path, display: str) -> Iterator[tuple[int, dict]]:
+    from cdap_policy import columnar
+
+    if not columnar.available():
+        _fail(display, None, "", tr("lire un journal Parquet demande pyarrow : pip install 'cdap-policy[logs]'",
+                                    "reading a Parquet log needs pyarrow: pip install 'cdap-policy[logs]'"))
+    from cdap_policy.columnar.groups import iter_parquet
+
+    yield from iter_parquet(path, display)
 
 
 def _no_duplicates(pairs):

@@ -215,6 +215,15 @@ class Evaluator:
         """One pass over the log for every consultation rule; results cached per distinct input."""
         # The log is read even when no selected rule needs it (--stage, --rule): a truncated or
         # corrupt log is an input error, not a pass. The same pass counts daily volumes.
+        columnar = _columnar_groups(self, rules)  # a log file, read column-wise when pyarrow is there
+        if columnar is not None:
+            groups, self.context.start_daily_counts().counts = columnar
+        else:
+            groups = self._row_groups(rules)
+        self._record_consultations(rules, groups)
+
+    def _row_groups(self, rules: list[Rule]) -> list[dict]:
+        """The row pass: per rule, user -> counts per status, first failing row, samples."""
         to_cel = self.context.to_cel  # rows as the engine's values
         whens = [_RowCache(rule.when, self.timeout) if rule.when else None for rule in rules]
         checks = [_RowCache(rule.check, self.timeout) for rule in rules]
@@ -246,6 +255,10 @@ class Evaluator:
                         group["error_text"] = error
                     if len(group["samples"]) < SAMPLE_ROWS:
                         group["samples"].append({"line": line, **row})
+        return groups
+
+    def _record_consultations(self, rules: list[Rule], groups: list[dict]):
+        to_cel = self.context.to_cel
         for index, rule in enumerate(rules):
             for user, group in sorted(groups[index].items()):
                 user_data = self.context.users_by_id.get(user, {"id": user})
@@ -262,6 +275,16 @@ class Evaluator:
                 evidence.update({"rows": group["fail"], "errors": group["error"], "checked": sum(group[s] for s in ("pass", "fail", "error")),
                                  "first_row": first_row["line"], "sample": group["samples"]})
                 self.record(rule, entity, status, evidence, group["error_text"], file=group["first"][0], line=group["first"][1])
+
+
+def _columnar_groups(evaluator, rules):
+    from cdap_policy import columnar
+
+    if not columnar.available():
+        return None
+    from cdap_policy.columnar.groups import consultation_groups
+
+    return consultation_groups(evaluator, rules)
 
 
 def _hashable(value):

@@ -31,12 +31,12 @@ def test_a_fixture_finding_shows_the_values_and_sub_conditions_behind_it():
     data = json.loads(result.output)
     assert data["status"] == "fail" and data["entity"]["key"] == "u-04"
     values = {v["path"]: v["value"] for v in data["values"]}
-    assert values["facts.attested"] is False and values["convention.t1_attestation.signed_on"] == "2025-03-17"
+    assert values["facts.attested"] is False and values["facts.attestation_signed_on"] == "2025-03-17"
     assert values["facts.intended_profiles"] == ["T1"]
     check = {p["source"]: p for p in parts(data["check"])}
     assert data["check"]["op"] == "and" and data["check"]["value"] is False
     assert check["facts.attested"]["value"] is False
-    assert check["has(convention.t1_attestation)"]["value"] is True
+    assert check["facts.attestation_signed_on != null"]["value"] is True
     assert data["when"]["value"] is True
     assert data["finding"]["message"]["fr"].startswith("Karim Benhamou a le profil T1")
 
