@@ -65,6 +65,22 @@ def sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+# The peak RSS of a process counts what it inherited at fork: a child forked from this pytest
+# process (hundreds of MB once pyarrow and Hypothesis are loaded) would report pytest's size, not
+# the checker's. A small fresh interpreter forks the command instead and reports its peak.
+MEASURE = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+os._exit(code if code >= 0 else 128 - code)
+"""
+
+
 def run_cli(args: list[str], cwd: Path, timeout: float, max_rss_mb: float, inputs: list[Path]) -> Run:
     """Run the CLI in a subprocess: exit code, output, wall time, peak RSS, inputs changed."""
     before = {str(p): sha256(p) for p in inputs}
@@ -72,6 +88,8 @@ def run_cli(args: list[str], cwd: Path, timeout: float, max_rss_mb: float, input
     if PRLIMIT:  # an address-space ceiling: a runaway allocation ends in MemoryError, not in swap
         limit = int(max(2048, 3 * max_rss_mb) * 1024 * 1024)
         command = [PRLIMIT, f"--as={limit}", "--", *command]
+    rss_path = cwd / f".rss-{threading.get_ident()}"
+    command = [sys.executable, "-c", MEASURE, str(rss_path), *command]
     out_path, err_path = cwd / f".out-{threading.get_ident()}", cwd / f".err-{threading.get_ident()}"
     env = {**os.environ, "COLUMNS": "160", "PYTHONUNBUFFERED": "1"}
     start = time.monotonic()
@@ -98,8 +116,13 @@ def run_cli(args: list[str], cwd: Path, timeout: float, max_rss_mb: float, input
     stderr = err_path.read_text(encoding="utf-8", errors="replace")
     out_path.unlink()
     err_path.unlink()
+    try:  # absent when the run was killed on its timeout
+        peak_kb = int(rss_path.read_text(encoding="ascii"))
+        rss_path.unlink()
+    except (OSError, ValueError):
+        peak_kb = usage.ru_maxrss
     changed = [name for name, digest in before.items() if sha256(Path(name)) != digest]
-    return Run(process.returncode, stdout, stderr, seconds, usage.ru_maxrss / 1024, timed_out.is_set(), changed)
+    return Run(process.returncode, stdout, stderr, seconds, peak_kb / 1024, timed_out.is_set(), changed)
 
 
 # -- inputs built at test time -------------------------------------------------------------------
