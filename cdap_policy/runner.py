@@ -278,6 +278,9 @@ class Evaluator:
 
 
 def _columnar_groups(evaluator, rules):
+    # only a log file is read column-wise: a snapshot without one must not pay pyarrow's import
+    if not isinstance(evaluator.context.snapshot.data.get("consultations"), dict):
+        return None
     from cdap_policy import columnar
 
     if not columnar.available():
