@@ -15,16 +15,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import test_hostile as t  # noqa: E402
 
 
-def outcome(run) -> str:
+def failing(run) -> set:
+    return {f"{f['rule_id']} on {f['entity']['key']}" for f in json.loads(run.stdout).get("findings", []) if f["status"] == "fail"}
+
+
+def outcome(run, base: set) -> str:
+    """The first problem line, or the failing findings the valid base does not have."""
     lines = [line.strip() for line in run.stderr.splitlines() if line.startswith("  ")]
     if run.code == 2 and lines:
         return lines[0][:160]
     try:
-        report = json.loads(run.stdout)
+        found = failing(run)
     except ValueError:
         return "table printed" if run.stdout else "—"
-    found = sorted({f"{f['rule_id']} on {f['entity']['key']}" for f in report.get("findings", []) if f["status"] == "fail"})
-    return "; ".join(found[:3]) + (f"; … (+{len(found) - 3})" if len(found) > 3 else "") if found else "no failing finding"
+    extra = sorted(found - base)
+    if not extra:
+        return "same findings as base.yaml"
+    return "; ".join(extra[:3]) + (f"; … (+{len(extra) - 3})" if len(extra) > 3 else "")
 
 
 def main(argv: list[str]) -> None:
@@ -32,13 +39,15 @@ def main(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp) / "inputs"
         shutil.copytree(t.HOSTILE / "inputs", workdir)
-        print("| # | input | what | exit | message / findings | s | MB |")
+        _, reference = t.execute({"file": "base.yaml"}, workdir)
+        base = failing(reference)
+        print("| # | input | what | exit | message / findings beyond base.yaml's | s | MB |")
         print("|---|---|---|---|---|---|---|")
         for number, case in enumerate(t.CASES, 1):
             if case.get("large") and not large:
                 continue
             _, run = t.execute(case, workdir)
-            text = outcome(run).replace("|", "\\|")
+            text = outcome(run, base).replace("|", "\\|")
             print(f"| {number} | `{t.case_id(case)}` | {case.get('about', '')} | {run.code} | `{text}` | "
                   f"{run.seconds:.1f} | {run.max_rss_mb:.0f} |", flush=True)
 
