@@ -143,7 +143,9 @@ def _csv(handle) -> Iterator[Batch]:
     pool = _pool()
     counter, start = _Counter(), 0
     counter.lines, counter.bytes = 1, size
-    read_options = pacsv.ReadOptions(column_names=header, block_size=_ARROW_BLOCK)
+    # no worker threads: blocks are small already, and a pyarrow pool thread still running when
+    # the process exits (an error raised mid-file) could abort it ("terminate called…", exit 134)
+    read_options = pacsv.ReadOptions(column_names=header, block_size=_ARROW_BLOCK, use_threads=False)
     # no quoting: without a quote character in the block, a comma always separates, as for csv.reader
     parse_options = pacsv.ParseOptions(quote_char=False, double_quote=False, escape_char=False, newlines_in_values=False,
                                        ignore_empty_lines=True)
@@ -168,7 +170,7 @@ def _csv(handle) -> Iterator[Batch]:
 
 def _jsonl(handle) -> Iterator[Batch]:
     counter, start, pool = _Counter(), 0, _pool()
-    read_options = pajson.ReadOptions(block_size=_ARROW_BLOCK)
+    read_options = pajson.ReadOptions(block_size=_ARROW_BLOCK, use_threads=False)  # see _csv
     parse_options = pajson.ParseOptions(explicit_schema=JSON_SCHEMA, unexpected_field_behavior="error", newlines_in_values=False)
     first = True
     for block in _blocks(handle, counter):
