@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from pathlib import Path
 
 import yaml
@@ -26,3 +28,25 @@ def write(tmp_path: Path, data, name: str = "snapshot.yaml") -> Path:
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+def through_a_terminal(args, env: dict) -> tuple[int, bytes]:
+    """`python -m cdap_policy ARGS` with a pseudo-terminal as its output (POSIX), in the
+    environment `env`: its exit code and everything it wrote."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(ROOT)
+        os.execvpe(sys.executable, [sys.executable, "-m", "cdap_policy", *map(str, args)], env)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the terminal closes when the child exits
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks)

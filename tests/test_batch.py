@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from helpers import FIXTURES, ROOT, pack
+from helpers import FIXTURES, ROOT, pack, through_a_terminal
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import generate  # noqa: E402
@@ -321,23 +321,8 @@ def test_ctrl_c_exits_130_ends_the_workers_and_leaves_no_partial_output(slow_fol
 # -- progress -------------------------------------------------------------------------------------------------------------
 
 def _through_a_terminal(args, env):
-    import pty
-
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(ROOT)
-        os.execvpe(sys.executable, [sys.executable, "-m", "cdap_policy", *map(str, args)], {**os.environ, **env})
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8", "replace")
+    code, output = through_a_terminal(args, {**os.environ, **env})
+    return code, output.decode("utf-8", "replace")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")

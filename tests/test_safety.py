@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import FIXTURES, POLICIES, ROOT, base, write
+from helpers import FIXTURES, POLICIES, ROOT, base, through_a_terminal, write
 
 AS_OF = ["--as-of", "2025-06-30"]
 
@@ -446,27 +446,10 @@ def test_narrow_terminal_or_pipe_reads_at_80_columns():
 
 
 def test_no_color_is_respected_on_a_terminal():
-    import pty
-
     def read_through_a_terminal(extra_env):
         env = {**os.environ, "COLUMNS": "120", **extra_env}
         env.pop("NO_COLOR", None) if "NO_COLOR" not in extra_env else None
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.chdir(ROOT)
-            os.execvpe(sys.executable, [sys.executable, "-m", "cdap_policy", "check", str(FIXTURES / "ccas-2025.yaml"),
-                                        "--as-of", "2025-06-30"], env)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.waitpid(pid, 0)
-        return b"".join(chunks)
+        return through_a_terminal(["check", FIXTURES / "ccas-2025.yaml", "--as-of", "2025-06-30"], env)[1]
 
     assert b"\x1b[" in read_through_a_terminal({})
     assert b"\x1b[" not in read_through_a_terminal({"NO_COLOR": "1"})
