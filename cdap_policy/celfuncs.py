@@ -152,15 +152,14 @@ def _get(mapping, key, default=None):
     return mapping[key] if key in mapping else default
 
 
-def eligible(partner, profile, countries) -> celtypes.BoolType:
-    """The partner may hold `profile` (an entry of the catalogue) by at least one of its routes:
-    organisation kind listed (or no restriction), every required partner flag true, department
-    and country group matching where the route restricts them."""
+def _routes(partner, profile, countries) -> list:
+    """The routes of a catalogue entry by which the partner may hold it."""
     if not isinstance(partner, dict) or not isinstance(profile, dict):
-        raise TypeError("eligible(partner, profile, countries) expects maps")
+        raise TypeError("expected the partner and a catalogue entry as maps")
     kind = _get(partner, "kind")
     department = _get(partner, "department")
     country = _get(partner, "country", "FR")
+    out = []
     for route in profile["routes"]:
         if route["organisations"] and kind not in route["organisations"]:
             continue
@@ -170,8 +169,68 @@ def eligible(partner, profile, countries) -> celtypes.BoolType:
             continue
         if route["country_groups"] and not any(country in countries[group] for group in route["country_groups"]):
             continue
-        return celtypes.BoolType(True)
-    return celtypes.BoolType(False)
+        out.append(route)
+    return out
+
+
+def eligible(partner, profile, countries) -> celtypes.BoolType:
+    """The partner may hold `profile` (an entry of the catalogue) by at least one of its routes:
+    organisation kind listed (or no restriction), every required partner flag true, department
+    and country group matching where the route restricts them."""
+    return celtypes.BoolType(bool(_routes(partner, profile, countries)))
+
+
+def accepted_diplomas(partner, profile) -> celtypes.ListType:
+    """The diplomas a catalogue entry admits for this partner: the list of its organisation kind, else
+    `default`. A metropolis with special status (special_status_authority, the Métropole de Lyon,
+    which exercises a department's competences on its territory) takes the department's list, as it
+    is read as a department for the RSA profiles."""
+    if not isinstance(partner, dict) or not isinstance(profile, dict):
+        raise TypeError("accepted_diplomas(partner, profile) expects maps")
+    diplomas = _get(profile, "diplomas", {}) or {}
+    kind = _get(partner, "kind")
+    if kind == "metropolis" and _flag(partner, "special_status_authority") and "department" in diplomas:
+        kind = "department"
+    chosen = _get(diplomas, kind) if kind in diplomas else _get(diplomas, "default", [])
+    return celtypes.ListType(list(chosen or []))
+
+
+def function_check(partner, catalogue, profiles, user, countries) -> celtypes.MapType:
+    """Which of a user's profiles need a function the bulletin names, and which the user lacks.
+
+    A profile is judged for this user when the partner may hold it only by routes that entitle
+    persons in a function (`user_functions` on every route it meets, e.g. the 2017 T1 route of
+    single RSA referents): the user must record one of those functions, absence included. Where the
+    partner may hold it as a body, the functions of the profile (`functions`, e.g. « en charge du
+    contentieux » for T18) are judged only when the user records functions. Profiles the partner
+    may not hold at all are left to the organisation rules. Returns {assessed, missing, needed}."""
+    if not isinstance(user, dict) or not isinstance(catalogue, dict):
+        raise TypeError("function_check expects maps")
+    recorded = _get(user, "functions")
+    have = set(recorded) if isinstance(recorded, list) else None
+    assessed, missing, needed = [], [], {}
+    for code in profiles or []:
+        if code not in catalogue:
+            continue
+        entry = catalogue[code]
+        routes = _routes(partner, entry, countries)
+        if not routes:
+            continue
+        if all(_get(route, "user_functions") for route in routes):
+            wanted = sorted({f for route in routes for f in route["user_functions"]})
+        elif have is not None and _get(entry, "functions"):
+            wanted = sorted(entry["functions"])
+        else:
+            continue
+        assessed.append(celtypes.StringType(code))
+        needed[celtypes.StringType(code)] = celtypes.ListType([celtypes.StringType(f) for f in wanted])
+        if not have or not have & set(wanted):
+            missing.append(celtypes.StringType(code))
+    return celtypes.MapType({
+        celtypes.StringType("assessed"): celtypes.ListType(assessed),
+        celtypes.StringType("missing"): celtypes.ListType(missing),
+        celtypes.StringType("needed"): celtypes.MapType(needed),
+    })
 
 
 @functools.lru_cache(maxsize=64)
@@ -240,6 +299,15 @@ def completed_quarters(start, end) -> celtypes.ListType:
     return celtypes.ListType(out)
 
 
+def quarter_last_day(quarter) -> celtypes.StringType:
+    """The last day of a quarter written « YYYY-Qn » (as quarter_of and completed_quarters write it)."""
+    match = re.fullmatch(r"(\d{4})-Q([1-4])", str(quarter)) if isinstance(quarter, str) else None
+    if not match:
+        raise ValueError(f"not a quarter: {quarter!r}")
+    year, month = int(match.group(1)), 3 * int(match.group(2))
+    return celtypes.StringType(datetime.date(year, month, calendar.monthrange(year, month)[1]).isoformat())
+
+
 def years_between(start, end) -> celtypes.ListType:
     """Every calendar year from that of `start` to that of `end`, both included (empty when end is earlier)."""
     a, b = _date(start).year, _date(end).year
@@ -293,8 +361,9 @@ def join_text(items, separator) -> celtypes.StringType:
 FUNCTIONS = {
     f.__name__: f
     for f in (days_between, hours_between, months_between, add_days, add_months, add_years,
-              day_of, siret_valid, adequate_protection, in_group, eligible, generic_mailbox,
-              quarter_of, completed_quarters, years_between, opening_hours_between, join_text)
+              day_of, siret_valid, adequate_protection, in_group, eligible, accepted_diplomas, function_check,
+              generic_mailbox, quarter_of, quarter_last_day, completed_quarters, years_between,
+              opening_hours_between, join_text)
 }
 
 

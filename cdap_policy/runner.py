@@ -178,9 +178,11 @@ class Evaluator:
 
     def record_holders(self, rule: Rule, profile: Entity, evidence: dict):
         """A profile-level failure also names each holder as an entity of its own (`holders: true`),
-        so that next year's diff shows a new holder as new, not as the same finding."""
+        so that next year's diff shows a new holder as new, not as the same finding. Users planned
+        for the profile (before signature or before their grant) are named too: they are judged
+        before they hold it."""
         users = {u.key: u for u in self.context.collection("users")}
-        for key in profile.data.get("holders") or []:
+        for key in (profile.data.get("holders") or []) + (profile.data.get("planned_holders") or []):
             if key in users:
                 self.record(rule, users[key], "fail", evidence, via=("profile", profile.key))
 

@@ -3,6 +3,7 @@ aggregates, and the collections rules iterate over (built on first use, by the m
 collection they describe)."""
 from __future__ import annotations
 
+from cdap_policy.celfuncs import add_months
 from cdap_policy.consultations import iter_consultations
 from cdap_policy.facts import convention as conv
 from cdap_policy.facts.entity import Entity, listed
@@ -33,6 +34,7 @@ class Context:
         self.as_of = as_of
         data = snapshot.data
         self.edition = edition or data["convention"]["edition"]
+        self.stage = stage
         self.sections = {name: data.get(name) if data.get(name) is not None else kind() for name, kind in SECTIONS.items()}
         # users in key order: every list built from them (holders, messages, evidence) is the same
         # whatever order the snapshot writes them in; `user_index` keeps each one's place for its line
@@ -75,8 +77,10 @@ class Context:
                     planned_by_profile[profile] = planned_by_profile.get(profile, 0) + 1
         # planned users hold nothing: their profiles and any planned date are not grants
         grants = sorted(u["granted_on"] for u in self.users if u.get("granted_on") and not planned(u))
-        # a replaced administrator no longer counts (QUOTA-ADMINS)
-        admins, replaced_admins = conv.current_administrators(self.sections["contacts"].get("administrators") or [], self.as_of)
+        documents_by = self._documents_by(convention)
+        # a replaced administrator no longer counts (QUOTA-ADMINS); before signature, those designated
+        # for the planned signature day count
+        admins, replaced_admins = conv.current_administrators(self.sections["contacts"].get("administrators") or [], documents_by)
         first_by_profile: dict[str, str] = {}  # earliest grant of each profile (COORD: the first T19 access)
         for user in self.users:
             if planned(user):
@@ -88,6 +92,10 @@ class Context:
         opened = [d for d in (convention.get("access_opened_on"), grants[0] if grants else None) if d]
         mode = conv.management_mode(convention, self.as_of)
         return {
+            # the period an auditor reviews (recurring obligations: yearly plans, quarterly committees, yearly
+            # ceilings): from this day, exclusive, to the evaluation date; older gaps are summarised apart
+            "review_from": str(add_months(self.as_of, -param_values["review_period_months"])),
+            "documents_by": documents_by,
             "first_granted_on": grants[0] if grants else None,
             "first_granted_by_profile": first_by_profile,
             "coordination_ended_on": conv.coordination_ended_on(self.sections["control"], param_values["coordination_notice_months"]),
@@ -109,6 +117,18 @@ class Context:
             "deputy_administrators": sum(1 for a in admins if a.get("role") == "deputy"),
             "replaced_administrators": replaced_admins,
         }
+
+    def _documents_by(self, convention: dict) -> str:
+        """The day by which a document the partner prepares counts as present: the evaluation date, or
+        before signature the planned signature date when it is later (an administrator designated, an
+        attestation or an order dated for the signature day is ready, not missing). Before signature
+        with no planned date recorded, a prepared document counts whatever its date: nothing says it
+        comes after the signature."""
+        if self.stage != "pre-signature":
+            return self.as_of
+        planned = [d for d in (convention.get("signed_on"), convention.get("service_contract_signed_on"),
+                               convention.get("bulletin_signed_on")) if d]
+        return max([self.as_of, *planned]) if planned else "9999-12-31"
 
     # -- collections ------------------------------------------------------------------------
     def collection(self, name: str) -> list[Entity]:

@@ -41,6 +41,8 @@ def profile_entities(users: list[dict], user_index: dict, quotas: dict, quota_ce
             "first_granted_on": grants[0] if grants else None,
             # the date each holder received this profile (profile_granted_on, else granted_on; null if unknown)
             "grant_dates": [profile_granted_on(u, code) for u in users_of],
+            # the same by holder id, for rules naming who received it before a prerequisite (COORD)
+            "grants": {u["id"]: profile_granted_on(u, code) for u in users_of if profile_granted_on(u, code)},
             "planned_users": len(planned_holders.get(code, ())), "planned_holders": planned_holders.get(code, []),
         }
         out.append(Entity("profile", code, path, data, {}, code))
