@@ -60,10 +60,11 @@ DOM = ["971", "972", "973", "974", "976"]
 METROPOLE_DEPTS = [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"]
 FOREIGN = ["DE", "BE", "LU", "ES", "IT", "CH"]
 # flags of the catalogue routes open to any kind (T2: a Caf social-action subsidy; T4: a mandate
-# to instruct the RSA; T9: court-ordered protection measures), for the kinds that have them in
-# practice; the flags of routes naming a kind are read from the catalogue itself
-FLAGS = {"association": ["caf_social_action_subsidy", "protection_mandate", "rsa_instruction_mandate"],
-         "approved_association": ["protection_mandate", "rsa_instruction_mandate"],
+# to instruct the RSA; T5 (2025): a contract with the department for RSA support; T9: court-ordered
+# protection measures), for the kinds that have them in practice; the flags of routes naming a kind
+# are read from the catalogue itself
+FLAGS = {"association": ["caf_social_action_subsidy", "protection_mandate", "rsa_instruction_mandate", "rsa_support_contract"],
+         "approved_association": ["protection_mandate", "rsa_instruction_mandate", "rsa_support_contract"],
          "other": ["caf_social_action_subsidy"], "social_service_provider": ["caf_social_action_subsidy"],
          "protection_body": ["protection_mandate"], "department": ["protection_mandate"],
          "hospital": ["protection_mandate"], "medico_social": ["protection_mandate"],
@@ -514,11 +515,16 @@ class _Defects:
         return "gov-contract-end-active"
 
     def ineligible_profile(self):
-        cat, groups = catalogue()[str(self.data["convention"]["edition"])], country_groups()
-        closed = [c for c, prof in cat.items() if not eligible(prof, self.data["partner"], groups)]
+        edition = self.data["convention"]["edition"]
+        cat, groups = catalogue()[str(edition)], country_groups()
+        closed = [c for c, prof in cat.items() if not eligible(prof, self.data["partner"], groups)
+                  # under 2017 a T1 quota the Caf signs admits the bodies the bulletin is silent on (advice only)
+                  and not (edition == 2017 and c == "T1" and self.data["partner"]["kind"] in ("epci", "ccas", "cias", "metropolis"))]
         code = self.rng.choice(closed)
         self.fresh_user(code)
         self.data["convention"]["quotas"][code] = 5
+        if edition == 2017 and "quote" not in cat[code]:  # T6-T16: their 2017 text is not in the documents
+            return "elig-2017-unquoted-organisation"
         return f"elig-{code.lower()}-organisation"
 
 
