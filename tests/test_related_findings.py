@@ -4,7 +4,7 @@ from cdap_policy.snapshot import load_snapshot
 from helpers import base, pack, write
 
 AS_OF = "2025-06-30"
-LINKED = ("quota-profile-max", "gov-avenant-profile-opened", "elig-profile-mission")
+LINKED = ("quota-profile-not-opened", "gov-avenant-profile-opened", "elig-profile-mission")
 
 
 def _report(tmp_path, profile="T4"):
@@ -44,12 +44,12 @@ def test_findings_on_another_profile_are_not_linked(tmp_path):
                           "granted_on": "2025-04-01", "instructor_number": "INS-44-0007"})
     report = evaluate(pack(), load_snapshot(write(tmp_path, data)), AS_OF)
     t1 = next(f for f in report.findings if f.rule_id == "quota-profile-max" and f.entity_key == "T1")
-    t4 = next(f for f in report.findings if f.rule_id == "quota-profile-max" and f.entity_key == "T4")
+    t4 = next(f for f in report.findings if f.rule_id == "quota-profile-not-opened" and f.entity_key == "T4")
     assert t1.status == t4.status == "fail"
     assert t4.fingerprint not in t1.related and t1.fingerprint not in t4.related
 
 
 def test_related_is_part_of_the_json_contract(tmp_path):
     report = _report(tmp_path).to_dict()
-    quota = next(f for f in report["findings"] if f["rule_id"] == "quota-profile-max" and f["status"] == "fail")
+    quota = next(f for f in report["findings"] if f["rule_id"] == "quota-profile-not-opened" and f["status"] == "fail")
     assert isinstance(quota["related"], list) and len(quota["related"]) >= 2
