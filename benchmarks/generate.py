@@ -182,11 +182,11 @@ def _luhn_key(digits: str) -> str:
 
 
 def luhn_siret(rng: random.Random, prefix: str = "2") -> str:
-    """A SIRET whose SIREN (9 digits) and whole number (14) each pass the Luhn checksum."""
-    siren = prefix + "".join(str(rng.randrange(10)) for _ in range(8 - len(prefix)))
-    siren += _luhn_key(siren)
-    nic = "000" + str(rng.randrange(1, 10))
-    return siren + nic + _luhn_key(siren + nic)
+    """A SIRET whose SIREN (9 digits) and whole number (14) each pass the Luhn checksum. It draws
+    as many digits as it always did, so that the partners a seed gives stay the same otherwise."""
+    body = prefix + "".join(str(rng.randrange(10)) for _ in range(12 - len(prefix)))
+    siren = body[:8] + _luhn_key(body[:8])
+    return siren + body[8:12] + _luhn_key(siren + body[8:12])
 
 
 def _ascii(text: str) -> str:
