@@ -192,5 +192,13 @@ def validate(doc: Document, schema_name: str) -> list[Problem]:
     """Every schema error of the document, sorted by line, each naming file, line and field."""
     problems = [Problem(doc.file, doc.line_of(path), pointer(path), message)
                 for path, message in errors_of(validator(schema_name), doc.data)]
-    problems.sort(key=lambda p: (p.line or 0, p.path))
-    return problems
+    # jsonschema reports each missing field apart, and our line names them all: print it once
+    seen: set = set()
+    unique = []
+    for problem in problems:
+        key = (problem.line, problem.path, tuple(sorted(problem.message.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(problem)
+    unique.sort(key=lambda p: (p.line or 0, p.path))
+    return unique
