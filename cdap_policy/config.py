@@ -136,12 +136,15 @@ def _read_toml(path: Path) -> Document:
     doc = Document(str(path), table, {(): (start + 1) if start is not None else 1})
     if start is not None and isinstance(table, dict):
         for key in table:
-            pattern = re.compile(rf"^\s*(\"{re.escape(key)}\"|'{re.escape(key)}'|{re.escape(key)})\s*=")
+            name = rf"(\"{re.escape(key)}\"|'{re.escape(key)}'|{re.escape(key)})"
+            assignment = re.compile(rf"^\s*{name}\s*=")
+            subtable = re.compile(rf"^\s*\[\s*tool\s*\.\s*(\"cdap-policy\"|'cdap-policy'|cdap-policy)\s*\.\s*{name}\s*\]")
+            inside = True  # in [tool.cdap-policy] itself, before the next table header
             for index in range(start + 1, len(lines)):
-                if lines[index].lstrip().startswith("["):
-                    break  # the next table
-                if pattern.match(lines[index]):
-                    doc.lines[(key,)] = index + 1
+                if subtable.match(lines[index]) or (inside and assignment.match(lines[index])):
+                    doc.lines[(key,)] = index + 1  # `key = …`, or a table [tool.cdap-policy.key] of its own
                     break
+                if lines[index].lstrip().startswith("["):
+                    inside = False
     return doc
 

@@ -97,8 +97,7 @@ def settings(conf) -> list[dict]:
     return rows
 
 
-_SOURCES = {"file": tr("fichier", "file"), "environment": tr("environnement", "environment"),
-            "default": tr("par défaut", "default")}
+_SOURCES = {"environment": tr("environnement", "environment"), "default": tr("par défaut", "default")}
 
 
 @click.command("config")
@@ -125,5 +124,6 @@ def config(ctx, fmt, lang):
     width = max(len(r["key"]) for r in rows)
     for row in rows:
         value = _shown(row["value"]) if row["value"] not in (None, {}, []) else pick(row.get("description"), lang) or "—"
-        where = pick(_SOURCES[row["source"]], lang) + (f" ({row['where']})" if row["where"] else "")
+        where = row["where"] if row["source"] == "file" else \
+            pick(_SOURCES[row["source"]], lang) + (f" {row['where']}" if row["where"] else "")
         click.echo(f"{row['key'].ljust(width)}  {value}  [{where}]")
