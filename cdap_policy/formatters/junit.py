@@ -32,7 +32,11 @@ _LABELS = {
     "evidence": tr("Valeurs lues", "Values read"),
     "waived": tr("Dérogation", "Waiver"),
     "known": tr("Connu dans la référence (--baseline), ne compte pas", "Known in the baseline (--baseline), does not count"),
-    "skipped_rule": tr("Écartée par la configuration", "Skipped by the configuration"),
+    "all_cases": tr("tous les résultats", "every outcome"),
+    "some_cases": tr("échecs, erreurs, dérogés, connus de la référence, règles écartées ; conformes et non applicables "
+                     "seulement comptés (--include-passed : tous)",
+                     "failures, errors, waived, known in the baseline, skipped rules; passes and not applicable only "
+                     "counted (--include-passed: all)"),
 }
 # XML 1.0 cannot carry these even as character references
 _NOT_XML = re.compile("[\ufffe\uffff\ud800-\udfff]")
@@ -78,7 +82,7 @@ def testsuite(report, options) -> tuple[ET.Element, dict]:
                         ("policy_pack", f"{report.pack_name} {report.pack_version}"),
                         ("tool", f"{c.TOOL_NAME} {c.tool_version(report)}"),
                         ("passed", outcomes["pass"]), ("not_applicable", outcomes["not_applicable"]),
-                        ("cases_written", "all" if options.include_passed else "failures, errors, waived, known, skipped rules")):
+                        ("cases_written", pick(_LABELS["all_cases"] if options.include_passed else _LABELS["some_cases"], lang))):
         ET.SubElement(properties, "property", name=name, value=_xml(value))
     for notice in report.notices:
         ET.SubElement(properties, "property", name=f"notice.{notice.get('code', 'notice')}",
