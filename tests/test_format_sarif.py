@@ -172,25 +172,28 @@ def test_an_unreadable_snapshot_fails_the_invocation():
 
 
 def test_more_results_than_github_takes_are_refused_with_the_shards_to_use(monkeypatch):
-    rep = report("departement-2017.yaml")
-    count = len(rep.listed())
+    reps = [report("departement-2017.yaml"), report("hopital-2025-hebergeur.yaml")]
+    count = sum(len(r.listed()) for r in reps)
     monkeypatch.setattr(sarif, "MAX_RESULTS", count // 3)
     shards = -(-count // (count // 3))
     with pytest.raises(InputError) as caught:
-        render("sarif", [rep], options())
+        render("sarif", reps, options())
     message = caught.value.problems[0].message
     assert str(count) in message["en"].replace(",", "")
     assert f"--shard K/{shards}" in message["en"] and f"--shard K/{shards}" in message["fr"]
     with pytest.raises(InputError) as caught:  # a shard already: split it further
-        render("sarif", [rep], options(shard=(1, 2)))
+        render("sarif", reps, options(shard=(1, 2)))
     assert f"--shard K/{2 * shards}" in caught.value.problems[0].message["en"]
+    with pytest.raises(InputError) as caught:  # one snapshot cannot be split: narrowed
+        render("sarif", reps[:1], options())
+    assert "--shard" not in caught.value.problems[0].message["en"] and "--stage" in caught.value.problems[0].message["en"]
 
 
 def test_a_file_over_10_mb_gzipped_is_refused(monkeypatch):
-    rep = report("departement-2017.yaml")
+    reps = [report("departement-2017.yaml"), report("hopital-2025-hebergeur.yaml")]
     monkeypatch.setattr(sarif, "MAX_GZIP_BYTES", 2000)
     with pytest.raises(InputError) as caught:
-        render("sarif", [rep], options())
+        render("sarif", reps, options())
     assert "gzip" in caught.value.problems[0].message["fr"] and "--shard K/" in caught.value.problems[0].message["fr"]
 
 
@@ -198,10 +201,10 @@ def test_the_check_command_turns_a_limit_into_exit_2(monkeypatch):
     from cdap_policy.cli import cli
 
     monkeypatch.setattr(sarif, "MAX_RESULTS", 1)
-    result = CliRunner().invoke(cli, ["check", str(FIXTURES / "ccas-2025.yaml"), "--as-of", "2025-06-30", "--format", "sarif",
-                                      "--lang", "en"])
+    result = CliRunner().invoke(cli, ["check", str(FIXTURES / "ccas-2025.yaml"), str(FIXTURES / "commune-t2-cafpro.yaml"),
+                                      "--as-of", "2025-06-30", "--format", "sarif", "--lang", "en"])
     assert result.exit_code == 2, result.output
-    assert "takes at most 1 per run" in result.output and "--shard K/3" in result.output and "Traceback" not in result.output
+    assert "takes at most 1 per run" in result.output and "--shard K/" in result.output and "Traceback" not in result.output
     assert '"runs"' not in result.output  # nothing half-written
 
 

@@ -29,7 +29,7 @@ def render(reports: list, options) -> str:
         for finding in report.listed():
             if finding.status in ("fail", "error"):
                 issues.append(issue(finding, options))
-    for unreadable in getattr(options, "unreadable", ()) or ():
+    for unreadable in options.unreadable:
         path = c.plain_path(unreadable.file, options.srcroot)
         issues.append({"type": "issue", "check_name": UNREADABLE_CHECK,
                        "description": printable(" ".join(pick(unreadable.message, options.lang).split()), MAX_DESCRIPTION),

@@ -45,7 +45,7 @@ def render(reports: list, options) -> str:
     findings.sort(key=lambda f: (0 if f.status == "error" else 1 + SEVERITY_RANK[f.severity] + 10 * _known(f), f.file,
                                  c.line_of(f), f.rule_id))
     lines, levels = [], {"error": 0, "warning": 0, "notice": 0}
-    for unreadable in getattr(options, "unreadable", ()) or ():
+    for unreadable in options.unreadable:
         path = c.plain_path(unreadable.file, options.srcroot)
         text = printable(pick(unreadable.message, lang), 4000, keep_newlines=True)
         lines.append(command("error", path, unreadable.line, pick(tr("instantané illisible", "unreadable snapshot"), lang), text))

@@ -47,7 +47,7 @@ def render(reports: list, options) -> str:
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     time = 0.0
     suites = [testsuite(report, options) for report in reports]
-    suites += [unreadable_suite(u, options) for u in getattr(options, "unreadable", ()) or ()]
+    suites += [unreadable_suite(u, options) for u in options.unreadable]
     for suite, counts in suites:
         root.append(suite)
         for key in totals:

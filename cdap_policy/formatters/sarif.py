@@ -50,13 +50,13 @@ log = logging.getLogger(__name__)
 def render(reports: list, options) -> str:
     log_ = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run(reports, options)]}
     text = json.dumps(log_, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-    _check_size(text, options)
+    _check_size(text, reports, options)
     return text
 
 
 def category(options) -> str:
     """GitHub's category of the run: the tool, and the shard when the batch is split."""
-    shard = getattr(options, "shard", None)
+    shard = options.shard
     return f"{c.TOOL_NAME}/shard-{shard[0]}-of-{shard[1]}/" if shard else f"{c.TOOL_NAME}/"
 
 
@@ -67,7 +67,7 @@ def run(reports: list, options) -> dict:
     if count > MAX_RESULTS:
         raise _too_large(tr(f"{c.number(count, 'fr')} résultats", f"{c.number(count, 'en')} results"),
                          tr(f"au plus {c.number(MAX_RESULTS, 'fr')} par exécution", f"at most {c.number(MAX_RESULTS, 'en')} per run"),
-                         math.ceil(count / MAX_RESULTS), options)
+                         math.ceil(count / MAX_RESULTS) if len(reports) > 1 else None, options)
     if count > SHOWN_RESULTS:
         log.warning(tr(f"SARIF : {c.number(count, 'fr')} résultats ; l'analyse de code de GitHub n'affiche que les "
                        f"{c.number(SHOWN_RESULTS, 'fr')} plus graves d'une exécution (--shard K/N pour tout voir)",
@@ -98,7 +98,7 @@ def run(reports: list, options) -> dict:
             path, inside, at = artifact(finding.file)
             results.append(result(finding, index[finding.rule_id], path, inside, at, lang))
         notifications += notices(report, artifact, lang)
-    for unreadable in getattr(options, "unreadable", ()) or ():
+    for unreadable in options.unreadable:
         notifications.append(unreadable_notification(unreadable, artifact, lang))
     first = reports[0] if reports else None
     out = {
@@ -112,15 +112,16 @@ def run(reports: list, options) -> dict:
         "originalUriBaseIds": {SRCROOT: _srcroot_location(srcroot)},
         "artifacts": artifacts,
         "results": results,
-        "invocations": [invocation(notifications, bool(getattr(options, "unreadable", ())))],
+        "invocations": [invocation(notifications, bool(options.unreadable))],
         "properties": run_properties(reports, options),
     }
     return out
 
 
 def _too_large(what: dict, limit: dict, shards: int | None, options) -> InputError:
-    """The run would be refused by the upload: say so, and how to split it."""
-    shard = getattr(options, "shard", None)
+    """The run would be refused by the upload: say so, and how to split it (a batch into `shards`
+    shares; one snapshot cannot be split, only narrowed)."""
+    shard = options.shard
     if shards is not None:
         total = shards * (shard[1] if shard else 1)
         how = tr(f"découpez le lot en parties : --shard K/{total} (K de 1 à {total}, une exécution chacune)",
@@ -133,7 +134,7 @@ def _too_large(what: dict, limit: dict, shards: int | None, options) -> InputErr
         f"{what['en']}: GitHub's code scanning upload takes {limit['en']}; {how['en']}")))
 
 
-def _check_size(text: str, options) -> None:
+def _check_size(text: str, reports: list, options) -> None:
     data = text.encode("utf-8")
     if len(data) <= MAX_GZIP_BYTES:  # gzip never makes JSON text larger than this
         return
@@ -142,7 +143,7 @@ def _check_size(text: str, options) -> None:
         shards = math.ceil(size / MAX_GZIP_BYTES * 1.1)  # a margin: shards are not all the same size
         mb = {code: f"{size / 1048576:.1f}".replace(".", "," if code == "fr" else ".") for code in ("fr", "en")}
         raise _too_large(tr(f"{mb['fr']} Mo une fois compressé (gzip)", f"{mb['en']} MB once gzipped"),
-                         tr("au plus 10 Mo compressés", "at most 10 MB gzipped"), shards, options)
+                         tr("au plus 10 Mo compressés", "at most 10 MB gzipped"), shards if len(reports) > 1 else None, options)
 
 
 def _rules(reports: list, findings: list) -> list[dict]:
@@ -180,18 +181,18 @@ def run_properties(reports: list, options) -> dict:
         for status, n in report.summary()["by_status"].items():
             by_status[status] = by_status.get(status, 0) + n
     first = reports[0] if reports else None
-    out = {"snapshots": len(reports), "unreadable": len(getattr(options, "unreadable", ()) or ()),
+    out = {"snapshots": len(reports), "unreadable": len(options.unreadable),
            "byStatus": by_status, "fingerprintVersion": first.fingerprint_version if first else None}
     if first is not None:
         out["asOf"] = first.as_of
         out["policyPack"] = {"name": first.pack_name, "version": first.pack_version}
-    if getattr(options, "shard", None):
+    if options.shard:
         out["shard"] = {"k": options.shard[0], "n": options.shard[1]}
     return out
 
 
 def _describe_run(reports: list, options, lang: str) -> str:
-    if len(reports) == 1 and not getattr(options, "unreadable", ()):
+    if len(reports) == 1 and not options.unreadable:
         path, _ = c.relative_path(reports[0].snapshot_file, options.srcroot)
         return f"{reports[0].partner} — {path}"
     return pick(tr(f"{len(reports)} instantané(s) vérifié(s)", f"{len(reports)} snapshot(s) checked"), lang)
