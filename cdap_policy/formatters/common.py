@@ -12,8 +12,8 @@ from cdap_policy.i18n import pick, tr
 from cdap_policy.textsafe import printable
 
 TOOL_NAME = "cdap-policy"
-# Where a SARIF viewer sends a user who clicks the tool's name; the lead sets the project's
-# public address here (README, open points).
+# The project's public address: where a SARIF viewer sends a user who clicks the tool's name;
+# pyproject's [project.urls], the schemas' $id and the CI examples name the same (tests/test_packaging.py).
 INFORMATION_URI = "https://github.com/cdap-policy/cdap-policy"
 
 # GitHub code scanning: critical/high are errors, medium a warning, low and info notes
