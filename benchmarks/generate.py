@@ -173,19 +173,21 @@ def candidate_flags(kind: str, profiles: dict) -> set:
     return flags
 
 
+def _luhn_key(digits: str) -> str:
+    """The digit that makes `digits` + it pass the Luhn checksum."""
+    total = 0
+    for index, ch in enumerate(reversed(digits)):
+        n = int(ch) * (1 if index % 2 else 2)  # the key will take position 0: the others shift by one
+        total += n - 9 if n > 9 else n
+    return str(-total % 10)
+
+
 def luhn_siret(rng: random.Random, prefix: str = "2") -> str:
-    digits = prefix + "".join(str(rng.randrange(10)) for _ in range(12 - len(prefix)))
-    digits += "0001"[:13 - len(digits)]
-    digits = digits[:13]
-    for check in range(10):
-        candidate = digits + str(check)
-        total = 0
-        for index, ch in enumerate(reversed(candidate)):
-            n = int(ch) * (2 if index % 2 else 1)
-            total += n - 9 if n > 9 else n
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError("unreachable")
+    """A SIRET whose SIREN (9 digits) and whole number (14) each pass the Luhn checksum. It draws
+    as many digits as it always did, so that the partners a seed gives stay the same otherwise."""
+    body = prefix + "".join(str(rng.randrange(10)) for _ in range(12 - len(prefix)))
+    siren = body[:8] + _luhn_key(body[:8])
+    return siren + body[8:12] + _luhn_key(siren + body[8:12])
 
 
 def _ascii(text: str) -> str:

@@ -39,6 +39,8 @@ class CheckOptions:
     baseline_batch: bool = False
     waivers: object | None = None  # a compare.waivers.WaiverFile (--waivers); None: look next to the snapshot
     find_waivers: bool = True  # use <snapshot>.waivers.yaml when no waiver file is given (--no-waivers: False)
+    skip: dict | None = None  # rule ID -> why the configuration does not run it
+    skip_source: str = ""  # the configuration file that says so
 
 
 def notices(snapshot: Snapshot, options: CheckOptions, framework: str) -> list[dict]:
@@ -67,6 +69,22 @@ def notices(snapshot: Snapshot, options: CheckOptions, framework: str) -> list[d
             "CAFPRO framework: this service was replaced by CDAP in « Mon Compte Partenaire » from 2017 (the CAFPRO "
             "convention « sera rendue caduque », LYO17). Only the obligations of the CAFPRO convention are checked; "
             "sign the « Mon Compte Partenaire » convention and the CDAP bulletin.")})
+    return out
+
+
+def skipped_notices(pack, report, options: CheckOptions) -> list[dict]:
+    """A rule the configuration does not run is said in the report, with the reason given: one
+    notice per rule that would have run here (same stage, edition and framework)."""
+    out = []
+    for rule in pack.rules:
+        reason = (options.skip or {}).get(rule.id)
+        if reason is None or rule.exclusion(report.stage, report.edition, report.framework) is not None \
+                or (options.rule_ids is not None and rule.id not in options.rule_ids):
+            continue
+        where = f" ({options.skip_source})" if options.skip_source else ""
+        out.append({"code": "rule-skipped", "level": "warning", "rule": rule.id, "message": tr(
+            f"Règle {rule.id} non vérifiée : écartée par la configuration{where} — {reason}",
+            f"Rule {rule.id} not checked: skipped by the configuration{where} — {reason}")})
     return out
 
 
@@ -102,9 +120,11 @@ def check_snapshot(pack, path: str | Path, options: CheckOptions, display: str |
 def check_loaded(pack, snapshot: Snapshot, options: CheckOptions):
     report = evaluate(pack, snapshot, options.as_of, stage=options.stage, edition=options.edition,
                       include_passed=options.include_passed, rule_ids=options.rule_ids,
-                      param_values=options.param_values, timeout=options.eval_timeout, as_of_source=options.as_of_source)
+                      param_values=options.param_values, timeout=options.eval_timeout, as_of_source=options.as_of_source,
+                      skip=options.skip)
     report = _compare(pack, snapshot, options, report)
-    report = dataclasses.replace(report, notices=notices(snapshot, options, report.framework) + list(report.notices))
+    report = dataclasses.replace(report, notices=notices(snapshot, options, report.framework) + skipped_notices(pack, report, options)
+                                 + list(report.notices))
     if options.stage == "pre-signature" and pack.checklist:
         report = dataclasses.replace(report, checklist=checklist(pack, report))
     if options.redact:

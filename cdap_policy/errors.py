@@ -41,6 +41,16 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class NotASnapshot(InputError):
+    """A YAML or JSON file that is not a partner snapshot: one of the project's own files (`kind`,
+    a key of filekinds.KIND_NAMES), which a batch skips, or a file the project does not know
+    (`kind` None), refused in one line."""
+
+    def __init__(self, problem: Problem, kind: str | None = None):
+        super().__init__(problem)
+        self.kind = kind
+
+
 class PolicyError(InputError):
     """A broken policy pack (schema, duplicate rule, expression that does not compile)."""
 

@@ -84,6 +84,33 @@ class Finding:
         }
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A file given as a snapshot that could not be checked: the formats a CI consumer reads
+    (SARIF, JUnit, Code Quality, annotations) say so, instead of showing a clean result."""
+    file: str
+    line: int  # of its first problem, 1 when it has none
+    message: dict  # {fr, en}: every problem as `file:line: [field] message`, one per line (bounded)
+
+    @classmethod
+    def of(cls, file: str, problems=(), internal: str | None = None, redact_line=None) -> "Unreadable":
+        """From the problems that stopped it (errors.Problem), or an internal error in one line;
+        `redact_line(line, field)` masks personal data as the error lines on standard error do."""
+        if internal is not None:
+            return cls(file, 1, {"fr": f"erreur interne : {internal}", "en": f"internal error: {internal}"})
+        shown = list(problems)[:MAX_UNREADABLE_LINES]
+        more = len(problems) - len(shown)
+        message = {}
+        for lang, tail in (("fr", f"… et {more} autre(s) problème(s)"), ("en", f"… and {more} more problem(s)")):
+            lines = [p.render(lang) if redact_line is None else redact_line(p.render(lang), p.path) for p in shown]
+            message[lang] = "\n".join(lines + ([tail] if more > 0 else []))
+        line = next((p.line for p in problems if isinstance(p.line, int) and p.line >= 1), 1)
+        return cls(file, line, message)
+
+
+MAX_UNREADABLE_LINES = 20
+
+
 @dataclass
 class Report:
     tool_version: str

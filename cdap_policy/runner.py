@@ -339,7 +339,8 @@ class _RowCache:
 
 def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = None, edition: int | None = None,
              include_passed: bool = False, rule_ids: set[str] | None = None, param_values: dict | None = None,
-             timeout: float | None = EVAL_TIMEOUT_S, as_of_source: str = "option") -> Report:
+             timeout: float | None = EVAL_TIMEOUT_S, as_of_source: str = "option", skip=None) -> Report:
+    """The report of `snapshot`; `skip`: rule IDs the configuration does not run (counted apart)."""
     started = time.perf_counter()
     context = Context(snapshot, param_values or pack.param_values, as_of, edition, stage, engine=pack.engine)
     evaluator = Evaluator(pack, context, timeout, include_passed)
@@ -349,6 +350,8 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
         why = rule.exclusion(stage, context.edition, framework)
         if why is None and rule_ids is not None and rule.id not in rule_ids:
             why = "selection"
+        if why is None and skip and rule.id in skip:
+            why = "configuration"
         if why is None:
             selected.append(rule)
         else:

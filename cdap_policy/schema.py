@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jsonschema
+from stdnum.fr import siret as siret_numbers
 
 from cdap_policy.errors import Problem, pointer
 from cdap_policy.i18n import tr
@@ -25,22 +26,10 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[
 
 
 def siret_ok(value: str) -> bool:
-    """SIRET: 14 digits and a Luhn checksum; La Poste's establishments (SIREN 356000000)
-    use a digit-sum-multiple-of-5 rule instead."""
+    """SIRET: 14 digits (spaces allowed) whose SIREN part and whole number pass their checksums,
+    with La Poste's establishments under their own rule; python-stdnum keeps these rules."""
     digits = value.replace(" ", "")
-    if not _SIRET.match(digits):
-        return False
-    if digits.startswith("356000000"):
-        return sum(int(d) for d in digits) % 5 == 0
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        n = int(char)
-        if index % 2:
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
-    return total % 10 == 0
+    return bool(_SIRET.match(digits)) and siret_numbers.is_valid(digits)
 
 
 def date_ok(value: str) -> bool:
@@ -203,5 +192,13 @@ def validate(doc: Document, schema_name: str) -> list[Problem]:
     """Every schema error of the document, sorted by line, each naming file, line and field."""
     problems = [Problem(doc.file, doc.line_of(path), pointer(path), message)
                 for path, message in errors_of(validator(schema_name), doc.data)]
-    problems.sort(key=lambda p: (p.line or 0, p.path))
-    return problems
+    # jsonschema reports each missing field apart, and our line names them all: print it once
+    seen: set = set()
+    unique = []
+    for problem in problems:
+        key = (problem.line, problem.path, tuple(sorted(problem.message.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(problem)
+    unique.sort(key=lambda p: (p.line or 0, p.path))
+    return unique

@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdap_policy.errors import InputError, Problem, pointer
-from cdap_policy.i18n import tr
+from cdap_policy import filekinds
+from cdap_policy.errors import InputError, NotASnapshot, Problem, pointer
+from cdap_policy.i18n import pick, tr
 from cdap_policy.textsafe import MAX_VALUE, excerpt
 from cdap_policy.schema import validate
 from cdap_policy.yamlsource import Document, load_file
@@ -75,14 +76,14 @@ def resolve_log(snapshot_path: Path, written: str, roots=()) -> Path:
     return target
 
 
-def load_snapshot(path: str | Path, display: str | None = None, log_roots=()) -> Snapshot:
-    """Load and validate; raise InputError carrying every problem found."""
+def load_snapshot(path: str | Path, display: str | None = None, log_roots=(), parameter_names=None) -> Snapshot:
+    """Load and validate; raise InputError carrying every problem found, NotASnapshot for a file
+    without any snapshot section (`parameter_names`, a callable, helps recognise a parameter
+    override: see filekinds.kind_of)."""
     path = Path(path)
     doc = load_file(path, display or str(path))
-    if not isinstance(doc.data, dict):
-        raise InputError(Problem(doc.file, doc.line_of(()), "", tr(
-            "un instantané est une table de sections partner, convention, users…",
-            "a snapshot must be a mapping with sections partner, convention, users...")))
+    if not filekinds.is_snapshot_like(doc.data):
+        raise not_a_snapshot(doc, filekinds.kind_of(doc.data, path.name, parameter_names))
     deprecations = _rename_fields(doc)
     problems = validate(doc, SNAPSHOT_SCHEMA)
     if not problems:
@@ -113,6 +114,17 @@ def load_snapshot(path: str | Path, display: str | None = None, log_roots=()) ->
                                                 f"consultation log {excerpt(written, MAX_VALUE)} is not a regular file")))
         snap.log_path = log
     return snap
+
+
+def not_a_snapshot(doc: Document, kind: str | None) -> NotASnapshot:
+    if kind is None:
+        message = tr("pas un instantané : un instantané est une table de sections partner, convention, users…",
+                     "not a snapshot: a snapshot must be a mapping with sections partner, convention, users...")
+    else:
+        name = filekinds.KIND_NAMES[kind]
+        message = tr(f"pas un instantané : fichier du projet ({pick(name, 'fr')})",
+                     f"not a snapshot: a file of the project ({pick(name, 'en')})")
+    return NotASnapshot(Problem(doc.file, doc.line_of(()), "", message), kind)
 
 
 def _rename_fields(doc: Document) -> list[dict]:

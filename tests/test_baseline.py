@@ -60,12 +60,12 @@ def test_a_changed_value_is_updated_and_does_not_count(tmp_path):
 
 def test_a_baseline_of_another_partner_is_refused(tmp_path):
     other = report_dict(YEAR1)
-    other["snapshot"]["siret"] = "26970999900016"
+    other["snapshot"]["siret"] = "26970999400017"
     base = write_json(tmp_path / "other.json", other)
     proc = cli("check", YEAR2["snapshot"], "--as-of", YEAR2["as_of"], "--baseline", base, "--lang", "en")
     assert proc.returncode == 2 and proc.stdout == ""
     [line] = error_lines(proc)
-    assert line.startswith(f"{base}: baseline of another partner") and "26970999900016" in line
+    assert line.startswith(f"{base}: baseline of another partner") and "26970999400017" in line
 
 
 def test_a_baseline_of_another_fingerprint_version_is_refused(tmp_path):

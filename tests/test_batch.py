@@ -49,15 +49,20 @@ def folder(tmp_path_factory):
 
 # -- which snapshots ----------------------------------------------------------------------------------
 
-def test_folders_are_walked_recursively_in_a_stable_order_without_hidden_folders_or_waivers(tmp_path):
+def test_folders_are_walked_recursively_in_a_stable_order_without_hidden_folders(tmp_path):
+    """A snapshot's waiver file stands for its snapshot (checked once); any other YAML or JSON file
+    is handed on, to be recognised by its content (tests/test_project_files.py)."""
     from cdap_policy.batch.discover import discover
 
-    for name in ("b/2.yaml", "b/10.yml", "a.json", "b/x.waivers.yaml", ".git/c.yaml", "b/log.csv", "b/.hidden.yaml"):
+    for name in ("b/2.yaml", "b/10.yml", "a.json", "b/2.waivers.yaml", "b/x.waivers.yaml", ".git/c.yaml", "b/log.csv",
+                 "b/.hidden.yaml"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("{}\n")
     paths, problems = discover([tmp_path])
     assert problems == []
-    assert [p.relative_to(tmp_path).as_posix() for p in paths] == ["a.json", "b/10.yml", "b/2.yaml"]
+    assert [p.relative_to(tmp_path).as_posix() for p in paths] == ["a.json", "b/10.yml", "b/2.yaml", "b/x.waivers.yaml"]
+    paths, _ = discover([tmp_path / "b" / "2.waivers.yaml", tmp_path / "b" / "2.yaml"])  # what a pre-commit hook passes
+    assert [p.relative_to(tmp_path).as_posix() for p in paths] == ["b/2.yaml"]
 
 
 def test_quoted_globs_are_expanded_and_a_file_reached_twice_is_checked_once(tmp_path):

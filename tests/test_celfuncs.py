@@ -32,7 +32,7 @@ def test_hours_between_handles_zones_and_dates():
 def test_results_are_cel_values():
     assert isinstance(f.days_between("2025-01-01", "2025-01-02"), celtypes.IntType)
     assert isinstance(f.add_days("2025-01-01", 1), celtypes.StringType)
-    assert isinstance(f.siret_valid("22680999900015"), celtypes.BoolType)
+    assert isinstance(f.siret_valid("22680999400016"), celtypes.BoolType)
 
 
 @pytest.mark.parametrize("call", [
@@ -48,8 +48,11 @@ def test_bad_inputs_raise_only_value_or_type_errors(call):
 
 
 @pytest.mark.parametrize("siret,ok", [
-    ("22680999900015", True), ("2268 0999 9000 15", True), ("22680999900016", False),
+    ("22680999400016", True), ("2268 0999 4000 16", True), ("22680999400017", False),
     ("1234", False), ("35600000000001", True), ("3560000000004A", False),
+    ("35600000000048", True),  # La Poste's head office: the Luhn checksum, not the sum of digits
+    ("35600000000049", False),
+    ("26440999900010", False),  # the whole number passes Luhn, its SIREN 264409999 does not
 ])
 def test_siret_checksum(siret, ok):
     assert bool(f.siret_valid(siret)) is ok

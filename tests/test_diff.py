@@ -211,14 +211,14 @@ def test_pack_change_is_named_in_every_format(tmp_path):
 
 def test_reports_of_two_partners_are_refused_unless_forced(tmp_path):
     other = report_dict(YEAR2)
-    other["snapshot"]["siret"], other["snapshot"]["partner"] = "26970999900016", "Centre hospitalier de Belcombe"
+    other["snapshot"]["siret"], other["snapshot"]["partner"] = "26970999400017", "Centre hospitalier de Belcombe"
     old_file, new_file = write_json(tmp_path / "a.json", report_dict(YEAR1)), write_json(tmp_path / "b.json", other)
     with pytest.raises(InputError):
         diff_reports(report_dict(YEAR1), other)
     proc = cli("diff", old_file, new_file, "--lang", "en")
     assert proc.returncode == 2 and proc.stdout == ""
     assert len(error_lines(proc)) == 1 and error_lines(proc)[0].startswith(f"{new_file}: report of another partner")
-    assert "SIRET 26970999900016" in proc.stderr and "--force" in proc.stderr
+    assert "SIRET 26970999400017" in proc.stderr and "--force" in proc.stderr
     forced = cli("diff", old_file, new_file, "--force", "--format", "json")
     assert forced.returncode == 1
     assert [n["code"] for n in json.loads(forced.stdout)["notices"]] == ["different-partners"]

@@ -13,7 +13,7 @@ from cdap_policy.snapshot import load_snapshot
 from cdap_policy.starter import Answers, load_choices, parse_person, parse_profiles, render
 from helpers import ROOT
 
-SIRET = "26440999900010"
+SIRET = "26440999600016"
 UNATTENDED = ["--no-input", "--kind", "ccas", "--name", "CCAS de Pont-Guérin", "--siret", SIRET, "--department", "44",
               "--profile", "T1=4", "--principal", "Nadia Lemaître, nadia.lemaitre@pont-guerin.example, 02 40 00 11 22",
               "--deputy", "Yanis Carrel, yanis.carrel@pont-guerin.example, 06 12 34 56 78", "--provider", "Éditeur Logiciel SA"]
@@ -28,7 +28,7 @@ def test_prompts_write_a_valid_snapshot(tmp_path):
     answers = [
         "6",                      # kind: the 6th of the list, as the partner reads it
         "CCAS de Pont-Guérin",
-        "26440999900011",         # a wrong checksum is refused and asked again
+        "26440999600017",         # a wrong checksum is refused and asked again
         SIRET,
         "44",
         "",                       # framework: default

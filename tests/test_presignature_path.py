@@ -17,7 +17,7 @@ def cli(*args, cwd):
 
 
 def test_from_nothing_to_a_pre_signature_report(tmp_path):
-    proc = cli("init", "ccas.yaml", "--no-input", "--kind", "ccas", "--name", "CCAS de Pont-Guérin", "--siret", "26440999900010",
+    proc = cli("init", "ccas.yaml", "--no-input", "--kind", "ccas", "--name", "CCAS de Pont-Guérin", "--siret", "26440999600016",
                "--department", "44", "--profile", "T1=4",
                "--principal", "Nadia Lemaître, nadia.lemaitre@pont-guerin.example, 02 40 00 11 22",
                "--deputy", "Yanis Carrel, yanis.carrel@pont-guerin.example, 06 12 34 56 78", cwd=tmp_path)

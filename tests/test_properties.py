@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
+from stdnum import luhn
 
 from cdap_policy.consultations import read_log
 from cdap_policy.errors import InputError
@@ -64,14 +65,16 @@ _DATES = st.dates(min_value=__import__("datetime").date(2015, 1, 1), max_value=_
 
 
 def _siret(body: str) -> str:
-    return next(body + str(d) for d in range(10) if siret_ok(body + str(d)))
+    """A valid SIRET from 12 digits: the SIREN's key, then the whole number's."""
+    siren = next(body[:8] + str(d) for d in range(10) if luhn.is_valid(body[:8] + str(d)))
+    return next(siren + body[8:12] + str(d) for d in range(10) if siret_ok(siren + body[8:12] + str(d)))
 
 
 _FORMATS = {
     "date": _DATES,
     "date-time-or-date": _DATES,
     "email": st.from_regex(r"[a-z]{1,8}\.[a-z]{1,8}@[a-z]{3,8}\.example", fullmatch=True),
-    "siret": st.from_regex(r"[1-9][0-9]{12}", fullmatch=True).map(_siret),
+    "siret": st.from_regex(r"[1-9][0-9]{11}", fullmatch=True).map(_siret),
     "country": st.sampled_from(["FR", "DE", "IN", "US", "CH", "NO", "CA", "BR"]),
 }
 

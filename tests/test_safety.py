@@ -230,9 +230,9 @@ def test_error_lines_are_redacted_too(tmp_path):
 def test_error_lines_redact_addresses_and_phones_by_shape():
     from cdap_policy.redact import Redactor
 
-    line = Redactor(None).text("contact: jean@intranet, 06-12-34-56-78, le 2025-06-30, SIRET 26440999900010")
+    line = Redactor(None).text("contact: jean@intranet, 06-12-34-56-78, le 2025-06-30, SIRET 26440999600016")
     assert "jean@intranet" not in line and "06-12-34-56-78" not in line
-    assert "2025-06-30" in line and "26440999900010" in line
+    assert "2025-06-30" in line and "26440999600016" in line
 
 
 # -- 4. nothing passes silently ------------------------------------------------------------------------

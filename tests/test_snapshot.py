@@ -14,7 +14,7 @@ def test_shipped_fixtures_are_valid(name):
 
 def test_all_schema_errors_are_reported_with_lines(tmp_path):
     data = base()
-    data["partner"]["siret"] = "26440999900011"          # bad checksum
+    data["partner"]["siret"] = "26440999600017"          # bad checksum
     data["users"][0]["granted_on"] = "01/04/2025"          # not ISO
     data["users"][1]["status"] = "enabled"                 # not in the enumeration
     data["users"][1]["favourite_colour"] = "blue"          # unknown field

@@ -254,12 +254,12 @@ def test_the_length_cap_is_a_pack_parameter(tmp_path):
 
 def test_a_waiver_file_of_another_partner_is_refused(tmp_path):
     path = write_waivers(tmp_path, """\
-        siret: "26970999900016"
+        siret: "26970999400017"
         waivers: []
         """)
     proc = cli("check", BASE_2025, "--as-of", "2026-02-01", "--waivers", path, "--lang", "en")
     assert proc.returncode == 2
-    assert error_lines(proc)[0].startswith(f"{path}:1: [/siret] waivers granted to SIRET 26970999900016")
+    assert error_lines(proc)[0].startswith(f"{path}:1: [/siret] waivers granted to SIRET 26970999400017")
 
 
 # -- matching ---------------------------------------------------------------------------------------

@@ -4,6 +4,12 @@ same on every machine, so that `--shard K/N` gives every CI job its own, stable 
 Order: the arguments as given; inside a folder or a glob, paths sorted by their text (code
 points, not the locale). A file reached twice (two globs, a folder and a file in it) is checked
 once, where it first appears.
+
+Every YAML and JSON file found is handed on: what is not a snapshot (waivers, reports, parameter
+overrides…) is recognised by its content when it is read (filekinds), skipped with one notice.
+A waiver file `x.waivers.yaml` next to its snapshot `x.yaml` — found in a folder, matched by a
+glob, or named alone by a pre-commit hook when only the waivers changed — stands for that
+snapshot, which is checked with it (once).
 """
 from __future__ import annotations
 
@@ -15,8 +21,8 @@ from cdap_policy.errors import Problem
 from cdap_policy.i18n import tr
 
 SNAPSHOT_SUFFIXES = (".yaml", ".yml", ".json")
-# next to a snapshot, but not snapshots: its waivers (compare.waivers.discover)
-NOT_SNAPSHOTS = (".waivers.yaml", ".waivers.yml", ".waivers.json")
+# next to a snapshot: its waivers (compare.waivers.discover)
+WAIVER_SUFFIXES = (".waivers.yaml", ".waivers.yml", ".waivers.json")
 _GLOB_CHARS = frozenset("*?[")
 
 
@@ -25,9 +31,17 @@ def is_glob(text: str) -> bool:
 
 
 def _is_snapshot_name(name: str) -> bool:
-    lowered = name.lower()
-    return (lowered.endswith(SNAPSHOT_SUFFIXES) and not lowered.endswith(NOT_SNAPSHOTS)
-            and not name.startswith("."))
+    return name.lower().endswith(SNAPSHOT_SUFFIXES) and not name.startswith(".")
+
+
+def snapshot_of_waivers(path: Path) -> Path | None:
+    """`dir/x.waivers.yaml` → `dir/x.yaml` (or .yml, .json) when that snapshot exists."""
+    lowered = path.name.lower()
+    suffix = next((s for s in WAIVER_SUFFIXES if lowered.endswith(s)), None)
+    if suffix is None:
+        return None
+    stem = path.name[: -len(suffix)]
+    return next((path.with_name(stem + s) for s in SNAPSHOT_SUFFIXES if path.with_name(stem + s).is_file()), None)
 
 
 def _walk(folder: Path) -> list[Path]:
@@ -79,5 +93,5 @@ def discover(arguments) -> tuple[list[Path], list[Problem]]:
         else:
             found = [argument]
         for path in found:
-            keep(path)
+            keep(snapshot_of_waivers(path) or path)
     return paths, problems

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdap_policy.errors import InputError, PolicyError
+from cdap_policy.errors import InputError, NotASnapshot, PolicyError
 
 EXIT_INPUT, EXIT_INTERNAL = 2, 3  # as cli.common: unreadable snapshot; internal error
 WINDOW_PER_WORKER = 4
@@ -66,6 +66,7 @@ class Outcome:
     digest: dict | None = None  # what the batch summary needs of the report
     inputs: tuple = ()  # other files read for this snapshot (log, waivers)
     pack_files: tuple = ()  # the files the pack was read from, sent once per worker
+    skipped: str | None = None  # one of the project's own files (filekinds.KIND_NAMES), not a snapshot
 
     @property
     def checked(self) -> bool:
@@ -94,16 +95,24 @@ class Checker:
             self._pack = self._loader()
         return self._pack
 
+    def parameter_names(self) -> frozenset:
+        """What tells a parameter override from an unknown file (asked for a rare shape only)."""
+        return frozenset(self.pack().parameters)
+
     def __call__(self, index: int, path) -> Outcome:
         from cdap_policy.checking import check_loaded
         from cdap_policy.snapshot import load_snapshot
 
         setup = self.setup
         try:
-            snapshot = load_snapshot(path, log_roots=setup.options.log_roots)
+            snapshot = load_snapshot(path, log_roots=setup.options.log_roots, parameter_names=self.parameter_names)
             report = check_loaded(self.pack(), snapshot, setup.options)
         except PolicyError:
             raise  # the pack, not the snapshot: the whole run stops
+        except NotASnapshot as exc:
+            if exc.kind is not None:
+                return Outcome(index, str(path), 0, skipped=exc.kind)
+            return Outcome(index, str(path), EXIT_INPUT, problems=exc.problems)
         except InputError as exc:
             return Outcome(index, str(path), EXIT_INPUT, problems=exc.problems)
         except Exception as exc:  # a bug on one snapshot is reported; the batch goes on

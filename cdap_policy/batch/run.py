@@ -13,7 +13,8 @@ def check_batch(paths: list, setup: pool.Setup, jobs: int, sink, outputs=(), pac
                 on_unreadable=None) -> Summary:
     """Check `paths` into `sink` and return the summary; `sink.finish` is left to the caller
     (after its deadline). `on_unreadable(outcome)` is called for each snapshot that could not be
-    checked, in input order. Raises InputError when one of `outputs` is a file a snapshot read."""
+    checked, in input order; the project's own files met on the way are listed in the summary's
+    `skipped`. Raises InputError when one of `outputs` is a file a snapshot read."""
     summary = Summary()
     try:
         for outcome in pool.run(paths, setup, jobs, pack_loader=pack_loader, on_done=on_done):
@@ -24,7 +25,11 @@ def check_batch(paths: list, setup: pool.Setup, jobs: int, sink, outputs=(), pac
                 sink.add(outcome)
                 summary.add(outcome.digest)
                 continue
+            if outcome.skipped:
+                summary.add_skipped(outcome.path, outcome.skipped)
+                continue
             summary.add_unreadable(outcome.path, outcome.problems, outcome.exit_code)
+            sink.add_unreadable(outcome)
             if on_unreadable is not None:
                 on_unreadable(outcome)
     except BaseException:  # Ctrl-C, --timeout, a broken pool, a refused output

@@ -15,11 +15,13 @@ SUMMARY_FORMATS = ("table", "markdown", "html")
 
 
 class Sink:
-    def __init__(self, fmt: str, output, format_options, with_summary: bool):
+    def __init__(self, fmt: str, output, format_options, with_summary: bool, redact_line=None):
         self.fmt, self.format_options, self.with_summary = fmt, format_options, with_summary
         self.streamed = stream.streamed(fmt)
         self._joiner = stream.Joiner(fmt) if self.streamed else None
         self._reports: list = []
+        self._unreadable: list = []  # findings.Unreadable, for the formats that show them
+        self._redact_line = redact_line  # --redact: masks error lines as on standard error
         self._output = output
         self._destination = None
         self.count = 0
@@ -39,10 +41,20 @@ class Sink:
         else:
             self._reports.append(outcome.report)
 
+    def add_unreadable(self, outcome) -> None:
+        """A snapshot that could not be checked: kept for the formats that show it."""
+        if not self.streamed:
+            from cdap_policy.findings import Unreadable
+
+            self._unreadable.append(Unreadable.of(outcome.path, outcome.problems, outcome.internal, self._redact_line))
+
     def finish(self, summary) -> None:
         """Write what is left, then replace the output file. With no report at all, nothing is
-        written (not even an empty-looking report)."""
-        if self.count == 0:
+        written (not even an empty-looking report) — except in a format that says which files
+        could not be checked: a CI step must not publish an older, clean result."""
+        from cdap_policy import formatters
+
+        if self.count == 0 and not (self._unreadable and formatters.shows_unreadable(self.fmt)):
             self.abort()
             return
         show = summary if self.with_summary and self.fmt in SUMMARY_FORMATS else None
@@ -53,15 +65,13 @@ class Sink:
 
                 self._write("\n" + table(show, self.format_options))
         else:
-            from cdap_policy import formatters
-
-            options = dataclasses.replace(self.format_options, summary=show)
+            options = dataclasses.replace(self.format_options, summary=show, unreadable=tuple(self._unreadable))
             self._write(formatters.render(self.fmt, self._reports, options))
-            self._reports = []
+            self._reports, self._unreadable = [], []
         if self._destination is not None:
             self._destination.commit()
 
     def abort(self) -> None:
         if self._destination is not None:
             self._destination.abort()
-        self._reports = []
+        self._reports, self._unreadable = [], []

@@ -41,6 +41,7 @@ class Summary:
     by_rule: dict = field(default_factory=dict)  # rule -> counts + family, severity
     partners: list = field(default_factory=list)  # one row per checked snapshot with a failing, error or waived finding
     unreadable: list = field(default_factory=list)  # {file, problems, first {fr, en}, exit_code}
+    skipped: list = field(default_factory=list)  # {file, kind}: the project's own files met on the way, not snapshots
 
     def add(self, item: dict) -> None:
         self.snapshots += 1
@@ -68,6 +69,9 @@ class Summary:
         self.unreadable.append({"file": file, "problems": len(problems), "exit_code": exit_code,
                                 "first": {lang: first.render(lang) for lang in ("fr", "en")} if first else None})
 
+    def add_skipped(self, file: str, kind: str) -> None:
+        self.skipped.append({"file": file, "kind": kind})
+
     def merge(self, other: "Summary") -> "Summary":
         """The summary of two disjoint parts of a batch (shards)."""
         merged = Summary.from_dict(self.to_dict())
@@ -82,6 +86,7 @@ class Summary:
                     target[k] += counts[k]
         merged.partners = sorted(merged.partners + [dict(p) for p in other.partners], key=lambda p: p["file"])
         merged.unreadable = sorted(merged.unreadable + [dict(u) for u in other.unreadable], key=lambda u: u["file"])
+        merged.skipped = sorted(merged.skipped + [dict(s) for s in other.skipped], key=lambda s: s["file"])
         return merged
 
     # -- views the formatters share ------------------------------------------------------------
@@ -114,7 +119,8 @@ class Summary:
                 "failing_by_severity": self.failing_by_severity(),
                 "by_family": {k: dict(v) for k, v in sorted(self.by_family.items())},
                 "by_rule": {k: dict(v) for k, v in sorted(self.by_rule.items())},
-                "partners": [dict(p) for p in self.partners], "unreadable": [dict(u) for u in self.unreadable]}
+                "partners": [dict(p) for p in self.partners], "unreadable": [dict(u) for u in self.unreadable],
+                "skipped": [dict(s) for s in self.skipped]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Summary":
@@ -123,4 +129,5 @@ class Summary:
         return cls(snapshots=data["snapshots"], checked=data["checked"], exit_code=data["exit_code"],
                    by_family={k: dict(v) for k, v in data["by_family"].items()},
                    by_rule={k: dict(v) for k, v in data["by_rule"].items()},
-                   partners=[dict(p) for p in data["partners"]], unreadable=[dict(u) for u in data["unreadable"]])
+                   partners=[dict(p) for p in data["partners"]], unreadable=[dict(u) for u in data["unreadable"]],
+                   skipped=[dict(s) for s in data.get("skipped", [])])

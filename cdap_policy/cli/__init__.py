@@ -10,24 +10,37 @@ reached; 3 internal error; 130 interrupted (Ctrl-C).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from cdap_policy import __version__
 from cdap_policy.cli import check as _check, pack as _pack, validate as _validate
-from cdap_policy.cli import diff as _diff
+from cdap_policy.cli import configure as _configure, diff as _diff
 from cdap_policy.cli import completion as _completion, docs as _docs, import_users as _import_users, init as _init
-from cdap_policy.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED
+from cdap_policy.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, helptext, install_log_handler
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cdap-policy")
-def cli():
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), envvar="CDAP_POLICY_CONFIG",
+              show_envvar=True, help=helptext(
+                  "Fichier de configuration à lire (par défaut : .cdap-policy.yaml ou [tool.cdap-policy] de pyproject.toml, "
+                  "cherché depuis le dossier courant en remontant).",
+                  "Configuration file to read (default: .cdap-policy.yaml or [tool.cdap-policy] in pyproject.toml, looked "
+                  "for from the current folder upwards)."))
+@click.option("--no-config", is_flag=True, help=helptext("Ne lire aucun fichier de configuration.", "Read no configuration file."))
+@click.pass_context
+def cli(ctx, config_file, no_config):
     """Check a partner's CDAP configuration against the convention, the contrat de service and the bulletin."""
+    install_log_handler()
+    if not ctx.resilient_parsing:  # shell completion reads no file
+        _configure.apply(ctx, config_file, no_config)
 
 
 cli.add_command(_check.check)
 cli.add_command(_validate.validate)
+cli.add_command(_configure.config)
 cli.add_command(_diff.diff)
 cli.add_command(_init.init)
 cli.add_command(_import_users.import_users)

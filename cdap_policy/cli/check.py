@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sys
@@ -11,7 +12,8 @@ from pathlib import Path
 import click
 
 from cdap_policy.cli.common import (EXIT_INPUT, EXIT_OK, engine_option, fail_usage, lang_option, params_option,
-                                    parse_date, policies_option, redact_key, report_problems, today)
+                                    notice_skipped, parse_date, policies_option, quiet, redact_key, report_problems, today, use_color,
+                                    verbosity_options)
 from cdap_policy.cli.completion import complete_rule_ids
 from cdap_policy.errors import InputError
 from cdap_policy.findings import SEVERITY_RANK
@@ -21,6 +23,7 @@ from cdap_policy.policy import STAGES
 from cdap_policy.textsafe import printable
 
 DEFAULT_TIMEOUT_S = 3600  # a whole run; a 10-million-row log takes about 3 minutes
+log = logging.getLogger("cdap_policy.check")
 
 
 def _shard(ctx, param, value):
@@ -72,7 +75,9 @@ def _shard(ctx, param, value):
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="Also write the batch summary (by family, rule, partner) to this file, as JSON.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (none is shown in CI or when standard error is not a terminal).")
-def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, rule_ids, families, fail_on, lang,
+@verbosity_options
+@click.pass_context
+def check(ctx, snapshots, fmt, output, as_of, policies, params_file, stage, edition, rule_ids, families, fail_on, lang,
           include_passed, engine, redact, log_roots, timeout, baseline, waivers_file, no_waivers, jobs, shard,
           summary_file, no_progress):
     """Check snapshot(s): files, folders (recursively) or quoted globs, and report findings."""
@@ -82,10 +87,14 @@ def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, 
     from cdap_policy.batch.run import check_batch
     from cdap_policy.batch.sinks import Sink
     from cdap_policy.checking import CheckOptions
+    from cdap_policy.cli import configure
     from cdap_policy.cli.common import load_pack_or_exit
     from cdap_policy.deadline import WATCHDOG
 
     started = time.monotonic()
+    configure.log_sources(ctx)
+    conf = configure.loaded(ctx)
+    skip = conf.get("skip") or {}
     try:
         out.check_writable(output)
         out.check_writable(summary_file)
@@ -95,6 +104,7 @@ def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, 
     sinks = []  # the sink, once there is one: what a stuck run must clean up
     WATCHDOG.run_deadline(timeout or None, on_stuck=lambda: _stuck(timeout, lang, sinks))
     paths, problems = discover(snapshots)
+    log.debug(tr(f"{len(paths)} fichier(s) à vérifier", f"{len(paths)} file(s) to check"))
     code = EXIT_INPUT if problems else EXIT_OK
     if problems:
         report_problems(InputError(problems), tr("instantanés introuvables", "snapshots not found"), lang)
@@ -114,25 +124,28 @@ def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, 
         sys.exit(EXIT_INPUT)
     baseline_reports, waiver_set = _comparison_inputs(baseline, None if no_waivers else waivers_file, lang)
     jobs = min(jobs or pool.default_jobs(), len(paths))
-    # a selection is checked against the pack here; otherwise the pack is loaded only where it
-    # is used: by each worker, or here once a snapshot is readable
-    pack = load_pack_or_exit(policies, params_file, engine, lang) if rule_ids or families else None
+    # a selection (or rules skipped by the configuration) is checked against the pack here;
+    # otherwise the pack is loaded only where it is used: by each worker, or here once a snapshot
+    # is readable
+    pack = load_pack_or_exit(policies, params_file, engine, lang) if rule_ids or families or skip else None
+    if skip:
+        _check_skipped(pack, skip, conf, lang)
     options = CheckOptions(as_of=as_of or today(), as_of_source="option" if as_of else "today", stage=stage,
                            edition=int(edition) if edition else None, rule_ids=_selection(pack, rule_ids, families, lang),
                            include_passed=include_passed or formatters.needs_passed(fmt), log_roots=tuple(log_roots),
                            redact=redact, redact_key=redact_key() if redact else None,
                            baseline=baseline_reports, baseline_file=str(baseline or ""), baseline_batch=len(paths) > 1,
                            waivers=waiver_set,
-                           find_waivers=not no_waivers)
-    color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    format_options = formatters.FormatOptions(lang=lang, include_passed=include_passed, color=color,
-                                              width=shutil.get_terminal_size((80, 24)).columns, srcroot=_srcroot())
+                           find_waivers=not no_waivers, skip=dict(skip), skip_source=str(conf.file or ""))
+    format_options = formatters.FormatOptions(lang=lang, include_passed=include_passed, color=use_color(output),
+                                              width=shutil.get_terminal_size((80, 24)).columns, srcroot=_srcroot(),
+                                              shard=shard)
     remaining = max(0.1, timeout - (time.monotonic() - started)) if timeout else None
     setup = pool.Setup(policies, params_file, engine, options, fail_on, fmt, format_options, remaining)
     batch = len(paths) > 1
-    sink = Sink(fmt, output, format_options, with_summary=batch)
+    sink = Sink(fmt, output, format_options, with_summary=batch, redact_line=_redactor() if redact else None)
     sinks.append(sink)
-    progress = _progress(len(paths), batch and not no_progress and _stream_is_not_the_terminal(output), lang)
+    progress = _progress(len(paths), batch and not no_progress and not quiet() and _stream_is_not_the_terminal(output), lang)
 
     def unreadable(outcome):
         progress.pause()  # error lines above the bar, never through it
@@ -149,6 +162,7 @@ def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, 
                                   pack_loader=lambda: pack or load_pack_or_exit(policies, params_file, engine, lang),
                                   on_unreadable=unreadable)
         WATCHDOG.cancel_run_deadline()
+        notice_skipped(summary.skipped, lang)
         sink.finish(summary)  # a format's own limit (SARIF: 25,000 results per run) is refused like bad input
         if summary_file is not None:
             out.write_text(summary_file, json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
@@ -162,7 +176,28 @@ def check(snapshots, fmt, output, as_of, policies, params_file, stage, edition, 
     except BaseException:  # Ctrl-C while the last of the report is written: no temporary file stays
         sink.abort()
         raise
+    log.debug(tr(f"{summary.checked} instantané(s) vérifié(s) en {time.monotonic() - started:.2f} s",
+                 f"{summary.checked} snapshot(s) checked in {time.monotonic() - started:.2f} s"))
     sys.exit(max(code, summary.exit_code))
+
+
+def _redactor():
+    from cdap_policy.redact import Redactor
+
+    return Redactor(None, redact_key()).problem_line
+
+
+def _check_skipped(pack, skip: dict, conf, lang: str) -> None:
+    """Rules the configuration skips must exist: a misspelt ID would skip nothing, silently."""
+    from cdap_policy.cli.pack import suggest
+
+    known = [r.id for r in pack.rules]
+    for rule_id in skip:
+        if pack.rule(rule_id) is None:
+            close = suggest(rule_id, known)
+            hint = tr(f" ; vouliez-vous dire : {', '.join(close)}", f"; did you mean: {', '.join(close)}") if close else tr("", "")
+            fail_usage(tr(f"{conf.where('skip')} : skip : règle inconnue {rule_id!r}{hint['fr']}",
+                          f"{conf.where('skip')}: skip: unknown rule {rule_id!r}{hint['en']}"), lang)
 
 
 def _selection(pack, rule_ids, families, lang):

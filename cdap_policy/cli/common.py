@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,106 @@ _HEADS = {
     "policy": {"fr": "paquet de règles invalide", "en": "broken policy pack"},
     "params": {"fr": "fichier de paramètres invalide", "en": "bad parameter file"},
 }
+
+
+# -- what the tool says on standard error besides errors: Python's logging -----------------------------
+# The library logs through the `cdap_policy` logger, its messages written {fr, en} (i18n.tr) or as
+# plain text; the command line installs one handler on standard error that writes them in the
+# language of --lang. -q keeps errors only, -v adds what the run did (configuration, files, timings).
+
+LOGGER = "cdap_policy"
+_LEVEL_WORDS = {
+    logging.DEBUG: {"fr": "détail :", "en": "debug:"},
+    logging.INFO: {"fr": "remarque :", "en": "note:"},
+    logging.WARNING: {"fr": "attention :", "en": "warning:"},
+    logging.ERROR: {"fr": "erreur :", "en": "error:"},
+}
+_LOG_STATE = {"lang": "fr", "level": logging.INFO}
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        from cdap_policy.i18n import pick
+        from cdap_policy.textsafe import printable
+
+        lang = _LOG_STATE["lang"]
+        text = pick(record.msg, lang) if isinstance(record.msg, dict) else str(record.msg)
+        if record.args:
+            text = text % record.args
+        word = _LEVEL_WORDS.get(record.levelno) or _LEVEL_WORDS[logging.ERROR if record.levelno > logging.ERROR else logging.DEBUG]
+        return f"{word[lang]} {printable(text, None, keep_newlines=True)}"
+
+
+def install_log_handler() -> None:
+    """One handler on the standard error of this invocation (a test runner swaps it between two)."""
+    logger = logging.getLogger(LOGGER)
+    for handler in [h for h in logger.handlers if getattr(h, "_cdap_cli", False)]:
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler._cdap_cli = True  # type: ignore[attr-defined]
+    handler.setFormatter(_Formatter())
+    logger.addHandler(handler)
+    logger.propagate = False
+    _LOG_STATE.update(lang="fr", level=logging.INFO)
+    logger.setLevel(logging.INFO)
+
+
+def _set_level(level: int):
+    def callback(ctx, param, value):
+        if value:
+            _LOG_STATE["level"] = level
+            logging.getLogger(LOGGER).setLevel(level)
+        return value
+    return callback
+
+
+def _remember_lang(ctx, param, value):
+    if value:
+        _LOG_STATE["lang"] = value
+    return value
+
+
+def verbosity_options(command):
+    """-q/--quiet and -v/--verbose (the last one given wins)."""
+    command = click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=_set_level(logging.ERROR),
+                           help=helptext("N'écrire que les erreurs sur la sortie d'erreur (ni remarques ni barre de progression).",
+                                         "Write only errors on standard error (no notes, no progress bar)."))(command)
+    return click.option("--verbose", "-v", is_flag=True, expose_value=False, callback=_set_level(logging.DEBUG),
+                        help=helptext("Dire aussi ce que fait la vérification (configuration, fichiers, durées) sur la sortie d'erreur.",
+                                      "Also say what the run does (configuration, files, timings) on standard error."))(command)
+
+
+def quiet() -> bool:
+    return _LOG_STATE["level"] > logging.WARNING
+
+
+def helptext(fr: str, en: str) -> str:
+    """The help of an option added since the help texts were written in English: both languages
+    are kept here, the English one is shown until --help speaks French."""
+    return en
+
+
+def use_color(output) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+MAX_SKIPPED_NAMED = 5  # files named in the notice of the project's own files skipped; the others are counted
+
+
+def notice_skipped(skipped: list, lang: str) -> None:
+    """One notice for every file of the project met on the way (waivers, reports, parameters…)."""
+    if not skipped:
+        return
+    from cdap_policy.filekinds import KIND_NAMES
+    from cdap_policy.i18n import pick, tr
+
+    named = ", ".join(f"{s['file']} ({pick(KIND_NAMES.get(s['kind'], s['kind']), lang)})" for s in skipped[:MAX_SKIPPED_NAMED])
+    more = len(skipped) - MAX_SKIPPED_NAMED
+    tail = pick(tr(f" et {more} autre(s)", f" and {more} more"), lang) if more > 0 else ""
+    logging.getLogger(LOGGER).info(tr(
+        f"{len(skipped)} fichier(s) du projet ignoré(s), qui ne sont pas des instantanés : {named}{tail}",
+        f"{len(skipped)} file(s) of the project skipped, not snapshots: {named}{tail}"))
 
 
 def today() -> str:
@@ -100,4 +201,5 @@ engine_option = click.option("--engine", type=click.Choice(["compiled", "interpr
                              help="CEL engine: cel-python's compiled runner (default), its interpreter (reference), "
                                   "or the native Rust runtime (pip install 'cdap-policy[fast]').")
 lang_option = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+                           envvar="CDAP_POLICY_LANG", show_envvar=True, callback=_remember_lang,
                            help="Language of messages, remediations and errors.")

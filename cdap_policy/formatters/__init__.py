@@ -1,7 +1,9 @@
 """Output formats: pure functions from a list of reports to text, one module per format.
 
 Each module has `render(reports, options) -> str` and may set `NEEDS_PASSED = True` when it
-needs every outcome (a JUnit test case per rule and entity checked), not only the failures.
+needs every outcome, not only the failures, and `SHOWS_UNREADABLE = True` when it reports the
+files that could not be checked (`options.unreadable`): a CI consumer must never read a clean
+result from a run that could not read its input.
 Modules are imported on demand: a command pays only for the format it writes.
 """
 from __future__ import annotations
@@ -16,6 +18,8 @@ REPORT_FORMATS = {
     "jsonl": "jsonl",
     "sarif": "sarif",
     "junit": "junit",
+    "codequality": "codequality",
+    "github": "github",
     "markdown": "markdown",
     "html": "html",
     "oscal": "oscal",
@@ -30,6 +34,8 @@ class FormatOptions:
     width: int = 100  # terminal columns (table)
     srcroot: str | None = None  # repository root: SARIF and JUnit give snapshot paths relative to it
     summary: object = None  # a batch.summary.Summary: the batch's summary (table, Markdown, HTML)
+    unreadable: tuple = ()  # findings.Unreadable: files that could not be checked (SARIF, JUnit, Code Quality, github)
+    shard: tuple | None = None  # (K, N) of --shard: SARIF's category names it, so shards do not replace each other
 
 
 def module(fmt: str):
@@ -38,6 +44,12 @@ def module(fmt: str):
 
 def needs_passed(fmt: str) -> bool:
     return bool(getattr(module(fmt), "NEEDS_PASSED", False))
+
+
+def shows_unreadable(fmt: str) -> bool:
+    """Does this format carry the files that could not be checked (`SHOWS_UNREADABLE`), so that it
+    is written even when no snapshot could be checked at all?"""
+    return bool(getattr(module(fmt), "SHOWS_UNREADABLE", False))
 
 
 def render(fmt: str, reports: list, options: FormatOptions) -> str:

@@ -12,8 +12,8 @@ from cdap_policy.i18n import pick, tr
 from cdap_policy.textsafe import printable
 
 TOOL_NAME = "cdap-policy"
-# Where a SARIF viewer sends a user who clicks the tool's name; the lead sets the project's
-# public address here (README, open points).
+# The project's public address: where a SARIF viewer sends a user who clicks the tool's name;
+# pyproject's [project.urls], the schemas' $id and the CI examples name the same (tests/test_packaging.py).
 INFORMATION_URI = "https://github.com/cdap-policy/cdap-policy"
 
 # GitHub code scanning: critical/high are errors, medium a warning, low and info notes
@@ -60,6 +60,7 @@ EXCLUSION_NAMES = {  # why a rule of the pack did not run (Report.rules_excluded
     "edition": tr("autre édition du bulletin", "other bulletin edition"),
     "stage": tr("autre étape", "other stage"),
     "selection": tr("non sélectionnées", "not selected"),
+    "configuration": tr("écartées par la configuration", "skipped by the configuration"),
 }
 WAIVER_FIELDS = (
     ("approved_by", tr("approuvée par", "approved by")),
@@ -68,6 +69,8 @@ WAIVER_FIELDS = (
     ("ticket", tr("référence", "ticket")),
     ("justification", tr("justification", "justification")),
 )
+REMEDIATION = tr("Action", "Action")
+REFERENCES = tr("Références", "References")
 NOT_APPLICABLE_REASON = tr("non applicable : la règle ne concerne pas cette entité à cette date",
                            "not applicable: the rule does not concern this entity on this date")
 
@@ -151,6 +154,13 @@ def relative_path(path: str, srcroot: str | None) -> tuple[str, bool]:
     return PurePosixPath(absolute.replace(os.sep, "/")).as_uri(), False
 
 
+def plain_path(path: str, srcroot: str | None) -> str:
+    """`path` relative to the repository root when inside it, else absolute: what a CI annotation
+    or a Code Quality location names (they take paths, not URIs)."""
+    relative, inside = relative_path(path, srcroot)
+    return relative if inside else os.path.abspath(str(path)).replace(os.sep, "/")
+
+
 def uri_of(relative: str) -> str:
     """A relative path as a URI reference (spaces and « # » percent-encoded)."""
     return quote(relative, safe="/-._~")
@@ -214,10 +224,19 @@ def framework_text(report, lang: str) -> str:
     return pick(FRAMEWORK_NAMES.get(report.framework), lang) or report.framework
 
 
+def located_fingerprint(fingerprint: str, path: str) -> str:
+    """A key unique in a report over several snapshots (two may name the same user u-04) and
+    stable across runs: a finding's fingerprint (rule and entity key) with its snapshot's path,
+    never a line number or the text of a line."""
+    import hashlib
+
+    return hashlib.sha256(f"{path}\x1f{fingerprint}".encode()).hexdigest()
+
+
 def tool_version(report) -> str:
     from cdap_policy import __version__
 
-    return report.tool_version or __version__
+    return (report.tool_version if report is not None else None) or __version__
 
 
 def colon(label: dict | str, lang: str) -> str:

@@ -1,8 +1,15 @@
 """JUnit XML for CI test reports (GitLab `artifacts:reports:junit`, Jenkins, GitHub test-report
-actions): one test suite per snapshot, one test case per rule × entity checked.
+actions): one test suite per snapshot, one test case per rule × entity.
+
+By default only what needs reading is written — failures, errors, waived findings, failures the
+baseline already knew, rules skipped by the configuration — while passes and « not applicable »
+are counted in the suite's attributes (`tests`, `skipped`) and properties: at the size of a Caf,
+every outcome would break GitLab's 30 MB limit on a report (200 partners: 49 MB, 56 % of them
+not applicable). `--include-passed` writes every outcome as a case.
 
 `classname` is the rule ID and `name` the entity kind and key: both stable across runs, and
-unique within a suite (GitLab keys a case by suite, class and name and drops duplicates).
+unique within a suite (GitLab keys a case by suite, class and name and drops duplicates). A
+snapshot that could not be read is a suite with one `<error>` case naming its file and line.
 """
 from __future__ import annotations
 
@@ -13,7 +20,8 @@ from cdap_policy.formatters import common as c
 from cdap_policy.i18n import pick, tr
 from cdap_policy.textsafe import printable
 
-NEEDS_PASSED = True  # every outcome is a test case, passes included
+SHOWS_UNREADABLE = True
+UNREADABLE_CASE = "unreadable-snapshot"
 
 _LABELS = {
     "remediation": tr("Action", "Action"),
@@ -24,6 +32,11 @@ _LABELS = {
     "evidence": tr("Valeurs lues", "Values read"),
     "waived": tr("Dérogation", "Waiver"),
     "known": tr("Connu dans la référence (--baseline), ne compte pas", "Known in the baseline (--baseline), does not count"),
+    "all_cases": tr("tous les résultats", "every outcome"),
+    "some_cases": tr("échecs, erreurs, dérogés, connus de la référence, règles écartées ; conformes et non applicables "
+                     "seulement comptés (--include-passed : tous)",
+                     "failures, errors, waived, known in the baseline, skipped rules; passes and not applicable only "
+                     "counted (--include-passed: all)"),
 }
 # XML 1.0 cannot carry these even as character references
 _NOT_XML = re.compile("[\ufffe\uffff\ud800-\udfff]")
@@ -33,12 +46,13 @@ def render(reports: list, options) -> str:
     root = ET.Element("testsuites", name=c.TOOL_NAME)
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     time = 0.0
-    for report in reports:
-        suite, counts = testsuite(report, options)
+    suites = [testsuite(report, options) for report in reports]
+    suites += [unreadable_suite(u, options) for u in options.unreadable]
+    for suite, counts in suites:
         root.append(suite)
         for key in totals:
             totals[key] += counts[key]
-        time += report.duration_s or 0.0
+    time = sum(report.duration_s or 0.0 for report in reports)
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("time", _seconds(time))
@@ -49,11 +63,15 @@ def render(reports: list, options) -> str:
 def testsuite(report, options) -> tuple[ET.Element, dict]:
     lang = options.lang
     snapshot, _ = c.relative_path(report.snapshot_file, options.srcroot)
-    findings = sorted(report.listed(include_passed=True), key=lambda f: (f.rule_id, f.entity_kind, f.entity_key))
-    counts = {"tests": len(findings),
-              "failures": sum(f.status == "fail" and not _known(f) for f in findings),
-              "errors": sum(f.status == "error" for f in findings),
-              "skipped": sum(f.status in ("waived", "not_applicable") or (f.status == "fail" and _known(f)) for f in findings)}
+    findings = sorted(report.listed(include_passed=options.include_passed), key=lambda f: (f.rule_id, f.entity_kind, f.entity_key))
+    outcomes = {status: report.counts.get(status, 0) for status in ("fail", "error", "waived", "pass", "not_applicable")}
+    known = sum(f.status == "fail" and _known(f) for f in report.findings)
+    skipped_rules = [n for n in report.notices if n.get("code") == "rule-skipped" and n.get("rule")]
+    # every outcome counts, written or not: passes and « not applicable » are only counted by default
+    counts = {"tests": sum(outcomes.values()) + len(skipped_rules),
+              "failures": outcomes["fail"] - known,
+              "errors": outcomes["error"],
+              "skipped": outcomes["waived"] + outcomes["not_applicable"] + known + len(skipped_rules)}
     suite = ET.Element("testsuite", name=_xml(snapshot), **{k: str(v) for k, v in counts.items()})
     suite.set("time", _seconds(report.duration_s or 0.0))
     suite.set("timestamp", f"{report.as_of}T00:00:00")
@@ -62,13 +80,34 @@ def testsuite(report, options) -> tuple[ET.Element, dict]:
     for name, value in (("partner", report.partner), ("siret", report.siret), ("as_of", report.as_of),
                         ("stage", report.stage or "all"), ("framework", report.framework), ("edition", report.edition),
                         ("policy_pack", f"{report.pack_name} {report.pack_version}"),
-                        ("tool", f"{c.TOOL_NAME} {c.tool_version(report)}")):
+                        ("tool", f"{c.TOOL_NAME} {c.tool_version(report)}"),
+                        ("passed", outcomes["pass"]), ("not_applicable", outcomes["not_applicable"]),
+                        ("cases_written", pick(_LABELS["all_cases"] if options.include_passed else _LABELS["some_cases"], lang))):
         ET.SubElement(properties, "property", name=name, value=_xml(value))
     for notice in report.notices:
         ET.SubElement(properties, "property", name=f"notice.{notice.get('code', 'notice')}",
                       value=_xml(pick(notice.get("message"), lang)))
     for finding in findings:
         suite.append(testcase(finding, options))
+    for notice in skipped_rules:  # a rule not run is reported as skipped, never left out silently
+        case = ET.SubElement(suite, "testcase", classname=_xml(notice["rule"]), name="configuration", file=_xml(snapshot), line="1")
+        ET.SubElement(case, "skipped", message=_xml(pick(notice.get("message"), lang), 1000, one_line=True))
+    return suite, counts
+
+
+def unreadable_suite(unreadable, options) -> tuple[ET.Element, dict]:
+    """A snapshot that could not be checked: an error, never a clean suite (nor no suite at all)."""
+    path, _ = c.relative_path(unreadable.file, options.srcroot)
+    counts = {"tests": 1, "failures": 0, "errors": 1, "skipped": 0}
+    suite = ET.Element("testsuite", name=_xml(path), **{k: str(v) for k, v in counts.items()})
+    suite.set("time", _seconds(0.0))
+    suite.set("file", _xml(path))
+    case = ET.SubElement(suite, "testcase", classname=c.TOOL_NAME, name=UNREADABLE_CASE, file=_xml(path),
+                         line=str(unreadable.line))
+    text = pick(unreadable.message, options.lang)
+    error = ET.SubElement(case, "error", message=_xml(text.splitlines()[0] if text else "", 1000, one_line=True),
+                          type=UNREADABLE_CASE)
+    error.text = _xml(text)
     return suite, counts
 
 

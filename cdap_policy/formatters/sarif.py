@@ -1,22 +1,38 @@
-"""SARIF 2.1.0 for code scanning (GitHub, the VS Code SARIF viewer): one run per snapshot.
+"""SARIF 2.1.0 for code scanning (GitHub, the VS Code SARIF viewer): one run per invocation.
 
-Shaped for GitHub's upload: `security-severity` as a string, our fingerprint under our own key
-in `partialFingerprints` (the uploader computes `primaryLocationLineHash` itself), one category
-per snapshot in `automationDetails.id`, at most 25,000 results per run.
+Shaped for GitHub's upload, within its documented limits: one tool and one category for the
+whole run (`automationDetails.id`, with the shard under --shard so that shards do not replace
+each other's alerts), every snapshot an artifact, at most 25,000 results and 25,000 rules per
+run, one location per result, 20 tags per rule, and 10 MB once gzipped; beyond a limit the run
+is refused with the number of shards to split it into. `security-severity` is a string.
+Alert identity: `partialFingerprints.primaryLocationLineHash` is derived from the finding's
+own fingerprint (rule and entity key) and the snapshot's path, never from the text of a line,
+so that editing another line does not close the alert and open a new one; our own key stands
+beside it. A snapshot that could not be read is an error notification of the invocation, whose
+`executionSuccessful` is then false.
 """
 from __future__ import annotations
 
+import gzip
 import json
+import logging
+import math
 
 from cdap_policy.errors import InputError, Problem
 from cdap_policy.formatters import common as c
 from cdap_policy.i18n import pick, tr
 from cdap_policy.textsafe import printable
 
+SHOWS_UNREADABLE = True
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "cdapFingerprint/v1"
+LINE_HASH_KEY = "primaryLocationLineHash"  # the key GitHub matches alerts on
 SRCROOT = "%SRCROOT%"
-MAX_RESULTS = 25_000  # per run: GitHub refuses a larger upload
+# GitHub's limits on one upload (docs: code scanning, SARIF results exceed limit)
+MAX_RESULTS = 25_000  # per run
+MAX_RULES = 25_000  # per run
+MAX_GZIP_BYTES = 10 * 1024 * 1024  # the file, gzipped
+SHOWN_RESULTS = 5_000  # GitHub keeps the most severe 5,000 results of a run
 MAX_DESCRIPTION = 1024  # shortDescription / fullDescription
 MAX_TAGS = 20  # per rule, GitHub's limit
 KIND = {"fail": "fail", "error": "fail", "waived": "fail", "pass": "pass", "not_applicable": "notApplicable"}
@@ -28,79 +44,175 @@ _LABELS = {
     "severity": tr("Gravité", "Severity"),
     "requirements": tr("Exigences", "Requirements"),
 }
+log = logging.getLogger(__name__)
 
 
 def render(reports: list, options) -> str:
-    log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run(r, options) for r in reports]}
-    return json.dumps(log, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    log_ = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run(reports, options)]}
+    text = json.dumps(log_, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    _check_size(text, reports, options)
+    return text
 
 
-def run(report, options) -> dict:
+def category(options) -> str:
+    """GitHub's category of the run: the tool, and the shard when the batch is split."""
+    shard = options.shard
+    return f"{c.TOOL_NAME}/shard-{shard[0]}-of-{shard[1]}/" if shard else f"{c.TOOL_NAME}/"
+
+
+def run(reports: list, options) -> dict:
     lang, srcroot = options.lang, options.srcroot
-    findings = report.listed(options.include_passed)
-    if len(findings) > MAX_RESULTS:
-        count = {code: c.number(len(findings), code) for code in ("fr", "en")}
-        limit = {code: c.number(MAX_RESULTS, code) for code in ("fr", "en")}
-        raise InputError(Problem(report.snapshot_file, None, "", tr(
-            f"{count['fr']} résultats pour cet instantané : SARIF en accepte au plus {limit['fr']} par exécution "
-            "(limite de l'envoi vers l'analyse de code) ; réduisez le périmètre (--stage) ou utilisez --format json",
-            f"{count['en']} results for this snapshot: SARIF takes at most {limit['en']} per run (the code scanning "
-            "upload limit); narrow the check (--stage) or use --format json")))
-    rules = sorted(report.rules, key=lambda r: r["id"])
-    known = {r["id"] for r in rules}
-    for finding in findings:  # a finding of a rule the report does not describe still gets a descriptor
-        if finding.rule_id not in known:
-            known.add(finding.rule_id)
-            rules.append(_rule_from_finding(finding))
+    listed = [(report, report.listed(options.include_passed)) for report in reports]
+    count = sum(len(findings) for _, findings in listed)
+    if count > MAX_RESULTS:
+        raise _too_large(tr(f"{c.number(count, 'fr')} résultats", f"{c.number(count, 'en')} results"),
+                         tr(f"au plus {c.number(MAX_RESULTS, 'fr')} par exécution", f"at most {c.number(MAX_RESULTS, 'en')} per run"),
+                         math.ceil(count / MAX_RESULTS) if len(reports) > 1 else None, options)
+    if count > SHOWN_RESULTS:
+        log.warning(tr(f"SARIF : {c.number(count, 'fr')} résultats ; l'analyse de code de GitHub n'affiche que les "
+                       f"{c.number(SHOWN_RESULTS, 'fr')} plus graves d'une exécution (--shard K/N pour tout voir)",
+                       f"SARIF: {c.number(count, 'en')} results; GitHub code scanning shows only the "
+                       f"{c.number(SHOWN_RESULTS, 'en')} most severe of a run (--shard K/N to see them all)"))
+    rules = _rules(reports, [f for _, findings in listed for f in findings])
+    if len(rules) > MAX_RULES:  # a pack of its own could have that many
+        raise _too_large(tr(f"{c.number(len(rules), 'fr')} règles", f"{c.number(len(rules), 'en')} rules"),
+                         tr(f"au plus {c.number(MAX_RULES, 'fr')} par exécution", f"at most {c.number(MAX_RULES, 'en')} per run"),
+                         None, options)
     index = {r["id"]: i for i, r in enumerate(rules)}
     artifacts, artifact_index = [], {}
-    results = []
-    for finding in findings:
-        path, inside = c.relative_path(finding.file, srcroot)
+
+    def artifact(file: str, report=None) -> tuple[str, bool, int]:
+        path, inside = c.relative_path(file, srcroot)
         if path not in artifact_index:
             artifact_index[path] = len(artifacts)
-            artifacts.append({"location": _artifact_location(path, inside)})
-        results.append(result(finding, index[finding.rule_id], path, inside, artifact_index[path], lang))
-    snapshot_path, _ = c.relative_path(report.snapshot_file, srcroot)
+            entry = {"location": _artifact_location(path, inside), "roles": ["analysisTarget"]}
+            artifacts.append(entry)
+        if report is not None and "properties" not in artifacts[artifact_index[path]]:
+            artifacts[artifact_index[path]]["properties"] = snapshot_properties(report)
+        return path, inside, artifact_index[path]
+
+    results, notifications = [], []
+    for report, findings in listed:
+        artifact(report.snapshot_file, report)  # every snapshot checked is an artifact, findings or not
+        for finding in findings:
+            path, inside, at = artifact(finding.file)
+            results.append(result(finding, index[finding.rule_id], path, inside, at, lang))
+        notifications += notices(report, artifact, lang)
+    for unreadable in options.unreadable:
+        notifications.append(unreadable_notification(unreadable, artifact, lang))
+    first = reports[0] if reports else None
     out = {
-        "tool": {"driver": driver(report, rules, lang)},
+        "tool": {"driver": driver(first, rules, lang)},
         "automationDetails": {
-            # GitHub's category: one per snapshot, so several snapshots can share a SARIF file
-            "id": f"{c.TOOL_NAME}/{snapshot_path}/",
-            "description": {"text": printable(f"{report.partner} — {snapshot_path}", 1000)},
+            "id": category(options),
+            "description": {"text": printable(_describe_run(reports, options, lang), 1000)},
         },
         "language": _LANGS.get(lang, lang),
         "columnKind": "unicodeCodePoints",
         "originalUriBaseIds": {SRCROOT: _srcroot_location(srcroot)},
         "artifacts": artifacts,
         "results": results,
-        "invocations": [invocation(report, lang)],
-        "properties": {
-            "partner": report.partner, "siret": report.siret, "asOf": report.as_of, "stage": report.stage or "all",
-            "framework": report.framework, "edition": report.edition,
-            "policyPack": {"name": report.pack_name, "version": report.pack_version},
-            "fingerprintVersion": report.fingerprint_version, "summary": report.summary(),
-        },
+        "invocations": [invocation(notifications, bool(options.unreadable))],
+        "properties": run_properties(reports, options),
     }
-    if report.baseline is not None:
-        out["properties"]["baseline"] = report.baseline
-    if report.waivers is not None:
-        out["properties"]["waivers"] = report.waivers
     return out
 
 
+def _too_large(what: dict, limit: dict, shards: int | None, options) -> InputError:
+    """The run would be refused by the upload: say so, and how to split it (a batch into `shards`
+    shares; one snapshot cannot be split, only narrowed)."""
+    shard = options.shard
+    if shards is not None:
+        total = shards * (shard[1] if shard else 1)
+        how = tr(f"découpez le lot en parties : --shard K/{total} (K de 1 à {total}, une exécution chacune)",
+                 f"split the batch: --shard K/{total} (K from 1 to {total}, one run each)")
+    else:
+        how = tr("réduisez le périmètre (--rule, --family, --stage) ou utilisez --format json",
+                 "narrow the check (--rule, --family, --stage) or use --format json")
+    return InputError(Problem("SARIF", None, "", tr(
+        f"{what['fr']} : l'envoi vers l'analyse de code de GitHub en accepte {limit['fr']} ; {how['fr']}",
+        f"{what['en']}: GitHub's code scanning upload takes {limit['en']}; {how['en']}")))
+
+
+def _check_size(text: str, reports: list, options) -> None:
+    data = text.encode("utf-8")
+    if len(data) <= MAX_GZIP_BYTES:  # gzip never makes JSON text larger than this
+        return
+    size = len(gzip.compress(data, compresslevel=6))
+    if size > MAX_GZIP_BYTES:
+        shards = math.ceil(size / MAX_GZIP_BYTES * 1.1)  # a margin: shards are not all the same size
+        mb = {code: f"{size / 1048576:.1f}".replace(".", "," if code == "fr" else ".") for code in ("fr", "en")}
+        raise _too_large(tr(f"{mb['fr']} Mo une fois compressé (gzip)", f"{mb['en']} MB once gzipped"),
+                         tr("au plus 10 Mo compressés", "at most 10 MB gzipped"), shards if len(reports) > 1 else None, options)
+
+
+def _rules(reports: list, findings: list) -> list[dict]:
+    """Every rule that ran on any snapshot, once, sorted by ID; references of every edition cited."""
+    merged: dict[str, dict] = {}
+    for report in reports:
+        for rule in report.rules:
+            known = merged.get(rule["id"])
+            if known is None:
+                merged[rule["id"]] = dict(rule, references=list(rule.get("references", [])))
+            else:
+                for ref in rule.get("references", []):
+                    if ref not in known["references"]:
+                        known["references"].append(ref)
+    for finding in findings:  # a finding of a rule no report describes still gets a descriptor
+        if finding.rule_id not in merged:
+            merged[finding.rule_id] = _rule_from_finding(finding)
+    return [merged[key] for key in sorted(merged)]
+
+
+def snapshot_properties(report) -> dict:
+    """What a snapshot's artifact says of the partner and of its evaluation."""
+    out = {"partner": report.partner, "siret": report.siret, "asOf": report.as_of, "stage": report.stage or "all",
+           "framework": report.framework, "edition": report.edition, "summary": report.summary()}
+    if report.baseline is not None:
+        out["baseline"] = report.baseline
+    if report.waivers is not None:
+        out["waivers"] = report.waivers
+    return out
+
+
+def run_properties(reports: list, options) -> dict:
+    by_status: dict = {}
+    for report in reports:
+        for status, n in report.summary()["by_status"].items():
+            by_status[status] = by_status.get(status, 0) + n
+    first = reports[0] if reports else None
+    out = {"snapshots": len(reports), "unreadable": len(options.unreadable),
+           "byStatus": by_status, "fingerprintVersion": first.fingerprint_version if first else None}
+    if first is not None:
+        out["asOf"] = first.as_of
+        out["policyPack"] = {"name": first.pack_name, "version": first.pack_version}
+    if options.shard:
+        out["shard"] = {"k": options.shard[0], "n": options.shard[1]}
+    return out
+
+
+def _describe_run(reports: list, options, lang: str) -> str:
+    if len(reports) == 1 and not options.unreadable:
+        path, _ = c.relative_path(reports[0].snapshot_file, options.srcroot)
+        return f"{reports[0].partner} — {path}"
+    return pick(tr(f"{len(reports)} instantané(s) vérifié(s)", f"{len(reports)} snapshot(s) checked"), lang)
+
+
 def driver(report, rules: list, lang: str) -> dict:
+    """The tool; `report` (any of the run's) names the pack, None when no snapshot could be read."""
     version = c.tool_version(report)
-    return {
+    out = {
         "name": c.TOOL_NAME,
-        "fullName": f"{c.TOOL_NAME} {version} ({report.pack_name} {report.pack_version})",
+        "fullName": f"{c.TOOL_NAME} {version}" + (f" ({report.pack_name} {report.pack_version})" if report else ""),
         "version": version,
         "semanticVersion": version,
         "informationUri": c.INFORMATION_URI,
         "language": _LANGS.get(lang, lang),
         "rules": [descriptor(r, lang) for r in rules],
-        "properties": {"policyPack": {"name": report.pack_name, "version": report.pack_version}},
     }
+    if report is not None:
+        out["properties"] = {"policyPack": {"name": report.pack_name, "version": report.pack_version}}
+    return out
 
 
 def descriptor(rule: dict, lang: str) -> dict:
@@ -198,7 +310,7 @@ def result(finding, rule_index: int, path: str, inside: bool, artifact_index: in
             "logicalLocations": [{"name": printable(finding.entity_key, 200), "kind": printable(finding.entity_kind, 100),
                                   "fullyQualifiedName": printable(f"{finding.entity_kind}/{finding.entity_key}", 300)}],
         }],
-        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "partialFingerprints": {LINE_HASH_KEY: line_hash(finding.fingerprint, path), FINGERPRINT_KEY: finding.fingerprint},
         "properties": {
             "severity": finding.severity, "status": finding.status, "requirements": list(finding.requirements),
             "entity": {"kind": finding.entity_kind, "key": finding.entity_key, "label": finding.entity_label},
@@ -228,13 +340,37 @@ def suppression(waiver: dict | None) -> dict:
     return out
 
 
-def invocation(report, lang: str) -> dict:
-    """The report's notices (stale snapshot, obsolete framework...) as execution notifications."""
-    out = {"executionSuccessful": True}
-    notes = [{"level": _notice_level(n.get("level")), "message": {"text": c.text(n.get("message"), lang, 4000)},
-              "descriptor": {"id": n.get("code", "notice")}} for n in report.notices]
-    if notes:
-        out["toolExecutionNotifications"] = notes
+def line_hash(fingerprint: str, path: str) -> str:
+    """GitHub's alert key, from the finding's fingerprint (rule and entity key) and the snapshot's
+    path, in the shape of the value GitHub computes itself (16 hex digits and an occurrence)."""
+    return c.located_fingerprint(fingerprint, path)[:16] + ":1"
+
+
+def notices(report, artifact, lang: str) -> list[dict]:
+    """A report's notices (stale snapshot, obsolete framework, rule skipped…) as execution
+    notifications located on its snapshot."""
+    path, inside, at = artifact(report.snapshot_file)
+    location = _artifact_location(path, inside)
+    location["index"] = at
+    return [{"level": _notice_level(n.get("level")), "message": {"text": c.text(n.get("message"), lang, 4000)},
+             "descriptor": {"id": n.get("code", "notice")},
+             "locations": [{"physicalLocation": {"artifactLocation": dict(location)}}]} for n in report.notices]
+
+
+def unreadable_notification(unreadable, artifact, lang: str) -> dict:
+    path, inside, at = artifact(unreadable.file)
+    location = _artifact_location(path, inside)
+    location["index"] = at
+    return {"level": "error", "message": {"text": printable(pick(unreadable.message, lang), 4000, keep_newlines=True)},
+            "descriptor": {"id": "unreadable-snapshot"},
+            "locations": [{"physicalLocation": {"artifactLocation": location, "region": {"startLine": unreadable.line}}}]}
+
+
+def invocation(notifications: list, failed: bool) -> dict:
+    """One invocation: it failed when a snapshot could not be read (the job exits 2)."""
+    out: dict = {"executionSuccessful": not failed}
+    if notifications:
+        out["toolExecutionNotifications"] = notifications
     return out
 
 

@@ -100,8 +100,8 @@ def corpus(base: str) -> dict[str, bytes | str]:
     files["date-impossible.yaml"] = replace(base, "  access_opened_on: \"2025-04-01\"\n", "  access_opened_on: \"2025-02-30\"\n")
     files["date-with-time.yaml"] = replace(base, "  bulletin_signed_on: \"2025-03-10\"\n", "  bulletin_signed_on: \"2025-03-10T10:00:00\"\n")
     files["date-unquoted.yaml"] = replace(base, "  data_protection_formalities_on: \"2025-02-20\"\n", "  data_protection_formalities_on: 2025-02-20\n")
-    files["siret-checksum.yaml"] = replace(base, "\"26440999900010\"", "\"26440999900011\"")
-    files["siret-number.yaml"] = replace(base, "\"26440999900010\"", "26440999900010")
+    files["siret-checksum.yaml"] = replace(base, "\"26440999600016\"", "\"26440999600017\"")
+    files["siret-number.yaml"] = replace(base, "\"26440999600016\"", "26440999600016")
     files["number-as-string.yaml"] = replace(base, "version: 128", "version: \"128\"")
     files["quota-as-string.yaml"] = replace(base, "quotas: {T1: 4,", "quotas: {T1: \"4\",")
     files["null-for-list.yaml"] = replace(base, "    profiles: [T1]\n    status: active\n    granted_on: \"2025-04-01\"\n    last_login_on: \"2025-06-27\"\n",
