@@ -17,7 +17,9 @@ from cdap_policy import __version__
 from cdap_policy.cli import check as _check, pack as _pack, validate as _validate
 from cdap_policy.cli import diff as _diff
 from cdap_policy.cli import completion as _completion, docs as _docs, import_users as _import_users, init as _init
+from cdap_policy.cli import serve as _serve
 from cdap_policy.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED
+from cdap_policy.cli.localise import localise
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,8 +35,10 @@ cli.add_command(_init.init)
 cli.add_command(_import_users.import_users)
 cli.add_command(_completion.completion)
 cli.add_command(_docs.docs)
+cli.add_command(_serve.serve)
 for _command in _pack.COMMANDS:
     cli.add_command(_command)
+localise(cli)
 
 
 def main(argv=None):
