@@ -155,3 +155,8 @@ SEVERITIES = {
     "critical": tr("critique", "critical"), "high": tr("élevée", "high"), "medium": tr("moyenne", "medium"),
     "low": tr("faible", "low"), "info": tr("information", "info"),
 }
+
+ACCOUNT_TYPES = {
+    "personal": tr("personnel", "personal"), "shared": tr("partagé", "shared"),
+    "generic": tr("générique", "generic"), "technical": tr("technique", "technical"),
+}

@@ -70,8 +70,24 @@ def bound_evidence(value):
     return value
 
 
+def _named(name: str, value, lang: str):
+    """A code the schema enumerates, in words: « type « centre communal d'action sociale » »,
+    not « type « ccas » » (labels.py); anything else as it is."""
+    from cdap_policy import labels
+
+    table = {"kind": labels.KINDS, "flags": labels.FLAGS, "status": labels.USER_STATUSES,
+             "account_type": labels.ACCOUNT_TYPES}.get(name)
+    if table is None:
+        return value
+    if isinstance(value, str) and value in table:
+        return labels.label(table, value, lang)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return [labels.label(table, v, lang) for v in value]
+    return value
+
+
 def render(template: str, values: dict, lang: str = "fr") -> str:
-    return string.Formatter().vformat(template, (), _Missing({k: _text(v, lang) for k, v in values.items()}))
+    return string.Formatter().vformat(template, (), _Missing({k: _text(_named(k, v, lang), lang) for k, v in values.items()}))
 
 
 _ERROR_MESSAGE = {

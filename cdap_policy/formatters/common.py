@@ -151,6 +151,19 @@ def relative_path(path: str, srcroot: str | None) -> tuple[str, bool]:
     return PurePosixPath(absolute.replace(os.sep, "/")).as_uri(), False
 
 
+def plain_path(path: str) -> str:
+    """A path as a person reads it: a file URI back to the path it names."""
+    from urllib.parse import unquote, urlparse
+
+    text = str(path)
+    return unquote(urlparse(text).path) if text.startswith("file://") else text
+
+
+def shown_path(path: str, srcroot: str | None) -> str:
+    """A snapshot's path on a page people read: relative to the root when inside it, else as is."""
+    return plain_path(relative_path(path, srcroot)[0])
+
+
 def uri_of(relative: str) -> str:
     """A relative path as a URI reference (spaces and « # » percent-encoded)."""
     return quote(relative, safe="/-._~")
@@ -179,12 +192,13 @@ def evidence_items(evidence: dict, lang: str = "fr", limit: int | None = 400) ->
     other = "en" if lang == "fr" else "fr"
     items = []
     for name in sorted(evidence):
-        if name.endswith(f"_{other}") and f"{name[:-3]}_{lang}" in evidence:
-            continue  # `reason_fr` / `reason_en`: the reader's language only
+        if name.endswith(f"_{other}"):
+            continue  # `reason_fr` / `reason_en`: the reader's language only, named without its suffix
         value = evidence[name]
+        shown = name[:-3] if name.endswith(f"_{lang}") else name
         if isinstance(value, dict) and set(value) == {"fr", "en"}:
             value = value[lang]
-        items.append((printable(name, 100), value_text(value, limit)))
+        items.append((printable(shown, 100), value_text(value, limit)))
     return items
 
 
@@ -207,7 +221,9 @@ def exclusions_text(report, lang: str) -> str:
 
 
 def stage_text(report, lang: str) -> str:
-    return report.stage or pick(STAGE_ALL, lang)
+    from cdap_policy.labels import STAGES, label
+
+    return label(STAGES, report.stage, lang) if report.stage else pick(STAGE_ALL, lang)
 
 
 def framework_text(report, lang: str) -> str:

@@ -218,7 +218,7 @@ class Step:
         if not rows:
             self.fail("sheet", tr("le tableau est vide", "the spreadsheet is empty"))
             return
-        self.draft["grid"] = {"name": name, "rows": rows, "header_row": guess_header(rows)}
+        self.draft["grid"] = {"name": name, "rows": rows, "header_row": None, "guess": guess_header(rows)}
         self.draft["users"] = []
 
     def _import(self, form):
