@@ -44,26 +44,32 @@ localise(cli)
 def main(argv=None):
     from cdap_policy.deadline import RunTimeout
 
+    from cdap_policy.cli.localise import detect, error_prefix, set_lang
+
+    lang = detect(sys.argv[1:] if argv is None else argv)
+    set_lang(lang)
+    interrupted = "interrompu" if lang == "fr" else "interrupted"
     try:
         code = cli.main(args=argv, standalone_mode=False)
     except click.exceptions.Abort:  # click turns Ctrl-C during a prompt into Abort
-        click.echo("interrupted", err=True)
+        click.echo(interrupted, err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        click.echo(interrupted, err=True)
         sys.exit(EXIT_INTERRUPTED)
     except RunTimeout:
-        click.echo("error: durée maximale (--timeout) dépassée ; rien n'a été écrit / "
-                   "run took longer than --timeout; nothing was written", err=True)
+        click.echo(error_prefix(lang) + ("durée maximale (--timeout) dépassée ; rien n'a été écrit" if lang == "fr"
+                                         else "run took longer than --timeout; nothing was written"), err=True)
         sys.exit(EXIT_INPUT)
     except SystemExit:
         raise
     except BrokenPipeError:  # `cdap-policy check … | head`
         sys.exit(0)
     except Exception as exc:  # fail closed with one line, never a traceback
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
+        click.echo(f"erreur interne : {type(exc).__name__} : {exc} (merci de la signaler)" if lang == "fr" else
+                   f"internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(code or 0)

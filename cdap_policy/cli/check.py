@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from cdap_policy.cli.localise import error_prefix
+
 from cdap_policy.cli.common import (EXIT_INPUT, EXIT_OK, engine_option, fail_usage, lang_option, params_option,
                                     parse_date, policies_option, redact_key, report_problems, today)
 from cdap_policy.cli.completion import complete_rule_ids
@@ -270,7 +272,7 @@ def _srcroot() -> str:
 def _stuck(timeout, lang, sinks=()):
     for sink in sinks:  # no temporary report left behind
         sink.abort()
-    sys.stderr.write("error: " + pick(tr(f"durée maximale dépassée ({timeout:g} s) ; rien n'a été écrit",
+    sys.stderr.write(error_prefix(lang) + pick(tr(f"durée maximale dépassée ({timeout:g} s) ; rien n'a été écrit",
                                          f"run took longer than --timeout ({timeout:g} s); nothing was written"), lang) + "\n")
     sys.stderr.flush()
     os._exit(EXIT_INPUT)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from cdap_policy.cli.localise import error_prefix
+
 from cdap_policy.errors import InputError, PolicyError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -45,7 +47,7 @@ def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact:
 
     if isinstance(exc, PolicyError):
         head = _HEADS["policy"]
-    click.echo(f"error: {printable(pick(head, lang))}:", err=True)
+    click.echo(f"{error_prefix(lang)}{printable(pick(head, lang))}{' :' if lang == 'fr' else ':'}", err=True)
     redactor = None
     if redact:  # the snapshot could not be read: personal fields are masked by name, the rest by shape
         from cdap_policy.redact import Redactor
@@ -75,7 +77,7 @@ def fail_usage(message: dict, lang: str) -> None:
     """Bad usage noticed after parsing: one line, exit 2."""
     from cdap_policy.i18n import pick
 
-    click.echo(f"error: {pick(message, lang)}", err=True)
+    click.echo(f"{error_prefix(lang)}{pick(message, lang)}", err=True)
     sys.exit(EXIT_INPUT)
 
 

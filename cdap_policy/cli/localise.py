@@ -53,12 +53,31 @@ def error_prefix(lang: str | None = None) -> str:
 # -- our help texts ------------------------------------------------------------------------------
 
 def _french(value):
-    """A {fr, en} help text -> its French text, the English one remembered."""
+    """A help text -> its French text, the English one remembered: a {fr, en} mapping, or an
+    English text that the catalogue (help_fr.py) translates; a French text given with `h` stays."""
+    from cdap_policy.cli.help_fr import FR_HELP
+
     if isinstance(value, dict):
         fr, en = inspect.cleandoc(value.get("fr") or ""), inspect.cleandoc(value.get("en") or "")
         _EN[fr] = en
         return fr
+    if isinstance(value, str):
+        key = inspect.cleandoc(value)
+        if key in FR_HELP:
+            fr = inspect.cleandoc(FR_HELP[key])
+            _EN[fr] = key
+            return fr
     return value
+
+
+def untranslated(group: click.Group) -> list[str]:
+    """Help texts of `group` that have no French (for the test that keeps the catalogue complete)."""
+    out = []
+    for command in _walk(group):
+        for text in [command.help, command.short_help] + [getattr(p, "help", None) for p in command.params]:
+            if text and inspect.cleandoc(text) not in _EN:
+                out.append(f"{command.name}: {text}")
+    return out
 
 
 def h(fr: str, en: str) -> str:
@@ -87,7 +106,7 @@ def localise(group: click.Group) -> click.Group:
         command.context_class = _Context
         command.get_short_help_str = functools.partial(short_help, command)
         for param in command.params:
-            if isinstance(getattr(param, "help", None), dict):
+            if getattr(param, "help", None):
                 param.help = _french(param.help)
     return group
 
@@ -97,6 +116,12 @@ class _Formatter(click.HelpFormatter):
 
     def write_text(self, text: str) -> None:
         super().write_text(english(text) if current() == "en" else text)
+
+    def write_heading(self, heading: str) -> None:
+        if current() == "en":
+            super().write_heading(heading)
+        else:  # French puts a space before the colon
+            self.write(f"{'':>{self.current_indent}}{heading} :\n")
 
     def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
         if current() == "en":
@@ -196,6 +221,23 @@ FR = {
     "Error: The value you entered was invalid.": "Erreur : la valeur saisie est invalide.",
     "Error: {e.message}": "Erreur : {e.message}",
     "Error: The two entered values do not match.": "Erreur : les deux valeurs ne correspondent pas.",
+    "%(prog)s, version %(version)s": "%(prog)s, version %(version)s",
+    "Argument {name!r} takes {nargs} values.": "L'argument {name!r} attend {nargs} valeurs.",
+    "Choose from:\n\t{choices}": "Choisir parmi :\n\t{choices}",
+    "Confirm the action without prompting.": "Confirmer l'action sans la demander.",
+    "Could not open file {filename!r}: {message}": "Impossible d'ouvrir le fichier {filename!r} : {message}",
+    "Do you want to continue?": "Voulez-vous continuer ?",
+    "Error: invalid input": "erreur : réponse invalide",
+    "Error: {message}": "erreur : {message}",
+    "Missing parameter: {param_name}": "Paramètre manquant : {param_name}",
+    "Positional arguments": "Arguments positionnels",
+    "Try '{command} {option}' for help.": "Aide : « {command} {option} ».",
+    "default: {default}": "par défaut : {default}",
+    "deprecated": "obsolète",
+    "directory": "dossier",
+    "file": "fichier",
+    "path": "chemin",
+    "unknown error": "erreur inconnue",
     "Shell completion is not supported for Bash versions older than 4.4.": "La complétion n'est pas prise en charge pour Bash avant 4.4.",
     "Couldn't detect Bash version, shell completion is not supported.": "Version de Bash inconnue : complétion non prise en charge.",
 }
