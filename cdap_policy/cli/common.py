@@ -53,8 +53,12 @@ def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact:
         from cdap_policy.redact import Redactor
 
         redactor = Redactor(None, redact_key())
+    shown: set = set()
     for problem in exc.problems[:MAX_PROBLEMS]:
         line = problem.render(lang)
+        if line in shown:  # one problem reported by two checks (a missing field) is said once
+            continue
+        shown.add(line)
         if redactor is not None:
             line = redactor.problem_line(line, problem.path)
         click.echo(f"  {line}", err=True)
