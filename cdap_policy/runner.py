@@ -7,6 +7,8 @@ rule and user with the count of offending rows.
 """
 from __future__ import annotations
 
+import functools
+
 import dataclasses
 import string
 import time
@@ -128,6 +130,16 @@ class Evaluator:
     counts: dict = field(default_factory=dict)
     subjects: list = field(default_factory=list)  # per finding: what it is about, to link related findings
 
+    @functools.cached_property
+    def by_amendment(self) -> dict:
+        """How a change of the bulletin is made: by amendment once the convention is signed, in the
+        bulletin still to be signed before (the `{by_amendment}` of a remediation)."""
+        convention = (self.context.snapshot.data.get("convention") or {}) if hasattr(self.context, "snapshot") else {}
+        signed = convention.get("signed_on")
+        if signed and str(signed)[:10] <= self.context.as_of:
+            return {"fr": " par avenant", "en": " by amendment"}
+        return {"fr": " dans le bulletin à signer", "en": " in the bulletin to be signed"}
+
     def evidence(self, rule: Rule, activation: dict) -> dict:
         values, errors = {}, {}
         for name, program in rule.evidence.items():
@@ -146,7 +158,7 @@ class Evaluator:
         if status in ("pass", "not_applicable") and not self.keep_passed:
             return
         label = bounded(entity.label or entity.key)
-        values = {"key": entity.key, "label": label, **evidence}
+        values = {"key": entity.key, "label": label, "by_amendment": self.by_amendment, **evidence}
         if status == "error":
             message = {lang: render(_ERROR_MESSAGE[lang], {"label": label, "error": error}, lang) for lang in ("fr", "en")}
             remediation = {lang: _ERROR_REMEDIATION[lang].format(rule=rule.id) for lang in ("fr", "en")}

@@ -114,6 +114,12 @@ def init(file, kind, name, siret, department, framework, edition, missions, prof
                       beneficiary_information={"method": information} if information else None, **people)
     text = render(answers, choices, _schema_ref(file), lang, file.name)
     _self_check(text, file)
+    if not no_input:  # what the pre-signature rules still ask of the partner's situation (the Caf's conditions…)
+        asked = _asked_flags(text, file, policies, answers.flags)
+        if asked:
+            answers.flags.update(ask.flags_by_rule(asked))
+            text = render(answers, choices, _schema_ref(file), lang, file.name)
+            _self_check(text, file)
     try:
         output.write_text(file, text)
     except InputError as exc:
@@ -167,6 +173,21 @@ def _example_sheet() -> str | None:
         return os.path.relpath(candidate)
     except ValueError:
         return str(candidate)
+
+
+def _asked_flags(text: str, file: Path, policies, answered: dict) -> dict:
+    """The partner flags a failing pre-signature finding of the starter asks about, not yet answered."""
+    import tempfile
+
+    from cdap_policy.checking import CheckOptions, check_snapshot, flags_asked
+    from cdap_policy.policy import load_pack
+
+    pack = load_pack(policies, None)
+    with tempfile.TemporaryDirectory(prefix="cdap-init-") as folder:
+        path = Path(folder) / file.name
+        path.write_text(text, encoding="utf-8")
+        report = check_snapshot(pack, path, CheckOptions(as_of=today(), as_of_source="today", stage="pre-signature", find_waivers=False))
+    return {flag: codes for flag, codes in flags_asked(pack, report).items() if flag not in answered}
 
 
 def _self_check(text: str, file: Path) -> None:
@@ -389,6 +410,17 @@ class _Asker:
             question = tr(f"Profil(s) {', '.join(codes)} : {label(FLAGS, flag, 'fr')} ?",
                           f"Profile(s) {', '.join(codes)}: {label(FLAGS, flag, 'en')}?")
             answers[flag] = click.confirm(self.t(question), default=False)
+        return answers
+
+    def flags_by_rule(self, asked: dict) -> dict:
+        from cdap_policy.labels import FLAGS, label
+
+        answers = {}
+        for flag, codes in asked.items():
+            prefix = tr(f"Profil(s) {', '.join(codes)} : ", f"Profile(s) {', '.join(codes)}: ") if codes else tr("", "")
+            question = tr(f"{prefix['fr']}{label(FLAGS, flag, 'fr')} ?", f"{prefix['en']}{label(FLAGS, flag, 'en')}?")
+            if click.confirm(self.t(question), default=False):
+                answers[flag] = True
         return answers
 
     def browsers(self, given) -> list:

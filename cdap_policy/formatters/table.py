@@ -39,7 +39,7 @@ def _t(text: dict | str, lang: str) -> str:
 
 def header(report: Report, lang: str) -> list[tuple[str, str]]:
     """(text, style) lines naming what the report is about."""
-    stage = report.stage or pick(c.STAGE_ALL, lang)
+    stage = c.stage_text(report, lang)
     framework = pick(c.FRAMEWORK_NAMES.get(report.framework, report.framework), lang)
     siret = f" — SIRET {report.siret}" if report.siret else ""
     lines = [

@@ -417,6 +417,8 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
                                "diploma": labels.label(labels.DIPLOMAS, e["diploma"], lang), "awarded_on": e["awarded_on"],
                                "function": users.get(e["user"], {}).get("function", "")} for e in block["entries"]]
         wanted = step.conditional()
+        from cdap_policy.checking import flags_asked
+
         for flag, codes in flags_asked(env.pack, report).items():
             wanted.setdefault(flag, []).extend(c for c in codes if c not in wanted[flag])
         for flag, on in (draft.get("flags") or {}).items():
@@ -428,26 +430,6 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
     if target == "checklist" and report is not None:
         context["full"] = checklist_view(report, lang, full=True)
     return context
-
-
-def flags_asked(pack, report) -> dict[str, list[str]]:
-    """The partner flags that a failing pre-signature finding asks about (the CCAS's T1 conditions
-    set by the Caf…): flag -> the entities concerned. Read from the rules' own conditions, so a
-    rule added to the pack is asked about without touching the form."""
-    if report is None:
-        return {}
-    flags = pack.param_values.get("eligibility_flags") or []
-    out: dict[str, list[str]] = {}
-    for finding in report.listed():
-        rule = pack.rule(finding.rule_id)
-        if finding.status != "fail" or rule is None:
-            continue
-        for flag in flags:
-            if f"partner.{flag}" in (rule.source.get("check") or ""):
-                out.setdefault(flag, [])
-                if finding.entity_key not in out[flag] and finding.entity_kind == "profile":
-                    out[flag].append(finding.entity_key)
-    return out
 
 
 def download(env, draft: dict, what: str, lang: str, redact: bool):

@@ -83,6 +83,7 @@ T = {
     "read_file": tr("Lire le fichier", "Read the file"),
     "header_choice": tr("Quelle ligne contient les en-têtes de colonnes ?", "Which row holds the column headers?"),
     "row": tr("Ligne", "Row"),
+    "sample": tr("Exemple", "Example"),
     "use_header": tr("Utiliser cette ligne", "Use this row"),
     "mapping": tr("Que contient chaque colonne ?", "What does each column hold?"),
     "column": tr("Colonne", "Column"),
