@@ -160,3 +160,15 @@ ACCOUNT_TYPES = {
     "personal": tr("personnel", "personal"), "shared": tr("partagé", "shared"),
     "generic": tr("générique", "generic"), "technical": tr("technique", "technical"),
 }
+
+# what a finding is about (`entity.kind`), for pages people read; SARIF, JUnit and JSON keep the codes
+ENTITY_KINDS = {
+    "partner": tr("partenaire", "partner"), "user": tr("utilisateur", "user"), "profile": tr("profil", "profile"),
+    "subcontractor": tr("prestataire", "provider"), "administrator": tr("administrateur", "administrator"),
+    "daily_volume": tr("volume quotidien", "daily volume"), "data_store": tr("fichier de données", "data store"),
+    "data_stores": tr("fichier de données", "data store"), "automation": tr("programme", "program"),
+    "automations": tr("programme", "program"), "incident": tr("incident", "incident"), "incidents": tr("incident", "incident"),
+    "review": tr("revue", "review"), "reviews": tr("revue", "review"), "consultation": tr("consultation", "consultation"),
+    "fraud_file": tr("dossier de fraude", "fraud file"), "control_result": tr("résultat de contrôle", "control result"),
+    "amendment": tr("avenant", "amendment"),
+}

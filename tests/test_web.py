@@ -163,3 +163,14 @@ def test_nothing_is_left_on_disk(client, tmp_path, monkeypatch):
 def test_serve_refuses_a_public_address_without_allow_remote():
     proc = subprocess.run([sys.executable, "-m", "cdap_policy", "serve", "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stderr.startswith("erreur : ") and "--allow-remote" in proc.stderr
+
+
+def test_behind_a_reverse_proxy_links_keep_the_prefix():
+    from starlette.testclient import TestClient
+
+    from cdap_policy.web.app import create_app
+
+    with TestClient(create_app(), root_path="/cdap") as proxied:
+        page = proxied.get("/").text
+        assert 'href="/cdap/partenaire"' in page and 'href="/cdap/static/style.css"' in page
+        assert 'href="/partenaire"' not in page

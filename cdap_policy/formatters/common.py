@@ -178,6 +178,15 @@ def entity_text(finding) -> str:
     return f"{finding.entity_kind} {finding.entity_key}"
 
 
+def entity_words(finding, lang: str = "fr") -> str:
+    """What a finding is about, in words for a page people read: « utilisateur u-04 », « profil T1 »,
+    « partenaire » (never « partner partner »); machine formats keep entity_text."""
+    from cdap_policy.labels import ENTITY_KINDS, label
+
+    word = label(ENTITY_KINDS, finding.entity_kind, lang)
+    return word if finding.entity_key == finding.entity_kind else f"{word} {finding.entity_key}"
+
+
 def value_text(value, limit: int | None = 400) -> str:
     """An evidence value as one bounded line: text as is, anything else as compact JSON."""
     if isinstance(value, dict) and set(value) <= {"fr", "en"} and value:

@@ -131,7 +131,7 @@ def report_context(report, index: int, options) -> dict:
     passed = []
     if options.include_passed:
         passed = [{"status": f.status, "status_name": pick(c.STATUS_NAMES[f.status], lang), "rule": f.rule_id,
-                   "entity": printable(c.entity_text(f), 300), "location": f"{c.shown_path(f.file, options.srcroot)}:{c.line_of(f)}"}
+                   "entity": printable(c.entity_words(f, lang), 300), "location": f"{c.shown_path(f.file, options.srcroot)}:{c.line_of(f)}"}
                   for f in report.listed(True) if f.status in ("pass", "not_applicable")]
     excluded = c.exclusions_text(report, lang)
     return {
@@ -187,7 +187,7 @@ def checklist_context(report, lang: str) -> list[dict]:
             "number": number, "anchor": f"doc-{printable(document['id'], 100)}",
             "title": c.text(document["title"], lang, 1000), "what": c.text(document["what"], lang, 4000),
             "references": [printable(r, 1000) for r in document.get("references", [])],
-            "findings": [{"id": f"f-{f.fingerprint}", "rule": f.rule_id, "entity": printable(c.entity_text(f), 300),
+            "findings": [{"id": f"f-{f.fingerprint}", "rule": f.rule_id, "entity": printable(c.entity_words(f, lang), 300),
                           "title": c.text(f.title, lang, 1000)} for f in findings],
         })
     return out
@@ -204,7 +204,7 @@ def finding_context(finding, options) -> dict:
         "status": finding.status,
         "status_name": pick(c.STATUS_NAMES[finding.status], lang),
         "baseline_state": pick(c.BASELINE_NAMES.get(finding.baseline_state), lang) if finding.baseline_state else "",
-        "entity": printable(c.entity_text(finding), 300),
+        "entity": printable(c.entity_words(finding, lang), 300),
         "label": printable(finding.entity_label, 300) if finding.entity_label != finding.entity_key else "",
         "title": c.text(finding.title, lang, 1000),
         "message": c.text(finding.message, lang, 8000),

@@ -82,6 +82,11 @@ class _Handlers:
 
     # -- plumbing --------------------------------------------------------------------------
 
+    @staticmethod
+    def root(request) -> str:
+        """The prefix a reverse proxy serves the pages under (serve --root-path), without its last slash."""
+        return str(request.scope.get("root_path") or "").rstrip("/")
+
     def lang(self, request) -> str:
         wanted = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or self.env.options.default_lang
         return wanted if wanted in ("fr", "en") else "fr"
@@ -92,8 +97,11 @@ class _Handlers:
         lang = context.pop("lang", None) or self.lang(request)
         cookie = request.cookies.get(security.CSRF_COOKIE) or security.Csrf.new_cookie()
         t = {key: pick(value, lang) for key, value in T.items()}
+        root = self.root(request)
+        path = request.url.path
+        path = path[len(root):] if root and path.startswith(root + "/") else path
         html = self.env.jinja.get_template(template).render(
-            lang=lang, t=t, csrf=self.env.csrf.token(cookie), path=request.url.path, **context)
+            lang=lang, t=t, csrf=self.env.csrf.token(cookie), path=path, root=root, **context)
         response = HTMLResponse(html, status_code=status)
         if request.cookies.get(security.CSRF_COOKIE) != cookie:
             response.set_cookie(security.CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/")
@@ -127,7 +135,7 @@ class _Handlers:
         back = request.query_params.get("retour", "/")
         if not back.startswith("/") or back.startswith("//"):  # only a page of ours
             back = "/"
-        response = RedirectResponse(back, status_code=303)
+        response = RedirectResponse(self.root(request) + back, status_code=303)
         if code in ("fr", "en"):
             response.set_cookie(LANG_COOKIE, code, samesite="strict", path="/")
         return response

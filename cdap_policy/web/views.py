@@ -27,7 +27,7 @@ def checklist_view(report, lang: str, full: bool = False) -> dict:
             "number": number, "anchor": f"doc-{document['id']}", "title": c.text(document["title"], lang, 1000),
             "what": c.text(document["what"], lang, 4000), "references": list(document.get("references", [])),
             "findings": [report_html.finding_context(f, options) for f in findings] if full else
-                        [{"title": c.text(f.title, lang, 300), "entity": c.entity_text(f), "severity": f.severity,
+                        [{"title": c.text(f.title, lang, 300), "entity": c.entity_words(f, lang), "severity": f.severity,
                           "severity_name": pick(c.SEVERITY_NAMES[f.severity], lang)} for f in findings],
         })
     failing = sum(len(d["findings"]) for d in documents)
