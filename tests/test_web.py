@@ -65,7 +65,8 @@ def test_partner_path_reaches_a_clean_checklist_and_downloads(client):
     snapshot = client.post("/partenaire/telecharger", data={**data, "what": "snapshot"})
     assert snapshot.status_code == 200 and "attachment" in snapshot.headers["content-disposition"]
     text = snapshot.text
-    assert text.startswith("# yaml-language-server: $schema=") and "# Instantané CDAP de départ" in text
+    assert text.startswith("# yaml-language-server: $schema=http://testserver/schema/snapshot.schema.json\n") and "# Instantané CDAP de départ" in text
+    assert client.get("/schema/snapshot.schema.json").json()["$schema"].startswith("https://json-schema.org/")
     assert "t1_attestation:" in text and "ccas_t1_conditions_met: true" in text
     assert "Responsable informatique : mairie" in text  # a colon in a value is quoted, never a parser error
     checklist = client.post("/partenaire/telecharger", data={**data, "what": "checklist"})

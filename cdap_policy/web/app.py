@@ -70,6 +70,7 @@ def create_app(options: ServeOptions | None = None):
         Route("/auditeur/rapport", handlers.auditor_report, methods=["POST"]),
         Route("/auditeur/comparaison", handlers.auditor_diff, methods=["POST"]),
         Route("/regle/{rule_id}", handlers.rule_page),
+        Route("/schema/snapshot.schema.json", handlers.schema),
         Mount("/static", app=StaticFiles(packages=[("cdap_policy.web", "static")]), name="static"),
     ]
     app = Starlette(routes=routes)
@@ -140,6 +141,14 @@ class _Handlers:
             response.set_cookie(LANG_COOKIE, code, samesite="strict", path="/")
         return response
 
+    async def schema(self, request):
+        """The snapshot schema, which the downloaded snapshot's modeline points editors at."""
+        from starlette.responses import Response
+
+        from cdap_policy.schema import schema_path
+
+        return Response(schema_path("snapshot.schema.json").read_bytes(), media_type="application/schema+json")
+
     async def rule_page(self, request):
         rule = self.env.pack.rule(request.path_params["rule_id"])
         if rule is None:
@@ -192,7 +201,7 @@ class _Handlers:
             what = str(form.get("what") or "")
             redact = form.get("redact") == "1"
         lang = self.lang(request)
-        result = download(self.env, draft, what, lang, redact)
+        result = download(self.env, draft, what, lang, redact, f"{str(request.base_url).rstrip('/')}/schema/snapshot.schema.json")
         if result is None:
             return self.refused(request, tr("Téléchargement inconnu.", "Unknown download."), 404)
         name, media, body = result
@@ -266,7 +275,7 @@ def data_uri(text: str, media: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def schema_ref() -> str:
-    """What the downloaded snapshot's modeline points editors at: the schema as published with the package."""
+    """The schema as installed with the package (the snapshot evaluated on the server)."""
     from cdap_policy.schema import schema_path
 
     return schema_path("snapshot.schema.json").resolve().as_uri()

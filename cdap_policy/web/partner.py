@@ -432,8 +432,9 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
     return context
 
 
-def download(env, draft: dict, what: str, lang: str, redact: bool):
-    """(file name, media type, bytes) of a download, or None for an unknown one."""
+def download(env, draft: dict, what: str, lang: str, redact: bool, schema_url: str | None = None):
+    """(file name, media type, bytes) of a download, or None for an unknown one. The snapshot's
+    modeline points at the schema this server publishes (`schema_url`), which editors can fetch."""
     from cdap_policy import formatters
     from cdap_policy.web.app import schema_ref
 
@@ -441,7 +442,7 @@ def download(env, draft: dict, what: str, lang: str, redact: bool):
         return None
     slug = re.sub(r"[^a-z0-9]+", "-", clean(draft.get("name")).lower().encode("ascii", "ignore").decode()).strip("-")[:40] or "partenaire"
     if what == "snapshot":
-        text = drafts.snapshot_text(draft, env.choices, schema_ref(), lang, drafts.today(), f"{slug}.yaml")
+        text = drafts.snapshot_text(draft, env.choices, schema_url or schema_ref(), lang, drafts.today(), f"{slug}.yaml")
         return f"{slug}.yaml", "application/yaml", text.encode("utf-8")
     if what in ("checklist", "report"):
         report, _ = evaluate(env, draft, "pre-signature" if what == "checklist" else None, redact)
