@@ -33,7 +33,9 @@ def _shard(ctx, param, value):
     try:
         return parse(value)
     except ValueError as exc:
-        raise click.BadParameter(pick(exc.args[0], "fr") + " / " + pick(exc.args[0], "en")) from None
+        from cdap_policy.cli.localise import current
+
+        raise click.BadParameter(pick(exc.args[0], current())) from None
 
 
 @click.command()

@@ -31,7 +31,10 @@ def parse_date(ctx, param, value):
     try:
         return datetime.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise click.BadParameter(f"{value!r} n'est pas une date AAAA-MM-JJ / is not a date YYYY-MM-DD") from None
+        from cdap_policy.cli.localise import current
+
+        raise click.BadParameter(f"{value!r} n'est pas une date AAAA-MM-JJ" if current() == "fr" else
+                                 f"{value!r} is not a date YYYY-MM-DD") from None
 
 
 def redact_key() -> str:
@@ -96,8 +99,10 @@ def _engine_here(ctx, param, value):
 
         why = available(value)
         if why is not None:
-            raise click.BadParameter("le moteur natif n'est pas installé : pip install 'cdap-policy[fast]' / "
-                                     f"the native engine is not installed: {why}")
+            from cdap_policy.cli.localise import current
+
+            raise click.BadParameter("le moteur natif n'est pas installé : pip install 'cdap-policy[fast]'" if current() == "fr"
+                                     else f"the native engine is not installed: {why}")
     return value
 
 
