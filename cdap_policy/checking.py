@@ -157,3 +157,23 @@ def _compare(pack, snapshot: Snapshot, options: CheckOptions, report):
 
         report = baseline.mark(report, options.baseline, options.baseline_file, batch=options.baseline_batch)
     return report
+
+
+def flags_asked(pack, report) -> dict[str, list[str]]:
+    """The partner flags that a failing pre-signature finding asks about (the CCAS's T1 conditions
+    set by the Caf…): flag -> the entities concerned. Read from the rules' own conditions, so a
+    rule added to the pack is asked about without touching the form."""
+    if report is None:
+        return {}
+    flags = pack.param_values.get("eligibility_flags") or []
+    out: dict[str, list[str]] = {}
+    for finding in report.listed():
+        rule = pack.rule(finding.rule_id)
+        if finding.status != "fail" or rule is None:
+            continue
+        for flag in flags:
+            if f"partner.{flag}" in (rule.source.get("check") or ""):
+                out.setdefault(flag, [])
+                if finding.entity_key not in out[flag] and finding.entity_kind == "profile":
+                    out[flag].append(finding.entity_key)
+    return out

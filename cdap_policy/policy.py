@@ -37,7 +37,7 @@ VARIABLES = {
     "providers", "data_stores", "automations", "incidents", "params", "catalogue", "agg",
     "as_of", "edition", "stage", "entity", "facts",
 }
-BUILTIN_PLACEHOLDERS = {"key", "label"}
+BUILTIN_PLACEHOLDERS = {"key", "label", "by_amendment"}
 # the runner adds these to the evidence of every consultation finding (see Evaluator.run_consultations)
 CONSULTATION_PLACEHOLDERS = {"rows", "errors", "checked", "first_row", "sample"}
 

@@ -7,6 +7,8 @@ rule and user with the count of offending rows.
 """
 from __future__ import annotations
 
+import functools
+
 import dataclasses
 import string
 import time
@@ -70,8 +72,24 @@ def bound_evidence(value):
     return value
 
 
+def _named(name: str, value, lang: str):
+    """A code the schema enumerates, in words: « type « centre communal d'action sociale » »,
+    not « type « ccas » » (labels.py); anything else as it is."""
+    from cdap_policy import labels
+
+    table = {"kind": labels.KINDS, "flags": labels.FLAGS, "status": labels.USER_STATUSES,
+             "account_type": labels.ACCOUNT_TYPES}.get(name)
+    if table is None:
+        return value
+    if isinstance(value, str) and value in table:
+        return labels.label(table, value, lang)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return [labels.label(table, v, lang) for v in value]
+    return value
+
+
 def render(template: str, values: dict, lang: str = "fr") -> str:
-    return string.Formatter().vformat(template, (), _Missing({k: _text(v, lang) for k, v in values.items()}))
+    return string.Formatter().vformat(template, (), _Missing({k: _text(_named(k, v, lang), lang) for k, v in values.items()}))
 
 
 _ERROR_MESSAGE = {
@@ -112,6 +130,16 @@ class Evaluator:
     counts: dict = field(default_factory=dict)
     subjects: list = field(default_factory=list)  # per finding: what it is about, to link related findings
 
+    @functools.cached_property
+    def by_amendment(self) -> dict:
+        """How a change of the bulletin is made: by amendment once the convention is signed, in the
+        bulletin still to be signed before (the `{by_amendment}` of a remediation)."""
+        convention = (self.context.snapshot.data.get("convention") or {}) if hasattr(self.context, "snapshot") else {}
+        signed = convention.get("signed_on")
+        if signed and str(signed)[:10] <= self.context.as_of:
+            return {"fr": " par avenant", "en": " by amendment"}
+        return {"fr": " dans le bulletin à signer", "en": " in the bulletin to be signed"}
+
     def evidence(self, rule: Rule, activation: dict) -> dict:
         values, errors = {}, {}
         for name, program in rule.evidence.items():
@@ -130,7 +158,7 @@ class Evaluator:
         if status in ("pass", "not_applicable") and not self.keep_passed:
             return
         label = bounded(entity.label or entity.key)
-        values = {"key": entity.key, "label": label, **evidence}
+        values = {"key": entity.key, "label": label, "by_amendment": self.by_amendment, **evidence}
         if status == "error":
             message = {lang: render(_ERROR_MESSAGE[lang], {"label": label, "error": error}, lang) for lang in ("fr", "en")}
             remediation = {lang: _ERROR_REMEDIATION[lang].format(rule=rule.id) for lang in ("fr", "en")}

@@ -171,6 +171,39 @@ def load_file(path: str | Path, display: str | None = None) -> Document:
     return loads(read_text(path, display), display)
 
 
+# The parser's own words, in French: the most frequent problems a person editing a snapshot by hand
+# meets, with what to do. A problem not listed here is quoted as the library says it.
+_PARSER_FR = (
+    ("mapping values are not allowed", "deux-points suivi d'une espace au milieu d'une valeur : mettez la valeur entre guillemets "
+                                       "(par exemple function: \"Responsable informatique : mairie\")"),
+    ("could not find expected ':'", "deux-points attendu après une clé (clé: valeur)"),
+    ("found character '\\t' that cannot start any token", "tabulation refusée : indentez avec des espaces"),
+    ("found character that cannot start any token", "caractère refusé en début de valeur : mettez la valeur entre guillemets"),
+    ("found undefined alias", "alias (*nom) sans ancre (&nom) correspondante"),
+    ("found unexpected end of stream", "fin de fichier inattendue : un guillemet ou un crochet n'est pas refermé"),
+    ("found unexpected ':'", "deux-points inattendu : mettez la valeur entre guillemets"),
+    ("expected <block end>, but found", "indentation incohérente : alignez cette ligne sur les clés du même niveau"),
+    ("expected ',' or ']', but got", "liste entre crochets mal fermée : une virgule ou « ] » est attendu"),
+    ("expected ',' or '}', but got", "dictionnaire entre accolades mal fermé : une virgule ou « } » est attendu"),
+    ("expected a comment or a line break", "texte inattendu après une valeur entre guillemets"),
+    ("did not find expected key", "clé attendue à cette indentation"),
+    ("did not find expected '-' indicator", "élément de liste attendu (ligne commençant par « - »)"),
+    ("did not find expected node content", "valeur attendue"),
+    ("found duplicate anchor", "ancre (&nom) définie deux fois"),
+    ("block sequence entries are not allowed in this context", "élément de liste « - » à une place où une valeur simple est attendue : "
+                                                               "vérifiez l'indentation"),
+    ("while scanning a quoted scalar", "guillemet non refermé"),
+    ("found unknown escape character", "séquence d'échappement inconnue dans une valeur entre guillemets doubles"),
+)
+
+
+def parser_problem_fr(problem: str) -> str:
+    for words, french in _PARSER_FR:
+        if words in problem:
+            return french
+    return problem
+
+
 def loads(text: str, display: str = "<string>") -> Document:
     try:
         loader = _Core12Loader(text)
@@ -190,7 +223,7 @@ def loads(text: str, display: str = "<string>") -> Document:
         if isinstance(exc, _TooLarge):
             message = tr(f"le document compte plus de {MAX_NODES:_} nœuds (trop grand)".replace("_", " "), what)
         else:
-            message = tr(f"YAML mal formé : {what}", f"malformed YAML: {what}")
+            message = tr(f"YAML mal formé : {parser_problem_fr(what)}", f"malformed YAML: {what}")
         raise InputError(Problem(display, line, "", message)) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem(display, None, "", tr(f"YAML mal formé : {bounded(exc)}", f"malformed YAML: {bounded(exc)}"))) from None

@@ -262,7 +262,7 @@ def check_outcome(case: dict, snapshot: str, run: Run, workdir: Path, reference:
     assert not run.timed_out, f"timed out after {case.get('timeout', DEFAULT_TIMEOUT)} s: {where}"
     for stream in (run.stdout, run.stderr):
         assert "Traceback" not in stream, where
-        assert "internal error" not in stream, where
+        assert "internal error" not in stream and "erreur interne" not in stream, where
     assert run.code != 3, where
     assert run.max_rss_mb <= float(case.get("max_rss_mb", DEFAULT_MAX_RSS_MB)), f"peak memory {run.max_rss_mb:.0f} MB: {where}"
     assert run.changed == [], f"inputs modified: {run.changed}"
@@ -282,7 +282,7 @@ def check_outcome(case: dict, snapshot: str, run: Run, workdir: Path, reference:
     if run.code == 2:
         problems = [line for line in run.stderr.splitlines() if line.startswith("  ")]
         assert len(problems) == 1, f"expected one problem line: {where}"
-        assert run.stderr.splitlines()[0].startswith("error: "), where
+        assert run.stderr.splitlines()[0].startswith(("erreur : ", "error: ")), where
         problem = problems[0].strip()
         prefix = case.get("where", snapshot)
         prefix += f":{case['line']}:" if "line" in case else ":"

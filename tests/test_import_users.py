@@ -137,7 +137,7 @@ def test_bad_rows_are_reported_with_their_row_numbers(tmp_path, starter):
                      + "\n"                                                                                        # row 4: empty, skipped
                      + "Oukili;Sabrina;sabrina.oukili@;ES;T1;Licence;;CDD;\n"                                         # row 5: e-mail, diploma
                      + ";;;;T1;;;;\n"                                                                              # row 6: nobody
-                     + "Bérard;Thomas;thomas.berard@ccas-pont-guerin.example;Accueil;T99;;;Vacataire;\n"               # row 7: profile, contract
+                     + "Bérard;Thomas;thomas.berard@ccas-pont-guerin.example;Accueil;T99;;;Bénévole;\n"               # row 7: profile, contract
                      + "ARNOUX;Camille;;ASS;T1;;;;\n"                                                              # row 8: same person as row 2
                      + "Vidal\x1b[31m;Inès;ines.vidal@ccas-pont-guerin.example;ASS;T1;;;;\n",                        # row 9: a terminal escape
                      encoding="utf-8")
@@ -200,3 +200,19 @@ def test_unreadable_inputs_exit_2(tmp_path, starter):
     assert result.exit_code == 2 and "XLSX" in result.output
     assert run("import-users", tmp_path / "missing.csv", "--into", starter).exit_code == 2
     assert run("import-users", EXAMPLES / "ccas-personnel.csv", "--into", starter, "--status", "hired").exit_code == 2
+
+
+def test_public_service_contracts_are_understood():
+    """« Contractuelle » (a fixed-term public agent when the contract ends) and « Vacataire »."""
+    from cdap_policy.importers.sheets import Sheet
+    from cdap_policy.importers.users import read_users
+    from cdap_policy.schemainfo import enum, field_ok
+
+    sheet = Sheet("p.csv", ["Nom", "Prénom", "Profil", "Type de contrat", "Fin de contrat"], 1,
+                  [(2, ["Arnoux", "Camille", "T1", "Contractuelle", "31/12/2026"]), (3, ["Oukili", "Sabrina", "T1", "Vacataire", ""]),
+                   (4, ["Le Floch", "Erwan", "T1", "Agent contractuel", ""])])
+    enums = {"diploma": enum("/$defs/diploma"), "contract": enum("/$defs/user/properties/contract/properties/type")}
+    result = read_users(sheet, {}, enums, {"T1": {"label": {"fr": "Action sociale", "en": "Social action"}}}, (), field_ok)
+    assert not result.problems, [p.render("fr") for p in result.problems]
+    contracts = [u["contract"] for _, u in result.users]
+    assert contracts == [{"type": "fixed_term", "ends_on": "2026-12-31"}, {"type": "other"}, {"type": "other"}]

@@ -33,7 +33,7 @@ def test_prompts_write_a_valid_snapshot(tmp_path):
         "44",
         "",                       # framework: default
         "",                       # edition: default (the latest)
-        "T1=4, T13=1",
+        "T1=4, T13=1",            # T13 is open to a CCAS for its agents in sector polyvalence: no question
         "",                       # missions: those of the profiles
         "",                       # management mode: default
         "Nadia", "Lemaître", "pas-une-adresse", "nadia.lemaitre@pont-guerin.example", "02 40 00 11 22",
@@ -41,7 +41,10 @@ def test_prompts_write_a_valid_snapshot(tmp_path):
         "Olivier", "Keraudren", "rssi@pont-guerin.example", "",
         "", "",                   # data-protection officer: later
         "", "",                   # level-1 support: later
+        "Mention sur les formulaires de demande",  # how beneficiaries are informed
+        "firefox=140:3",          # workstations
         "Éditeur Logiciel SA, Hébergeur Ouest",
+        "y",                      # the Caf confirmed in writing that the CCAS meets its T1 conditions
     ]
     result = run("init", target, input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
@@ -50,7 +53,9 @@ def test_prompts_write_a_valid_snapshot(tmp_path):
     assert "cdap-policy import-users" in result.output and f"cdap-policy check {target} --stage pre-signature" in result.output
     data = load_snapshot(target).data  # the live schema accepts it
     assert data["partner"] == {"name": "CCAS de Pont-Guérin", "kind": "ccas", "siret": SIRET, "department": "44",
-                               "missions": ["social_action", "fsl"]}
+                               "missions": ["social_action", "fsl"], "ccas_t1_conditions_met": True,
+                               "beneficiary_information": {"method": "Mention sur les formulaires de demande"},
+                               "workstations": [{"browser": "firefox", "version": 140, "count": 3}]}
     assert data["convention"]["quotas"] == {"T1": 4, "T13": 1}
     assert data["convention"]["edition"] == max(enum("/properties/convention/properties/edition"))
     principal, deputy = data["contacts"]["administrators"]

@@ -18,7 +18,9 @@ from cdap_policy import __version__
 from cdap_policy.cli import check as _check, pack as _pack, validate as _validate
 from cdap_policy.cli import configure as _configure, diff as _diff
 from cdap_policy.cli import completion as _completion, docs as _docs, import_users as _import_users, init as _init
+from cdap_policy.cli import serve as _serve
 from cdap_policy.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, helptext, install_log_handler
+from cdap_policy.cli.localise import localise
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,33 +48,41 @@ cli.add_command(_init.init)
 cli.add_command(_import_users.import_users)
 cli.add_command(_completion.completion)
 cli.add_command(_docs.docs)
+cli.add_command(_serve.serve)
 for _command in _pack.COMMANDS:
     cli.add_command(_command)
+localise(cli)
 
 
 def main(argv=None):
     from cdap_policy.deadline import RunTimeout
 
+    from cdap_policy.cli.localise import detect, error_prefix, set_lang
+
+    lang = detect(sys.argv[1:] if argv is None else argv)
+    set_lang(lang)
+    interrupted = "interrompu" if lang == "fr" else "interrupted"
     try:
         code = cli.main(args=argv, standalone_mode=False)
     except click.exceptions.Abort:  # click turns Ctrl-C during a prompt into Abort
-        click.echo("interrupted", err=True)
+        click.echo(interrupted, err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        click.echo(interrupted, err=True)
         sys.exit(EXIT_INTERRUPTED)
     except RunTimeout:
-        click.echo("error: durée maximale (--timeout) dépassée ; rien n'a été écrit / "
-                   "run took longer than --timeout; nothing was written", err=True)
+        click.echo(error_prefix(lang) + ("durée maximale (--timeout) dépassée ; rien n'a été écrit" if lang == "fr"
+                                         else "run took longer than --timeout; nothing was written"), err=True)
         sys.exit(EXIT_INPUT)
     except SystemExit:
         raise
     except BrokenPipeError:  # `cdap-policy check … | head`
         sys.exit(0)
     except Exception as exc:  # fail closed with one line, never a traceback
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
+        click.echo(f"erreur interne : {type(exc).__name__} : {exc} (merci de la signaler)" if lang == "fr" else
+                   f"internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(code or 0)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from cdap_policy.cli.localise import error_prefix
+
 from cdap_policy.cli.common import (EXIT_INPUT, EXIT_OK, engine_option, fail_usage, lang_option, params_option,
                                     notice_skipped, parse_date, policies_option, quiet, redact_key, report_problems, today, use_color,
                                     verbosity_options)
@@ -34,7 +36,9 @@ def _shard(ctx, param, value):
     try:
         return parse(value)
     except ValueError as exc:
-        raise click.BadParameter(pick(exc.args[0], "fr") + " / " + pick(exc.args[0], "en")) from None
+        from cdap_policy.cli.localise import current
+
+        raise click.BadParameter(pick(exc.args[0], current())) from None
 
 
 @click.command()
@@ -305,7 +309,7 @@ def _srcroot() -> str:
 def _stuck(timeout, lang, sinks=()):
     for sink in sinks:  # no temporary report left behind
         sink.abort()
-    sys.stderr.write("error: " + pick(tr(f"durée maximale dépassée ({timeout:g} s) ; rien n'a été écrit",
+    sys.stderr.write(error_prefix(lang) + pick(tr(f"durée maximale dépassée ({timeout:g} s) ; rien n'a été écrit",
                                          f"run took longer than --timeout ({timeout:g} s); nothing was written"), lang) + "\n")
     sys.stderr.flush()
     os._exit(EXIT_INPUT)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from cdap_policy.cli.localise import error_prefix
+
 from cdap_policy.errors import InputError, PolicyError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -92,9 +94,10 @@ def quiet() -> bool:
 
 
 def helptext(fr: str, en: str) -> str:
-    """The help of an option added since the help texts were written in English: both languages
-    are kept here, the English one is shown until --help speaks French."""
-    return en
+    """An option's help in both languages: French for click, English remembered for `--lang en`."""
+    from cdap_policy.cli.localise import h
+
+    return h(fr, en)
 
 
 def use_color(output) -> bool:
@@ -130,7 +133,10 @@ def parse_date(ctx, param, value):
     try:
         return datetime.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise click.BadParameter(f"{value!r} n'est pas une date AAAA-MM-JJ / is not a date YYYY-MM-DD") from None
+        from cdap_policy.cli.localise import current
+
+        raise click.BadParameter(f"{value!r} n'est pas une date AAAA-MM-JJ" if current() == "fr" else
+                                 f"{value!r} is not a date YYYY-MM-DD") from None
 
 
 def redact_key() -> str:
@@ -146,14 +152,18 @@ def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact:
 
     if isinstance(exc, PolicyError):
         head = _HEADS["policy"]
-    click.echo(f"error: {printable(pick(head, lang))}:", err=True)
+    click.echo(f"{error_prefix(lang)}{printable(pick(head, lang))}{' :' if lang == 'fr' else ':'}", err=True)
     redactor = None
     if redact:  # the snapshot could not be read: personal fields are masked by name, the rest by shape
         from cdap_policy.redact import Redactor
 
         redactor = Redactor(None, redact_key())
+    shown: set = set()
     for problem in exc.problems[:MAX_PROBLEMS]:
         line = problem.render(lang)
+        if line in shown:  # one problem reported by two checks (a missing field) is said once
+            continue
+        shown.add(line)
         if redactor is not None:
             line = redactor.problem_line(line, problem.path)
         click.echo(f"  {line}", err=True)
@@ -176,7 +186,7 @@ def fail_usage(message: dict, lang: str) -> None:
     """Bad usage noticed after parsing: one line, exit 2."""
     from cdap_policy.i18n import pick
 
-    click.echo(f"error: {pick(message, lang)}", err=True)
+    click.echo(f"{error_prefix(lang)}{pick(message, lang)}", err=True)
     sys.exit(EXIT_INPUT)
 
 
@@ -191,8 +201,10 @@ def _engine_here(ctx, param, value):
 
         why = available(value)
         if why is not None:
-            raise click.BadParameter("le moteur natif n'est pas installé : pip install 'cdap-policy[fast]' / "
-                                     f"the native engine is not installed: {why}")
+            from cdap_policy.cli.localise import current
+
+            raise click.BadParameter("le moteur natif n'est pas installé : pip install 'cdap-policy[fast]'" if current() == "fr"
+                                     else f"the native engine is not installed: {why}")
     return value
 
 

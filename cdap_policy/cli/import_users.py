@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cdap_policy.cli.common import EXIT_INPUT, EXIT_OK, fail_usage, lang_option, policies_option, report_problems
+from cdap_policy.cli.common import EXIT_INPUT, EXIT_OK, fail_usage, lang_option, parse_date, policies_option, report_problems
 from cdap_policy.errors import InputError
 from cdap_policy.i18n import pick, tr
 from cdap_policy.textsafe import printable
@@ -25,10 +25,13 @@ from cdap_policy.textsafe import printable
               help="Profile for rows whose profile cell is empty (repeatable), e.g. --profile T1.")
 @click.option("--status", default="planned", show_default=True,
               help="Status of the users added (planned: not habilitated yet); existing users keep theirs.")
+@click.option("--t1-attestation", "attestation_on", callback=parse_date, metavar="AAAA-MM-JJ",
+              help="Date the legal representative signs the T1 attestation on honour: writes convention.t1_attestation "
+                   "from the diplomas of the T1 users (their type and date), nothing typed twice.")
 @click.option("--dry-run", is_flag=True, help="Print the snapshot that would be written, write nothing.")
 @policies_option
 @lang_option
-def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, dry_run, policies, lang):
+def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, attestation_on, dry_run, policies, lang):
     """Import users from a staff spreadsheet (French headers recognised) into a snapshot."""
     from cdap_policy import output, params as params_mod
     from cdap_policy.importers.merge import merge_text
@@ -82,6 +85,14 @@ def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, dry_r
     if result.problems:
         report_problems(InputError(result.problems), tr(f"impossible de fusionner {sheet_file}", f"cannot merge {sheet_file}"), lang)
         sys.exit(EXIT_INPUT)
+    attested = None
+    if attestation_on:  # the attestation lists the merged users, with the diplomas just read
+        from cdap_policy.importers import attestation
+        from cdap_policy.yamlsource import loads
+
+        merged_users = loads(result.text, str(snapshot_file)).data.get("users") or []
+        result.text = attestation.set_in_text(result.text, attestation.attestation(merged_users, attestation_on), is_json)
+        attested = len(attestation.entries(merged_users))
     try:
         _check_merged(result.text, snapshot_file, load_snapshot)
     except InputError as exc:
@@ -90,7 +101,7 @@ def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, dry_r
         sys.exit(EXIT_INPUT)
     if dry_run:  # the snapshot on standard output, what would happen on standard error
         click.echo(result.text, nl=False)
-        _summary(result, imported, snapshot_file, lang, err=True)
+        _summary(result, imported, snapshot_file, lang, attested, err=True)
         sys.exit(EXIT_OK)
     if result.text != text:
         try:
@@ -98,7 +109,7 @@ def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, dry_r
         except InputError as exc:
             report_problems(exc, tr("écriture impossible", "cannot write"), lang)
             sys.exit(EXIT_INPUT)
-    _summary(result, imported, snapshot_file, lang)
+    _summary(result, imported, snapshot_file, lang, attested)
     sys.exit(EXIT_OK)
 
 
@@ -117,7 +128,7 @@ def _ids(ids: list) -> str:
     return ", ".join(ids[:10]) + (f"… (+{len(ids) - 10})" if len(ids) > 10 else "")
 
 
-def _summary(result, imported, snapshot_file: Path, lang: str, err: bool = False) -> None:
+def _summary(result, imported, snapshot_file: Path, lang: str, attested: int | None = None, err: bool = False) -> None:
     say = lambda fr, en: click.echo(printable(pick(tr(fr, en), lang)), err=err)  # noqa: E731 - one line per message
     columns = ", ".join(f"{header} → {name}" for name, header in imported.columns.items())
     say(f"Colonnes lues : {columns}", f"Columns read: {columns}")
@@ -129,5 +140,8 @@ def _summary(result, imported, snapshot_file: Path, lang: str, err: bool = False
         f"{snapshot_file}: {len(result.added)} user(s) added" + (f" ({_ids(result.added)})" if result.added else "")
         + f", {len(result.updated)} updated" + (f" ({_ids(result.updated)})" if result.updated else "")
         + f", {len(result.unchanged)} unchanged, {len(result.kept)} not in the spreadsheet kept.")
+    if attested is not None:
+        say(f"Attestation sur l'honneur T1 : {attested} travailleur(s) social(aux) listé(s) avec leur diplôme d'État",
+            f"T1 attestation on honour: {attested} social worker(s) listed with their state diploma")
     say(f"Étape suivante : cdap-policy check {snapshot_file} --stage pre-signature",
         f"Next step: cdap-policy check {snapshot_file} --stage pre-signature")

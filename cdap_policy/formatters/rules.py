@@ -79,12 +79,16 @@ def explain_json(pack, rule) -> str:
 def explain_text(pack, rule, lang: str = "fr") -> str:
     d = _rule_dict(pack, rule)
     sep = " : " if lang == "fr" else ": "
+    from cdap_policy.labels import SEVERITIES, STAGES, label
+
     out = [f"{rule.id} — {rule.title[lang]}", ""]
-    if d["description"]:
+    if d["description"] and lang == "en":  # the pack's description is English; French readers get the interpretation below
         out += [d["description"], ""]
     for req in rule.requirements:
         info = pack.requirements.get(req, {})
-        out.append(f"{_t('requirement', lang)} {req}{sep}{info.get('title', '')} ({info.get('source', '')})")
+        title = info.get("title", "")
+        title = (title.get(lang) or "") if isinstance(title, dict) else (title if lang == "en" else "")
+        out.append(f"{_t('requirement', lang)} {req}" + (f"{sep}{title}" if title else "") + f" ({info.get('source', '')})")
     for ref in rule.references:
         title = pack.documents.get(ref["document"], {}).get("title", {}).get(lang, "")
         out.append(f"{_t('source', lang)}{sep}{ref['document']} {ref['article']}"
@@ -93,7 +97,8 @@ def explain_text(pack, rule, lang: str = "fr") -> str:
             out.append(f"  « {ref['quote']} »")
     if rule.interpretation:
         out += ["", f"{_t('interpretation', lang)}{sep}{rule.interpretation[lang]}"]
-    out += ["", f"{_t('severity', lang)}{sep}{rule.severity}   {_t('stages', lang)}{sep}{', '.join(rule.stages)}   "
+    out += ["", f"{_t('severity', lang)}{sep}{label(SEVERITIES, rule.severity, lang)}   "
+            f"{_t('stages', lang)}{sep}{', '.join(label(STAGES, s, lang) for s in rule.stages)}   "
             f"{_t('editions', lang)}{sep}{', '.join(map(str, rule.editions))}   {_t('frameworks', lang)}{sep}{_frameworks(rule, lang)}",
             f"{_t('over', lang)}{sep}{rule.over}", ""]
     if d["when"]:

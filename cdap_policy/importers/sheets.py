@@ -45,8 +45,11 @@ def _text(value) -> str:
     return " ".join(str(value).split())
 
 
-def read_sheet(path: str | Path, sheet: str | None = None, display: str | None = None) -> Sheet:
-    """Read a .csv or .xlsx file; raises InputError with one clear line when it cannot."""
+def read_sheet(path: str | Path, sheet: str | None = None, display: str | None = None, header_row: int | None = None) -> Sheet:
+    """Read a .csv or .xlsx file; raises InputError with one clear line when it cannot.
+
+    The header is the first non-empty row, or row `header_row` when the sheet has a title or notes
+    above it (the web form lets the partner point at it)."""
     path = Path(path)
     display = display or str(path)
     try:
@@ -69,16 +72,34 @@ def read_sheet(path: str | Path, sheet: str | None = None, display: str | None =
         raise InputError(Problem(display, None, "", tr(
             f"format {suffix or 'sans extension'} non pris en charge : enregistrez le tableau en .xlsx ou en .csv",
             f"format {suffix or 'without extension'} not supported: save the spreadsheet as .xlsx or .csv")))
-    return _with_header(grid, display)
+    return _with_header(grid, display, header_row)
 
 
-def _with_header(grid, display: str) -> Sheet:
+def read_rows(path: str | Path, sheet: str | None = None, display: str | None = None):
+    """The non-empty rows of a sheet as text, each with its row number: what a person sees before
+    saying which row holds the headers. Bounded like read_sheet."""
+    path = Path(path)
+    display = display or str(path)
+    if path.stat().st_size > MAX_BYTES:
+        raise InputError(Problem(display, None, "", tr(f"fichier au-delà de la limite de {MAX_BYTES // 1048576} Mio",
+                                                      f"file over the {MAX_BYTES // 1048576} MiB limit")))
+    suffix = path.suffix.lower()
+    grid = _xlsx_rows(path, sheet, display) if suffix in (".xlsx", ".xlsm") else _csv_rows(path, display)
+    for number, cells in grid:
+        if number > MAX_ROWS:
+            raise InputError(Problem(display, number, "", tr(f"plus de {MAX_ROWS} lignes", f"more than {MAX_ROWS} rows")))
+        cells = [_text(c) for c in list(cells)[:MAX_COLUMNS]]
+        if any(cells):
+            yield number, cells
+
+
+def _with_header(grid, display: str, header_row: int | None = None) -> Sheet:
     header, rows = None, []
     for number, cells in grid:  # a stream: a huge or hostile sheet is stopped at MAX_ROWS, not read whole
         if number > MAX_ROWS:
             raise InputError(Problem(display, number, "", tr(f"plus de {MAX_ROWS} lignes", f"more than {MAX_ROWS} rows")))
         cells = [_text(c) for c in list(cells)[:MAX_COLUMNS]]
-        if not any(cells):
+        if not any(cells) or (header_row is not None and number < header_row):
             continue
         if header is None:
             header = (number, cells)

@@ -53,7 +53,7 @@ CONTRACTS = [
     (re.compile(r"\bcdd\b|duree determinee|fixed term"), "fixed_term"),
     (re.compile(r"interim|temporaire|temporary"), "temporary"),
     (re.compile(r"stagiaire|stage|intern"), "intern"),
-    (re.compile(r"^(autre|other|apprenti\w*|contrat aide)"), "other"),
+    (re.compile(r"^(autre|other|apprenti\w*|contrat aide|vacataire|vacation)"), "other"),
 ]
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
@@ -237,7 +237,7 @@ def read_users(sheet: Sheet, mapping: dict, enums: dict, catalogue: dict, defaul
                     contract["ends_on"] = day
             if cell("contract"):
                 code = _code(cell("contract"), CONTRACTS, enums["contract"])
-                if code is None and norm(cell("contract")) == "contractuel":  # public service: fixed-term when it ends
+                if code is None and norm(cell("contract")) in ("contractuel", "contractuelle", "agent contractuel", "agente contractuelle"):  # public service: fixed-term when it ends
                     code = "fixed_term" if "ends_on" in contract else "other"
                 if code is None:
                     bad("contract", f"type de contrat non reconnu {excerpt(cell('contract'))} (CDI, CDD, titulaire, intérim, stagiaire, autre)",
