@@ -14,17 +14,49 @@ from cdap_policy.engines import CompileError, Engine, Program, finish, make_engi
 from cdap_policy.errors import InputError, PolicyError, Problem, pointer
 from cdap_policy.i18n import tr
 from cdap_policy.schema import validate
+from cdap_policy.textsafe import MAX_VALUE, excerpt
 from cdap_policy.yamlsource import load_file as _load_any
 
 
-def load_file(path):
-    """A file of the pack: unreadable or hostile YAML there is a broken pack, not bad user input."""
+def load_file(path, directory: Path | None = None):
+    """A file of the pack: unreadable or hostile YAML there is a broken pack, not bad user input.
+    With `directory`, the file must be inside that pack folder (see `confined`)."""
+    if directory is not None:
+        path = confined(directory, path)
     try:
         return _load_any(path)
     except PolicyError:
         raise
     except InputError as exc:
         raise PolicyError(exc.problems) from None
+
+
+def confined(directory: Path, path, where: tuple | None = None) -> Path:
+    """`path` (relative to the pack folder, or found in it) when it stays inside the folder once
+    symbolic links are resolved; PolicyError otherwise. A pack names its own files: it must not
+    make the checker read /etc/passwd, a private key or a credentials file and quote their first
+    line back in an error. `where` = (file, line, field) of the name in pack.yaml, for the error."""
+    directory = Path(directory)
+    path = directory / path
+    try:
+        root = directory.resolve()
+        target = path.resolve()
+        inside = target == root or target.is_relative_to(root)
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop
+        inside = False
+    if not inside:
+        file, line, field = where or (str(path), None, "")
+        raise PolicyError(Problem(file, line, field, tr(
+            f"le fichier {excerpt(str(path), MAX_VALUE)} est hors du dossier du paquet (chemin absolu, « .. » ou lien "
+            "symbolique vers l'extérieur) : un paquet ne lit que ses propres fichiers",
+            f"file {excerpt(str(path), MAX_VALUE)} is outside the pack's folder (absolute path, « .. » or a symbolic "
+            "link out): a pack reads only its own files")))
+    return path
+
+
+def pack_glob(directory: Path, pattern: str) -> list[Path]:
+    """The files of the pack folder matching `pattern` (`params/*.yaml`), each confined to it."""
+    return [confined(directory, p.relative_to(directory)) for p in sorted(Path(directory).glob(pattern))]
 
 
 STAGES = ("pre-signature", "opening", "operation", "annual-review")
@@ -144,19 +176,20 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
     directory = Path(directory) if directory else default_pack_dir()
     if not (directory / "pack.yaml").is_file():
         raise PolicyError(Problem(str(directory), None, "", tr("pas un paquet de règles (pas de pack.yaml)", "not a policy pack (no pack.yaml)")))
-    meta_doc = load_file(directory / "pack.yaml")
+    meta_doc = load_file("pack.yaml", directory)
     problems = validate(meta_doc, "pack.schema.json")
     if problems:
         raise PolicyError(problems)
     meta = meta_doc.data
-    req_doc = load_file(directory / meta.get("requirements", "requirements.yaml"))
+    where = (meta_doc.file, meta_doc.line_of(("requirements",)), "/requirements") if "requirements" in meta else None
+    req_doc = load_file(confined(directory, meta.get("requirements", "requirements.yaml"), where))
     problems = validate(req_doc, "requirements.schema.json")
     if problems:
         raise PolicyError(problems)
     requirements = {r["id"]: r for r in req_doc.data["requirements"]}
 
     try:
-        parameters = params_mod.load_parameters(directory / "params")
+        parameters = params_mod.load_parameters(directory / "params", pack_glob(directory, "params/*.yaml"))
     except PolicyError:
         raise
     except InputError as exc:  # a params/ file of the pack that does not even read
@@ -165,14 +198,14 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
     if params_file:
         param_values = params_mod.apply_overrides(param_values, params_file, parameters)
     # compiled work is cached on disk, keyed by the files that define it (engines/cache.py)
-    cache_files = [p for p in sorted(directory.glob("*.yaml")) if not p.name.endswith(".tests.yaml")]
-    engine = make_engine(runner, VARIABLES, param_values, cache_files + sorted((directory / "params").glob("*.yaml")))
+    cache_files = [p for p in pack_glob(directory, "*.yaml") if not p.name.endswith(".tests.yaml")]
+    engine = make_engine(runner, VARIABLES, param_values, cache_files + pack_glob(directory, "params/*.yaml"))
 
     rules: list[Rule] = []
     problems = []
     seen: dict[str, Rule] = {}
     rule_files: list[Path] = []
-    for path in sorted(directory.glob("*.yaml")):
+    for path in pack_glob(directory, "*.yaml"):
         if path.name in ("pack.yaml", CHECKLIST, req_doc.file.rsplit("/", 1)[-1]) or path.name.endswith(".tests.yaml"):
             continue
         rule_files.append(path)
@@ -203,7 +236,7 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
     finish(engine)
 
     checklist = _load_checklist(directory, requirements)
-    files = [directory / "pack.yaml", Path(req_doc.file), *sorted((directory / "params").glob("*.yaml")), *rule_files]
+    files = [directory / "pack.yaml", Path(req_doc.file), *pack_glob(directory, "params/*.yaml"), *rule_files]
     if (directory / CHECKLIST).is_file():
         files.append(directory / CHECKLIST)
     return Pack(directory, meta["name"], str(meta["version"]), rules, parameters, param_values,
@@ -215,7 +248,7 @@ def _load_checklist(directory: Path, requirements: dict) -> list[dict]:
     path = directory / CHECKLIST
     if not path.is_file():
         return []
-    doc = load_file(path)
+    doc = load_file(CHECKLIST, directory)
     problems = validate(doc, "checklist.schema.json")
     if not problems:
         for index, item in enumerate(doc.data["documents"]):
@@ -227,6 +260,25 @@ def _load_checklist(directory: Path, requirements: dict) -> list[dict]:
     if problems:
         raise PolicyError(problems)
     return doc.data["documents"]
+
+
+def placeholders_of(template: str) -> set[str]:
+    """The names of a message template's `{name}` placeholders. ValueError (with the offending
+    field) for anything else: `{key.__class__}` reaches Python internals, `{key:>900000000}`
+    allocates gigabytes; a message only ever needs a plain name (see runner.render)."""
+    names = set()
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError:
+        raise ValueError(template) from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise ValueError(shown)
+        names.add(name)
+    return names
 
 
 def _compile(engine: Engine, source: str, doc, path: tuple, rule_id: str, lazy: bool = False) -> Program:
@@ -259,11 +311,14 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
         for lang in ("fr", "en"):
             text = spec[part][lang]
             try:
-                names = {fname.split(".")[0].split("[")[0] for _, fname, _, _ in string.Formatter().parse(text) if fname}
+                names = placeholders_of(text)
             except ValueError as exc:
                 path = rule_path + (part, lang)
                 problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
-                    f"règle {rule_id} : marque de substitution invalide : {exc}", f"rule {rule_id}: bad placeholder: {exc}")))
+                    f"règle {rule_id} : marque de substitution invalide {excerpt(exc.args[0])} : seules les marques simples "
+                    "{nom} sont admises (ni attribut, ni index, ni format, ni conversion)",
+                    f"rule {rule_id}: bad placeholder {excerpt(exc.args[0])}: only plain {{name}} placeholders are allowed "
+                    "(no attribute, index, format spec or conversion)")))
                 continue
             unknown = names - placeholders
             if unknown:
@@ -292,7 +347,7 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
 def _load_tests(directory: Path, rules: dict[str, Rule]) -> list[TestCase]:
     tests: list[TestCase] = []
     problems: list[Problem] = []
-    for path in sorted(directory.glob("*.tests.yaml")):
+    for path in pack_glob(directory, "*.tests.yaml"):
         doc = load_file(path)
         file_problems = validate(doc, "policy-tests.schema.json")
         if file_problems:

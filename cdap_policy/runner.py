@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 import dataclasses
-import string
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -88,8 +88,21 @@ def _named(name: str, value, lang: str):
     return value
 
 
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
 def render(template: str, values: dict, lang: str = "fr") -> str:
-    return string.Formatter().vformat(template, (), _Missing({k: _text(_named(k, v, lang), lang) for k, v in values.items()}))
+    """Fill `{name}` placeholders (`{{` and `}}` are braces). Only plain names: the pack loader
+    refuses attributes, indexes and format specs, and this never evaluates them either."""
+    texts = _Missing({k: _text(_named(k, v, lang), lang) for k, v in values.items()})
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        if name is None:
+            return match.group()[0]
+        return texts[name]
+
+    return _PLACEHOLDER.sub(fill, template)
 
 
 _ERROR_MESSAGE = {
