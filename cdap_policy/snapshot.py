@@ -8,8 +8,8 @@ from cdap_policy import filekinds
 from cdap_policy.errors import InputError, NotASnapshot, Problem, pointer
 from cdap_policy.i18n import pick, tr
 from cdap_policy.textsafe import MAX_VALUE, excerpt
-from cdap_policy.schema import validate
-from cdap_policy.yamlsource import Document, load_file
+from cdap_policy.schema import mark_personal, validate
+from cdap_policy.yamlsource import Document, load_file, loads
 
 SNAPSHOT_SCHEMA = "snapshot.schema.json"
 
@@ -76,12 +76,17 @@ def resolve_log(snapshot_path: Path, written: str, roots=()) -> Path:
     return target
 
 
-def load_snapshot(path: str | Path, display: str | None = None, log_roots=(), parameter_names=None) -> Snapshot:
+def load_snapshot(path: str | Path, display: str | None = None, log_roots=(), parameter_names=None,
+                  text: str | None = None) -> Snapshot:
     """Load and validate; raise InputError carrying every problem found, NotASnapshot for a file
     without any snapshot section (`parameter_names`, a callable, helps recognise a parameter
-    override: see filekinds.kind_of)."""
+    override: see filekinds.kind_of). With `text`, that text is read as if it were the file at
+    `path` (import-users checks what it would write)."""
     path = Path(path)
-    doc = load_file(path, display or str(path))
+    try:
+        doc = load_file(path, display or str(path)) if text is None else loads(text, display or str(path))
+    except InputError as exc:  # a control character in a name quotes it: masked (personal)
+        raise InputError(mark_personal(exc.problems, SNAPSHOT_SCHEMA)) from None
     if not filekinds.is_snapshot_like(doc.data):
         raise not_a_snapshot(doc, filekinds.kind_of(doc.data, path.name, parameter_names))
     deprecations = _rename_fields(doc)

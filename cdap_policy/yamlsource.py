@@ -125,8 +125,13 @@ class Document:
         return self.lines.get((), 1)
 
 
-def read_text(path: Path, display: str) -> str:
-    """Read a file as UTF-8 (a BOM is accepted), with one clear line on failure."""
+_TOO_BIG = tr("mettre les consultations dans un journal CSV ou JSON Lines référencé, qui est lu en flux",
+              "put consultations in a referenced CSV or JSON Lines log, which is streamed")
+
+
+def read_text(path: Path, display: str, max_bytes: int = MAX_BYTES, too_big: dict | None = None) -> str:
+    """Read a file as UTF-8 (a BOM is accepted), with one clear line on failure. A file over
+    `max_bytes` is refused before reading; `too_big` {fr, en} names the limit and what to do."""
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
@@ -134,13 +139,12 @@ def read_text(path: Path, display: str) -> str:
         if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
             raise InputError(Problem(display, None, "", tr("pas un fichier ordinaire (périphérique, tube ou socket)",
                                                            "not a regular file (device, pipe or socket)")))
-        if info.st_size > MAX_BYTES:
-            size, limit = info.st_size / 1048576, MAX_BYTES // 1048576
+        if info.st_size > max_bytes:
+            size, limit = info.st_size / 1048576, max_bytes // 1048576
+            advice = too_big or _TOO_BIG
             raise InputError(Problem(display, None, "", tr(
-                f"le fichier fait {size:.1f} Mio, au-delà de la limite de {limit} Mio ; mettre les consultations "
-                "dans un journal CSV ou JSON Lines référencé, qui est lu en flux",
-                f"file is {size:.1f} MiB, over the {limit} MiB limit; put consultations in a referenced CSV or "
-                "JSON Lines log, which is streamed")))
+                f"le fichier fait {size:.1f} Mio, au-delà de la limite de {limit} Mio ; {advice['fr']}",
+                f"file is {size:.1f} MiB, over the {limit} MiB limit; {advice['en']}")))
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(Problem(display, None, "", tr("fichier introuvable", "file not found"))) from None

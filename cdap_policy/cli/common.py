@@ -13,7 +13,7 @@ from cdap_policy.cli.localise import error_prefix
 
 from cdap_policy.errors import InputError, PolicyError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 3, 130, 143
 MAX_PROBLEMS = 50  # error lines shown for one file; the count of the others follows
 
 _HEADS = {
@@ -140,26 +140,29 @@ def parse_date(ctx, param, value):
 
 
 def redact_key() -> str:
-    from cdap_policy.redact import DEFAULT_KEY
+    from cdap_policy.redact import key_from_environment
 
-    return os.environ.get("CDAP_POLICY_REDACT_KEY", DEFAULT_KEY)
+    return key_from_environment()
 
 
 def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact: bool = False) -> None:
-    """One `error:` line naming what failed, then one line per problem, on standard error."""
+    """One `error:` line naming what failed, then one line per problem, on standard error.
+
+    Every error line of every input passes here: the value of a personal field (the schemas'
+    `x-personal`) is masked whatever --redact; with --redact, names, e-mail addresses and phone
+    numbers are replaced in the rest of the line too (by shape: the snapshot may be unreadable)."""
     from cdap_policy.i18n import pick, tr
+    from cdap_policy.redact import Pseudonymiser, Redactor, mask_problem
     from cdap_policy.textsafe import printable
 
     if isinstance(exc, PolicyError):
         head = _HEADS["policy"]
     click.echo(f"{error_prefix(lang)}{printable(pick(head, lang))}{' :' if lang == 'fr' else ':'}", err=True)
-    redactor = None
-    if redact:  # the snapshot could not be read: personal fields are masked by name, the rest by shape
-        from cdap_policy.redact import Redactor
-
-        redactor = Redactor(None, redact_key())
+    pseudo = Pseudonymiser(redact_key())
+    redactor = Redactor(None, redact_key()) if redact else None
     shown: set = set()
     for problem in exc.problems[:MAX_PROBLEMS]:
+        problem = mask_problem(problem, pseudo)
         line = problem.render(lang)
         if line in shown:  # one problem reported by two checks (a missing field) is said once
             continue

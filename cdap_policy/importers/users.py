@@ -60,6 +60,13 @@ _DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
+def _personal(name: str) -> bool:
+    """The field is personal data for the snapshot schema (`x-personal` on the user's property)."""
+    from cdap_policy.schema import personal_path
+
+    return personal_path("snapshot.schema.json", ("users", 0, name))
+
+
 def norm(text) -> str:
     """Compare headers and values as a person reads them: accents, case, punctuation aside."""
     text = unicodedata.normalize("NFKD", str(text or ""))
@@ -176,7 +183,9 @@ def read_users(sheet: Sheet, mapping: dict, enums: dict, catalogue: dict, defaul
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
         def bad(name, fr, en):
-            result.problems.append(Problem(sheet.file, number, bounded(sheet.headers[found[name]]) if name in found else "", tr(fr, en)))
+            # a personal column (name, e-mail) has its cell masked in the error line (cli.common)
+            result.problems.append(Problem(sheet.file, number, bounded(sheet.headers[found[name]]) if name in found else "",
+                                           tr(fr, en), _personal(name)))
 
         before = len(result.problems)
         for name, index in found.items():
