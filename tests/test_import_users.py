@@ -216,3 +216,29 @@ def test_public_service_contracts_are_understood():
     assert not result.problems, [p.render("fr") for p in result.problems]
     contracts = [u["contract"] for _, u in result.users]
     assert contracts == [{"type": "fixed_term", "ends_on": "2026-12-31"}, {"type": "other"}, {"type": "other"}]
+
+
+def test_an_alias_of_another_users_anchor_is_written_out_and_nothing_else_moves():
+    """The updated user's alias of an anchor another user defines is expanded in its own lines
+    only; the anchor, the other users, a comment between them and the other sections (one with an
+    anchor of its own) keep their bytes."""
+    from cdap_policy.importers.merge import merge_text
+
+    text = (
+        "contacts:\n  support_l1: &support {first_name: Malik, last_name: Haddad, email: m.haddad@x.example}\n"
+        "users:\n"
+        "  - id: u-1\n    first_name: Inès\n    last_name: Lefranc\n    profiles: [T1]\n    status: active\n"
+        "  # the deputy\n"
+        "  - id: u-2\n    first_name: Théo\n    last_name: Morvan\n    profiles: [T1]\n    status: active\n"
+        "    contract: &contract {type: permanent}\n"
+        "  - id: u-3\n    first_name: Zoé\n    last_name: Keller\n    profiles: [T1]\n    status: active\n"
+        "    contract: *contract\n"
+        "reviews: {}\n")
+    existing = [{"id": "u-1", "first_name": "Inès", "last_name": "Lefranc"}, {"id": "u-2", "first_name": "Théo", "last_name": "Morvan"},
+                {"id": "u-3", "first_name": "Zoé", "last_name": "Keller", "contract": {"type": "permanent"}}]
+    result = merge_text(text, existing, [(2, {"first_name": "Zoé", "last_name": "Keller",
+                                              "contract": {"type": "fixed_term", "ends_on": "2026-12-31"}})], "planned", "s.csv")
+    assert result.problems == [] and result.updated == ["u-3"]
+    before, after = text.splitlines(keepends=True), result.text.splitlines(keepends=True)
+    assert after[:15] == before[:15] and after[-1] == before[-1], result.text  # u-1, the comment, u-2 and its anchor
+    assert "    contract: {type: fixed_term, ends_on: \"2026-12-31\"}\n" in after and "*contract" not in result.text

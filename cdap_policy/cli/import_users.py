@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
 from cdap_policy.cli.common import EXIT_INPUT, EXIT_OK, fail_usage, lang_option, parse_date, policies_option, report_problems
-from cdap_policy.errors import InputError
+from cdap_policy.errors import InputError, Problem
 from cdap_policy.i18n import pick, tr
 from cdap_policy.textsafe import printable
 
@@ -79,9 +78,18 @@ def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, attes
             f"{len(imported.problems)} problem(s) in {sheet_file}: correct these rows, nothing imported"), lang)
         sys.exit(EXIT_INPUT)
 
-    text = snapshot_file.read_text(encoding="utf-8-sig")
+    # through a symbolic link, the file it points to is updated: the link stays a link
+    target = Path(os.path.realpath(snapshot_file))
+    try:
+        raw = target.read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError):  # it was just read and validated: a race, said in one line
+        fail_usage(tr(f"{snapshot_file} a changé pendant l'import : relancez la commande",
+                      f"{snapshot_file} changed during the import: run the command again"), lang)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""  # kept as found, like the line endings
+    text = text[len(bom):]
     is_json = snapshot_file.suffix.lower() == ".json"
-    result = merge_text(text, snapshot.data.get("users") or [], imported.users, status, str(sheet_file), is_json)
+    result = merge_text(text, snapshot.data.get("users") or [], imported.users, status, str(snapshot_file), is_json)
     if result.problems:
         report_problems(InputError(result.problems), tr(f"impossible de fusionner {sheet_file}", f"cannot merge {sheet_file}"), lang)
         sys.exit(EXIT_INPUT)
@@ -93,8 +101,8 @@ def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, attes
         merged_users = loads(result.text, str(snapshot_file)).data.get("users") or []
         result.text = attestation.set_in_text(result.text, attestation.attestation(merged_users, attestation_on), is_json)
         attested = len(attestation.entries(merged_users))
-    try:
-        _check_merged(result.text, snapshot_file, load_snapshot)
+    try:  # exactly as `check` will read it, before the file is replaced; nothing is written to check it
+        load_snapshot(target, display=str(snapshot_file), text=result.text)
     except InputError as exc:
         report_problems(exc, tr("l'instantané fusionné ne serait pas valide : rien n'est écrit",
                                 "the merged snapshot would not be valid: nothing written"), lang)
@@ -104,24 +112,14 @@ def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, attes
         _summary(result, imported, snapshot_file, lang, attested, err=True)
         sys.exit(EXIT_OK)
     if result.text != text:
-        try:
-            output.write_text(snapshot_file, result.text)
+        try:  # a temporary file renamed over the target: a full or read-only disk leaves it as it was
+            output.write_text(target, bom + result.text)
         except InputError as exc:
-            report_problems(exc, tr("écriture impossible", "cannot write"), lang)
+            report_problems(InputError([Problem(str(snapshot_file), None, "", p.message) for p in exc.problems]),
+                            tr("écriture impossible : l'instantané est inchangé", "cannot write: the snapshot is unchanged"), lang)
             sys.exit(EXIT_INPUT)
     _summary(result, imported, snapshot_file, lang, attested)
     sys.exit(EXIT_OK)
-
-
-def _check_merged(text: str, target: Path, load_snapshot) -> None:
-    """Validate the merged text exactly as `check` will read it, before the file is replaced."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix or ".yaml", dir=target.parent or Path("."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        load_snapshot(tmp, display=str(target))
-    finally:
-        os.unlink(tmp)
 
 
 def _ids(ids: list) -> str:

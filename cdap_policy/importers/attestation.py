@@ -44,10 +44,13 @@ def set_in_text(text: str, block: dict, is_json: bool = False) -> str:
     import io
     import json
 
+    from cdap_policy.importers.merge import line_ending
+
+    eol = line_ending(text)  # the lines written end as the file's do (CRLF kept)
     if is_json:
         data = json.loads(text)
         data.setdefault("convention", {})["t1_attestation"] = block
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").replace("\n", eol)
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
@@ -84,5 +87,6 @@ def set_in_text(text: str, block: dict, is_json: bool = False) -> str:
             convention["t1_attestation"] = node
     out = io.StringIO()
     yaml.dump(data, out)
-    rewritten = out.getvalue()
-    return "".join(lines[:start]) + rewritten + ("" if rewritten.endswith("\n") else "\n") + "".join(lines[end:])
+    rewritten = out.getvalue().replace("\r\n", "\n")
+    rewritten = (rewritten + ("" if rewritten.endswith("\n") else "\n")).replace("\n", eol)
+    return "".join(lines[:start]) + rewritten + "".join(lines[end:])
