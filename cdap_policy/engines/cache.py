@@ -23,10 +23,12 @@ import marshal
 import os
 import sys
 import tempfile
+import types
 from pathlib import Path
 
 FORMAT = 1
 MAGIC = b"cdap-policy pack cache\n"
+MAX_BYTES = 64 * 1024 * 1024  # the shipped pack's cache is about 1 MB; a larger file is not read, it is rebuilt
 SUFFIX = ".pack"
 KEEP = 16  # cache files kept; older ones (other packs, parameters, versions) are removed
 DISABLE = "CDAP_POLICY_CACHE"
@@ -146,8 +148,13 @@ def _read(path: Path, key_text: str) -> dict | None:
     try:
         if not (_private(path.parent, True) and _private(path, False)):
             return None
-        blob = path.read_bytes()
-    except OSError:
+        if path.stat().st_size > MAX_BYTES:  # checked before reading: a 4 GiB file must cost nothing
+            return None
+        with path.open("rb") as handle:
+            blob = handle.read(MAX_BYTES + 1)
+    except (OSError, MemoryError):
+        return None
+    if len(blob) > MAX_BYTES:  # it grew since
         return None
     head = len(MAGIC) + 32
     if len(blob) < head or not blob.startswith(MAGIC):
@@ -161,7 +168,20 @@ def _read(path: Path, key_text: str) -> dict | None:
         return None
     if not isinstance(data, dict) or data.get("key") != key_text or not isinstance(data.get("entries"), dict):
         return None
+    if not all(isinstance(source, str) and _entry_ok(entry) for source, entry in data["entries"].items()):
+        return None  # written by hand or by another format: every entry is checked before it is used
     return data["entries"]
+
+
+def _entry_ok(entry) -> bool:
+    """{"reads": {variable: [field, ...]}, "code": a code object or None} (no "code": native engine)."""
+    if not isinstance(entry, dict) or set(entry) - {"reads", "code"}:
+        return False
+    reads = entry.get("reads")
+    if not isinstance(reads, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(f, str) for f in v) for k, v in reads.items()):
+        return False
+    return entry.get("code") is None or isinstance(entry["code"], types.CodeType)
 
 
 def _write(path: Path, key_text: str, entries: dict):
