@@ -73,7 +73,8 @@ def _shard(ctx, param, value):
               help="Waiver file (YAML, schemas/waivers.schema.json); default: <snapshot>.waivers.yaml next to each snapshot.")
 @click.option("--no-waivers", is_flag=True, help="Apply no waiver, not even a <snapshot>.waivers.yaml found next to the snapshot.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Processes checking snapshots in parallel (default: the number of cores available).")
+              help="Processes checking snapshots in parallel (default: the number of cores available; "
+                   "at most 2 a core, and 64).")
 @click.option("--shard", callback=_shard, metavar="K/N",
               help="Check only the K-th of N disjoint shares of the snapshots (CI matrix jobs, job arrays).")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
@@ -127,7 +128,7 @@ def check(ctx, snapshots, fmt, output, as_of, policies, params_file, stage, edit
         report_problems(exc, tr("sortie refusée", "output refused"), lang)
         sys.exit(EXIT_INPUT)
     baseline_reports, waiver_set = _comparison_inputs(baseline, None if no_waivers else waivers_file, lang)
-    jobs = min(jobs or pool.default_jobs(), len(paths))
+    jobs = min(jobs or pool.default_jobs(), pool.max_jobs(), len(paths))
     # a selection (or rules skipped by the configuration) is checked against the pack here;
     # otherwise the pack is loaded only where it is used: by each worker, or here once a snapshot
     # is readable
