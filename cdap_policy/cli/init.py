@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from cdap_policy.cli.common import EXIT_INPUT, EXIT_OK, fail_usage, lang_option,
 from cdap_policy.errors import InputError
 from cdap_policy.cli.localise import h
 from cdap_policy.i18n import pick, tr
+from cdap_policy.textsafe import printable
 
 DEFAULT_FILE = "instantane-cdap.yaml"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -71,6 +73,11 @@ def init(file, kind, name, siret, department, framework, edition, missions, prof
     from cdap_policy import output
     from cdap_policy.starter import Answers, load_choices, render
 
+    if _CONTROL.search(str(file)):  # a carriage return in the name would end the comment that quotes it: YAML injected
+        fail_usage(tr(f"le nom de fichier {printable(str(file))} contient un caractère de contrôle : choisissez un autre nom",
+                      f"file name {printable(str(file))} holds a control character: choose another name"), lang)
+    if not no_input and _nothing_to_read():
+        fail_usage(_NO_TERMINAL, lang)
     if file.exists() and not force:  # said before the questions, not after
         fail_usage(tr(f"{file} existe déjà ; choisissez un autre nom ou passez --force pour le remplacer",
                       f"{file} already exists; choose another name or pass --force to replace it"), lang)
@@ -141,6 +148,34 @@ def init(file, kind, name, siret, department, framework, edition, missions, prof
         "then see what is missing before signature:\n"
         f"  cdap-policy check {file} --stage pre-signature"), lang))
     sys.exit(EXIT_OK)
+
+
+_NO_TERMINAL = tr("pas de terminal pour poser les questions : passez --no-input avec les options (--kind, --name…), "
+                  "ou lancez la commande dans un terminal",
+                  "no terminal to ask the questions: pass --no-input with the options (--kind, --name…), "
+                  "or run the command in a terminal")
+
+
+def _nothing_to_read() -> bool:
+    """Standard input is closed or a device that is not a terminal (/dev/null: a CI job, `docker run`
+    without -t): no answer can ever come. A pipe or a file may hold answers: they are read."""
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a test runner's stream: it is read
+        return sys.stdin is None
+    if os.isatty(fd):
+        return False
+    try:
+        return stat.S_ISCHR(os.fstat(fd).st_mode)
+    except OSError:
+        return True
+
+
+def _reads_a_terminal() -> bool:
+    try:
+        return os.isatty(sys.stdin.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _kind_labels(lang: str) -> dict:
@@ -218,8 +253,13 @@ class _Asker:
         later = tr(" (Entrée : plus tard)", " (Enter: later)") if default == "" else None
         question = self.t(text) + (self.t(later) if later else "")
         while True:
-            answer = click.prompt(question, default=default, show_default=bool(default),
-                                  prompt_suffix=" : " if self.lang == "fr" else ": ")
+            try:
+                answer = click.prompt(question, default=default, show_default=bool(default),
+                                      prompt_suffix=" : " if self.lang == "fr" else ": ")
+            except click.Abort:
+                if not _reads_a_terminal():  # the piped answers ran out, not Ctrl-C at a terminal
+                    fail_usage(_NO_TERMINAL, self.lang)
+                raise
             try:
                 return proc(answer) if proc else answer
             except click.UsageError as exc:

@@ -280,10 +280,24 @@ _MD_LINE_START = re.compile(r"^(\s*)(\d*)([#>+=.)-])")
 
 def md_escape(value, limit: int | None = None, line_start: bool = True) -> str:
     """A value as Markdown text that renders as itself, on one line: inline markup characters are
-    backslash-escaped, `&` kept literal (no entity), control characters escaped, and, for a value
-    that starts a line, a leading block marker (`#`, `-`, `1.`) neutralised."""
+    backslash-escaped, `&` kept literal (no entity), control characters escaped, mentions and
+    bare links made inert (`unlinked`), and, for a value that starts a line, a leading block marker
+    (`#`, `-`, `1.`) neutralised."""
     flat = printable(" ".join(str(value if value is not None else "").split()), limit)
-    flat = _MD_SPECIAL.sub(r"\\\1", flat.replace("&", "&amp;"))
+    flat = unlinked(_MD_SPECIAL.sub(r"\\\1", flat.replace("&", "&amp;")))
     if not line_start:
         return flat
     return _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), flat)
+
+
+_MENTION = re.compile(r"@(?=[\w\\-])")
+_BARE_LINK = re.compile(r"(?i)\b(https?|ftp|mailto|file|javascript|data)(?=:)|\b(www)(?=\.)")
+ZERO_WIDTH = "&#8203;"  # a zero-width space, as an entity: read as text, invisible once rendered
+
+
+def unlinked(text: str) -> str:
+    """Markdown (or HTML text of a GitHub comment) in which values from the data ping nobody and
+    link nowhere: a zero-width space after every `@` (GitHub would notify `@someone` or a team,
+    and make `name@host` a mail link) and inside `https:`, `www.` (bare URLs GitHub autolinks)."""
+    text = _MENTION.sub("@" + ZERO_WIDTH, text)
+    return _BARE_LINK.sub(lambda m: (m.group(1) or m.group(2)) + ZERO_WIDTH, text)

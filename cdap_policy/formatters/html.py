@@ -91,13 +91,24 @@ def css_string(value) -> str:
     return Markup("".join(out))
 
 
+def _shown(value):
+    """Every value the template prints, control characters escaped (a raw ESC in a file name is
+    not valid HTML text); markup the module built itself (the SVG chart) is left as it is."""
+    from markupsafe import Markup
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value, None, keep_newlines=True)
+    return value
+
+
 @functools.lru_cache(maxsize=1)
 def _template():
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     env = Environment(loader=PackageLoader("cdap_policy.formatters", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      finalize=_shown)
     env.filters["css_string"] = css_string
     return env.get_template("report.html.j2")
 
