@@ -652,12 +652,18 @@ def make_pack_attribute(workdir: Path) -> str:
 # -- the compiled pack's disk cache ------------------------------------------------------------------
 
 def _fresh_cache(workdir: Path, name: str) -> list[Path]:
+    """A cache folder of its own holding the shipped pack's cache file, compiled once for all cases."""
+    with _LOCK:
+        template = workdir / "cache-template"
+        if not template.exists():
+            MADE.add("cache-template")
+            subprocess.run([sys.executable, "-c", "from cdap_policy.policy import load_pack; load_pack()"], cwd=workdir,
+                           env={**os.environ, "XDG_CACHE_HOME": str(template)}, check=True, capture_output=True)
     MADE.add(name)
     folder = workdir / name
     shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
-    subprocess.run([sys.executable, "-c", "from cdap_policy.policy import load_pack; load_pack()"], cwd=workdir,
-                   env={**os.environ, "XDG_CACHE_HOME": str(folder)}, check=True, capture_output=True)
+    shutil.copytree(template, folder)
+    os.chmod(folder / "cdap-policy", 0o700)
     files = sorted((folder / "cdap-policy").glob("*.pack"))
     assert files, "the pack was not cached"
     return files
