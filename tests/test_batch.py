@@ -313,8 +313,8 @@ def test_timeout_stops_the_workers_and_writes_nothing(slow_folder, tmp_path):
 def test_ctrl_c_exits_130_ends_the_workers_and_leaves_no_partial_output(slow_folder, tmp_path):
     out = tmp_path / "reports.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "cdap_policy", "check", str(slow_folder), *AS_OF, "--format", "jsonl",
-                             "-o", str(out), "--jobs", "2", "--lang", "en"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                             "-o", str(out), "--jobs", "2"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
     time.sleep(4)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole process group
     stdout, stderr = proc.communicate(timeout=60)

@@ -936,7 +936,7 @@ def check_outcome(case: dict, snapshot: str, run: Run, workdir: Path, reference:
     assert run.code in (expected if isinstance(expected, list) else [expected]), where
     if run.code == 2 and case.get("usage"):  # bad usage: one line, `error: message`
         lines = [line for line in run.stderr.splitlines() if line.strip()]
-        assert len(lines) == 1 and lines[0].startswith("error: ") and case["message"] in lines[0], where
+        assert len(lines) == 1 and lines[0].startswith(("erreur : ", "error: ")) and case["message"] in lines[0], where
     elif run.code == 2:
         problems = [line for line in run.stderr.splitlines() if line.startswith("  ")]
         assert len(problems) == 1, f"expected one problem line: {where}"

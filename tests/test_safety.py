@@ -409,7 +409,7 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path):
     snapshot = big_log_snapshot(tmp_path, 800_000)
     out = tmp_path / "report.json"
     proc = subprocess.Popen([sys.executable, "-m", "cdap_policy", "check", str(snapshot), *AS_OF, "--format", "json",
-                             "-o", str(out), "--lang", "en"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "-o", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(3)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cdap_policy.errors import InputError
 from cdap_policy.i18n import pick, tr
+from cdap_policy.redact import mask_problem  # personal values masked in every error line, as on the command line
 
 
 @dataclass
@@ -55,7 +56,7 @@ def check_upload(env, name: str, data: bytes, as_of: str | None, redact: bool, l
             except security.ZipRefused as exc:
                 return Checked(refused=pick(exc.args[0], lang))
             paths, problems = discover([root])
-            out.problems += [p.render(lang) for p in problems]
+            out.problems += [mask_problem(p).render(lang) for p in problems]
         else:
             (root / safe).write_bytes(data)
             paths = [root / safe]
@@ -68,7 +69,7 @@ def check_upload(env, name: str, data: bytes, as_of: str | None, redact: bool, l
                 snapshot = load_snapshot(path, display=display)
                 report = check_loaded(env.pack, snapshot, options)
             except InputError as exc:
-                out.problems += [p.render(lang) for p in exc.problems[:20]]
+                out.problems += [mask_problem(p).render(lang) for p in exc.problems[:20]]
                 continue
             reports.append(report)
             out.reports.append(report_view(env.pack, report, snapshot, lang, explain=not redact))
@@ -92,7 +93,7 @@ def compare_uploads(files: list, force: bool, lang: str) -> Compared:
         except UnicodeDecodeError:
             return Compared(refused=pick(tr(f"{display} : ce n'est pas un rapport JSON (UTF-8)", f"{display}: not a JSON report (UTF-8)"), lang))
         except InputError as exc:
-            return Compared(refused="; ".join(p.render(lang) for p in exc.problems[:3]))
+            return Compared(refused="; ".join(mask_problem(p).render(lang) for p in exc.problems[:3]))
         if len(reports) != 1:
             return Compared(refused=pick(tr(f"{display} : un rapport d'un seul partenaire est attendu ({len(reports)} trouvés)",
                                             f"{display}: a report of one partner is expected ({len(reports)} found)"), lang))
@@ -100,7 +101,7 @@ def compare_uploads(files: list, force: bool, lang: str) -> Compared:
     try:
         diff = diff_reports(loaded[0][1], loaded[1][1], loaded[0][0], loaded[1][0], force=force)
     except InputError as exc:
-        return Compared(refused="; ".join(p.render(lang) for p in exc.problems[:3]))
+        return Compared(refused="; ".join(mask_problem(p).render(lang) for p in exc.problems[:3]))
     classes = diff.classes()
     sections = []
     for name in d.ORDER:

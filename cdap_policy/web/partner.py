@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cdap_policy.errors import InputError
 from cdap_policy.i18n import pick, tr
+from cdap_policy.redact import mask_problem  # personal values masked in every error line, as on the command line
 from cdap_policy.web import draft as drafts
 from cdap_policy.web.draft import PEOPLE, PERSON_FIELDS, STEP_NAMES, STEPS, clean
 
@@ -212,7 +213,7 @@ class Step:
             try:
                 rows = grid_rows(path, name)
             except InputError as exc:
-                self.fail("sheet", {"fr": exc.problems[0].render("fr"), "en": exc.problems[0].render("en")} if exc.problems
+                self.fail("sheet", {"fr": mask_problem(exc.problems[0]).render("fr"), "en": mask_problem(exc.problems[0]).render("en")} if exc.problems
                           else tr(f"plus de {drafts.MAX_GRID_ROWS} lignes", f"more than {drafts.MAX_GRID_ROWS} rows"))
                 return
         if not rows:
@@ -240,7 +241,7 @@ class Step:
         enums = {"diploma": enum("/$defs/diploma"), "contract": enum("/$defs/user/properties/contract/properties/type")}
         imported = read_users(sheet, mapping, enums, catalogue, default_profiles, field_ok)
         if imported.problems:
-            self.errors["sheet_rows"] = "\n".join(p.render(self.lang) for p in imported.problems[:30])
+            self.errors["sheet_rows"] = "\n".join(mask_problem(p).render(self.lang) for p in imported.problems[:30])
             return
         users = [u for _, u in imported.users][: drafts.MAX_USERS]
         for user in users:
@@ -369,7 +370,7 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
     try:
         report, _ = evaluate(env, draft)
     except InputError as exc:
-        problem = "\n".join(p.render(lang) for p in exc.problems[:10])
+        problem = "\n".join(mask_problem(p).render(lang) for p in exc.problems[:10])
     context = {
         "draft": draft, "draft_json": drafts.dumps(draft), "step": target, "errors": errors, "problem": problem,
         "steps": [(name, pick(title, lang)) for name, title in STEPS],
