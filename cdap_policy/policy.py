@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cdap_policy import params as params_mod
 from cdap_policy.engines import CompileError, Engine, Program, finish, make_engine
+from cdap_policy.engines.base import field_path
 from cdap_policy.errors import InputError, PolicyError, Problem, pointer
 from cdap_policy.i18n import tr
 from cdap_policy.schema import validate
@@ -50,6 +51,17 @@ def default_pack_dir() -> Path:
     return here.parent / "policies"
 
 
+@dataclass(frozen=True)
+class Needed:
+    """A field a rule needs to judge an entity (`requires`): when it is absent, the rule cannot
+    say whether the entity complies, and the outcome is `error`, never `fail` (missing data is not
+    a proven breach) nor `pass`."""
+    field: str  # as written, e.g. entity.rsa_status
+    what: dict  # {fr, en}: what the field records, for the message
+    program: Program  # has(field), or !(when) || has(field)
+    when_source: str | None = None  # the condition as written, if any
+
+
 @dataclass
 class Rule:
     id: str
@@ -73,6 +85,7 @@ class Rule:
     source: dict = field(repr=False)  # the rule as written, for `explain`
     interpretation: dict = field(default_factory=dict)  # the pack's reading where the text needs one, {fr, en}
     holders: bool = False  # over profiles: a failure also gives one finding per holder
+    requires: list = field(default_factory=list)  # Needed: fields without which the rule cannot judge
 
     def applies(self, stage: str | None, edition: int, framework: str = "mon_compte_partenaire") -> bool:
         return (stage is None or stage in self.stages) and edition in self.editions and framework in self.frameworks
@@ -277,6 +290,15 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
     check = _compile(engine, spec["check"], doc, rule_path + ("check",), rule_id)
     evidence = {name: _compile(engine, src, doc, rule_path + ("evidence", name), rule_id, lazy=True)
                 for name, src in spec.get("evidence", {}).items()}
+    requires = []
+    for index, need in enumerate(spec.get("requires") or []):
+        path = rule_path + ("requires", index)
+        if field_path(need["field"]) is None or len(field_path(need["field"])) < 2:
+            raise PolicyError(Problem(doc.file, doc.line_of(path + ("field",)), pointer(path + ("field",)), tr(
+                f"règle {rule_id} : requires attend un champ (entity.x, facts.y…), pas {need['field']!r}",
+                f"rule {rule_id}: requires takes a field (entity.x, facts.y...), not {need['field']!r}")))
+        source = f"has({need['field']})" if not need.get("when") else f"!({need['when']}) || has({need['field']})"
+        requires.append(Needed(need["field"], dict(need["what"]), _compile(engine, source, doc, path, rule_id), need.get("when")))
     locate = tuple(int(p) if p.isdigit() else p for p in spec["locate"].strip("/").split("/")) if spec.get("locate") else None
     return Rule(
         id=rule_id, family=family, requirements=list(spec["requirements"]), title=spec["title"],
@@ -285,7 +307,7 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
         frameworks=list(spec.get("frameworks", FRAMEWORKS)), over=spec["over"],
         when=when, check=check, evidence=evidence, references=list(spec["references"]), locate=locate,
         file=doc.file, line=doc.line_of(rule_path), source=spec, interpretation=dict(spec.get("interpretation") or {}),
-        holders=bool(spec.get("holders", False)),
+        holders=bool(spec.get("holders", False)), requires=requires,
     )
 
 
