@@ -110,13 +110,30 @@ _ERROR_REMEDIATION = {
 }
 
 
-def cited(references, edition: int, framework: str, source_editions: dict | None = None) -> tuple:
-    """The references a finding of this edition and framework cites: a source marked for other
-    editions or frameworks is left out (a 2017 report does not cite the 2025 bulletin), and where
-    the rule quotes the same article from the documents of two editions (HR17, COU25), the
-    report cites its own edition's words only."""
-    kept = [r for r in references if edition in r.get("editions", (edition,)) and framework in r.get("frameworks", (framework,))]
+def cited(references, edition: int, framework: str, source_editions: dict | None = None, documents: dict | None = None) -> tuple:
+    """The references a finding of this edition and framework cites: the documents the partner
+    signed, quoted as it signed them. A reference is left out when it, or its document
+    (`documents`, pack.yaml), is marked for other editions or frameworks (a CAFPRO report cites no
+    « Mon Compte Partenaire » document, a 2017 report not the 2025 bulletin), and when its source
+    holds another edition's text of a document that the report's edition has too (a 2025 report
+    cites the COU25 convention, not HR17's; the coordination convention, which only HR17 holds, is
+    cited in both). Without `documents`, only one article quoted from the two editions' sources is
+    narrowed to the report's edition."""
     editions = source_editions or {}
+    documents = documents or {}
+
+    def applies(ref) -> bool:
+        doc = documents.get(ref["document"], {})
+        return all(edition in scope.get("editions", (edition,)) and framework in scope.get("frameworks", (framework,))
+                   for scope in (ref, doc))
+
+    kept = [r for r in references if applies(r)]
+    if documents:
+        def other_edition(ref) -> bool:
+            own = editions.get(ref.get("source"))
+            return own is not None and own != edition and any(
+                editions.get(s) == edition for s in documents.get(ref["document"], {}).get("sources", ()))
+        return tuple(r for r in kept if not other_edition(r))
     own = {(r["document"], r.get("article")) for r in kept if editions.get(r.get("source")) == edition}
     return tuple(r for r in kept if (r["document"], r.get("article")) not in own or editions.get(r.get("source"), edition) == edition)
 
@@ -198,7 +215,7 @@ class Evaluator:
             entity_kind=entity.kind, entity_key=entity.key, entity_label=label,
             file=file or self.context.snapshot.file, line=line, title=dict(rule.title),
             message=message, remediation=remediation, evidence=evidence,
-            references=cited(rule.references, self.context.edition, self.context.snapshot.framework, self.pack.source_editions),
+            references=cited(rule.references, self.context.edition, self.context.snapshot.framework, self.pack.source_editions, self.pack.documents),
             interpretation=rule.interpretation,
         ))
         subject = {(entity.kind, entity.key)} if entity.kind != "partner" else set()
@@ -442,7 +459,7 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
         findings=evaluator.findings, counts=evaluator.counts, rules_run=len(selected),
         framework=framework, siret=str(partner.get("siret") or ""), partner_kind=str(partner.get("kind") or ""),
         taken_on=(snapshot.data.get("snapshot") or {}).get("taken_on"), as_of_source=as_of_source,
-        rules=[{**r.info, "references": [dict(x) for x in cited(r.references, context.edition, framework, pack.source_editions)]} for r in selected],
+        rules=[{**r.info, "references": [dict(x) for x in cited(r.references, context.edition, framework, pack.source_editions, pack.documents)]} for r in selected],
         rules_total=len(pack.rules), rules_excluded=excluded,
         duration_s=time.perf_counter() - started,
     )
