@@ -101,6 +101,8 @@ class Context:
             "first_granted_on": grants[0] if grants else None,
             "first_granted_by_profile": first_by_profile,
             "coordination_ended_on": conv.coordination_ended_on(self.sections["control"], param_values["coordination_notice_months"]),
+            # the end of the convention's engagements after a termination: its effective date, not before the notice runs out
+            "convention_ended_on": conv.convention_ended_on(convention, self.snapshot.framework, param_values),
             "profiles_held": sorted({p for u in self.users for p in listed_profiles(u, self.as_of)}),  # planned users too (GOV-EDITION)
             # access is open from the recorded date or from the first grant, whichever is earlier
             "opened_on": min(opened) if opened else None,
