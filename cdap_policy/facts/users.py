@@ -134,6 +134,16 @@ def entitled_on(user: dict, profile: str, day: str) -> bool:
     return holds_on(user, profile, day) and not (ends and day > ends)
 
 
+def access_stopped_on(user: dict, day: str) -> str | None:
+    """The day the account stopped giving access, by `day`: its recorded revocation or suspension
+    (the earlier) when its status says it no longer logs in; None while it can log in, or when no
+    date proves when it stopped."""
+    if user.get("status") not in ("revoked", "left", "suspended"):
+        return None
+    dates = [d for d in (user.get("revoked_on"), user.get("suspended_on")) if d and d <= day]
+    return min(dates) if dates else None
+
+
 def can_log_in(user: dict) -> bool:
     """The account is open: status active, whatever the dates say of its holder."""
     return user.get("status") == "active"
@@ -206,6 +216,9 @@ def user_entities(users: list[dict], views: list[dict], user_index: dict, cel_us
             "active_profiles": held,
             "counted_profiles": counted_profiles(user, as_of),
             "contract_ended_on": contract_end(user),
+            # the habilitation was in force on the contract's last day (its end then had to remove it)
+            "in_force_at_contract_end": bool(contract_end(user)) and not planned(user) and user_active_on(user, contract_end(user)),
+            "access_stopped_on": access_stopped_on(user, as_of),
             "planned": planned(user),
             # what pre-signature rules judge: the profiles in force, or those a planned user will need
             "intended_profiles": codes if planned(user) else held,
