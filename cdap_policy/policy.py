@@ -293,12 +293,17 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
     requires = []
     for index, need in enumerate(spec.get("requires") or []):
         path = rule_path + ("requires", index)
-        if field_path(need["field"]) is None or len(field_path(need["field"])) < 2:
-            raise PolicyError(Problem(doc.file, doc.line_of(path + ("field",)), pointer(path + ("field",)), tr(
-                f"règle {rule_id} : requires attend un champ (entity.x, facts.y…), pas {need['field']!r}",
-                f"rule {rule_id}: requires takes a field (entity.x, facts.y...), not {need['field']!r}")))
-        source = f"has({need['field']})" if not need.get("when") else f"!({need['when']}) || has({need['field']})"
-        requires.append(Needed(need["field"], dict(need["what"]), _compile(engine, source, doc, path, rule_id), need.get("when")))
+        if "test" in need:  # data the rule needs that is not one field (a dated list recent enough...)
+            present = f"({need['test']})"
+        else:
+            if field_path(need["field"]) is None or len(field_path(need["field"])) < 2:
+                raise PolicyError(Problem(doc.file, doc.line_of(path + ("field",)), pointer(path + ("field",)), tr(
+                    f"règle {rule_id} : requires attend un champ (entity.x, facts.y…), pas {need['field']!r}",
+                    f"rule {rule_id}: requires takes a field (entity.x, facts.y...), not {need['field']!r}")))
+            present = f"has({need['field']})"
+        source = present if not need.get("when") else f"!({need['when']}) || {present}"
+        requires.append(Needed(need.get("field") or " ".join(need["test"].split()), dict(need["what"]),
+                               _compile(engine, source, doc, path, rule_id), need.get("when")))
     locate = tuple(int(p) if p.isdigit() else p for p in spec["locate"].strip("/").split("/")) if spec.get("locate") else None
     return Rule(
         id=rule_id, family=family, requirements=list(spec["requirements"]), title=spec["title"],

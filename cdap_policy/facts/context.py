@@ -47,7 +47,8 @@ class Context:
         self.catalogue = param_values["profiles"][str(self.edition)]
         self.quotas = conv.effective_quotas(self.sections["convention"], as_of)
         self.agg = self._aggregate(param_values)
-        self.providers = flatten_providers(self.sections["subcontractors"], self.sections["partner"].get("name", "partner"))
+        self.providers = flatten_providers(self.sections["subcontractors"], self.sections["partner"].get("name", "partner"),
+                                           self.sections["convention"].get("signed_on"))
         variables = {name: to_cel(self.user_views if name == "users" else value) for name, value in self.sections.items()}
         variables.update({
             "providers": to_cel([e.data | {"chain": e.facts["chain"]} for e in self.providers]),

@@ -194,6 +194,12 @@ def user_entities(users: list[dict], views: list[dict], user_index: dict, cel_us
             if who:
                 identity_users.setdefault(who, []).append(user["id"])
     attested = {e["user"]: e for e in (attestation or {}).get("entries") or []}
+    by_id = {u["id"]: u for u in users}
+    same_person = {}  # id -> the other accounts of the same identity nothing tells apart
+    for ids in identity_users.values():
+        if len(ids) > 1:
+            for key, others_ in _alike(ids, by_id).items():
+                same_person[key] = others_
     out = []
     for index, user in enumerate(users):
         active = user["id"] in active_ids
@@ -226,6 +232,9 @@ def user_entities(users: list[dict], views: list[dict], user_index: dict, cel_us
             "identity_holders": len(identity_users.get(who, ())) if active and who else 0,
             "same_email_users": others(email_users.get(email, ()), user["id"]) if active and email else [],
             "same_identity_users": others(identity_users.get(who, ()), user["id"]) if active and who else [],
+            # of those, the accounts nothing in the record tells apart (diploma, its date, function):
+            # the same person; the others are homonyms for an auditor to confirm
+            "same_person_users": same_person.get(user["id"], []) if active and who else [],
             "attested": user["id"] in attested,
             "attestation": attested.get(user["id"], {}),
             # the attestation's date, read here once: a two-level selection into a map holding the
@@ -248,6 +257,29 @@ def administrator_entities(admins: list[dict], users: list[dict]) -> list[Entity
         facts = {"email_holders": same, "user_with_same_email": user_emails.get(email)}
         out.append(Entity("administrator", key, ("contacts", "administrators", index), admin, facts, display_name(admin)))
     return out
+
+
+_LARGE_GROUP = 50  # beyond this many accounts under one name, comparing pairs is quadratic: all are kept alike
+
+
+def _signature(user: dict) -> tuple:
+    """What tells two people with the same name apart in a snapshot: the diploma, its date, the function."""
+    diploma = user.get("diploma") or {}
+    function = person_name(user.get("function")) or None
+    return (diploma.get("type"), diploma.get("awarded_on"), function)
+
+
+def _distinct(a: tuple, b: tuple) -> bool:
+    """Two records differ on something both of them state."""
+    return any(x is not None and y is not None and x != y for x, y in zip(a, b))
+
+
+def _alike(ids: list, by_id: dict) -> dict:
+    """For each id of one identity, the other ids nothing tells apart (the first MAX_OTHERS)."""
+    if len(ids) > _LARGE_GROUP:
+        return {i: others(ids, i) for i in ids}
+    signatures = {i: _signature(by_id[i]) for i in ids}
+    return {i: [j for j in ids if j != i and not _distinct(signatures[i], signatures[j])][:MAX_OTHERS] for i in ids}
 
 
 def others(holders, user_id) -> list:
