@@ -58,7 +58,8 @@ def test_a_document_of_both_editions_is_cited_in_the_reports_own_words():
 def test_cafpro_findings_cite_the_cafpro_convention_not_the_haut_rhin_one():
     report = evaluate(pack(), load_snapshot(FIXTURES / "commune-t2-cafpro.yaml"), "2025-06-30", include_passed=True)
     for finding in report.findings:
-        assert {r["document"] for r in finding.references} <= {"CAFPRO", "RGPD"}, finding.rule_id
+        assert {r["document"] for r in finding.references} <= {"CAFPRO", "DELIB", "RGPD"}, finding.rule_id
+        assert all(r.get("source") in ("SGL16", None) for r in finding.references), finding.rule_id
     assert report.findings
 
 
