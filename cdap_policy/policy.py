@@ -215,7 +215,7 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
         raise PolicyError(problems)
     finish(engine)
 
-    checklist = _load_checklist(directory, requirements)
+    checklist = _load_checklist(directory, requirements, {r.id for r in rules})
     files = [directory / "pack.yaml", Path(req_doc.file), *sorted((directory / "params").glob("*.yaml")), *rule_files]
     if (directory / CHECKLIST).is_file():
         files.append(directory / CHECKLIST)
@@ -223,7 +223,7 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
                 requirements, meta.get("documents", {}), engine, files, checklist, meta.get("source_editions") or {})
 
 
-def _load_checklist(directory: Path, requirements: dict) -> list[dict]:
+def _load_checklist(directory: Path, requirements: dict, rule_ids: set | frozenset = frozenset()) -> list[dict]:
     """The pre-signature checklist (`checklist.yaml`, optional): documents and the requirements they answer."""
     path = directory / CHECKLIST
     if not path.is_file():
@@ -237,6 +237,11 @@ def _load_checklist(directory: Path, requirements: dict) -> list[dict]:
                     here = ("documents", index, "requirements", position)
                     problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(
                         f"exigence inconnue {req!r}", f"unknown requirement {req!r}")))
+            for position, rule_id in enumerate(item.get("rules", [])):
+                if rule_id not in rule_ids:
+                    here = ("documents", index, "rules", position)
+                    problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(
+                        f"règle inconnue {rule_id!r}", f"unknown rule {rule_id!r}")))
     if problems:
         raise PolicyError(problems)
     return doc.data["documents"]
