@@ -232,7 +232,7 @@ def user_entities(users: list[dict], views: list[dict], user_index: dict, cel_us
             "identity_holders": len(identity_users.get(who, ())) if active and who else 0,
             "same_email_users": others(email_users.get(email, ()), user["id"]) if active and email else [],
             "same_identity_users": others(identity_users.get(who, ()), user["id"]) if active and who else [],
-            # of those, the accounts nothing in the record tells apart (diploma, its date, function):
+            # of those, the accounts nothing in the record tells apart (the diploma, its date):
             # the same person; the others are homonyms for an auditor to confirm
             "same_person_users": same_person.get(user["id"], []) if active and who else [],
             "attested": user["id"] in attested,
@@ -263,10 +263,12 @@ _LARGE_GROUP = 50  # beyond this many accounts under one name, comparing pairs i
 
 
 def _signature(user: dict) -> tuple:
-    """What tells two people with the same name apart in a snapshot: the diploma, its date, the function."""
+    """What tells two people with the same name apart in a snapshot: the state diploma and its date
+    (a person is awarded a diploma once). The function is free text (« CESF », « Conseillère en
+    économie sociale et familiale »): it tells nobody apart."""
     diploma = user.get("diploma") or {}
-    function = person_name(user.get("function")) or None
-    return (diploma.get("type"), diploma.get("awarded_on"), function)
+    kind = diploma.get("type") if diploma.get("type") not in ("none", "other") else None
+    return (kind, diploma.get("awarded_on"))
 
 
 def _distinct(a: tuple, b: tuple) -> bool:
