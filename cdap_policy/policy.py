@@ -60,6 +60,7 @@ class Needed:
     what: dict  # {fr, en}: what the field records, for the message
     program: Program  # has(field), or !(when) || has(field)
     when_source: str | None = None  # the condition as written, if any
+    field_path: str | None = None  # the field when the need is one field, None for a `test`
 
 
 @dataclass
@@ -308,7 +309,7 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
             present = f"has({need['field']})"
         source = present if not need.get("when") else f"!({need['when']}) || {present}"
         requires.append(Needed(need.get("field") or " ".join(need["test"].split()), dict(need["what"]),
-                               _compile(engine, source, doc, path, rule_id), need.get("when")))
+                               _compile(engine, source, doc, path, rule_id), need.get("when"), need.get("field")))
     locate = tuple(int(p) if p.isdigit() else p for p in spec["locate"].strip("/").split("/")) if spec.get("locate") else None
     return Rule(
         id=rule_id, family=family, requirements=list(spec["requirements"]), title=spec["title"],

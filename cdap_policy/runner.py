@@ -140,6 +140,8 @@ def cited(references, edition: int, framework: str, source_editions: dict | None
 
 def missing(need) -> dict:
     """The error of an entity the rule cannot judge because `need` (a policy.Needed) is absent."""
+    if need.field_path is None:  # data that is not one field (a dated list recent enough): said in words only
+        return {"fr": f"donnée manquante : {need.what['fr']}", "en": f"data missing: {need.what['en']}"}
     return {"fr": f"donnée non renseignée : {need.what['fr']} ({need.field})",
             "en": f"data not recorded: {need.what['en']} ({need.field})"}
 

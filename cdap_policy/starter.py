@@ -175,6 +175,7 @@ class Answers:
     beneficiary_information: dict | None = None  # {method, since, non_opposition_recorded}
     workstations: list = field(default_factory=list)  # [{browser, version, count}]
     t1_attestation: dict | None = None  # {signed_on, entries}: see importers.attestation
+    deliberation: dict | None = None  # {body, reference, adopted_on}: the deliberation authorising the signature
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -340,8 +341,11 @@ def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr"
               "elle précède la signature.",
               "Deliberation of the deliberative body (council, board) authorising the signature; it comes before the\n"
               "signature.", 2)
-    w.todo('deliberation: {body: "", reference: "", adopted_on: "AAAA-MM-JJ"}', "délibération autorisant la signature",
-           "deliberation authorising the signature", 2)
+    if a.deliberation:
+        w.line("  deliberation: {" + ", ".join(f"{k}: {_q(v)}" for k, v in a.deliberation.items()) + "}")
+    else:
+        w.todo('deliberation: {body: "", reference: "", adopted_on: "AAAA-MM-JJ"}', "délibération autorisant la signature",
+               "deliberation authorising the signature", 2)
     w.todo('signed_on: "AAAA-MM-JJ"', "date de signature de la convention", "date the convention is signed", 2)
     w.todo('data_protection_formalities_on: "AAAA-MM-JJ"', "formalités RGPD accomplies (registre, AIPD ; CONV art. 12)",
            "GDPR formalities completed (register, DPIA; CONV art. 12)", 2)

@@ -58,8 +58,9 @@ def test_a_document_of_both_editions_is_cited_in_the_reports_own_words():
 def test_cafpro_findings_cite_the_cafpro_convention_not_the_haut_rhin_one():
     report = evaluate(pack(), load_snapshot(FIXTURES / "commune-t2-cafpro.yaml"), "2025-06-30", include_passed=True)
     for finding in report.findings:
-        assert {r["document"] for r in finding.references} <= {"CAFPRO", "DELIB", "RGPD"}, finding.rule_id
-        assert all(r.get("source") in ("SGL16", None) for r in finding.references), finding.rule_id
+        # the CAFPRO convention, the partner's deliberation, the GDPR, and the Lyon deliberation on the passage to CDAP
+        assert {r["document"] for r in finding.references} <= {"CAFPRO", "DELIB", "RGPD", "LYO17"}, finding.rule_id
+        assert all(r.get("source") in ("SGL16", "LYO17", None) for r in finding.references), finding.rule_id
     assert report.findings
 
 

@@ -103,7 +103,7 @@ CASES = [
     # 25: a browser list eighteen months old cannot show Chrome 136 maintained
     ("25", "r26-stale-browser", "2026-12-31", "gov-browser-up-to-date", "partner", ("error", "medium")),
     # missing obligation: T19 only in the situations of the coordination convention
-    ("T19 purposes", "r22-t19-purpose", "2025-06-30", "scope-t19-purpose", "m-05", ("fail", "high")),
+    ("T19 purposes", "r22-t19-purpose", "2025-06-30", "coord-t19-purpose", "m-05", ("fail", "high")),
 ]
 
 
