@@ -90,18 +90,29 @@ def skipped_notices(pack, report, options: CheckOptions) -> list[dict]:
 
 def checklist(pack, report) -> list[dict]:
     """The documents to prepare before signing, in the pack's order, each with the failing findings
-    it fixes (a finding goes under the first document listing one of its requirements); what no
-    document covers goes under « other »."""
+    it fixes: only the documents of the partner's framework and edition, with the references its own
+    documents hold. A finding goes under the first document naming its rule, else under the first
+    listing one of its requirements; what no document covers goes under « other »."""
     failing = [f for f in report.listed() if f.status in ("fail", "error")]
-    placed: set[str] = set()
-    out = []
-    for document in pack.checklist:
+    shown = [d for d in pack.checklist if _for_partner(d, report)]
+    placed: dict[str, str] = {}
+    for document in shown:  # by rule first: a document made for a rule's finding gets it
+        for f in failing:
+            if f.fingerprint not in placed and f.rule_id in document.get("rules", ()):
+                placed[f.fingerprint] = document["id"]
+    for document in shown:
         wanted = set(document["requirements"])
-        mine = [f.fingerprint for f in failing if f.fingerprint not in placed and wanted & set(f.requirements)]
-        placed.update(mine)
+        for f in failing:
+            if f.fingerprint not in placed and wanted & set(f.requirements):
+                placed[f.fingerprint] = document["id"]
+    out = []
+    for document in shown:
+        mine = [f.fingerprint for f in failing if placed.get(f.fingerprint) == document["id"]]
         if mine:
+            references = [r if isinstance(r, str) else r["text"] for r in document.get("references", [])
+                          if isinstance(r, str) or _for_partner(r, report)]
             out.append({"id": document["id"], "title": document["title"], "what": document["what"],
-                        "references": document.get("references", []), "findings": mine})
+                        "references": references, "findings": mine})
     rest = [f.fingerprint for f in failing if f.fingerprint not in placed]
     if rest:
         out.append({"id": "other", "title": tr("Autres points", "Other points"),
@@ -109,6 +120,11 @@ def checklist(pack, report) -> list[dict]:
                                "Points to correct that belong to none of the documents above."),
                     "references": [], "findings": rest})
     return out
+
+
+def _for_partner(item: dict, report) -> bool:
+    """A checklist document or reference marked for some frameworks or editions only."""
+    return report.framework in item.get("frameworks", (report.framework,)) and report.edition in item.get("editions", (report.edition,))
 
 
 def check_snapshot(pack, path: str | Path, options: CheckOptions, display: str | None = None):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cdap_policy import params as params_mod
 from cdap_policy.engines import CompileError, Engine, Program, finish, make_engine
+from cdap_policy.engines.base import field_path
 from cdap_policy.errors import InputError, PolicyError, Problem, pointer
 from cdap_policy.i18n import tr
 from cdap_policy.schema import validate
@@ -82,6 +83,18 @@ def default_pack_dir() -> Path:
     return here.parent / "policies"
 
 
+@dataclass(frozen=True)
+class Needed:
+    """A field a rule needs to judge an entity (`requires`): when it is absent, the rule cannot
+    say whether the entity complies, and the outcome is `error`, never `fail` (missing data is not
+    a proven breach) nor `pass`."""
+    field: str  # as written, e.g. entity.rsa_status
+    what: dict  # {fr, en}: what the field records, for the message
+    program: Program  # has(field), or !(when) || has(field)
+    when_source: str | None = None  # the condition as written, if any
+    field_path: str | None = None  # the field when the need is one field, None for a `test`
+
+
 @dataclass
 class Rule:
     id: str
@@ -105,6 +118,7 @@ class Rule:
     source: dict = field(repr=False)  # the rule as written, for `explain`
     interpretation: dict = field(default_factory=dict)  # the pack's reading where the text needs one, {fr, en}
     holders: bool = False  # over profiles: a failure also gives one finding per holder
+    requires: list = field(default_factory=list)  # Needed: fields without which the rule cannot judge
 
     def applies(self, stage: str | None, edition: int, framework: str = "mon_compte_partenaire") -> bool:
         return (stage is None or stage in self.stages) and edition in self.editions and framework in self.frameworks
@@ -235,7 +249,7 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
         raise PolicyError(problems)
     finish(engine)
 
-    checklist = _load_checklist(directory, requirements)
+    checklist = _load_checklist(directory, requirements, {r.id for r in rules})
     files = [directory / "pack.yaml", Path(req_doc.file), *pack_glob(directory, "params/*.yaml"), *rule_files]
     if (directory / CHECKLIST).is_file():
         files.append(directory / CHECKLIST)
@@ -243,7 +257,7 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
                 requirements, meta.get("documents", {}), engine, files, checklist, meta.get("source_editions") or {})
 
 
-def _load_checklist(directory: Path, requirements: dict) -> list[dict]:
+def _load_checklist(directory: Path, requirements: dict, rule_ids: set | frozenset = frozenset()) -> list[dict]:
     """The pre-signature checklist (`checklist.yaml`, optional): documents and the requirements they answer."""
     path = directory / CHECKLIST
     if not path.is_file():
@@ -257,6 +271,11 @@ def _load_checklist(directory: Path, requirements: dict) -> list[dict]:
                     here = ("documents", index, "requirements", position)
                     problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(
                         f"exigence inconnue {req!r}", f"unknown requirement {req!r}")))
+            for position, rule_id in enumerate(item.get("rules", [])):
+                if rule_id not in rule_ids:
+                    here = ("documents", index, "rules", position)
+                    problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(
+                        f"règle inconnue {rule_id!r}", f"unknown rule {rule_id!r}")))
     if problems:
         raise PolicyError(problems)
     return doc.data["documents"]
@@ -332,6 +351,20 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
     check = _compile(engine, spec["check"], doc, rule_path + ("check",), rule_id)
     evidence = {name: _compile(engine, src, doc, rule_path + ("evidence", name), rule_id, lazy=True)
                 for name, src in spec.get("evidence", {}).items()}
+    requires = []
+    for index, need in enumerate(spec.get("requires") or []):
+        path = rule_path + ("requires", index)
+        if "test" in need:  # data the rule needs that is not one field (a dated list recent enough...)
+            present = f"({need['test']})"
+        else:
+            if field_path(need["field"]) is None or len(field_path(need["field"])) < 2:
+                raise PolicyError(Problem(doc.file, doc.line_of(path + ("field",)), pointer(path + ("field",)), tr(
+                    f"règle {rule_id} : requires attend un champ (entity.x, facts.y…), pas {need['field']!r}",
+                    f"rule {rule_id}: requires takes a field (entity.x, facts.y...), not {need['field']!r}")))
+            present = f"has({need['field']})"
+        source = present if not need.get("when") else f"!({need['when']}) || {present}"
+        requires.append(Needed(need.get("field") or " ".join(need["test"].split()), dict(need["what"]),
+                               _compile(engine, source, doc, path, rule_id), need.get("when"), need.get("field")))
     locate = tuple(int(p) if p.isdigit() else p for p in spec["locate"].strip("/").split("/")) if spec.get("locate") else None
     return Rule(
         id=rule_id, family=family, requirements=list(spec["requirements"]), title=spec["title"],
@@ -340,7 +373,7 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
         frameworks=list(spec.get("frameworks", FRAMEWORKS)), over=spec["over"],
         when=when, check=check, evidence=evidence, references=list(spec["references"]), locate=locate,
         file=doc.file, line=doc.line_of(rule_path), source=spec, interpretation=dict(spec.get("interpretation") or {}),
-        holders=bool(spec.get("holders", False)),
+        holders=bool(spec.get("holders", False)), requires=requires,
     )
 
 

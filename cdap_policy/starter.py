@@ -175,6 +175,7 @@ class Answers:
     beneficiary_information: dict | None = None  # {method, since, non_opposition_recorded}
     workstations: list = field(default_factory=list)  # [{browser, version, count}]
     t1_attestation: dict | None = None  # {signed_on, entries}: see importers.attestation
+    deliberation: dict | None = None  # {body, reference, adopted_on}: the deliberation authorising the signature
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -336,6 +337,15 @@ def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr"
     w.line(f"  framework: {a.framework}   # {label(FRAMEWORKS, a.framework, lang)}")
     w.line(f"  edition: {edition}   # " + w.t(f"bulletin d'adhésion, édition {edition}", f"membership bulletin, {edition} edition"))
     w.todo('caf: ""', "la Caf signataire", "the Caf that signs", 2)
+    w.comment("Délibération de l'organe délibérant (conseil, conseil d'administration) qui autorise la signature ;\n"
+              "elle précède la signature.",
+              "Deliberation of the deliberative body (council, board) authorising the signature; it comes before the\n"
+              "signature.", 2)
+    if a.deliberation:
+        w.line("  deliberation: {" + ", ".join(f"{k}: {_q(v)}" for k, v in a.deliberation.items()) + "}")
+    else:
+        w.todo('deliberation: {body: "", reference: "", adopted_on: "AAAA-MM-JJ"}', "délibération autorisant la signature",
+               "deliberation authorising the signature", 2)
     w.todo('signed_on: "AAAA-MM-JJ"', "date de signature de la convention", "date the convention is signed", 2)
     w.todo('data_protection_formalities_on: "AAAA-MM-JJ"', "formalités RGPD accomplies (registre, AIPD ; CONV art. 12)",
            "GDPR formalities completed (register, DPIA; CONV art. 12)", 2)
@@ -366,6 +376,14 @@ def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr"
         else:
             w.todo('t1_attestation: {signed_on: "AAAA-MM-JJ", entries: [{user: u-01, diploma: ASS, awarded_on: "AAAA-MM-JJ"}]}',
                    "à signer avec le bulletin", "to sign with the bulletin", 2)
+    others = [code for code in sorted(a.quotas, key=lambda c: int(c[1:])) if code != "T1"]
+    if others and edition == 2025:
+        w.comment("Justificatifs de la légitimité de chaque autre profil demandé, remis à la Caf (subvention d'action\n"
+                  "sociale pour T2, marché avec le département pour T5, mission FSL pour T13, mandat pour T9…) :",
+                  "Supporting documents of the legitimacy of each other profile requested, given to the Caf (social-action\n"
+                  "subsidy for T2, contract with the department for T5, FSL mission for T13, mandate for T9...):", 2)
+        entries = ", ".join(f'{{profile: {code}, document: "", provided_on: "AAAA-MM-JJ"}}' for code in others)
+        w.todo(f"supporting_documents: [{entries}]", "pièces à remettre à la Caf", "documents to give the Caf", 2)
     w.blank()
 
     w.comment("— Les personnes désignées (annexe 1 du contrat de service) : deux administrateurs au plus,\n"

@@ -551,13 +551,17 @@ def make_parquet_value_200mib(workdir: Path) -> str:
 # -- reports given back to diff and --baseline -------------------------------------------------------
 
 def base_report(workdir: Path) -> dict:
-    """The JSON report of base.yaml, written once by the real command line."""
+    """The JSON report of base.yaml less the Caf's confirmation of the CCAS's T1 conditions (so that it
+    holds one finding to mutate), written once by the real command line."""
     with _LOCK:
         path = workdir / "report-base.json"
         if not path.exists():
-            MADE.add("report-base.json")
+            MADE.update({"report-base.json", "report-base.yaml"})
+            marker = "  ccas_t1_conditions_met: true"
+            lines = [line for line in _base_text(workdir).splitlines(keepends=True) if not line.startswith(marker)]
+            (workdir / "report-base.yaml").write_text("".join(lines), encoding="utf-8")
             subprocess.run([sys.executable, "-m", "cdap_policy", "check", "--as-of", AS_OF, "--format", "json", "-o", path.name,
-                            "base.yaml"], cwd=workdir, capture_output=True, check=False)
+                            "report-base.yaml"], cwd=workdir, capture_output=True, check=False)
         return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -597,7 +601,7 @@ def make_report_34mib(workdir: Path) -> str:
     size, n = len(text), 0
     while size < 34 << 20:
         n += 1
-        other = text.replace('"26440999900010"', f'"{n:014d}"').replace("CCAS de Villebrume", f"CCAS n° {n}")
+        other = text.replace('"26440999600016"', f'"{n:014d}"').replace("CCAS de Villebrume", f"CCAS n° {n}")
         others.append(other)
         size += len(other.encode("utf-8")) + 2
     return _write(workdir, "report-34mib.json", "[\n" + ",\n".join([text, *others]) + "\n]\n")

@@ -109,6 +109,27 @@ def test_merge_keeps_existing_keys_and_the_rest_of_the_file(tmp_path):
     assert "1 mis à jour (u-02)" in result.output and "1 inchangé(s)" in result.output and "2 absent(s)" in result.output
 
 
+
+def test_a_profile_history_survives_an_import(tmp_path):
+    """A staff list says which profiles a person has now, not when one was withdrawn: the periods
+    of an existing user are kept, the same current profiles change nothing, a new one is added."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "policies" / "tests" / "base-2025.yaml").read_text(encoding="utf-8"))
+    history = [{"profile": "T5", "granted_on": "2025-04-01", "ended_on": "2025-05-01"}, {"profile": "T1", "granted_on": "2025-05-01"}]
+    data["users"][0]["profiles"] = history
+    target = tmp_path / "s.yaml"
+    target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    sheet = tmp_path / "staff.csv"
+    sheet.write_text("Nom;Prénom;Courriel;Profil\nLefranc;Inès;ines.lefranc@villebrume.example;T1\n", encoding="utf-8")
+    result = run("import-users", sheet, "--into", target)
+    assert result.exit_code == 0, result.output
+    assert load_snapshot(target).data["users"][0]["profiles"] == history and "1 inchangé(s)" in result.output
+    sheet.write_text("Nom;Prénom;Courriel;Profil\nLefranc;Inès;ines.lefranc@villebrume.example;T1, T2\n", encoding="utf-8")
+    result = run("import-users", sheet, "--into", target)
+    assert result.exit_code == 0, result.output
+    assert load_snapshot(target).data["users"][0]["profiles"] == history + ["T2"]
+
 def test_french_header_variants_and_map(tmp_path, starter):
     sheet = tmp_path / "agents.csv"
     sheet.write_text("Nom de l'agent,PRÉNOM,E-mail,Intitulé du poste,Profils CDAP,Diplôme d'État,Date d'obtention,Nature du contrat,Service\n"

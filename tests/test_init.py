@@ -165,3 +165,19 @@ def test_parsers():
         parse_profiles("T1=quatre")
     person = parse_person("Soizic Le Bihan, 02 40 00 00 09, dpo@pont-guerin.example")
     assert (person.first_name, person.last_name, person.email, person.phone) == ("Soizic", "Le Bihan", "dpo@pont-guerin.example", "02 40 00 00 09")
+
+
+def test_the_starter_asks_for_the_deliberation_and_each_profiles_supporting_document(tmp_path):
+    """Before signing: the deliberation authorising the signature, and (2025) the supporting
+    documents of the profiles other than T1, are placeholders to complete, not silent gaps."""
+    target = tmp_path / "dept.yaml"
+    result = run("init", target, "--no-input", "--kind", "department", "--name", "Département de la Brume",
+                 "--siret", "22680999400016", "--department", "44", "--profile", "T1=10", "--profile", "T5=3",
+                 "--deliberation", "commission permanente, 2026-11-20, CP-2026-11-4")
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert 'deliberation: {body: "commission permanente", reference: "CP-2026-11-4", adopted_on: "2026-11-20"}' in text
+    bare = run("init", tmp_path / "other.yaml", "--no-input", "--kind", "ccas", "--name", "CCAS de la Brume")
+    assert bare.exit_code == 0 and re.search(r"# deliberation: \{body: .*adopted_on", (tmp_path / "other.yaml").read_text(encoding="utf-8"))
+    assert re.search(r"# supporting_documents: \[\{profile: T5,", text) and "profile: T1," not in text
+

@@ -50,10 +50,12 @@ def test_the_terminal_path_needs_no_yaml(tmp_path):
     proc = cli("init", "ccas.yaml", "--no-input", "--kind", "ccas", "--name", "CCAS de Pont-Guérin", "--siret", "26440999600016",
                "--department", "44", "--profile", "T1=4", *[v for pair in people.items() for v in pair],
                "--flag", "ccas_t1_conditions_met", "--information", "Mention sur les formulaires de demande",
-               "--browser", "firefox=140:4", cwd=tmp_path)
+               "--browser", "firefox=140:4", "--deliberation", "conseil d'administration du CCAS, 2026-05-20, CA-2026-09",
+               cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    proc = cli("import-users", "personnel.csv", "--into", "ccas.yaml", "--t1-attestation", "2026-11-30", cwd=tmp_path)
+    proc = cli("import-users", "personnel.csv", "--into", "ccas.yaml", "--t1-attestation", "2026-05-29", cwd=tmp_path)
     assert proc.returncode == 0 and "Attestation sur l'honneur T1 : 3" in proc.stdout, proc.stderr
-    proc = cli("check", "ccas.yaml", "--stage", "pre-signature", "--as-of", "2026-12-01", "--format", "json", cwd=tmp_path)
+    # within twelve months of the pack's list of maintained browsers (a staler list cannot vouch for Firefox 140)
+    proc = cli("check", "ccas.yaml", "--stage", "pre-signature", "--as-of", "2026-06-01", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert json.loads(proc.stdout)["summary"]["by_status"]["fail"] == 0

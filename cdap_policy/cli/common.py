@@ -206,7 +206,7 @@ def _engine_here(ctx, param, value):
         if why is not None:
             from cdap_policy.cli.localise import current
 
-            raise click.BadParameter("le moteur natif n'est pas installé : pip install 'cdap-policy[fast]'" if current() == "fr"
+            raise click.BadParameter("le moteur natif n'est pas installé : pip install '.[fast]'" if current() == "fr"
                                      else f"the native engine is not installed: {why}")
     return value
 
@@ -214,7 +214,7 @@ def _engine_here(ctx, param, value):
 engine_option = click.option("--engine", type=click.Choice(["compiled", "interpreted", "native"]), default="compiled",
                              show_default=True, callback=_engine_here,
                              help="CEL engine: cel-python's compiled runner (default), its interpreter (reference), "
-                                  "or the native Rust runtime (pip install 'cdap-policy[fast]').")
+                                  "or the native Rust runtime (pip install '.[fast]').")
 lang_option = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
                            envvar="CDAP_POLICY_LANG", show_envvar=True, callback=_remember_lang,
                            help="Language of messages, remediations and errors.")

@@ -25,9 +25,9 @@ FR_HELP = {
         "Gravité la plus basse d'un échec qui donne le code de sortie 1 (une erreur le donne toujours).",
     "Language of messages, remediations and errors.": "Langue des messages, des actions et des erreurs (fr ou en).",
     "List passing and not-applicable checks too.": "Lister aussi les contrôles conformes et non applicables.",
-    "CEL engine: cel-python's compiled runner (default), its interpreter (reference), or the native Rust runtime (pip install 'cdap-policy[fast]').":
+    "CEL engine: cel-python's compiled runner (default), its interpreter (reference), or the native Rust runtime (pip install '.[fast]').":
         "Moteur CEL : l'exécuteur compilé de cel-python (par défaut), son interpréteur (référence) ou le moteur natif en Rust "
-        "(pip install 'cdap-policy[fast]').",
+        "(pip install '.[fast]').",
     "Replace names, e-mails and phone numbers with stable pseudonyms (key: CDAP_POLICY_REDACT_KEY); entity keys stay usable.":
         "Remplacer noms, courriels et téléphones par des pseudonymes stables (clé : CDAP_POLICY_REDACT_KEY) ; les clés des entités restent utilisables.",
     "Also allow consultation logs in this folder (repeatable); by default a log must be in the snapshot's folder.":
@@ -40,15 +40,18 @@ FR_HELP = {
         "Fichier de dérogations (YAML, schemas/waivers.schema.json) ; par défaut : <instantané>.waivers.yaml à côté de chaque instantané.",
     "Apply no waiver, not even a <snapshot>.waivers.yaml found next to the snapshot.":
         "N'appliquer aucune dérogation, pas même un <instantané>.waivers.yaml trouvé à côté de l'instantané.",
-    "Processes checking snapshots in parallel (default: the number of cores available).":
-        "Processus qui vérifient les instantanés en parallèle (par défaut : le nombre de cœurs disponibles).",
+    "Processes checking snapshots in parallel (default: the number of cores available; at most 2 a core, and 64).":
+        "Processus qui vérifient les instantanés en parallèle (par défaut : le nombre de cœurs disponibles ; au plus 2 par cœur, et 64).",
     "Check only the K-th of N disjoint shares of the snapshots (CI matrix jobs, job arrays).":
         "Ne vérifier que la K-ième de N parts disjointes des instantanés (matrices de CI, tableaux de tâches).",
     "Also write the batch summary (by family, rule, partner) to this file, as JSON.":
         "Écrire aussi la synthèse du lot (par famille, règle, partenaire) dans ce fichier, en JSON.",
     "No progress bar (none is shown in CI or when standard error is not a terminal).":
         "Pas de barre de progression (aucune n'est affichée en CI ni quand la sortie d'erreur n'est pas un terminal).",
-    "Validate snapshot(s) against the schema only.": "Valider des instantanés contre le schéma seulement.",
+    "Validate snapshot(s) against the schema only: files, folders (recursively) or quoted globs.":
+        "Valider des instantanés contre le schéma seulement : fichiers, dossiers (récursivement) ou motifs entre guillemets.",
+    "Show the configuration in force: each value and where it comes from.":
+        "Afficher la configuration en vigueur : chaque valeur et d'où elle vient.",
     "Also allow consultation logs in this folder (repeatable).": "Accepter aussi les journaux de consultation de ce dossier (répétable).",
     "Compare two reports of `check --format json`: new, resolved (absent), unchanged and updated findings.":
         "Comparer deux rapports de check --format json : constats nouveaux, résolus (absents), inchangés et modifiés.",
@@ -107,8 +110,8 @@ FR_HELP = {
         "Produire la référence de chaque règle : exigence, article, éditions, étapes, gravité, paramètres, exemples.",
     "Folder of the reference (the repository keeps it in docs/rules).": "Dossier de la référence (le dépôt la garde dans docs/rules).",
     "Write nothing; exit 1 when the folder is not the current reference.": "Ne rien écrire ; code 1 quand le dossier n'est pas la référence à jour.",
-    "Serve the partner's self-assessment and the auditor's report on web pages (extra: pip install 'cdap-policy[web]').":
-        "Servir l'auto-évaluation du partenaire et le rapport de l'auditeur dans des pages web (extra : pip install 'cdap-policy[web]').",
+    "Serve the partner's self-assessment and the auditor's report on web pages (extra: pip install '.[web]').":
+        "Servir l'auto-évaluation du partenaire et le rapport de l'auditeur dans des pages web (extra : pip install '.[web]').",
     "Run the rules' test cases: of the whole pack, of one pack folder, or of one policy file.":
         "Exécuter les cas de test des règles : de tout le paquet, d'un dossier de paquet ou d'un fichier de règles.",
     "Only the cases of this rule (repeatable).": "Seulement les cas de cette règle (répétable).",

@@ -62,13 +62,18 @@ def _person_option(name: str, fr: str):
 @click.option("--browser", "browsers", multiple=True, metavar="NAVIGATEUR=VERSION[:POSTES]",
               help=h("Navigateur des postes et nombre de postes (répétable), par exemple firefox=140:6.",
                       "Browser of the workstations and their number (repeatable), e.g. firefox=140:6."))
+@click.option("--deliberation", metavar="ORGANE, AAAA-MM-JJ[, RÉFÉRENCE]",
+              help=h("La délibération qui autorise la signature : organe délibérant, date d'adoption, référence, par exemple "
+                      "« conseil d'administration du CCAS, 2026-11-20, CA-2026-14 ».",
+                      "The deliberation authorising the signature: deliberative body, date adopted, reference, e.g. "
+                      "« CCAS board, 2026-11-20, CA-2026-14 »."))
 @click.option("--provider", "providers", multiple=True, help="A service provider's name (repeatable).")
 @click.option("--no-input", is_flag=True, help="Ask nothing: options and defaults only (--kind and --name are then required).")
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @policies_option
 @lang_option
 def init(file, kind, name, siret, department, framework, edition, missions, profiles, mode, principal, deputy,
-         security_officer, dpo, support, flags, information, browsers, providers, no_input, force, policies, lang):
+         security_officer, dpo, support, flags, information, browsers, deliberation, providers, no_input, force, policies, lang):
     """Write a starter snapshot (default instantane-cdap.yaml) from a few questions."""
     from cdap_policy import output
     from cdap_policy.starter import Answers, load_choices, render
@@ -113,11 +118,12 @@ def init(file, kind, name, siret, department, framework, edition, missions, prof
         "Comment les allocataires sont-ils informés du traitement (mention sur les formulaires, affichage…) ?",
         "How are beneficiaries informed of the processing (notice on forms, poster…)?"))
     workstations = ask.browsers(browsers)
+    deliberation = _deliberation(deliberation, lang) if deliberation else None
     providers = ask.providers(providers)
 
     answers = Answers(kind=kind, name=name, taken_on=today(), siret=siret, department=department, framework=framework,
                       edition=edition, missions=missions, quotas=quotas, management_mode=mode, providers=providers,
-                      flags=flag_answers, workstations=workstations,
+                      flags=flag_answers, workstations=workstations, deliberation=deliberation,
                       beneficiary_information={"method": information} if information else None, **people)
     text = render(answers, choices, _schema_ref(file), lang, file.name)
     _self_check(text, file)
@@ -502,3 +508,23 @@ class _Asker:
                                  "Service providers (software vendor, host…), names separated by commas"), "", self._clean)
         return [p.strip() for p in answer.split(",") if p.strip()]
 
+
+def _deliberation(text: str, lang: str) -> dict:
+    """« organe, AAAA-MM-JJ[, référence] » as the convention's deliberation; a bad date is bad usage."""
+    import datetime
+
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    dates = [p for p in parts if len(p) == 10 and p[4] == "-" and p[7] == "-"]
+    try:
+        if len(dates) != 1:
+            raise ValueError
+        datetime.date.fromisoformat(dates[0])
+    except ValueError:
+        fail_usage(tr(f"--deliberation : « {text} » : indiquez l'organe, la date d'adoption (AAAA-MM-JJ) et la référence",
+                      f"--deliberation: « {text} »: give the body, the date adopted (YYYY-MM-DD) and the reference"), lang)
+    others = [p for p in parts if p != dates[0]]
+    out = {"body": others[0]} if others else {}
+    if len(others) > 1:
+        out["reference"] = ", ".join(others[1:])
+    out["adopted_on"] = dates[0]
+    return out

@@ -25,7 +25,7 @@ from cdap_policy.i18n import tr
 @params_option
 @lang_option
 def serve(host, port, allow_remote, root_path, policies, params_file, lang):
-    """Serve the partner's self-assessment and the auditor's report on web pages (extra: pip install 'cdap-policy[web]')."""
+    """Serve the partner's self-assessment and the auditor's report on web pages (extra: pip install '.[web]')."""
     from cdap_policy.web.security import is_loopback
 
     try:
@@ -33,8 +33,8 @@ def serve(host, port, allow_remote, root_path, policies, params_file, lang):
 
         from cdap_policy.web.app import ServeOptions, create_app
     except ImportError:
-        fail_usage(tr("le serveur web n'est pas installé : pip install 'cdap-policy[web]'",
-                      "the web server is not installed: pip install 'cdap-policy[web]'"), lang)
+        fail_usage(tr("le serveur web n'est pas installé : pip install '.[web]'",
+                      "the web server is not installed: pip install '.[web]'"), lang)
     if not is_loopback(host) and not allow_remote:
         fail_usage(tr(f"--host {host} : adresse joignable depuis d'autres machines, refusée sans --allow-remote "
                       "(à ne faire que derrière un mandataire inverse qui authentifie les utilisateurs)",

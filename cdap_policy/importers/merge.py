@@ -4,7 +4,10 @@ A row is the existing user with the same id, else the same e-mail address, else 
 and last name (accents and case aside): that user keeps its id, its status and every field the
 spreadsheet does not give; the spreadsheet's non-empty cells update the others. Other rows are
 added with the next free id (`u-05` after `u-04`) and the status asked for (planned by default).
-Users absent from the spreadsheet are kept unchanged, byte for byte.
+Users absent from the spreadsheet are kept unchanged, byte for byte. A user whose profiles carry a
+history (periods with grant and end dates) keeps it: a staff list says which profiles a person has
+now, not when one was withdrawn, so its codes are compared with the profiles not withdrawn and only
+the new ones are added.
 
 Only the lines of the users updated are rewritten, with ruamel.yaml's round-trip mode so that
 their comments, quotes and flow mappings survive, and the users added are written after the last
@@ -87,11 +90,25 @@ def _ordered(user: dict) -> list[str]:
     return sorted(user, key=lambda k: order.index(k) if k in order else len(order))
 
 
+def _profiles(current: list, codes: list) -> list | None:
+    """The profiles to write for a user whose list holds periods, or None when nothing changes:
+    every period kept, the codes the spreadsheet adds appended."""
+    held = [item if isinstance(item, str) else item.get("profile") for item in current
+            if isinstance(item, str) or not item.get("ended_on")]
+    added = [code for code in codes if code not in held]
+    return list(current) + added if added else None
+
+
 def _changes(current: dict, new: dict) -> dict:
     """The fields of `new` that differ from `current` (nested mappings compared key by key)."""
     out = {}
     for key, value in new.items():
         if key == "id":
+            continue
+        if key == "profiles" and any(isinstance(item, dict) for item in current.get("profiles") or []):
+            merged = _profiles(list(current["profiles"]), value)
+            if merged is not None:
+                out[key] = merged
             continue
         if isinstance(value, dict):
             inner = current.get(key) if isinstance(current.get(key), dict) else {}
