@@ -234,7 +234,7 @@ def test_pre_commit_try_repo_on_a_snapshot_its_waivers_and_a_violating_change(tm
     the waiver file beside the snapshot, so the committed state passes; a change that gives the
     deputy administrator the front desk's shared mailbox is then refused at commit."""
     from cdap_policy.checking import CheckOptions, check_snapshot
-    from helpers import pack
+    from cdap_policy.policy import load_pack
 
     hook_repo, partner = tmp_path / "cdap-policy", tmp_path / "partner"
     hook_repo.mkdir()
@@ -245,7 +245,15 @@ def test_pre_commit_try_repo_on_a_snapshot_its_waivers_and_a_violating_change(tm
     text = (POLICIES / "tests" / "base-2025.yaml").read_text(encoding="utf-8")
     (snapshots / "villebrume.yaml").write_text(text, encoding="utf-8")
     today = datetime.date.today()
-    known = check_snapshot(pack(), snapshots / "villebrume.yaml", CheckOptions(as_of=today.isoformat()))
+    # the pack's list of maintained browser releases ages (browser_list_max_age_months): the partner
+    # keeps the current one its Caf gives it, through its configuration file (fictitious releases)
+    listed_on = (today - datetime.timedelta(days=30)).isoformat()
+    (partner / "caf-params.yaml").write_text(
+        f'browser_supported_releases:\n  "{listed_on}": {{firefox: [128, 140], chrome: [140], edge: [140]}}\n',
+        encoding="utf-8")
+    (partner / ".cdap-policy.yaml").write_text("params: caf-params.yaml\n", encoding="utf-8")
+    known = check_snapshot(load_pack(POLICIES, partner / "caf-params.yaml"), snapshots / "villebrume.yaml",
+                           CheckOptions(as_of=today.isoformat()))
     failing = [f for f in known.findings if f.status == "fail" and f.severity in ("critical", "high")]
     assert failing, "the base snapshot has a failure today to waive"  # the reverse review is a year old
     later = (today + datetime.timedelta(days=90)).isoformat()

@@ -88,7 +88,14 @@ def test_one_sarif_run_within_githubs_limits(caf):
     assert len(run["tool"]["driver"]["rules"]) <= GITHUB["rules"]
     assert all(len(r["locations"]) <= GITHUB["locations"] for r in run["results"])
     assert all(len(rule["properties"]["tags"]) <= GITHUB["tags"] for rule in run["tool"]["driver"]["rules"])
-    assert len(run["artifacts"]) == len(reports) + len(unreadable)  # every snapshot is an artifact
+    # every snapshot is an artifact, once; any other is a file a result points to (a consultation log)
+    uris = [a["location"]["uri"] for a in run["artifacts"]]
+    assert len(set(uris)) == len(uris)
+    described = [a for a in run["artifacts"] if "properties" in a]
+    assert len(described) == len(reports)
+    pointed = {loc["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"] for loc in r["locations"]}
+    others = set(uris) - {a["location"]["uri"] for a in described}
+    assert len(others - pointed) == len(unreadable), sorted(others - pointed)
     keys = [r["partialFingerprints"]["primaryLocationLineHash"] for r in run["results"]]
     assert len(set(keys)) == len(keys)  # generated partners share user keys: alerts stay apart
     invocation = run["invocations"][0]
