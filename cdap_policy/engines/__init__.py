@@ -37,20 +37,20 @@ def make_engine(name: str, variables: set, params: dict, pack_files: list | None
     pack compiled)."""
     if name not in ENGINES:
         raise ValueError(available(name))
-    from cdap_policy import celfuncs
-
+    if name == "native":
+        from cdap_policy import celfuncs as module  # called with plain values by the runtime
+        from cdap_policy.engines.native import NativeEngine as engine_class
+    else:
+        from cdap_policy.engines import celpy as module  # type: ignore[no-redef]
+        from cdap_policy.engines.celpy import CelPyEngine as engine_class  # type: ignore[assignment]
     cache = None
     if pack_files is not None:
         from cdap_policy.engines.cache import PackCache
 
-        cache = PackCache.open(name, pack_files, params, variables, {**celfuncs.FUNCTIONS, **celfuncs.OPERATORS})
+        cache = PackCache.open(name, pack_files, params, variables, module.FUNCTIONS)
     if name == "native":
-        from cdap_policy.engines.native import NativeEngine
-
-        return NativeEngine(variables, params, cache)
-    from cdap_policy.engines.celpy import CelPyEngine
-
-    return CelPyEngine(variables, params, name, cache)
+        return engine_class(variables, params, cache)
+    return engine_class(variables, params, name, cache)
 
 
 def finish(engine) -> None:

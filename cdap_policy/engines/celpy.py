@@ -3,7 +3,7 @@
 The compiled runner transpiles each expression to Python; the code object is what the disk cache
 keeps (marshalled), so that a run whose pack is cached needs neither cel-python's parser nor its
 transpiler. Three quirks of the compiled runner are handled here: `has()` results handed to `!`,
-`&&`, `||`, `?:` as Python booleans (celfuncs.OPERATORS), custom functions resolved by module
+`&&`, `||`, `?:` as Python booleans (celpy_functions.OPERATORS), custom functions resolved by module
 path, and the cost of its variable look-up (see `_activation_getattr`).
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ import celpy.evaluation
 
 import cdap_policy
 from cdap_policy import celfuncs
+from cdap_policy.engines import celpy_functions
 from cdap_policy.deadline import EvaluationTimeout, deadline
 from cdap_policy.engines import analysis
 from cdap_policy.engines.base import CompileError, EvalError, FieldProgram, field_path
@@ -28,6 +29,8 @@ logging.getLogger("celpy").setLevel(logging.CRITICAL + 1)
 celpy.evaluation.result.__globals__.setdefault("cdap_policy", cdap_policy)
 
 _Activation = celpy.evaluation.Activation
+# what compiled code calls: the custom functions as cel-python needs them, and its operators
+FUNCTIONS = {**celpy_functions.FUNCTIONS, **celpy_functions.OPERATORS}
 
 
 def _activation_getattr(self, name):
@@ -118,7 +121,7 @@ class CelValues:
     to_cel = staticmethod(to_cel)
 
     @staticmethod
-    def bind(entities: list, collection: str = "") -> None:
+    def bind(entities: list, collection: str = "", shared: tuple | None = None) -> None:
         """Entities are converted on first use, by Context.activation."""
 
     @staticmethod
@@ -136,7 +139,7 @@ class CelPyEngine(CelValues):
         self.variables = set(variables)
         self.params = params or {}
         self.cache = cache
-        self.functions = {**celfuncs.FUNCTIONS, **celfuncs.OPERATORS}
+        self.functions = FUNCTIONS
         self._env = None
         self._base = None
 
@@ -181,6 +184,19 @@ class CelPyEngine(CelValues):
                                         "code": code})
             return CelProgram(source, reads, runner, None)
         return CelProgram(source, reads, None, lambda: self._program(tree))
+
+    def transpile(self, tree):
+        """The compiled runner's code object for a parsed expression (what the disk cache keeps),
+        or None when it has none."""
+        runner = self._program(tree) if self.name == "compiled" else None
+        return getattr(getattr(runner, "tp", None), "executable_code", None)
+
+    def from_code(self, source: str, reads: dict, code):
+        """The program of `source` from its cached code object, without parsing it (parsed on
+        first use where there is no code)."""
+        if code is not None and self.name == "compiled":
+            return CelProgram(source, reads, None, lambda: self._from_code(code))
+        return CelProgram(source, reads, None, lambda: self._program(self.syntax(source)))
 
     # -- runners ----------------------------------------------------------------------------------
     def _program(self, tree):
