@@ -162,7 +162,7 @@ def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact:
         click.echo("  " + pick(tr(f"… et {hidden} autre(s) problème(s)", f"… and {hidden} more problem(s)"), lang), err=True)
 
 
-def load_pack_or_exit(policies, params_file, engine: str = "compiled", lang: str = "fr"):
+def load_pack_or_exit(policies, params_file, engine: str | None = "compiled", lang: str = "fr"):
     from cdap_policy.policy import load_pack
 
     try:

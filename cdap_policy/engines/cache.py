@@ -21,7 +21,7 @@ from pathlib import Path
 from cdap_policy import diskcache
 from cdap_policy.diskcache import DISABLE, MAGIC, folder  # noqa: F401 - where they used to be
 
-FORMAT = 2
+FORMAT = 3
 SUFFIX = ".pack"
 KEEP = 16  # cache files kept; older ones (other packs, parameters, versions) are removed
 

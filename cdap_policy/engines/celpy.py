@@ -9,6 +9,7 @@ path, and the cost of its variable look-up (see `_activation_getattr`).
 from __future__ import annotations
 
 import logging
+import marshal
 
 import celpy
 import celpy.evaluation
@@ -181,15 +182,16 @@ class CelPyEngine(CelValues):
             if caching:
                 code = getattr(getattr(runner, "tp", None), "executable_code", None)
                 self.cache.put(source, {"reads": {k: sorted(v) for k, v in reads.items()},
-                                        "code": code})
+                                        "code": None if code is None else marshal.dumps(code)})
             return CelProgram(source, reads, runner, None)
         return CelProgram(source, reads, None, lambda: self._program(tree))
 
     def transpile(self, tree):
-        """The compiled runner's code object for a parsed expression (what the disk cache keeps),
-        or None when it has none."""
+        """The compiled runner's code for a parsed expression, marshalled (what the disk cache
+        keeps: read back only for the expressions evaluated), or None when it has none."""
         runner = self._program(tree) if self.name == "compiled" else None
-        return getattr(getattr(runner, "tp", None), "executable_code", None)
+        code = getattr(getattr(runner, "tp", None), "executable_code", None)
+        return None if code is None else marshal.dumps(code)
 
     def from_code(self, source: str, reads: dict, code):
         """The program of `source` from its cached code object, without parsing it (parsed on
@@ -214,6 +216,6 @@ class CelPyEngine(CelValues):
         runner = celpy.evaluation.Transpiler.__new__(celpy.evaluation.Transpiler)
         runner.ast, runner.source_text = None, ""
         runner.base_activation = runner.activation = self._base
-        runner.executable_code = code
+        runner.executable_code = marshal.loads(code) if isinstance(code, bytes) else code
         return runner
 

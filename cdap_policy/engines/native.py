@@ -187,10 +187,18 @@ class NativeProgram:
         self.names = tuple(reads)
         # per variable: whether it changes per call, and the resolver's name of its index
         self._slots = tuple((name, name in PER_CALL, f"__cdap_index_{name}") for name in self.names)
-        self._variants = {(): program}  # by the batches the per-call variables are items of
+        # by the batches the per-call variables are items of; the plain form compiled on first use
+        # when the pack came from the disk cache (it compiled when the cache was written)
+        self._variants = {(): program} if program is not None else {}
         self.reference = reference  # () -> cel-python's program of the same source, for a failure
 
     def _variant(self, key: tuple):
+        if not key:
+            try:
+                program = self._variants[()] = self.engine._native_compile(self.source)
+            except CompileError as exc:  # pragma: no cover - it compiled when the cache was written
+                raise EvalError(str(exc)) from None
+            return program
         source = f"(\n{self.source}\n)"  # on their own lines: a trailing comment cannot swallow the wrapper
         for name, batch, index in key:
             # the entity is item `index` of the batch, bound to its name by a one-item comprehension
@@ -245,7 +253,7 @@ class NativeProgram:
         the shared context's value of another snapshot cannot stand in for it."""
         values = {name: unwrap(activation[name]) for name in self.names if name in activation}
         context = self.engine.cel.Context(values, self.engine.functions)
-        return self._run(self._variants[()], context, timeout)
+        return self._run(self._variants.get(()) or self._variant(()), context, timeout)
 
     @staticmethod
     def _run(program, context, timeout):
@@ -424,6 +432,12 @@ class NativeEngine:
 
     unwrap = staticmethod(unwrap)
 
+    def _native_compile(self, source: str):
+        try:
+            return self.cel.compile(source)
+        except Exception as exc:  # cel-python accepted it: a difference between the two grammars
+            raise CompileError(f"the native engine does not compile it: {_explain(exc)}") from None
+
     def syntax(self, source: str):
         return analysis.parse(source)
 
@@ -451,10 +465,9 @@ class NativeEngine:
             paths = [tuple(p) for p in paths]
         if maps is not None:
             maps = (maps[0], [tuple(p) for p in maps[1]])
-        try:
-            program = self.cel.compile(source)
-        except Exception as exc:  # cel-python accepted it: a difference between the two grammars
-            raise CompileError(f"the native engine does not compile it: {_explain(exc)}") from None
+        program = None
+        if entry is None:  # a new expression: the runtime must take it now, or the pack does not load
+            program = self._native_compile(source)
         built: list = []
 
         def reference():
