@@ -196,10 +196,11 @@ def _engine_here(ctx, param, value):
     return value
 
 
-engine_option = click.option("--engine", type=click.Choice(["compiled", "interpreted", "native"]), default="compiled",
-                             show_default=True, callback=_engine_here,
-                             help="CEL engine: cel-python's compiled runner (default), its interpreter (reference), "
-                                  "or the native Rust runtime (pip install 'cdap-policy[fast]').")
+engine_option = click.option("--engine", type=click.Choice(["compiled", "interpreted", "native"]), default=None,
+                             callback=_engine_here,
+                             help="CEL engine: cel-python's compiled runner (default for one snapshot), its interpreter "
+                                  "(reference), or the native Rust runtime (pip install 'cdap-policy[fast]'; default for "
+                                  "several snapshots when installed: the same reports, faster).")
 lang_option = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
                            envvar="CDAP_POLICY_LANG", show_envvar=True, callback=_remember_lang,
                            help="Language of messages, remediations and errors.")

@@ -46,7 +46,7 @@ def test_cmd(policies, rules, verbose, engine, lang):
         # `test policies/quota.yaml` (or quota.tests.yaml): the cases of that family's rules
         only_file = policies.name.replace(".tests.yaml", ".yaml")
         policies = policies.parent
-    pack = load_pack_or_exit(policies, None, engine, lang)
+    pack = load_pack_or_exit(policies, None, engine or "compiled", lang)
     selected = set(rules) if rules else None
     for rule_id in rules:
         if pack.rule(rule_id) is None:
