@@ -356,8 +356,9 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
             selected.append(rule)
         else:
             excluded[why] = excluded.get(why, 0) + 1
-    evaluator.run_consultations([r for r in selected if r.over == "consultations"])  # one pass over the log
+    # every collection built before any rule runs: an engine that prepares values takes them at once
     context.prepare(sorted({r.over for r in selected if r.over != "consultations"}))
+    evaluator.run_consultations([r for r in selected if r.over == "consultations"])  # one pass over the log
     for rule in selected:
         if rule.over != "consultations":
             evaluator.run_rule(rule)

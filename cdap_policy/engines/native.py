@@ -180,10 +180,11 @@ class _Timeout(EvalError):
 
 
 class NativeProgram:
-    __slots__ = ("engine", "source", "reads", "names", "_slots", "_variants", "reference")
+    __slots__ = ("engine", "source", "runtime_source", "reads", "names", "_slots", "_variants", "reference")
 
-    def __init__(self, engine: "NativeEngine", source: str, reads: dict, program, reference=None):
+    def __init__(self, engine: "NativeEngine", source: str, reads: dict, program, reference=None, runtime_source=None):
         self.engine, self.source, self.reads = engine, source, reads
+        self.runtime_source = runtime_source or source  # as the runtime reads it (analysis.hoisted_source)
         self.names = tuple(reads)
         # per variable: whether it changes per call, and the resolver's name of its index
         self._slots = tuple((name, name in PER_CALL, f"__cdap_index_{name}") for name in self.names)
@@ -195,11 +196,11 @@ class NativeProgram:
     def _variant(self, key: tuple):
         if not key:
             try:
-                program = self._variants[()] = self.engine._native_compile(self.source)
+                program = self._variants[()] = self.engine._native_compile(self.runtime_source)
             except CompileError as exc:  # pragma: no cover - it compiled when the cache was written
                 raise EvalError(str(exc)) from None
             return program
-        source = f"(\n{self.source}\n)"  # on their own lines: a trailing comment cannot swallow the wrapper
+        source = f"(\n{self.runtime_source}\n)"  # on their own lines: a trailing comment cannot swallow the wrapper
         for name, batch, index in key:
             # the entity is item `index` of the batch, bound to its name by a one-item comprehension
             source = f"[{batch}[{index}]].map({name}, {source})[0]"
@@ -252,6 +253,8 @@ class NativeProgram:
         """A variable the expression names is absent: evaluate in a context of its own, so that
         the shared context's value of another snapshot cannot stand in for it."""
         values = {name: unwrap(activation[name]) for name in self.names if name in activation}
+        if isinstance(values.get("params"), dict):
+            values.update({analysis.HOISTED + key: value for key, value in values["params"].items()})
         context = self.engine.cel.Context(values, self.engine.functions)
         return self._run(self._variants.get(()) or self._variant(()), context, timeout)
 
@@ -421,6 +424,10 @@ class NativeEngine:
         hold yet, at once: the runtime then rebuilds its environment once per snapshot instead of
         once per change."""
         context, current = state.context, state.current
+        params = activation.get("params")
+        if isinstance(params, dict) and current.get("params") is not params:  # once per process, as params
+            for key, value in params.items():
+                context.add_variable(analysis.HOISTED + key, value)
         for name, value in activation.items():
             if name not in PER_CALL and type(value) is not _Item and current.get(name) is not value:
                 context.add_variable(name, value)
@@ -451,14 +458,15 @@ class NativeEngine:
         entry = self.cache.get(source) if self.cache is not None else None
         if entry is not None and "code" in entry:
             reads = {name: set(fields) for name, fields in entry["reads"].items()}
-            code, paths, maps = entry["code"], entry["paths"], entry["maps"]
+            code, paths, maps, runtime_source = entry["code"], entry["paths"], entry["maps"], entry["native"]
         else:
             tree = analysis.parse(source)
             reads = analysis.check(tree, self.variables, self.params, celfuncs.FUNCTIONS)
             paths, maps = analysis.iterated_paths(tree, self.variables), analysis.result_maps(tree, self.variables)
+            runtime_source = analysis.hoisted_source(tree, source)
             code = self.reference.transpile(tree)
             if self.cache is not None:  # as marshal keeps them: lists, not tuples or sets
-                self.cache.put(source, {"reads": {k: sorted(v) for k, v in reads.items()}, "code": code,
+                self.cache.put(source, {"reads": {k: sorted(v) for k, v in reads.items()}, "code": code, "native": runtime_source,
                                         "paths": None if paths is None else [list(p) for p in paths],
                                         "maps": None if maps is None else [maps[0], [list(p) for p in maps[1]]]})
         if paths is not None:
@@ -467,7 +475,7 @@ class NativeEngine:
             maps = (maps[0], [tuple(p) for p in maps[1]])
         program = None
         if entry is None:  # a new expression: the runtime must take it now, or the pack does not load
-            program = self._native_compile(source)
+            program = self._native_compile(runtime_source or source)
         built: list = []
 
         def reference():
@@ -475,5 +483,5 @@ class NativeEngine:
                 built.append(_ReferenceProgram(self.reference.from_code(source, reads, code), self))
             return built[0]
 
-        native = NativeProgram(self, source, reads, program, reference)
+        native = NativeProgram(self, source, reads, program, reference, runtime_source)
         return NativeEvidence(native, paths, maps) if lazy else native
