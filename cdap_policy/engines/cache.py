@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 from cdap_policy import diskcache
-from cdap_policy.diskcache import DISABLE, MAGIC, folder  # noqa: F401 - where they used to be
 
 FORMAT = 3
 SUFFIX = ".pack"
