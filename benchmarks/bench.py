@@ -44,6 +44,10 @@ TARGETS = {  # (cel-python, native)
     "cold": (0.5, 0.35), "layer": (1.1, 1.2), "log": (5.0, 3.0), "log_mb": (300, 300),
     "batch": (180.0, 180.0), "batch_ms": (40.0, 40.0), "growth": (1.05, 1.05), "floor": (None, 3.0),
 }
+# `python -c pass` in CPU seconds at the README's speed: the issue measured ×101 for a cold check of
+# 1.81 s CPU on a day the machine ran twice as slow as when the README's figures were taken. The
+# cold targets are read as multiples of it (0.5 s = ×56, 0.35 s = ×39), so a slower machine reads the same.
+README_PASS_S = 0.009
 # Children run as an installed package does: with its bytecode written once, not compiled at every start.
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
@@ -167,12 +171,13 @@ def row_cold(table, engines, repeat, unit):
         parts = {k: median([r[k] for r in runs]) for k in ("imports", "pack", "snapshot", "evaluation", "output")}
         cold = median(cpus)
         target = TARGETS["cold"][engine == "native"]
+        multiple, allowed = cold / unit, target / README_PASS_S
         split = ", ".join(f"{k} {v:.2f}" for k, v in sorted(parts.items(), key=lambda kv: -kv[1]))
         startup = median(walls) - sum(parts.values())
         table.add("cold `check`, 403-user department, full pack (cache warm), CPU", engine,
                   f"{cold:.2f} s = ×{cold / unit:.0f} `python -c pass` (min {min(cpus):.2f}, max {max(cpus):.2f}; "
                   f"wall {median(walls):.2f} s), peak {peak:.0f} MB",
-                  f"≤ {target} s (×{target / unit:.0f} here)", verdict(cold, target),
+                  f"≤ {target} s at the README's speed: ≤ ×{allowed:.0f} `python -c pass`", verdict(multiple, allowed),
                   f"wall split: {split}, interpreter start and CLI {startup:.2f} s")
         first_total = sum(first[k] for k in ("imports", "pack", "snapshot", "evaluation", "output"))
         table.add("— the same, first run (cache empty: parse and compile the pack, write the cache)", engine,
@@ -186,7 +191,7 @@ class _LayerClock:
     in the engine's own calls, measured in place during real evaluations."""
 
     def __init__(self):
-        self.layer = self.raw = 0.0
+        self.layer = self.raw = self.convert = 0.0
         self.calls = 0
         self.patches: list = []
 
@@ -197,14 +202,16 @@ class _LayerClock:
         clock = self
 
         def timed(*args, **kwargs):
-            start = time.perf_counter()
+            start = time.process_time()  # CPU: a shared machine's other jobs do not count
             try:
                 return function(*args, **kwargs)
             finally:
-                spent = time.perf_counter() - start
+                spent = time.process_time() - start
                 if bucket == "layer":
                     clock.layer += spent
                     clock.calls += counting
+                elif bucket == "convert":  # inside the layer: the values converted for the engine
+                    clock.convert += spent
                 else:
                     clock.raw += spent
 
@@ -226,6 +233,7 @@ def _clock_engine(engine: str) -> _LayerClock:
         clock.wrap(native.NativeProgram, "evaluate", "layer", counting=True)
         clock.wrap(native.NativeEvidence, "evaluate", "layer", counting=True)
         clock.wrap(native.NativeProgram, "_run", "raw")
+        clock.wrap(native.NativeEngine, "add_all", "convert")
     else:
         import celpy.evaluation
 
@@ -235,6 +243,7 @@ def _clock_engine(engine: str) -> _LayerClock:
         # the engine: cel-python's evaluation of the compiled code
         clock.wrap(adapter.CelProgram, "evaluate", "layer", counting=True)
         clock.wrap(adapter.CelValues, "to_cel", "layer")
+        clock.wrap(adapter.CelValues, "to_cel", "convert")
         clock.wrap(celpy.evaluation.Transpiler, "evaluate", "raw")
     return clock
 
@@ -256,17 +265,18 @@ def row_layer(table, engines, repeat):
                 evaluate(pack, snapshot, AS_OF)
             finally:
                 clock.restore()
-            results[engine].append((clock.layer, clock.raw, clock.calls))
+            results[engine].append((clock.layer, clock.raw, clock.calls, clock.convert))
     for engine in engines:
         layer, raw = median([r[0] for r in results[engine]]), median([r[1] for r in results[engine]])
-        calls = results[engine][0][2]
+        calls, convert = results[engine][0][2], median([r[3] for r in results[engine]])
         ratio = layer / raw if raw else float("nan")
         target = TARGETS["layer"][engine == "native"]
         table.add("engine layer ÷ the engine's own calls, in place on real runs of the department (conversions included)",
                   engine, f"{ratio:.2f} ({calls:,} evaluations: {layer * 1000:.0f} ms in the layer, {raw * 1000:.0f} ms in the engine)",
                   f"≤ {target}", verdict(ratio, target),
-                  f"layer overhead {(layer - raw) / calls * 1e6:.1f} µs per evaluation (values handed over, activation, "
-                  f"per-call deadline {_deadline_cost():.1f} µs, error mapping)")
+                  f"converting the snapshot's values for the engine {convert * 1000:.0f} ms (once per snapshot; "
+                  f"{convert / raw:.2f} of the engine's time); the rest {(layer - raw - convert) / calls * 1e6:.1f} µs per "
+                  f"evaluation (activation, values handed over, per-call deadline {_deadline_cost():.1f} µs, error mapping)")
 
 
 def row_floor(table, engines, repeat, rows=10_000):
@@ -345,13 +355,15 @@ def row_log(table, engines, rows, repeat):
         args = ["check", snap, "--as-of", AS_OF, "--format", "json", "--output", os.devnull]
         fast = columnar.available()
         for engine in engines:
-            runs = [cli([*args, "--engine", engine]) for _ in range(repeat)]
-            wall, peak = median([r[0] for r in runs]), median([r[1] for r in runs])
+            cpus: list = []
+            runs = [cli([*args, "--engine", engine], cpu=cpus) for _ in range(repeat)]
+            wall, peak = median(cpus), median([r[1] for r in runs])
             target, mb = TARGETS["log"][engine == "native"], TARGETS["log_mb"][engine == "native"]
             met = verdict(wall, target) if peak <= mb else "NOT MET"
             row_wall, row_peak = cli([*args, "--engine", engine], rows_only=True)[:2] if fast else (wall, peak)
-            table.add(f"`check` with a {rows:,}-row consultation log (CSV), " + ("read column-wise" if fast else "row by row (no pyarrow)"),
-                      engine, f"{wall:.1f} s, peak {peak:.0f} MB" + (f" (row reader: {row_wall:.1f} s, {row_peak:.0f} MB)" if fast else ""),
+            table.add(f"`check` with a {rows:,}-row consultation log (CSV), " + ("read column-wise" if fast else "row by row (no pyarrow)")
+                      + ", CPU", engine, f"{wall:.1f} s (wall {median([r[0] for r in runs]):.1f} s), peak {peak:.0f} MB"
+                      + (f" (row reader: {row_wall:.1f} s wall, {row_peak:.0f} MB)" if fast else ""),
                       f"≤ {target:g} s, ≤ {mb} MB", met, _log_split(snap, engine) if fast else "")
 
 
@@ -431,13 +443,14 @@ def row_batch(table, engines, count, distinct):
                 checked = sum(1 for line in lines if "findings" in json.loads(line))
             if checked != count:  # a figure for fewer snapshots than announced would be a lie
                 table.notes.append(f"Batch row ({engine}): {checked:,} reports written for {count:,} snapshots.")
-            scaled = wall * 10_000 / count
+            # 2 workers on 2 cores: on a machine of its own, the run takes its CPU time split in two
+            scaled = cpu[0] / 2 * 10_000 / count
             target = TARGETS["batch"][engine == "native"]
             flat = worker <= small[2] * 1.25 + 20
             table.add(f"{count:,} generated snapshots ({users:,} users; {distinct:,} distinct partners), "
                       "`check DIR --jobs 2 --format jsonl`", engine,
-                      f"{wall:.1f} s wall ({cpu[0]:.0f} s CPU, {cpu[0] / count * 1000:.0f} ms a snapshot); 10,000: {scaled:.0f} s"
-                      + ("" if count == 10_000 else " (scaled linearly)")
+                      f"{wall:.1f} s wall ({cpu[0]:.0f} s CPU, {cpu[0] / count * 1000:.0f} ms a snapshot); 10,000: {scaled:.0f} s "
+                      f"(CPU ÷ 2 workers" + ("" if count == 10_000 else ", scaled linearly") + f"; wall scaled {wall * 10_000 / count:.0f} s)"
                       + f"; a tenth: {small[0]:.1f} s; peak per worker {worker:.0f} MB ({small[2]:.0f} MB for a tenth)",
                       f"≤ {target:g} s, flat memory",
                       verdict(scaled, target) if flat else "NOT MET (memory grows)",
