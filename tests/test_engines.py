@@ -200,3 +200,32 @@ def test_native_without_its_package_is_refused_in_one_line(monkeypatch):
                            "from cdap_policy.cli import main; main()"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert "cdap-policy[fast]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("source,paths", [
+    ("users.filter(u, u.active).map(u, u.id)", [("users",)]),
+    ("[1, 2].map(x, x + 1)", []),
+    ("(has(a.b) ? a.b : []).filter(x, x > 1)", [("a", "b")]),
+    ("users.map(u, u.profiles.filter(p, p != 'T1'))", [("users",), ("users", "*", "profiles")]),
+    ("params.m[entity.k].map(x, x)", None),  # an indexed value: cel-python decides
+    ("[[1], [2]].map(v, v.filter(x, x > 1))", []),
+])
+def test_what_a_list_building_macro_iterates_is_known_before_evaluating(source, paths):
+    """The native engine hands evidence to cel-python where a `map` or `filter` could iterate a
+    map (no fixed order in the runtime): known from the parse tree, looked at on the values."""
+    from cdap_policy.engines import analysis
+
+    variables = {"users", "a", "params", "entity"}
+    assert analysis.iterated_paths(analysis.parse(source), variables) == paths
+
+
+def test_maps_an_expression_returns_come_in_its_literal_s_order():
+    from cdap_policy.engines import analysis
+
+    variables = {"entity"}
+    tree = analysis.parse('has(entity.r) ? entity.r : {"fr": "jamais", "en": "never"}')
+    assert analysis.result_maps(tree, variables) == ([["fr", "en"]], [("entity", "r")])
+    assert analysis.result_maps(analysis.parse("entity.x.map(v, {'a': v})"), variables) is None
+    src = '!agg.p.exists(c, c in params.profiles[string(e)]) && has(params.x) && has(params.y.z)'
+    assert analysis.hoisted_source(analysis.parse(src), src) == (
+        '!agg.p.exists(c, c in __cdap_params_profiles[string(e)]) && has(params.x) && has(__cdap_params_y.z)')
