@@ -515,7 +515,8 @@ def row_growth(table, engines, sizes, repeat):
             top = sizes[-2:]
             tail = math.log(times[top[1]] / times[top[0]]) / math.log(top[1] / top[0])
             target = TARGETS["growth"][engine == "native"]
-            worst = max(math.log(times[b] / times[a]) / math.log(b / a) for a, b in zip(sizes, sizes[1:]) if a >= 400)
+            pairs = [(a, b) for a, b in zip(sizes, sizes[1:]) if a >= 400] or list(zip(sizes, sizes[1:]))
+            worst = max(math.log(times[b] / times[a]) / math.log(b / a) for a, b in pairs)
             table.add(f"growth {sizes[0]:,} → {sizes[-1]:,} users (snapshot load + evaluation, warm, CPU)", engine,
                       f"exponent {slope:.2f} ({tail:.2f} between {top[0]:,} and {top[1]:,}, at most {worst:.2f} between two sizes "
                       f"from 400 users); {per_user * 1000:.2f} ms per user on {fixed:.2f} s fixed; {times[sizes[-1]]:.1f} s at "
