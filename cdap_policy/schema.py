@@ -17,8 +17,6 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from stdnum.fr import siret as siret_numbers
-
 from cdap_policy import diskcache
 from cdap_policy.errors import Problem, pointer
 from cdap_policy.i18n import tr
@@ -39,7 +37,13 @@ def siret_ok(value: str) -> bool:
     """SIRET: 14 digits (spaces allowed) whose SIREN part and whole number pass their checksums,
     with La Poste's establishments under their own rule; python-stdnum keeps these rules."""
     digits = value.replace(" ", "")
-    return bool(_SIRET.match(digits)) and siret_numbers.is_valid(digits)
+    if not _SIRET.match(digits):
+        return False
+    # imported on first use: python-stdnum's utilities import pydoc, pkgutil and ssl (tens of ms),
+    # which `--help`, `rules` and a snapshot without a SIRET need not pay
+    from stdnum.fr import siret as siret_numbers
+
+    return siret_numbers.is_valid(digits)
 
 
 def date_ok(value: str) -> bool:
