@@ -290,7 +290,8 @@ def partner(seed: int, index: int, kind: str, users: int | None = None, edition:
     convention = {
         "framework": "mon_compte_partenaire", "edition": edition,
         "number": f"CDAP-{p.get('department', '99')}-{signed.year}-{index:05d}", "caf": f"Caf n° {rng.randint(1, 101)}",
-        "signed_on": day(signed), "data_protection_formalities_on": day(signed, -rng.randint(5, 30)),
+        "signed_on": day(signed), "deliberation": {"body": "organe délibérant", "adopted_on": day(signed, -20)},
+        "data_protection_formalities_on": day(signed, -rng.randint(5, 30)),
         "service_contract_signed_on": day(signed), "bulletin_signed_on": day(signed), "access_opened_on": day(opened),
         "management_mode": "delegated", "quotas": quotas,
         "requested_total": sum(q for q in quotas.values() if isinstance(q, int)),
@@ -300,6 +301,9 @@ def partner(seed: int, index: int, kind: str, users: int | None = None, edition:
         convention["t1_attestation"] = {"signed_on": day(min(u["granted_on"] for u in t1), -1), "entries": [
             {"user": u["id"], "last_name": u["last_name"], "first_name": u["first_name"], "diploma": u["diploma"]["type"],
              "awarded_on": u["diploma"]["awarded_on"]} for u in t1]}
+    if edition == 2025:  # the supporting document of each profile other than T1, given at signature
+        convention["supporting_documents"] = [{"profile": code, "document": "justificatif", "provided_on": day(signed, -1)}
+                                              for code in sorted(by_profile, key=lambda c: int(c[1:])) if code != "T1"]
     data["convention"] = convention
     data["contacts"] = _contacts(rng, domain, signed)
     data["users"] = user_list
@@ -497,10 +501,10 @@ class _Defects:
         self.user()["account_type"] = "shared"
         return "gov-nominative-personal-account"
 
-    def commitment_after_grant(self):
+    def briefing_after_grant(self):
         user = self.user()
         user["commitment_signed_on"] = user["security_briefed_on"] = day(user["granted_on"], 20)
-        return "gov-commitment-before-grant"
+        return "gov-security-briefing"
 
     def applies(self, name: str) -> bool:
         if name == "no_dpo":  # under 2017 the contrat asks for one; under 2025 only the GDPR, of public bodies
@@ -530,7 +534,7 @@ class _Defects:
         return f"elig-{code.lower()}-organisation"
 
 
-DEFECTS = ("over_quota", "leaver_active", "shared_account", "commitment_after_grant", "no_dpo", "contract_ended",
+DEFECTS = ("over_quota", "leaver_active", "shared_account", "briefing_after_grant", "no_dpo", "contract_ended",
            "ineligible_profile")
 
 

@@ -20,7 +20,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-COLUMNS = ["at", "user", "profile", "file", "rsa_status", "rsa_ended_on", "entry", "non_opposition", "instructor_number"]
+COLUMNS = ["at", "user", "profile", "file", "rsa_status", "rsa_ended_on", "entry", "non_opposition", "instructor_number", "purpose"]
+# the situations of the coordination convention a T19 row is recorded under (COORD 4-3-3), in turn:
+# taken from the row's number, not from the random draws, so that every other value stays the same
+T19_PURPOSES = ("control", "file_management", "fraud_qualification", "control", "fraud_sanction")
 
 
 def rows(snapshot: dict, count: int, seed: int, start: datetime.date, days: int):
@@ -52,6 +55,8 @@ def rows(snapshot: dict, count: int, seed: int, start: datetime.date, days: int)
             row["user"], row["profile"] = leaver["id"], leaver["profiles"][0]
         elif defect < 0.0012 and profile == "T1":
             row["entry"] = "search"
+        if row["profile"] == "T19":
+            row["purpose"] = T19_PURPOSES[index % len(T19_PURPOSES)]
         yield index, row
 
 

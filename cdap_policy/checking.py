@@ -90,18 +90,29 @@ def skipped_notices(pack, report, options: CheckOptions) -> list[dict]:
 
 def checklist(pack, report) -> list[dict]:
     """The documents to prepare before signing, in the pack's order, each with the failing findings
-    it fixes (a finding goes under the first document listing one of its requirements); what no
-    document covers goes under « other »."""
+    it fixes: only the documents of the partner's framework and edition, with the references its own
+    documents hold. A finding goes under the first document naming its rule, else under the first
+    listing one of its requirements; what no document covers goes under « other »."""
     failing = [f for f in report.listed() if f.status in ("fail", "error")]
-    placed: set[str] = set()
-    out = []
-    for document in pack.checklist:
+    shown = [d for d in pack.checklist if _for_partner(d, report)]
+    placed: dict[str, str] = {}
+    for document in shown:  # by rule first: a document made for a rule's finding gets it
+        for f in failing:
+            if f.fingerprint not in placed and f.rule_id in document.get("rules", ()):
+                placed[f.fingerprint] = document["id"]
+    for document in shown:
         wanted = set(document["requirements"])
-        mine = [f.fingerprint for f in failing if f.fingerprint not in placed and wanted & set(f.requirements)]
-        placed.update(mine)
+        for f in failing:
+            if f.fingerprint not in placed and wanted & set(f.requirements):
+                placed[f.fingerprint] = document["id"]
+    out = []
+    for document in shown:
+        mine = [f.fingerprint for f in failing if placed.get(f.fingerprint) == document["id"]]
         if mine:
+            references = [r if isinstance(r, str) else r["text"] for r in document.get("references", [])
+                          if isinstance(r, str) or _for_partner(r, report)]
             out.append({"id": document["id"], "title": document["title"], "what": document["what"],
-                        "references": document.get("references", []), "findings": mine})
+                        "references": references, "findings": mine})
     rest = [f.fingerprint for f in failing if f.fingerprint not in placed]
     if rest:
         out.append({"id": "other", "title": tr("Autres points", "Other points"),
@@ -109,6 +120,11 @@ def checklist(pack, report) -> list[dict]:
                                "Points to correct that belong to none of the documents above."),
                     "references": [], "findings": rest})
     return out
+
+
+def _for_partner(item: dict, report) -> bool:
+    """A checklist document or reference marked for some frameworks or editions only."""
+    return report.framework in item.get("frameworks", (report.framework,)) and report.edition in item.get("editions", (report.edition,))
 
 
 def check_snapshot(pack, path: str | Path, options: CheckOptions, display: str | None = None):
@@ -157,3 +173,23 @@ def _compare(pack, snapshot: Snapshot, options: CheckOptions, report):
 
         report = baseline.mark(report, options.baseline, options.baseline_file, batch=options.baseline_batch)
     return report
+
+
+def flags_asked(pack, report) -> dict[str, list[str]]:
+    """The partner flags that a failing pre-signature finding asks about (the CCAS's T1 conditions
+    set by the Caf…): flag -> the entities concerned. Read from the rules' own conditions, so a
+    rule added to the pack is asked about without touching the form."""
+    if report is None:
+        return {}
+    flags = pack.param_values.get("eligibility_flags") or []
+    out: dict[str, list[str]] = {}
+    for finding in report.listed():
+        rule = pack.rule(finding.rule_id)
+        if finding.status != "fail" or rule is None:
+            continue
+        for flag in flags:
+            if f"partner.{flag}" in (rule.source.get("check") or ""):
+                out.setdefault(flag, [])
+                if finding.entity_key not in out[flag] and finding.entity_kind == "profile":
+                    out[flag].append(finding.entity_key)
+    return out

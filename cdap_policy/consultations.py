@@ -195,8 +195,8 @@ def _read_parquet(path: Path, display: str) -> Iterator[tuple[int, dict]]:
     from cdap_policy import columnar
 
     if not columnar.available():
-        _fail(display, None, "", tr("lire un journal Parquet demande pyarrow : pip install 'cdap-policy[logs]'",
-                                    "reading a Parquet log needs pyarrow: pip install 'cdap-policy[logs]'"))
+        _fail(display, None, "", tr("lire un journal Parquet demande pyarrow : pip install '.[logs]'",
+                                    "reading a Parquet log needs pyarrow: pip install '.[logs]'"))
     from cdap_policy.columnar.groups import iter_parquet
 
     yield from iter_parquet(path, display)

@@ -30,19 +30,24 @@ def compute(pack) -> tuple[list[dict], list[str]]:
     return rows, problems
 
 
-def render_table(rows: list[dict], problems: list[str]) -> str:
+_HEADS = {"fr": ("Exigence", "Règles", "Cas conformes", "Cas en échec"),
+          "en": ("Requirement", "Rules", "Passing cases", "Failing cases")}
+
+
+def render_table(rows: list[dict], problems: list[str], lang: str = "fr") -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=160, no_color=True, highlight=False)
     table = Table()
-    for head in ("Requirement", "Rules", "Passing cases", "Failing cases"):
+    for head in _HEADS[lang]:
         table.add_column(head, overflow="fold")
     for row in rows:
         rules = row["rules"]
-        table.add_row(row["requirement"], "\n".join(r["id"] for r in rules) or "— none —",
+        table.add_row(row["requirement"], "\n".join(r["id"] for r in rules) or ("— aucune —" if lang == "fr" else "— none —"),
                       "\n".join(str(r["pass"]) for r in rules), "\n".join(str(r["fail"]) for r in rules))
     console.print(table)
     for problem in problems:
-        console.print(f"problem: {problem}")
+        console.print(f"{'problème : ' if lang == 'fr' else 'problem: '}{problem}")
     covered = sum(1 for r in rows if r["rules"])
-    console.print(f"{covered}/{len(rows)} requirements covered; {len(problems)} problem(s)")
+    console.print(f"{covered}/{len(rows)} exigence(s) couverte(s) ; {len(problems)} problème(s)" if lang == "fr" else
+                  f"{covered}/{len(rows)} requirements covered; {len(problems)} problem(s)")
     return buffer.getvalue()

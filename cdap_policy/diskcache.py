@@ -19,6 +19,7 @@ from pathlib import Path
 
 MAGIC = b"cdap-policy pack cache\n"
 DISABLE = "CDAP_POLICY_CACHE"
+MAX_BYTES = 64 * 1024 * 1024  # the shipped pack's caches are about 1 MB; a larger file is not read, it is rebuilt
 STALE_TMP_S = 3600  # a temporary file this old was left by a run that was killed while writing
 
 
@@ -91,8 +92,13 @@ def read(path: Path, key_text: str, field: str = "entries"):
     try:
         if not (private(path.parent, True) and private(path, False)):
             return None
-        blob = path.read_bytes()
-    except OSError:
+        if path.stat().st_size > MAX_BYTES:  # checked before reading: a 4 GiB file must cost nothing
+            return None
+        with path.open("rb") as handle:
+            blob = handle.read(MAX_BYTES + 1)
+    except (OSError, MemoryError):
+        return None
+    if len(blob) > MAX_BYTES:  # it grew since
         return None
     head = len(MAGIC) + 32
     if len(blob) < head or not blob.startswith(MAGIC):

@@ -32,6 +32,7 @@ _T = {
     "interpretation": tr("Interprétation du paquet", "The pack's reading"),
     "when": tr("S'applique si", "Applies when"),
     "check": tr("Conforme si", "Passes when"),
+    "requires": tr("Données nécessaires (absentes : erreur, pas échec)", "Data needed (absent: error, not failure)"),
     "parameters": tr("Paramètres", "Parameters"),
     "parameter": tr("Paramètre", "Parameter"),
     "default": tr("Valeur par défaut", "Default"),
@@ -152,6 +153,10 @@ def _rule_section(pack, rule, cases: list, lang: str) -> list[str]:
                 else f"**{t('interpretation')}**: {pick(rule.interpretation, lang)}", ""]
     if rule.source.get("when"):
         out += [f"**{t('when')}**", "", "```cel", str(rule.source["when"]).strip(), "```", ""]
+    if rule.requires:
+        out += [f"**{t('requires')}**", ""] + [f"- `{n.field}`" + (f" (si `{n.when_source}`)" if lang == "fr" and n.when_source
+                                                                    else f" (when `{n.when_source}`)" if n.when_source else "")
+                                              + f" — {pick(n.what, lang)}" for n in rule.requires] + [""]
     out += [f"**{t('check')}**", "", "```cel", str(rule.source["check"]).strip(), "```", ""]
     names = [n for n in _params_read(rule) if n in pack.parameters]
     if names:

@@ -13,6 +13,9 @@ class Problem:
     line: int | None
     path: str  # JSON-pointer-like path of the field, "" for the whole file
     message: object
+    # the field holds personal data (`x-personal` in its schema): what the message quotes of its
+    # value is masked when printed, whatever --redact (cli.common.report_problems)
+    personal: bool = False
 
     def text(self, lang: str = "en") -> str:
         from cdap_policy.i18n import pick

@@ -16,7 +16,7 @@ from cdap_policy.consultations import iter_consultations
 from cdap_policy.engines import CompileError, EvalError, to_python
 from cdap_policy.facts import Context, Entity
 from cdap_policy.findings import Finding, fingerprint
-from cdap_policy.runner import EVAL_TIMEOUT_S, Evaluator
+from cdap_policy.runner import EVAL_TIMEOUT_S, Evaluator, missing
 
 MAX_DEPTH = 4  # levels of sub-conditions shown; deeper parts are shown whole
 
@@ -187,6 +187,17 @@ def _explain_expression(pack, program, source: str, activation: dict, timeout) -
     return _Parts(pack.engine, activation, timeout).build(tree, source, 0, _program_result(program, activation, timeout))
 
 
+def _needs(rule, activation, timeout) -> tuple[str, object] | None:
+    """("error", why) when a field the rule requires is absent (or cannot be read), else None."""
+    for need in rule.requires:
+        present, error = _program_result(need.program, activation, timeout)
+        if error:
+            return "error", error
+        if present is not True:
+            return "error", missing(need)
+    return None
+
+
 def _status(when: Part | None, check: Part) -> tuple[str, str | None]:
     if when is not None:
         if when.error:
@@ -230,6 +241,8 @@ def _finish(pack, rule, entity, activation, context, evaluator, excluded, timeou
     when = _explain_expression(pack, rule.when, rule.source["when"], activation, timeout) if rule.when else None
     check = _explain_expression(pack, rule.check, rule.source["check"], activation, timeout)
     status, error = _status(when, check)
+    if when is None or (not when.error and when.value is True):  # applies: what it needs comes before the check
+        status, error = _needs(rule, activation, timeout) or (status, error)
     evidence = evaluator.evidence(rule, activation) if status in ("fail", "error") else {}
     if rows is not None:
         evidence.update({"rows": rows["fail"], "errors": rows["error"], "checked": rows["pass"] + rows["fail"] + rows["error"],
@@ -267,6 +280,8 @@ def _explain_consultations(pack, snapshot, rule, user_id, as_of, context, evalua
             status = "error"
         elif when[0] is not True:
             status = "not_applicable"
+        elif _needs(rule, activation, timeout):
+            status = "error"
         else:
             check = _program_result(rule.check, activation, timeout)
             status = "error" if check[1] else ("pass" if check[0] else "fail")

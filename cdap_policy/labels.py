@@ -98,3 +98,77 @@ FRAMEWORKS = {
 def label(table: dict, code, lang: str = "fr") -> str:
     """The name of `code` in `lang`, or the code itself when the table does not know it."""
     return pick(table[code], lang) if code in table else str(code)
+
+
+# partner flags that open a profile beyond the organisation kind (schema `partner`), asked as
+# yes/no questions by `init` and the web form when a profile requested depends on one
+FLAGS = {
+    "rsa_authority": tr("la métropole exerce la compétence RSA d'un département", "the metropolis exercises a department's RSA competence"),
+    "special_status_authority": tr("collectivité à statut particulier (Métropole de Lyon…)", "local authority with special status (Métropole de Lyon…)"),
+    "rsa_single_referent": tr("référent unique RSA désigné par le département", "RSA single referent appointed by the department"),
+    "caf_social_action_subsidy": tr("subventionné par la Caf au titre de l'action sociale", "subsidised by the Caf for social action"),
+    "social_pricing_scheme": tr("applique une tarification sociale (cantine à un euro…)", "applies social pricing (one-euro canteen…)"),
+    "rsa_support_contract": tr("conventionné pour l'accompagnement des bénéficiaires du RSA", "contracted to support RSA beneficiaries"),
+    "msa_transfer_managers": tr("gestionnaires des transferts de dossiers Caf-MSA", "managers of Caf-MSA file transfers"),
+    "third_party_payment": tr("perçoit l'aide au logement en tiers payant", "receives housing benefit as third-party payee"),
+    "rsa_instruction_mandate": tr("mandaté par le département pour instruire le RSA", "mandated by the department to instruct RSA"),
+    "protection_mandate": tr("mandat judiciaire de protection (tutelle, curatelle)", "court protection mandate (guardianship, curatorship)"),
+    "fsl_instruction": tr("instruit les demandes du FSL", "instructs FSL applications"),
+    "ccas_t1_conditions_met": tr("la Caf a confirmé par écrit que le CCAS remplit ses conditions pour le profil T1",
+                                 "the Caf confirmed in writing that the CCAS meets its conditions for profile T1"),
+    "dpf_certified": tr("certifié au cadre de protection des données UE–États-Unis (DPF)", "certified under the EU–US Data Privacy Framework"),
+}
+
+BROWSERS = {
+    "firefox": tr("Firefox", "Firefox"), "chrome": tr("Chrome", "Chrome"), "edge": tr("Edge", "Edge"),
+    "safari": tr("Safari", "Safari"), "internet_explorer": tr("Internet Explorer", "Internet Explorer"), "other": tr("autre", "other"),
+}
+
+DIPLOMAS = {
+    "ASS": tr("assistant de service social (DEASS)", "social worker (DEASS)"),
+    "CESF": tr("conseiller en économie sociale et familiale (DECESF)", "social and family economics adviser (DECESF)"),
+    "ES": tr("éducateur spécialisé (DEES)", "specialised educator (DEES)"),
+    "none": tr("aucun diplôme d'État", "no state diploma"),
+    "other": tr("autre diplôme", "another diploma"),
+}
+
+CONTRACTS = {
+    "civil_servant": tr("titulaire de la fonction publique", "civil servant"),
+    "permanent": tr("CDI", "permanent contract"),
+    "fixed_term": tr("CDD (contractuel)", "fixed-term contract"),
+    "temporary": tr("intérim", "temporary work"),
+    "intern": tr("stage", "internship"),
+    "other": tr("autre (vacataire, contrat aidé…)", "other (casual, subsidised contract…)"),
+}
+
+USER_STATUSES = {
+    "planned": tr("prévu", "planned"), "active": tr("actif", "active"), "suspended": tr("suspendu", "suspended"),
+    "revoked": tr("désactivé", "revoked"), "left": tr("parti", "left"),
+}
+
+STAGES = {
+    "pre-signature": tr("avant la signature", "before signing"), "opening": tr("ouverture de l'accès", "opening of access"),
+    "operation": tr("fonctionnement", "operation"), "annual-review": tr("revue annuelle", "annual review"),
+}
+
+SEVERITIES = {
+    "critical": tr("critique", "critical"), "high": tr("élevée", "high"), "medium": tr("moyenne", "medium"),
+    "low": tr("faible", "low"), "info": tr("information", "info"),
+}
+
+ACCOUNT_TYPES = {
+    "personal": tr("personnel", "personal"), "shared": tr("partagé", "shared"),
+    "generic": tr("générique", "generic"), "technical": tr("technique", "technical"),
+}
+
+# what a finding is about (`entity.kind`), for pages people read; SARIF, JUnit and JSON keep the codes
+ENTITY_KINDS = {
+    "partner": tr("partenaire", "partner"), "user": tr("utilisateur", "user"), "profile": tr("profil", "profile"),
+    "subcontractor": tr("prestataire", "provider"), "administrator": tr("administrateur", "administrator"),
+    "daily_volume": tr("volume quotidien", "daily volume"), "data_store": tr("fichier de données", "data store"),
+    "data_stores": tr("fichier de données", "data store"), "automation": tr("programme", "program"),
+    "automations": tr("programme", "program"), "incident": tr("incident", "incident"), "incidents": tr("incident", "incident"),
+    "review": tr("revue", "review"), "reviews": tr("revue", "review"), "consultation": tr("consultation", "consultation"),
+    "fraud_file": tr("dossier de fraude", "fraud file"), "control_result": tr("résultat de contrôle", "control result"),
+    "amendment": tr("avenant", "amendment"),
+}

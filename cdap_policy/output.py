@@ -129,7 +129,10 @@ class Destination:
             raise _cannot_write(self.output, exc) from None
         finally:
             if not handle.closed:
-                handle.close()
+                try:  # closing flushes again: on a full disk it fails again, the error is said above
+                    handle.close()
+                except OSError:
+                    pass
 
     def abort(self) -> None:
         """Drop what was written to a file; standard output cannot be taken back."""

@@ -31,10 +31,11 @@ class Parameter:
     value_line: int = 0  # line of the default value, for errors found in it
 
 
-def load_parameters(folder: Path) -> dict[str, Parameter]:
+def load_parameters(folder: Path, files: list[Path] | None = None) -> dict[str, Parameter]:
+    """The parameters of `folder`'s YAML files, or of `files` (the pack's, already confined to it)."""
     params: dict[str, Parameter] = {}
     problems: list[Problem] = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in files if files is not None else sorted(folder.glob("*.yaml")):
         doc = load_file(path)
         problems.extend(validate(doc, "params.schema.json"))
         if problems:

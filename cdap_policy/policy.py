@@ -12,20 +12,53 @@ from pathlib import Path
 
 from cdap_policy import diskcache, params as params_mod
 from cdap_policy.engines import CompileError, Engine, Program, finish, make_engine
+from cdap_policy.engines.base import field_path
 from cdap_policy.errors import InputError, PolicyError, Problem, pointer
 from cdap_policy.i18n import tr
 from cdap_policy.schema import validate
+from cdap_policy.textsafe import MAX_VALUE, excerpt
 from cdap_policy.yamlsource import load_file as _load_any
 
 
-def load_file(path):
-    """A file of the pack: unreadable or hostile YAML there is a broken pack, not bad user input."""
+def load_file(path, directory: Path | None = None):
+    """A file of the pack: unreadable or hostile YAML there is a broken pack, not bad user input.
+    With `directory`, the file must be inside that pack folder (see `confined`)."""
+    if directory is not None:
+        path = confined(directory, path)
     try:
         return _load_any(path)
     except PolicyError:
         raise
     except InputError as exc:
         raise PolicyError(exc.problems) from None
+
+
+def confined(directory: Path, path, where: tuple | None = None) -> Path:
+    """`path` (relative to the pack folder, or found in it) when it stays inside the folder once
+    symbolic links are resolved; PolicyError otherwise. A pack names its own files: it must not
+    make the checker read /etc/passwd, a private key or a credentials file and quote their first
+    line back in an error. `where` = (file, line, field) of the name in pack.yaml, for the error."""
+    directory = Path(directory)
+    path = directory / path
+    try:
+        root = directory.resolve()
+        target = path.resolve()
+        inside = target == root or target.is_relative_to(root)
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop
+        inside = False
+    if not inside:
+        file, line, field = where or (str(path), None, "")
+        raise PolicyError(Problem(file, line, field, tr(
+            f"le fichier {excerpt(str(path), MAX_VALUE)} est hors du dossier du paquet (chemin absolu, « .. » ou lien "
+            "symbolique vers l'extérieur) : un paquet ne lit que ses propres fichiers",
+            f"file {excerpt(str(path), MAX_VALUE)} is outside the pack's folder (absolute path, « .. » or a symbolic "
+            "link out): a pack reads only its own files")))
+    return path
+
+
+def pack_glob(directory: Path, pattern: str) -> list[Path]:
+    """The files of the pack folder matching `pattern` (`params/*.yaml`), each confined to it."""
+    return [confined(directory, p.relative_to(directory)) for p in sorted(Path(directory).glob(pattern))]
 
 
 STAGES = ("pre-signature", "opening", "operation", "annual-review")
@@ -38,7 +71,7 @@ VARIABLES = {
     "providers", "data_stores", "automations", "incidents", "params", "catalogue", "agg",
     "as_of", "edition", "stage", "entity", "facts",
 }
-BUILTIN_PLACEHOLDERS = {"key", "label"}
+BUILTIN_PLACEHOLDERS = {"key", "label", "by_amendment"}
 # the runner adds these to the evidence of every consultation finding (see Evaluator.run_consultations)
 CONSULTATION_PLACEHOLDERS = {"rows", "errors", "checked", "first_row", "sample"}
 
@@ -49,6 +82,18 @@ def default_pack_dir() -> Path:
         if (candidate / "pack.yaml").exists():
             return candidate
     return here.parent / "policies"
+
+
+@dataclass(frozen=True)
+class Needed:
+    """A field a rule needs to judge an entity (`requires`): when it is absent, the rule cannot
+    say whether the entity complies, and the outcome is `error`, never `fail` (missing data is not
+    a proven breach) nor `pass`."""
+    field: str  # as written, e.g. entity.rsa_status
+    what: dict  # {fr, en}: what the field records, for the message
+    program: Program | None  # has(field), or !(when) || has(field); None when the pack is loaded as data only
+    when_source: str | None = None  # the condition as written, if any
+    field_path: str | None = None  # the field when the need is one field, None for a `test`
 
 
 @dataclass
@@ -74,6 +119,7 @@ class Rule:
     source: dict = field(repr=False)  # the rule as written, for `explain`
     interpretation: dict = field(default_factory=dict)  # the pack's reading where the text needs one, {fr, en}
     holders: bool = False  # over profiles: a failure also gives one finding per holder
+    requires: list = field(default_factory=list)  # Needed: fields without which the rule cannot judge
 
     def applies(self, stage: str | None, edition: int, framework: str = "mon_compte_partenaire") -> bool:
         return (stage is None or stage in self.stages) and edition in self.editions and framework in self.frameworks
@@ -156,6 +202,8 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
             return _build_pack(directory, stored, params_file, runner)
         except PolicyError:  # an engine refusing what another accepted: read the files again, for exact lines
             pass
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):  # a damaged or hand-written cache: rebuilt
+            pass
     read = _ReadPack(directory)
     pack = _build_pack(directory, read, params_file, runner or "compiled")
     stored.save(read.recorded)
@@ -172,14 +220,14 @@ def _build_pack(directory: Path, source, params_file, runner: str | None) -> Pac
     engine = None
     if runner is not None:
         # compiled work is cached on disk, keyed by the files that define it (engines/cache.py)
-        cache_files = [p for p in sorted(directory.glob("*.yaml")) if not p.name.endswith(".tests.yaml")]
-        engine = make_engine(runner, VARIABLES, param_values, cache_files + sorted((directory / "params").glob("*.yaml")))
+        cache_files = [p for p in pack_glob(directory, "*.yaml") if not p.name.endswith(".tests.yaml")]
+        engine = make_engine(runner, VARIABLES, param_values, cache_files + pack_glob(directory, "params/*.yaml"))
 
     rules: list[Rule] = []
     problems = []
     seen: dict[str, Rule] = {}
     rule_files: list[Path] = []
-    for path in sorted(directory.glob("*.yaml")):
+    for path in pack_glob(directory, "*.yaml"):
         if path.name in ("pack.yaml", CHECKLIST, req_file.rsplit("/", 1)[-1]) or path.name.endswith(".tests.yaml"):
             continue
         rule_files.append(path)
@@ -209,8 +257,8 @@ def _build_pack(directory: Path, source, params_file, runner: str | None) -> Pac
     if engine is not None:
         finish(engine)
 
-    checklist = source.checklist(requirements)
-    files = [directory / "pack.yaml", Path(req_file), *sorted((directory / "params").glob("*.yaml")), *rule_files]
+    checklist = source.checklist(requirements, {r.id for r in rules})
+    files = [directory / "pack.yaml", Path(req_file), *pack_glob(directory, "params/*.yaml"), *rule_files]
     if (directory / CHECKLIST).is_file():
         files.append(directory / CHECKLIST)
     return Pack(directory, meta["name"], str(meta["version"]), rules, parameters, param_values,
@@ -230,15 +278,18 @@ class _ReadPack:
         return os.path.relpath(file, self.directory)
 
     def meta(self) -> dict:
-        meta_doc = load_file(self.directory / "pack.yaml")
+        meta_doc = load_file("pack.yaml", self.directory)
         problems = validate(meta_doc, "pack.schema.json")
         if problems:
             raise PolicyError(problems)
         self.recorded["meta"] = meta_doc.data
+        # where pack.yaml names the requirements file, for an error about that name
+        self.requirements_where = ((meta_doc.file, meta_doc.line_of(("requirements",)), "/requirements")
+                                   if "requirements" in meta_doc.data else None)
         return meta_doc.data
 
     def requirements(self, meta: dict) -> tuple[str, dict]:
-        req_doc = load_file(self.directory / meta.get("requirements", "requirements.yaml"))
+        req_doc = load_file(confined(self.directory, meta.get("requirements", "requirements.yaml"), self.requirements_where))
         problems = validate(req_doc, "requirements.schema.json")
         if problems:
             raise PolicyError(problems)
@@ -247,7 +298,7 @@ class _ReadPack:
 
     def parameters(self) -> dict:
         try:
-            parameters = params_mod.load_parameters(self.directory / "params")
+            parameters = params_mod.load_parameters(self.directory / "params", pack_glob(self.directory, "params/*.yaml"))
         except PolicyError:
             raise
         except InputError as exc:  # a params/ file of the pack that does not even read
@@ -265,8 +316,8 @@ class _ReadPack:
             self.recorded["rule_files"][path.name] = (doc.data, lines)
         return doc, problems
 
-    def checklist(self, requirements: dict) -> list:
-        self.recorded["checklist"] = _load_checklist(self.directory, requirements)
+    def checklist(self, requirements: dict, rule_ids: set) -> list:
+        self.recorded["checklist"] = _load_checklist(self.directory, requirements, rule_ids)
         return self.recorded["checklist"]
 
 
@@ -297,7 +348,7 @@ class _StoredPack:
     def open(cls, directory: Path) -> "_StoredPack":
         try:
             key_text = cls.key(directory)
-        except OSError:
+        except (OSError, PolicyError):  # the loader, reading the files, says what is wrong
             return cls(directory, None, "", None)
         path = diskcache.path_for(key_text, cls.SUFFIX)
         data = diskcache.read(path, key_text) if path is not None else None
@@ -317,8 +368,8 @@ class _StoredPack:
         def digest(path: Path) -> str:
             return hashlib.sha256(path.read_bytes()).hexdigest()
 
-        files = sorted(p for p in directory.glob("*.yaml") if not p.name.endswith(".tests.yaml"))
-        files += sorted((directory / "params").glob("*.yaml"))
+        files = [p for p in pack_glob(directory, "*.yaml") if not p.name.endswith(".tests.yaml")]
+        files += pack_glob(directory, "params/*.yaml")
         code = [Path(m.__file__) for m in (sys.modules[__name__], params_mod, schema_mod, yamlsource)]
         schemas = [schema_mod.schema_path(name) for name in ("pack.schema.json", "requirements.schema.json",
                                                                "policy.schema.json", "params.schema.json", "checklist.schema.json")]
@@ -360,16 +411,16 @@ class _StoredPack:
         data, lines = self.data["rule_files"][path.name]
         return _StoredDoc(str(path), data, lines), []
 
-    def checklist(self, requirements: dict) -> list:
+    def checklist(self, requirements: dict, rule_ids: set) -> list:
         return self.data["checklist"]
 
 
-def _load_checklist(directory: Path, requirements: dict) -> list[dict]:
+def _load_checklist(directory: Path, requirements: dict, rule_ids: set | frozenset = frozenset()) -> list[dict]:
     """The pre-signature checklist (`checklist.yaml`, optional): documents and the requirements they answer."""
     path = directory / CHECKLIST
     if not path.is_file():
         return []
-    doc = load_file(path)
+    doc = load_file(CHECKLIST, directory)
     problems = validate(doc, "checklist.schema.json")
     if not problems:
         for index, item in enumerate(doc.data["documents"]):
@@ -378,9 +429,33 @@ def _load_checklist(directory: Path, requirements: dict) -> list[dict]:
                     here = ("documents", index, "requirements", position)
                     problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(
                         f"exigence inconnue {req!r}", f"unknown requirement {req!r}")))
+            for position, rule_id in enumerate(item.get("rules", [])):
+                if rule_id not in rule_ids:
+                    here = ("documents", index, "rules", position)
+                    problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(
+                        f"règle inconnue {rule_id!r}", f"unknown rule {rule_id!r}")))
     if problems:
         raise PolicyError(problems)
     return doc.data["documents"]
+
+
+def placeholders_of(template: str) -> set[str]:
+    """The names of a message template's `{name}` placeholders. ValueError (with the offending
+    field) for anything else: `{key.__class__}` reaches Python internals, `{key:>900000000}`
+    allocates gigabytes; a message only ever needs a plain name (see runner.render)."""
+    names = set()
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError:
+        raise ValueError(template) from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise ValueError(shown)
+        names.add(name)
+    return names
 
 
 def _compile(engine: Engine, source: str, doc, path: tuple, rule_id: str, lazy: bool = False) -> Program:
@@ -413,11 +488,14 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
         for lang in ("fr", "en"):
             text = spec[part][lang]
             try:
-                names = {fname.split(".")[0].split("[")[0] for _, fname, _, _ in string.Formatter().parse(text) if fname}
+                names = placeholders_of(text)
             except ValueError as exc:
                 path = rule_path + (part, lang)
                 problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
-                    f"règle {rule_id} : marque de substitution invalide : {exc}", f"rule {rule_id}: bad placeholder: {exc}")))
+                    f"règle {rule_id} : marque de substitution invalide {excerpt(exc.args[0])} : seules les marques simples "
+                    "{nom} sont admises (ni attribut, ni index, ni format, ni conversion)",
+                    f"rule {rule_id}: bad placeholder {excerpt(exc.args[0])}: only plain {{name}} placeholders are allowed "
+                    "(no attribute, index, format spec or conversion)")))
                 continue
             unknown = names - placeholders
             if unknown:
@@ -434,6 +512,21 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
         check = _compile(engine, spec["check"], doc, rule_path + ("check",), rule_id)
         evidence = {name: _compile(engine, src, doc, rule_path + ("evidence", name), rule_id, lazy=True)
                     for name, src in spec.get("evidence", {}).items()}
+    requires = []
+    for index, need in enumerate(spec.get("requires") or []):
+        path = rule_path + ("requires", index)
+        if "test" in need:  # data the rule needs that is not one field (a dated list recent enough...)
+            present = f"({need['test']})"
+        else:
+            if field_path(need["field"]) is None or len(field_path(need["field"])) < 2:
+                raise PolicyError(Problem(doc.file, doc.line_of(path + ("field",)), pointer(path + ("field",)), tr(
+                    f"règle {rule_id} : requires attend un champ (entity.x, facts.y…), pas {need['field']!r}",
+                    f"rule {rule_id}: requires takes a field (entity.x, facts.y...), not {need['field']!r}")))
+            present = f"has({need['field']})"
+        source = present if not need.get("when") else f"!({need['when']}) || {present}"
+        program = _compile(engine, source, doc, path, rule_id) if engine is not None else None
+        requires.append(Needed(need.get("field") or " ".join(need["test"].split()), dict(need["what"]),
+                               program, need.get("when"), need.get("field")))
     locate = tuple(int(p) if p.isdigit() else p for p in spec["locate"].strip("/").split("/")) if spec.get("locate") else None
     return Rule(
         id=rule_id, family=family, requirements=list(spec["requirements"]), title=spec["title"],
@@ -442,14 +535,14 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
         frameworks=list(spec.get("frameworks", FRAMEWORKS)), over=spec["over"],
         when=when, check=check, evidence=evidence, references=list(spec["references"]), locate=locate,
         file=doc.file, line=doc.line_of(rule_path), source=spec, interpretation=dict(spec.get("interpretation") or {}),
-        holders=bool(spec.get("holders", False)),
+        holders=bool(spec.get("holders", False)), requires=requires,
     )
 
 
 def _load_tests(directory: Path, rules: dict[str, Rule]) -> list[TestCase]:
     tests: list[TestCase] = []
     problems: list[Problem] = []
-    for path in sorted(directory.glob("*.tests.yaml")):
+    for path in pack_glob(directory, "*.tests.yaml"):
         doc = load_file(path)
         file_problems = validate(doc, "policy-tests.schema.json")
         if file_problems:

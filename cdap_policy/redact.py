@@ -37,6 +37,13 @@ _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'")
 _LEADING_VALUE = re.compile(r"^('(?:[^'\\]|\\.)*'|[^\s:]+)(\s?:\s)")  # the value a schema error starts with
 
 
+def key_from_environment() -> str:
+    """The pseudonymisation key: CDAP_POLICY_REDACT_KEY, else the default (see the module's note)."""
+    import os
+
+    return os.environ.get("CDAP_POLICY_REDACT_KEY", DEFAULT_KEY)
+
+
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text or "")
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split()).casefold()
@@ -216,6 +223,13 @@ class Redactor:
             return {k: self.value(v) for k, v in value.items()}
         return value
 
+    def problem(self, problem):
+        """An error of an input with its messages redacted as text (names of the snapshot, and any
+        e-mail address or phone number), its personal value masked (see `mask_problem`)."""
+        problem = mask_problem(problem, self.pseudo)
+        message = problem.message if isinstance(problem.message, dict) else {"fr": str(problem.message), "en": str(problem.message)}
+        return dataclasses.replace(problem, message={lang: self.text(text) for lang, text in message.items()})
+
     def problem_line(self, line: str, field: str = "") -> str:
         """An error line: the value a problem of a personal field quotes is masked whole (quoted
         or not: `'ines@host'`, `612345678`), then the rest is redacted as text."""
@@ -244,3 +258,34 @@ def redact_report(report: Report, snapshot_data: dict, key: str = DEFAULT_KEY) -
         )
 
     return dataclasses.replace(report, findings=[clean(f) for f in report.findings])
+
+
+def is_personal(problem) -> bool:
+    """The problem is about a personal field: marked so by its schema, or named like one of the
+    snapshot's personal fields (`/users/3/first_name`)."""
+    if getattr(problem, "personal", False):
+        return True
+    last = next((part for part in reversed(problem.path.split("/")) if part and not part.isdigit()), "")
+    return last in personal_fields()
+
+
+_MASKED = "[masqué-"
+
+
+def mask_problem(problem, pseudo: Pseudonymiser | None = None):
+    """The problem, with what its message quotes of a personal field's value masked (the value it
+    starts with, and every quoted excerpt): `'Jeanne Martin…': expected at most 200 characters`
+    reads `[masqué-1a2b3c4d]: expected…`. Done for every error line, whatever --redact: an input
+    error never quotes a personal value in clear."""
+    if not is_personal(problem):
+        return problem
+    pseudo = pseudo or Pseudonymiser(key_from_environment())
+
+    def mask(text: str) -> str:
+        if text.startswith(_MASKED):  # masked already (by a batch worker): the same pseudonym stays
+            return text
+        text = _LEADING_VALUE.sub(lambda m: pseudo.text(m.group(1)) + m.group(2), text, count=1)
+        return _QUOTED.sub(lambda m: pseudo.text(m.group(0)), text)
+
+    message = problem.message if isinstance(problem.message, dict) else {"fr": str(problem.message), "en": str(problem.message)}
+    return dataclasses.replace(problem, message={lang: mask(str(text)) for lang, text in message.items()})

@@ -7,8 +7,10 @@ rule and user with the count of offending rows.
 """
 from __future__ import annotations
 
+import functools
+
 import dataclasses
-import string
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -68,13 +70,50 @@ def bound_evidence(value):
     return value
 
 
+def _named(name: str, value, lang: str):
+    """A code the schema enumerates, in words: « type « centre communal d'action sociale » »,
+    not « type « ccas » » (labels.py); anything else as it is."""
+    from cdap_policy import labels
+
+    table = {"kind": labels.KINDS, "flags": labels.FLAGS, "status": labels.USER_STATUSES,
+             "account_type": labels.ACCOUNT_TYPES}.get(name)
+    if table is None:
+        return value
+    if isinstance(value, str) and value in table:
+        return labels.label(table, value, lang)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return [labels.label(table, v, lang) for v in value]
+    return value
+
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
 def render(template: str, values: dict, lang: str = "fr") -> str:
-    return string.Formatter().vformat(template, (), _Missing({k: _text(v, lang) for k, v in values.items()}))
+    """Fill `{name}` placeholders (`{{` and `}}` are braces). Only plain names: the pack loader
+    refuses attributes, indexes and format specs, and this never evaluates them either."""
+    texts = _Missing({k: _text(_named(k, v, lang), lang) for k, v in values.items()})
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        if name is None:
+            return match.group()[0]
+        return texts[name]
+
+    return _PLACEHOLDER.sub(fill, template)
 
 
 _ERROR_MESSAGE = {
     "fr": "La règle n'a pas pu être évaluée pour {label} : {error}. Aucun résultat n'est présumé conforme.",
     "en": "The rule could not be evaluated for {label}: {error}. Nothing is presumed compliant.",
+}
+_ROWS_ERROR_MESSAGE = {
+    "fr": "La règle n'a pas pu juger {errors} consultation(s) de {label} sur {checked} (première ligne {first_row}) : {error}. Aucune n'est présumée conforme.",
+    "en": "The rule could not judge {errors} consultation(s) by {label} out of {checked} (first row {first_row}): {error}. None is presumed compliant.",
+}
+_NOT_JUDGED = {  # a user with proven failures and rows the rule could not judge: both are said
+    "fr": " En outre, {errors} consultation(s) n'ont pas pu être jugées : {error}.",
+    "en": " In addition, {errors} consultation(s) could not be judged: {error}.",
 }
 _ERROR_REMEDIATION = {
     "fr": "Compléter ou corriger les données de l'instantané lues par la règle (voir `cdap-policy explain {rule}`), ou signaler un défaut de la règle.",
@@ -82,15 +121,40 @@ _ERROR_REMEDIATION = {
 }
 
 
-def cited(references, edition: int, framework: str, source_editions: dict | None = None) -> tuple:
-    """The references a finding of this edition and framework cites: a source marked for other
-    editions or frameworks is left out (a 2017 report does not cite the 2025 bulletin), and where
-    the rule quotes the same article from the documents of two editions (HR17, COU25), the
-    report cites its own edition's words only."""
-    kept = [r for r in references if edition in r.get("editions", (edition,)) and framework in r.get("frameworks", (framework,))]
+def cited(references, edition: int, framework: str, source_editions: dict | None = None, documents: dict | None = None) -> tuple:
+    """The references a finding of this edition and framework cites: the documents the partner
+    signed, quoted as it signed them. A reference is left out when it, or its document
+    (`documents`, pack.yaml), is marked for other editions or frameworks (a CAFPRO report cites no
+    « Mon Compte Partenaire » document, a 2017 report not the 2025 bulletin), and when its source
+    holds another edition's text of a document that the report's edition has too (a 2025 report
+    cites the COU25 convention, not HR17's; the coordination convention, which only HR17 holds, is
+    cited in both). Without `documents`, only one article quoted from the two editions' sources is
+    narrowed to the report's edition."""
     editions = source_editions or {}
+    documents = documents or {}
+
+    def applies(ref) -> bool:
+        doc = documents.get(ref["document"], {})
+        return all(edition in scope.get("editions", (edition,)) and framework in scope.get("frameworks", (framework,))
+                   for scope in (ref, doc))
+
+    kept = [r for r in references if applies(r)]
+    if documents:
+        def other_edition(ref) -> bool:
+            own = editions.get(ref.get("source"))
+            return own is not None and own != edition and any(
+                editions.get(s) == edition for s in documents.get(ref["document"], {}).get("sources", ()))
+        return tuple(r for r in kept if not other_edition(r))
     own = {(r["document"], r.get("article")) for r in kept if editions.get(r.get("source")) == edition}
     return tuple(r for r in kept if (r["document"], r.get("article")) not in own or editions.get(r.get("source"), edition) == edition)
+
+
+def missing(need) -> dict:
+    """The error of an entity the rule cannot judge because `need` (a policy.Needed) is absent."""
+    if need.field_path is None:  # data that is not one field (a dated list recent enough): said in words only
+        return {"fr": f"donnée manquante : {need.what['fr']}", "en": f"data missing: {need.what['en']}"}
+    return {"fr": f"donnée non renseignée : {need.what['fr']} ({need.field})",
+            "en": f"data not recorded: {need.what['en']} ({need.field})"}
 
 
 def _truthy(value) -> bool:
@@ -112,6 +176,16 @@ class Evaluator:
     counts: dict = field(default_factory=dict)
     subjects: list = field(default_factory=list)  # per finding: what it is about, to link related findings
 
+    @functools.cached_property
+    def by_amendment(self) -> dict:
+        """How a change of the bulletin is made: by amendment once the convention is signed, in the
+        bulletin still to be signed before (the `{by_amendment}` of a remediation)."""
+        convention = (self.context.snapshot.data.get("convention") or {}) if hasattr(self.context, "snapshot") else {}
+        signed = convention.get("signed_on")
+        if signed and str(signed)[:10] <= self.context.as_of:
+            return {"fr": " par avenant", "en": " by amendment"}
+        return {"fr": " dans le bulletin à signer", "en": " in the bulletin to be signed"}
+
     def evidence(self, rule: Rule, activation: dict) -> dict:
         values, errors = {}, {}
         for name, program in rule.evidence.items():
@@ -130,13 +204,18 @@ class Evaluator:
         if status in ("pass", "not_applicable") and not self.keep_passed:
             return
         label = bounded(entity.label or entity.key)
-        values = {"key": entity.key, "label": label, **evidence}
+        values = {"key": entity.key, "label": label, "by_amendment": self.by_amendment, **evidence}
+        rows = "checked" in evidence and "errors" in evidence  # a consultation finding: counts of the user's rows
         if status == "error":
-            message = {lang: render(_ERROR_MESSAGE[lang], {"label": label, "error": error}, lang) for lang in ("fr", "en")}
+            template = _ROWS_ERROR_MESSAGE if rows else _ERROR_MESSAGE
+            message = {lang: render(template[lang], {**values, "label": label, "error": error}, lang) for lang in ("fr", "en")}
             remediation = {lang: _ERROR_REMEDIATION[lang].format(rule=rule.id) for lang in ("fr", "en")}
             evidence = {**evidence, "error": error}
         elif status == "fail":
             message = {lang: render(rule.message[lang], values, lang) for lang in ("fr", "en")}
+            if rows and evidence["errors"] and error is not None:
+                message = {lang: message[lang] + render(_NOT_JUDGED[lang], {"errors": evidence["errors"], "error": error}, lang) for lang in ("fr", "en")}
+                evidence = {**evidence, "error": error}
             remediation = {lang: render(rule.remediation[lang], values, lang) for lang in ("fr", "en")}
         else:
             message = {lang: rule.title[lang] for lang in ("fr", "en")}
@@ -151,7 +230,7 @@ class Evaluator:
             entity_kind=entity.kind, entity_key=entity.key, entity_label=label,
             file=file or self.context.snapshot.file, line=line, title=dict(rule.title),
             message=message, remediation=remediation, evidence=evidence,
-            references=cited(rule.references, self.context.edition, self.context.snapshot.framework, self.pack.source_editions),
+            references=cited(rule.references, self.context.edition, self.context.snapshot.framework, self.pack.source_editions, self.pack.documents),
             interpretation=rule.interpretation,
         ))
         subject = {(entity.kind, entity.key)} if entity.kind != "partner" else set()
@@ -162,6 +241,7 @@ class Evaluator:
         # volumes have a few hundred distinct counts): evaluate each combination once.
         when = _RowCache(rule.when, self.timeout) if rule.when else None
         check = _RowCache(rule.check, self.timeout)
+        needs = needed(rule, self.timeout)
         for entity in self.context.collection(rule.over):
             built: list = []
 
@@ -170,7 +250,7 @@ class Evaluator:
                     built.append(self.context.activation(entity))
                 return built[0]
 
-            status, error = self.combine(when, check, entity.data, entity.facts, activation)
+            status, error = self.combine(when, check, entity.data, entity.facts, activation, needs)
             evidence = self.evidence(rule, activation()) if status in ("fail", "error") else {}
             self.record(rule, entity, status, evidence, error)
             if status == "fail" and rule.holders and entity.kind == "profile":
@@ -203,13 +283,19 @@ class Evaluator:
                 self.findings[index] = dataclasses.replace(finding, related=tuple(sorted(others)))
 
     @staticmethod
-    def combine(when, check, data, facts, activation) -> tuple[str, str | None]:
+    def combine(when, check, data, facts, activation, needs=()) -> tuple[str, str | dict | None]:
         if when is not None:
             applies, error = when.result(data, facts, activation)
             if error:
                 return "error", error
             if not applies:
                 return "not_applicable", None
+        for cache, need in needs:  # what the rule needs to judge: absent, the outcome is unknown
+            present, error = cache.result(data, facts, activation)
+            if error:
+                return "error", error
+            if not present:
+                return "error", missing(need)
         passed, error = check.result(data, facts, activation)
         return ("error", error) if error else ("pass" if passed else "fail", None)
 
@@ -229,6 +315,7 @@ class Evaluator:
         to_cel = self.context.to_cel  # rows as the engine's values
         whens = [_RowCache(rule.when, self.timeout) if rule.when else None for rule in rules]
         checks = [_RowCache(rule.check, self.timeout) for rule in rules]
+        needs = [needed(rule, self.timeout) for rule in rules]
         groups: list[dict] = [{} for _ in rules]  # user -> counts per status, first failing row, samples
         daily = self.context.start_daily_counts().add
         for file, line, row in iter_consultations(self.context.snapshot):
@@ -245,16 +332,20 @@ class Evaluator:
                 return built[0]
 
             for index, rule in enumerate(rules):
-                status, error = self.combine(whens[index], checks[index], row, facts, activation)
+                status, error = self.combine(whens[index], checks[index], row, facts, activation, needs[index])
                 user = str(row.get("user"))
                 group = groups[index].get(user)
                 if group is None:
-                    group = groups[index][user] = {"pass": 0, "fail": 0, "error": 0, "not_applicable": 0, "first": None, "samples": [], "error_text": None}
+                    group = groups[index][user] = new_group()
                 group[status] += 1
                 if status in ("fail", "error"):
                     if group["first"] is None:
                         group["first"] = (file, line)
+                    if status == "error" and group["error_text"] is None:
                         group["error_text"] = error
+                    if status == "fail" and group["first_fail"] is None:
+                        group["first_fail"] = (file, line)
+                        group["fail_row"] = {"line": line, **row}
                     if len(group["samples"]) < SAMPLE_ROWS:
                         group["samples"].append({"line": line, **row})
         return groups
@@ -265,18 +356,33 @@ class Evaluator:
             for user, group in sorted(groups[index].items()):
                 user_data = self.context.users_by_id.get(user, {"id": user})
                 entity = Entity("user", user, ("consultations",), user_data, {}, user)
-                status = "error" if group["error"] else "fail" if group["fail"] else "pass" if group["pass"] else "not_applicable"
+                # a proven failure is reported as such, with the rows the rule could not judge
+                # beside it; rows it could not judge alone are an error, never a pass
+                status = "fail" if group["fail"] else "error" if group["error"] else "pass" if group["pass"] else "not_applicable"
                 if status in ("pass", "not_applicable"):
                     self.record(rule, entity, status, {})
                     continue
-                first_row = group["samples"][0]
+                first_row = group["fail_row"] if status == "fail" and group.get("fail_row") else group["samples"][0]
+                where = group["first_fail"] if status == "fail" and group.get("first_fail") else group["first"]
                 activation = dict(self.context.variables)
                 activation["entity"] = to_cel({k: v for k, v in first_row.items() if k != "line"})
                 activation["facts"] = to_cel(self.context.consultation_facts(first_row))
                 evidence = self.evidence(rule, activation) if status == "fail" else {}
                 evidence.update({"rows": group["fail"], "errors": group["error"], "checked": sum(group[s] for s in ("pass", "fail", "error")),
                                  "first_row": first_row["line"], "sample": group["samples"]})
-                self.record(rule, entity, status, evidence, group["error_text"], file=group["first"][0], line=group["first"][1])
+                self.record(rule, entity, status, evidence, group["error_text"], file=where[0], line=where[1])
+
+
+def new_group() -> dict:
+    """Per rule and user of the log: counts per status, the first failing-or-error row, the first
+    failing row and its values, the first error, sample rows."""
+    return {"pass": 0, "fail": 0, "error": 0, "not_applicable": 0, "first": None, "first_fail": None, "fail_row": None,
+            "samples": [], "error_text": None}
+
+
+def needed(rule, timeout) -> list:
+    """(cache, Needed) for each field the rule requires."""
+    return [(_RowCache(need.program, timeout), need) for need in rule.requires]
 
 
 def _columnar_groups(evaluator, rules):
@@ -370,7 +476,7 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
         findings=evaluator.findings, counts=evaluator.counts, rules_run=len(selected),
         framework=framework, siret=str(partner.get("siret") or ""), partner_kind=str(partner.get("kind") or ""),
         taken_on=(snapshot.data.get("snapshot") or {}).get("taken_on"), as_of_source=as_of_source,
-        rules=[{**r.info, "references": [dict(x) for x in cited(r.references, context.edition, framework, pack.source_editions)]} for r in selected],
+        rules=[{**r.info, "references": [dict(x) for x in cited(r.references, context.edition, framework, pack.source_editions, pack.documents)]} for r in selected],
         rules_total=len(pack.rules), rules_excluded=excluded,
         duration_s=time.perf_counter() - started,
     )

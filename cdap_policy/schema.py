@@ -10,6 +10,7 @@ the two verdicts on fixtures, hostile inputs and generated documents.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import re
@@ -378,7 +379,7 @@ def validate(doc: Document, schema_name: str) -> list[Problem]:
     """Every schema error of the document, sorted by line, each naming file, line and field."""
     if is_valid(doc.data, schema_name):
         return []
-    problems = [Problem(doc.file, doc.line_of(path), pointer(path), message)
+    problems = [Problem(doc.file, doc.line_of(path), pointer(path), message, personal_path(schema_name, path))
                 for path, message in errors_of(validator(schema_name), doc.data)]
     # jsonschema reports each missing field apart, and our line names them all: print it once
     seen: set = set()
@@ -390,3 +391,156 @@ def validate(doc: Document, schema_name: str) -> list[Problem]:
             unique.append(problem)
     unique.sort(key=lambda p: (p.line or 0, p.path))
     return unique
+
+
+def mark_personal(problems: list[Problem], schema_name: str) -> list[Problem]:
+    """The problems, those about a personal field of `schema_name` marked so (problems raised
+    while reading the file, before the schema could say which fields are personal)."""
+    out = []
+    for problem in problems:
+        path = tuple(int(p) if p.isdigit() else p.replace("~1", "/").replace("~0", "~")
+                     for p in problem.path.split("/")[1:]) if problem.path.startswith("/") else ()
+        personal = problem.personal or (bool(path) and personal_path(schema_name, path))
+        out.append(dataclasses.replace(problem, personal=personal) if personal != problem.personal else problem)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _schema(name: str) -> dict:
+    return json.loads(schema_path(name).read_text(encoding="utf-8"))
+
+
+def personal_path(schema_name: str, path) -> bool:
+    """Whether the value at `path` (keys and list indexes) is, or lies inside, a property the
+    schema marks `x-personal`: names, e-mails, phones, justifications. Every branch of oneOf,
+    anyOf and allOf is followed, so the answer is yes when any reading of the path says so."""
+    schema = _schema(schema_name)
+    defs = schema.get("$defs", {})
+
+    def nodes(node, depth=0):
+        """`node` and what it stands for ($ref, combinators)."""
+        if not isinstance(node, dict) or depth > 20:
+            return
+        yield node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            yield from nodes(defs.get(ref[len("#/$defs/"):]), depth + 1)
+        for keyword in ("oneOf", "anyOf", "allOf"):
+            for branch in node.get(keyword) or ():
+                yield from nodes(branch, depth + 1)
+
+    current = [schema]
+    for step in tuple(path):
+        following = []
+        for node in (n for c in current for n in nodes(c)):
+            if node.get("x-personal") is True:
+                return True
+            if isinstance(step, int) or (isinstance(step, str) and step.isdigit() and "items" in node):
+                if isinstance(node.get("items"), dict):
+                    following.append(node["items"])
+                continue
+            props = node.get("properties") or {}
+            if step in props:
+                following.append(props[step])
+            else:
+                extra = node.get("additionalProperties")
+                if isinstance(extra, dict):
+                    following.append(extra)
+                for pattern, sub in (node.get("patternProperties") or {}).items():
+                    if isinstance(step, str) and re.search(pattern, step):
+                        following.append(sub)
+        current = following
+        if not current:
+            return False
+    return any(n.get("x-personal") is True for c in current for n in nodes(c))
+
+
+# -- a fast verdict for large documents ---------------------------------------------------------------
+
+class Unsupported(Exception):
+    """A keyword `fast_validator` does not compile: use the validator itself."""
+
+
+def fast_validator(name: str):
+    """A function telling, much faster than jsonschema (a JSON report can hold tens of thousands
+    of findings), whether a document is valid against schema `name`; the errors of an invalid one
+    are still jsonschema's (`errors_of`), so only the verdict is ours. It compiles the subset of
+    keywords the schema uses and raises Unsupported for any other; tests/test_hostile.py checks it
+    agrees with jsonschema on mutated documents."""
+    schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
+    defs = schema.get("$defs", {})
+    return _compile(schema, defs, {})
+
+
+_SIMPLE_TYPES = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+_ANNOTATIONS = {"description", "title", "$schema", "$id", "$defs", "x-personal", "default", "examples"}
+
+
+def _compile(node: dict, defs: dict, done: dict):
+    if not isinstance(node, dict):
+        raise Unsupported(repr(node))
+    checks = []
+    for keyword, value in node.items():
+        if keyword in _ANNOTATIONS:
+            continue
+        if keyword == "$ref":
+            if not value.startswith("#/$defs/"):
+                raise Unsupported(value)
+            target = value[len("#/$defs/"):]
+            if target not in done:
+                done[target] = None  # recursion guard: a recursive schema is not compiled
+                done[target] = _compile(defs[target], defs, done)
+            elif done[target] is None:
+                raise Unsupported("recursive $ref")
+            checks.append(done[target])
+        elif keyword == "type":
+            kinds = [_SIMPLE_TYPES[k] for k in (value if isinstance(value, list) else [value])]
+            checks.append(lambda v, kinds=kinds: any(k(v) for k in kinds))
+        elif keyword == "enum":
+            checks.append(lambda v, allowed=value: any(v == a and type(v) is type(a) for a in allowed))
+        elif keyword == "const":
+            checks.append(lambda v, c=value: v == c and type(v) is type(c))
+        elif keyword in ("minLength", "maxLength"):
+            bound = value
+            if keyword == "minLength":
+                checks.append(lambda v, b=bound: not isinstance(v, str) or len(v) >= b)
+            else:
+                checks.append(lambda v, b=bound: not isinstance(v, str) or len(v) <= b)
+        elif keyword in ("minimum", "maximum"):
+            number = _SIMPLE_TYPES["number"]
+            if keyword == "minimum":
+                checks.append(lambda v, b=value: not number(v) or v >= b)
+            else:
+                checks.append(lambda v, b=value: not number(v) or v <= b)
+        elif keyword == "format":
+            if value != "date":
+                raise Unsupported(value)
+            checks.append(lambda v: not isinstance(v, str) or date_ok(v))
+        elif keyword == "required":
+            checks.append(lambda v, names=tuple(value): not isinstance(v, dict) or all(n in v for n in names))
+        elif keyword == "properties":
+            props = {k: _compile(sub, defs, done) for k, sub in value.items()}
+            checks.append(lambda v, props=props: not isinstance(v, dict) or all(
+                check(v[k]) for k, check in props.items() if k in v))
+        elif keyword == "additionalProperties":
+            if value is True:
+                continue
+            if value is False or "patternProperties" in node:
+                raise Unsupported("additionalProperties")
+            extra, known = _compile(value, defs, done), set(node.get("properties", {}))
+            checks.append(lambda v, extra=extra, known=known: not isinstance(v, dict) or all(
+                extra(x) for k, x in v.items() if k not in known))
+        elif keyword == "items":
+            item = _compile(value, defs, done)
+            checks.append(lambda v, item=item: not isinstance(v, list) or all(item(x) for x in v))
+        else:
+            raise Unsupported(keyword)
+    return lambda v: all(check(v) for check in checks)

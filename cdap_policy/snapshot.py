@@ -8,8 +8,8 @@ from cdap_policy import filekinds
 from cdap_policy.errors import InputError, NotASnapshot, Problem, pointer
 from cdap_policy.i18n import pick, tr
 from cdap_policy.textsafe import MAX_VALUE, excerpt
-from cdap_policy.schema import validate
-from cdap_policy.yamlsource import Document, load_file
+from cdap_policy.schema import mark_personal, validate
+from cdap_policy.yamlsource import Document, load_file, loads
 
 SNAPSHOT_SCHEMA = "snapshot.schema.json"
 
@@ -76,21 +76,27 @@ def resolve_log(snapshot_path: Path, written: str, roots=()) -> Path:
     return target
 
 
-def load_snapshot(path: str | Path, display: str | None = None, log_roots=(), parameter_names=None) -> Snapshot:
+def load_snapshot(path: str | Path, display: str | None = None, log_roots=(), parameter_names=None,
+                  text: str | None = None) -> Snapshot:
     """Load and validate; raise InputError carrying every problem found, NotASnapshot for a file
     without any snapshot section (`parameter_names`, a callable, helps recognise a parameter
-    override: see filekinds.kind_of)."""
+    override: see filekinds.kind_of). With `text`, that text is read as if it were the file at
+    `path` (import-users checks what it would write)."""
     path = Path(path)
-    doc = load_file(path, display or str(path))
+    try:
+        doc = load_file(path, display or str(path)) if text is None else loads(text, display or str(path))
+    except InputError as exc:  # a control character in a name quotes it: masked (personal)
+        raise InputError(mark_personal(exc.problems, SNAPSHOT_SCHEMA)) from None
     if not filekinds.is_snapshot_like(doc.data):
         raise not_a_snapshot(doc, filekinds.kind_of(doc.data, path.name, parameter_names))
     deprecations = _rename_fields(doc)
     problems = validate(doc, SNAPSHOT_SCHEMA)
     if not problems:
-        problems = _unique_keys(doc)
+        problems = _unique_keys(doc) + _profile_periods(doc)
     if problems:
         raise InputError(problems)
     deprecations += _single_control_plan(doc)
+    deprecations += _profile_grant_dates(doc)
     doc.data = integral(doc.data)
     snap = Snapshot(path, doc, deprecations=deprecations)
     ref = doc.data.get("consultations")
@@ -175,6 +181,62 @@ def _single_control_plan(doc: Document) -> list[dict]:
         "année, convertissez-le.",
         f"{doc.file}:{line}: /control/control_plan is now a list of yearly plans (year, reference, validated_on...), "
         "as the control plan is drawn up every year; the single plan is read as a plan without a year, convert it.")}]
+
+
+def _profile_grant_dates(doc: Document) -> list[dict]:
+    """users[].profile_granted_on (one grant date per profile, no end) is read as the history the
+    rules need: each listed code dated there becomes the period {profile, granted_on}, lines kept,
+    with a warning naming the first line where the old form is used."""
+    used = []
+    for index, user in enumerate(doc.data.get("users") or []):
+        dates = user.pop("profile_granted_on", None) if isinstance(user, dict) else None
+        if dates is None:
+            continue
+        used.append(doc.line_of(("users", index, "profile_granted_on")))
+        for position, item in enumerate(user.get("profiles") or []):
+            if isinstance(item, str) and dates.get(item):
+                user["profiles"][position] = {"profile": item, "granted_on": dates[item]}
+                line = doc.line_of(("users", index, "profiles", position))
+                for key in ("profile", "granted_on"):
+                    doc.lines[("users", index, "profiles", position, key)] = line
+    if not used:
+        return []
+    others = tr(f" (et {len(used) - 1} autre(s) utilisateur(s))", f" (and {len(used) - 1} other user(s))") if len(used) > 1 else {"fr": "", "en": ""}
+    return [{"code": "deprecated-field", "level": "warning", "message": tr(
+        f"{doc.file}:{used[0]} : profile_granted_on{others['fr']} est remplacé par l'historique des profils : écrivez "
+        "chaque profil comme une période (profiles: [{profile: T5, granted_on: …, ended_on: …}]), qui dit aussi "
+        "quand un profil a été retiré ; les dates sont lues comme des attributions sans fin, convertissez-les.",
+        f"{doc.file}:{used[0]}: profile_granted_on{others['en']} is replaced by the profile history: write each "
+        "profile as a period (profiles: [{profile: T5, granted_on: ..., ended_on: ...}]), which also says when a "
+        "profile was withdrawn; the dates are read as grants without an end, convert them.")}]
+
+
+def _profile_periods(doc: Document) -> list[Problem]:
+    """A profile period ends after it starts, and two periods of one profile do not overlap: a
+    history that cannot be true must not decide which consultations were allowed."""
+    problems: list[Problem] = []
+    for index, user in enumerate(doc.data.get("users") or []):
+        granted = user.get("granted_on")
+        spans: dict[str, list] = {}
+        for position, item in enumerate(user.get("profiles") or []):
+            code, start, end = (item, None, None) if isinstance(item, str) else (item["profile"], item.get("granted_on"), item.get("ended_on"))
+            start = start or granted
+            here = ("users", index, "profiles", position)
+            if start and end and end <= start:
+                problems.append(Problem(doc.file, doc.line_of(here + ("ended_on",)), pointer(here + ("ended_on",)), tr(
+                    f"le profil {code} prend fin le {end}, pas après son attribution ({start})",
+                    f"profile {code} ends on {end}, not after its grant ({start})")))
+                continue
+            for other_start, other_end, other_line in spans.get(code, ()):
+                if (end is None or other_start is None or other_start < end) and (other_end is None or start is None or start < other_end):
+                    problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(
+                        f"deux périodes du profil {code} se chevauchent (l'autre ligne {other_line}) : un profil "
+                        "retiré puis réattribué s'écrit en deux périodes, la première avec ended_on",
+                        f"two periods of profile {code} overlap (the other on line {other_line}): a profile withdrawn "
+                        "and granted again is written as two periods, the first with ended_on")))
+                    break
+            spans.setdefault(code, []).append((start, end, doc.line_of(here)))
+    return problems
 
 
 def integral(value):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cdap_policy import celfuncs
 from cdap_policy.i18n import pick, tr
-from cdap_policy.labels import FRAMEWORKS, KINDS, MISSIONS, MODES, label
+from cdap_policy.labels import FLAGS, FRAMEWORKS, KINDS, MISSIONS, MODES, label
 from cdap_policy.schemainfo import enum
 
 TODO = tr("À COMPLÉTER", "TO COMPLETE")
@@ -74,6 +74,22 @@ def eligibility(choices: Choices, edition, code: str, kind: str, department: str
     return "no"
 
 
+def conditional_flags(choices: Choices, edition, kind: str, department: str, quotas) -> dict[str, list[str]]:
+    """For each profile requested that the catalogue opens to this kind of body only on a condition
+    (a competence, a subsidy, the Caf's own conditions for a CCAS…): the partner flags that would
+    open it, flag -> profiles. What `init` and the web form ask as yes/no questions."""
+    out: dict[str, list[str]] = {}
+    partner = {"kind": kind, **({"department": department} if department else {})}
+    for code in sorted(quotas or {}, key=lambda c: int(c[1:])):
+        entry = choices.catalogue.get(str(edition), {}).get(code)
+        if not entry or celfuncs.eligible(partner, entry, choices.countries):
+            continue
+        for flag in choices.flags:
+            if celfuncs.eligible({**partner, flag: True}, entry, choices.countries):
+                out.setdefault(flag, []).append(code)
+    return out
+
+
 def default_missions(choices: Choices, edition, profiles) -> list[str]:
     """The first mission the catalogue gives for each profile requested, in the schema's order."""
     wanted = set()
@@ -92,6 +108,7 @@ class Person:
     last_name: str = ""
     email: str = ""
     phone: str = ""
+    function: str = ""
 
     @property
     def empty(self) -> bool:
@@ -154,6 +171,11 @@ class Answers:
     data_protection_referent: Person = field(default_factory=Person)
     support_l1: Person = field(default_factory=Person)
     providers: list = field(default_factory=list)
+    flags: dict = field(default_factory=dict)  # partner flags answered (see conditional_flags)
+    beneficiary_information: dict | None = None  # {method, since, non_opposition_recorded}
+    workstations: list = field(default_factory=list)  # [{browser, version, count}]
+    t1_attestation: dict | None = None  # {signed_on, entries}: see importers.attestation
+    deliberation: dict | None = None  # {body, reference, adopted_on}: the deliberation authorising the signature
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -210,7 +232,10 @@ def _person(w: _Writer, person: Person, indent: int, role_fr: str, role_en: str)
         w.line(f"{pad}last_name: {_q(person.last_name)}")
     else:
         w.todo('last_name: ""', f"nom ({role_fr})", f"last name ({role_en})", indent)
-    w.todo('function: ""', "fonction dans l'organisme", "job title in the organisation", indent)
+    if person.function:
+        w.line(f"{pad}function: {_q(person.function)}")
+    else:
+        w.todo('function: ""', "fonction dans l'organisme", "job title in the organisation", indent)
     if person.email:
         w.line(f"{pad}email: {_q(person.email)}")
     else:
@@ -278,14 +303,30 @@ def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr"
             w.line(f"    - {mission}   # {label(MISSIONS, mission, lang)}")
     else:
         w.todo("missions: []", "missions déclarées à l'article 8 de la convention", "missions declared in article 8 of the convention", 2)
+    for flag, value in a.flags.items():
+        w.line(f"  {flag}: {'true' if value else 'false'}   # {label(FLAGS, flag, lang)}")
     w.comment("Comment les allocataires sont informés du traitement (CONV art. 11) :",
               "How beneficiaries are informed of the processing (CONV art. 11):", 2)
-    w.todo('beneficiary_information: {method: "", since: "AAAA-MM-JJ", non_opposition_recorded: true}',
-           "mode d'information (formulaire, affichage, site…)", "how (form notice, poster, website…)", 2)
+    info = a.beneficiary_information
+    if info and info.get("method"):
+        w.line("  beneficiary_information:")
+        w.line(f"    method: {_q(info['method'])}")
+        if info.get("since"):
+            w.line(f"    since: {_q(info['since'])}")
+        if info.get("non_opposition_recorded") is not None:
+            w.line(f"    non_opposition_recorded: {'true' if info['non_opposition_recorded'] else 'false'}")
+    else:
+        w.todo('beneficiary_information: {method: "", since: "AAAA-MM-JJ", non_opposition_recorded: true}',
+               "mode d'information (formulaire, affichage, site…)", "how (form notice, poster, website…)", 2)
     w.comment("Navigateurs des postes qui accèdent à « Mon Compte Partenaire » (CS art. 2.1) :",
               "Browsers of the workstations that reach « Mon Compte Partenaire » (CS art. 2.1):", 2)
-    w.todo("workstations: [{browser: firefox, version: 128, count: 1}]", "navigateur, version et nombre de postes",
-           "browser, version and number of workstations", 2)
+    if a.workstations:
+        w.line("  workstations:")
+        for station in a.workstations:
+            w.line(f"    - {{browser: {_q(station['browser'])}, version: {int(station['version'])}, count: {int(station.get('count') or 1)}}}")
+    else:
+        w.todo("workstations: [{browser: firefox, version: 128, count: 1}]", "navigateur, version et nombre de postes",
+               "browser, version and number of workstations", 2)
     w.blank()
 
     w.comment("— La convention « Mon Compte Partenaire », le contrat de service et le bulletin d'adhésion CDAP.\n"
@@ -296,6 +337,15 @@ def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr"
     w.line(f"  framework: {a.framework}   # {label(FRAMEWORKS, a.framework, lang)}")
     w.line(f"  edition: {edition}   # " + w.t(f"bulletin d'adhésion, édition {edition}", f"membership bulletin, {edition} edition"))
     w.todo('caf: ""', "la Caf signataire", "the Caf that signs", 2)
+    w.comment("Délibération de l'organe délibérant (conseil, conseil d'administration) qui autorise la signature ;\n"
+              "elle précède la signature.",
+              "Deliberation of the deliberative body (council, board) authorising the signature; it comes before the\n"
+              "signature.", 2)
+    if a.deliberation:
+        w.line("  deliberation: {" + ", ".join(f"{k}: {_q(v)}" for k, v in a.deliberation.items()) + "}")
+    else:
+        w.todo('deliberation: {body: "", reference: "", adopted_on: "AAAA-MM-JJ"}', "délibération autorisant la signature",
+               "deliberation authorising the signature", 2)
     w.todo('signed_on: "AAAA-MM-JJ"', "date de signature de la convention", "date the convention is signed", 2)
     w.todo('data_protection_formalities_on: "AAAA-MM-JJ"', "formalités RGPD accomplies (registre, AIPD ; CONV art. 12)",
            "GDPR formalities completed (register, DPIA; CONV art. 12)", 2)
@@ -316,8 +366,24 @@ def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr"
                   "une entrée par utilisateur (identifiant de la liste users, diplôme ASS, CESF ou ES, date d'obtention).",
                   "Attestation on honour of the T1 users' state diplomas, signed by the legal representative:\n"
                   "one entry per user (id in the users list, diploma ASS, CESF or ES, award date).", 2)
-        w.todo('t1_attestation: {signed_on: "AAAA-MM-JJ", entries: [{user: u-01, diploma: ASS, awarded_on: "AAAA-MM-JJ"}]}',
-               "à signer avec le bulletin", "to sign with the bulletin", 2)
+        if a.t1_attestation:
+            w.line("  t1_attestation:")
+            if a.t1_attestation.get("signed_on"):
+                w.line(f"    signed_on: {_q(a.t1_attestation['signed_on'])}")
+            w.line("    entries:" + ("" if a.t1_attestation.get("entries") else " []"))
+            for entry in a.t1_attestation.get("entries") or []:
+                w.line("      - {" + ", ".join(f"{k}: {_q(v)}" for k, v in entry.items()) + "}")
+        else:
+            w.todo('t1_attestation: {signed_on: "AAAA-MM-JJ", entries: [{user: u-01, diploma: ASS, awarded_on: "AAAA-MM-JJ"}]}',
+                   "à signer avec le bulletin", "to sign with the bulletin", 2)
+    others = [code for code in sorted(a.quotas, key=lambda c: int(c[1:])) if code != "T1"]
+    if others and edition == 2025:
+        w.comment("Justificatifs de la légitimité de chaque autre profil demandé, remis à la Caf (subvention d'action\n"
+                  "sociale pour T2, marché avec le département pour T5, mission FSL pour T13, mandat pour T9…) :",
+                  "Supporting documents of the legitimacy of each other profile requested, given to the Caf (social-action\n"
+                  "subsidy for T2, contract with the department for T5, FSL mission for T13, mandate for T9...):", 2)
+        entries = ", ".join(f'{{profile: {code}, document: "", provided_on: "AAAA-MM-JJ"}}' for code in others)
+        w.todo(f"supporting_documents: [{entries}]", "pièces à remettre à la Caf", "documents to give the Caf", 2)
     w.blank()
 
     w.comment("— Les personnes désignées (annexe 1 du contrat de service) : deux administrateurs au plus,\n"

@@ -15,7 +15,7 @@ import yaml
 
 from cdap_policy import params as params_mod
 from cdap_policy.errors import InputError
-from cdap_policy.policy import Pack, TestCase
+from cdap_policy.policy import Pack, TestCase, confined
 from cdap_policy.runner import evaluate
 from cdap_policy.snapshot import load_snapshot
 from cdap_policy.yamlsource import load_file
@@ -48,13 +48,13 @@ def _read(path: Path) -> dict:
 
 
 def base_snapshot(pack: Pack, edition: int) -> dict:
-    return _read(pack.directory / "tests" / f"base-{edition}.yaml")
+    return _read(confined(pack.directory, Path("tests") / f"base-{edition}.yaml"))
 
 
 def _as_of(pack: Pack, case: TestCase) -> str:
     if case.as_of:
         return case.as_of
-    return str(_read(pack.directory / "pack.yaml").get("test_as_of", "2025-06-30"))
+    return str(_read(confined(pack.directory, "pack.yaml")).get("test_as_of", "2025-06-30"))
 
 
 def run_case(pack: Pack, case: TestCase, workdir: Path) -> CaseResult:

@@ -148,8 +148,13 @@ class Document:
         return self.lines.get((), 1)
 
 
-def read_text(path: Path, display: str) -> str:
-    """Read a file as UTF-8 (a BOM is accepted), with one clear line on failure."""
+_TOO_BIG = tr("mettre les consultations dans un journal CSV ou JSON Lines référencé, qui est lu en flux",
+              "put consultations in a referenced CSV or JSON Lines log, which is streamed")
+
+
+def read_text(path: Path, display: str, max_bytes: int = MAX_BYTES, too_big: dict | None = None) -> str:
+    """Read a file as UTF-8 (a BOM is accepted), with one clear line on failure. A file over
+    `max_bytes` is refused before reading; `too_big` {fr, en} names the limit and what to do."""
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
@@ -157,13 +162,12 @@ def read_text(path: Path, display: str) -> str:
         if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
             raise InputError(Problem(display, None, "", tr("pas un fichier ordinaire (périphérique, tube ou socket)",
                                                            "not a regular file (device, pipe or socket)")))
-        if info.st_size > MAX_BYTES:
-            size, limit = info.st_size / 1048576, MAX_BYTES // 1048576
+        if info.st_size > max_bytes:
+            size, limit = info.st_size / 1048576, max_bytes // 1048576
+            advice = too_big or _TOO_BIG
             raise InputError(Problem(display, None, "", tr(
-                f"le fichier fait {size:.1f} Mio, au-delà de la limite de {limit} Mio ; mettre les consultations "
-                "dans un journal CSV ou JSON Lines référencé, qui est lu en flux",
-                f"file is {size:.1f} MiB, over the {limit} MiB limit; put consultations in a referenced CSV or "
-                "JSON Lines log, which is streamed")))
+                f"le fichier fait {size:.1f} Mio, au-delà de la limite de {limit} Mio ; {advice['fr']}",
+                f"file is {size:.1f} MiB, over the {limit} MiB limit; {advice['en']}")))
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(Problem(display, None, "", tr("fichier introuvable", "file not found"))) from None
@@ -192,6 +196,39 @@ def load_file(path: str | Path, display: str | None = None) -> Document:
     path = Path(path)
     display = display or str(path)
     return loads(read_text(path, display), display)
+
+
+# The parser's own words, in French: the most frequent problems a person editing a snapshot by hand
+# meets, with what to do. A problem not listed here is quoted as the library says it.
+_PARSER_FR = (
+    ("mapping values are not allowed", "deux-points suivi d'une espace au milieu d'une valeur : mettez la valeur entre guillemets "
+                                       "(par exemple function: \"Responsable informatique : mairie\")"),
+    ("could not find expected ':'", "deux-points attendu après une clé (clé: valeur)"),
+    ("found character '\\t' that cannot start any token", "tabulation refusée : indentez avec des espaces"),
+    ("found character that cannot start any token", "caractère refusé en début de valeur : mettez la valeur entre guillemets"),
+    ("found undefined alias", "alias (*nom) sans ancre (&nom) correspondante"),
+    ("found unexpected end of stream", "fin de fichier inattendue : un guillemet ou un crochet n'est pas refermé"),
+    ("found unexpected ':'", "deux-points inattendu : mettez la valeur entre guillemets"),
+    ("expected <block end>, but found", "indentation incohérente : alignez cette ligne sur les clés du même niveau"),
+    ("expected ',' or ']', but got", "liste entre crochets mal fermée : une virgule ou « ] » est attendu"),
+    ("expected ',' or '}', but got", "dictionnaire entre accolades mal fermé : une virgule ou « } » est attendu"),
+    ("expected a comment or a line break", "texte inattendu après une valeur entre guillemets"),
+    ("did not find expected key", "clé attendue à cette indentation"),
+    ("did not find expected '-' indicator", "élément de liste attendu (ligne commençant par « - »)"),
+    ("did not find expected node content", "valeur attendue"),
+    ("found duplicate anchor", "ancre (&nom) définie deux fois"),
+    ("block sequence entries are not allowed in this context", "élément de liste « - » à une place où une valeur simple est attendue : "
+                                                               "vérifiez l'indentation"),
+    ("while scanning a quoted scalar", "guillemet non refermé"),
+    ("found unknown escape character", "séquence d'échappement inconnue dans une valeur entre guillemets doubles"),
+)
+
+
+def parser_problem_fr(problem: str) -> str:
+    for words, french in _PARSER_FR:
+        if words in problem:
+            return french
+    return problem
 
 
 def loads(text: str, display: str = "<string>") -> Document:
@@ -422,7 +459,7 @@ def compose_and_build(text: str, display: str = "<string>") -> Document:
         if isinstance(exc, _TooLarge):
             message = tr(f"le document compte plus de {MAX_NODES:_} nœuds (trop grand)".replace("_", " "), what)
         else:
-            message = tr(f"YAML mal formé : {what}", f"malformed YAML: {what}")
+            message = tr(f"YAML mal formé : {parser_problem_fr(what)}", f"malformed YAML: {what}")
         raise InputError(Problem(display, line, "", message)) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem(display, None, "", tr(f"YAML mal formé : {bounded(exc)}", f"malformed YAML: {bounded(exc)}"))) from None

@@ -47,7 +47,7 @@ def cli(*args, cwd=ROOT, columns=200):
     proc = subprocess.run([sys.executable, "-m", "cdap_policy", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, timeout=120, env=env)
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
-    assert "internal error" not in proc.stderr, proc.stderr
+    assert "internal error" not in proc.stderr and "erreur interne" not in proc.stderr, proc.stderr
     return proc
 
 

@@ -22,7 +22,7 @@ def run(*args, env=None, timeout=300):
     proc = subprocess.run([sys.executable, "-m", "cdap_policy", *map(str, args)], capture_output=True, text=True,
                           cwd=ROOT, timeout=timeout, env={**os.environ, "COLUMNS": "100", **(env or {})})
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr[-3000:]
-    assert "internal error" not in proc.stderr, proc.stderr[-3000:]
+    assert "internal error" not in proc.stderr and "erreur interne" not in proc.stderr, proc.stderr[-3000:]
     return proc
 
 
@@ -318,7 +318,7 @@ def test_ctrl_c_exits_130_ends_the_workers_and_leaves_no_partial_output(slow_fol
     time.sleep(4)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole process group
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
+    assert proc.returncode == 130 and "interrompu" in stderr and "Traceback" not in stderr
     assert list(tmp_path.iterdir()) == []
     assert _no_worker_left(proc.pid)
 

@@ -64,7 +64,7 @@ def rule_file(*rules: str, family: str = "GOV") -> str:
 def cli(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
     result = subprocess.run([sys.executable, "-m", "cdap_policy", *args, "--lang", "en"], cwd=cwd, capture_output=True, text=True, timeout=timeout)
     assert "Traceback" not in result.stdout + result.stderr
-    assert "internal error" not in result.stderr
+    assert "internal error" not in result.stderr and "erreur interne" not in result.stderr
     return result
 
 

@@ -75,7 +75,7 @@ def test_output_never_overwrites_the_snapshot(tmp_path):
 
 def test_bad_as_of_is_usage_error():
     proc = cli("check", FIXTURES / "ccas-2025.yaml", "--as-of", "30/06/2025")
-    assert proc.returncode == 2 and "not a date" in proc.stderr
+    assert proc.returncode == 2 and "n'est pas une date AAAA-MM-JJ" in proc.stderr
 
 
 def copy_pack(tmp_path):

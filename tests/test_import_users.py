@@ -109,6 +109,27 @@ def test_merge_keeps_existing_keys_and_the_rest_of_the_file(tmp_path):
     assert "1 mis à jour (u-02)" in result.output and "1 inchangé(s)" in result.output and "2 absent(s)" in result.output
 
 
+
+def test_a_profile_history_survives_an_import(tmp_path):
+    """A staff list says which profiles a person has now, not when one was withdrawn: the periods
+    of an existing user are kept, the same current profiles change nothing, a new one is added."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "policies" / "tests" / "base-2025.yaml").read_text(encoding="utf-8"))
+    history = [{"profile": "T5", "granted_on": "2025-04-01", "ended_on": "2025-05-01"}, {"profile": "T1", "granted_on": "2025-05-01"}]
+    data["users"][0]["profiles"] = history
+    target = tmp_path / "s.yaml"
+    target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    sheet = tmp_path / "staff.csv"
+    sheet.write_text("Nom;Prénom;Courriel;Profil\nLefranc;Inès;ines.lefranc@villebrume.example;T1\n", encoding="utf-8")
+    result = run("import-users", sheet, "--into", target)
+    assert result.exit_code == 0, result.output
+    assert load_snapshot(target).data["users"][0]["profiles"] == history and "1 inchangé(s)" in result.output
+    sheet.write_text("Nom;Prénom;Courriel;Profil\nLefranc;Inès;ines.lefranc@villebrume.example;T1, T2\n", encoding="utf-8")
+    result = run("import-users", sheet, "--into", target)
+    assert result.exit_code == 0, result.output
+    assert load_snapshot(target).data["users"][0]["profiles"] == history + ["T2"]
+
 def test_french_header_variants_and_map(tmp_path, starter):
     sheet = tmp_path / "agents.csv"
     sheet.write_text("Nom de l'agent,PRÉNOM,E-mail,Intitulé du poste,Profils CDAP,Diplôme d'État,Date d'obtention,Nature du contrat,Service\n"
@@ -137,7 +158,7 @@ def test_bad_rows_are_reported_with_their_row_numbers(tmp_path, starter):
                      + "\n"                                                                                        # row 4: empty, skipped
                      + "Oukili;Sabrina;sabrina.oukili@;ES;T1;Licence;;CDD;\n"                                         # row 5: e-mail, diploma
                      + ";;;;T1;;;;\n"                                                                              # row 6: nobody
-                     + "Bérard;Thomas;thomas.berard@ccas-pont-guerin.example;Accueil;T99;;;Vacataire;\n"               # row 7: profile, contract
+                     + "Bérard;Thomas;thomas.berard@ccas-pont-guerin.example;Accueil;T99;;;Bénévole;\n"               # row 7: profile, contract
                      + "ARNOUX;Camille;;ASS;T1;;;;\n"                                                              # row 8: same person as row 2
                      + "Vidal\x1b[31m;Inès;ines.vidal@ccas-pont-guerin.example;ASS;T1;;;;\n",                        # row 9: a terminal escape
                      encoding="utf-8")
@@ -200,3 +221,45 @@ def test_unreadable_inputs_exit_2(tmp_path, starter):
     assert result.exit_code == 2 and "XLSX" in result.output
     assert run("import-users", tmp_path / "missing.csv", "--into", starter).exit_code == 2
     assert run("import-users", EXAMPLES / "ccas-personnel.csv", "--into", starter, "--status", "hired").exit_code == 2
+
+
+def test_public_service_contracts_are_understood():
+    """« Contractuelle » (a fixed-term public agent when the contract ends) and « Vacataire »."""
+    from cdap_policy.importers.sheets import Sheet
+    from cdap_policy.importers.users import read_users
+    from cdap_policy.schemainfo import enum, field_ok
+
+    sheet = Sheet("p.csv", ["Nom", "Prénom", "Profil", "Type de contrat", "Fin de contrat"], 1,
+                  [(2, ["Arnoux", "Camille", "T1", "Contractuelle", "31/12/2026"]), (3, ["Oukili", "Sabrina", "T1", "Vacataire", ""]),
+                   (4, ["Le Floch", "Erwan", "T1", "Agent contractuel", ""])])
+    enums = {"diploma": enum("/$defs/diploma"), "contract": enum("/$defs/user/properties/contract/properties/type")}
+    result = read_users(sheet, {}, enums, {"T1": {"label": {"fr": "Action sociale", "en": "Social action"}}}, (), field_ok)
+    assert not result.problems, [p.render("fr") for p in result.problems]
+    contracts = [u["contract"] for _, u in result.users]
+    assert contracts == [{"type": "fixed_term", "ends_on": "2026-12-31"}, {"type": "other"}, {"type": "other"}]
+
+
+def test_an_alias_of_another_users_anchor_is_written_out_and_nothing_else_moves():
+    """The updated user's alias of an anchor another user defines is expanded in its own lines
+    only; the anchor, the other users, a comment between them and the other sections (one with an
+    anchor of its own) keep their bytes."""
+    from cdap_policy.importers.merge import merge_text
+
+    text = (
+        "contacts:\n  support_l1: &support {first_name: Malik, last_name: Haddad, email: m.haddad@x.example}\n"
+        "users:\n"
+        "  - id: u-1\n    first_name: Inès\n    last_name: Lefranc\n    profiles: [T1]\n    status: active\n"
+        "  # the deputy\n"
+        "  - id: u-2\n    first_name: Théo\n    last_name: Morvan\n    profiles: [T1]\n    status: active\n"
+        "    contract: &contract {type: permanent}\n"
+        "  - id: u-3\n    first_name: Zoé\n    last_name: Keller\n    profiles: [T1]\n    status: active\n"
+        "    contract: *contract\n"
+        "reviews: {}\n")
+    existing = [{"id": "u-1", "first_name": "Inès", "last_name": "Lefranc"}, {"id": "u-2", "first_name": "Théo", "last_name": "Morvan"},
+                {"id": "u-3", "first_name": "Zoé", "last_name": "Keller", "contract": {"type": "permanent"}}]
+    result = merge_text(text, existing, [(2, {"first_name": "Zoé", "last_name": "Keller",
+                                              "contract": {"type": "fixed_term", "ends_on": "2026-12-31"}})], "planned", "s.csv")
+    assert result.problems == [] and result.updated == ["u-3"]
+    before, after = text.splitlines(keepends=True), result.text.splitlines(keepends=True)
+    assert after[:15] == before[:15] and after[-1] == before[-1], result.text  # u-1, the comment, u-2 and its anchor
+    assert "    contract: {type: fixed_term, ends_on: \"2026-12-31\"}\n" in after and "*contract" not in result.text

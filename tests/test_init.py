@@ -33,7 +33,7 @@ def test_prompts_write_a_valid_snapshot(tmp_path):
         "44",
         "",                       # framework: default
         "",                       # edition: default (the latest)
-        "T1=4, T13=1",
+        "T1=4, T13=1",            # T13 is open to a CCAS for its agents in sector polyvalence: no question
         "",                       # missions: those of the profiles
         "",                       # management mode: default
         "Nadia", "Lemaître", "pas-une-adresse", "nadia.lemaitre@pont-guerin.example", "02 40 00 11 22",
@@ -41,7 +41,10 @@ def test_prompts_write_a_valid_snapshot(tmp_path):
         "Olivier", "Keraudren", "rssi@pont-guerin.example", "",
         "", "",                   # data-protection officer: later
         "", "",                   # level-1 support: later
+        "Mention sur les formulaires de demande",  # how beneficiaries are informed
+        "firefox=140:3",          # workstations
         "Éditeur Logiciel SA, Hébergeur Ouest",
+        "y",                      # the Caf confirmed in writing that the CCAS meets its T1 conditions
     ]
     result = run("init", target, input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
@@ -50,7 +53,9 @@ def test_prompts_write_a_valid_snapshot(tmp_path):
     assert "cdap-policy import-users" in result.output and f"cdap-policy check {target} --stage pre-signature" in result.output
     data = load_snapshot(target).data  # the live schema accepts it
     assert data["partner"] == {"name": "CCAS de Pont-Guérin", "kind": "ccas", "siret": SIRET, "department": "44",
-                               "missions": ["social_action", "fsl"]}
+                               "missions": ["social_action", "fsl"], "ccas_t1_conditions_met": True,
+                               "beneficiary_information": {"method": "Mention sur les formulaires de demande"},
+                               "workstations": [{"browser": "firefox", "version": 140, "count": 3}]}
     assert data["convention"]["quotas"] == {"T1": 4, "T13": 1}
     assert data["convention"]["edition"] == max(enum("/properties/convention/properties/edition"))
     principal, deputy = data["contacts"]["administrators"]
@@ -160,3 +165,19 @@ def test_parsers():
         parse_profiles("T1=quatre")
     person = parse_person("Soizic Le Bihan, 02 40 00 00 09, dpo@pont-guerin.example")
     assert (person.first_name, person.last_name, person.email, person.phone) == ("Soizic", "Le Bihan", "dpo@pont-guerin.example", "02 40 00 00 09")
+
+
+def test_the_starter_asks_for_the_deliberation_and_each_profiles_supporting_document(tmp_path):
+    """Before signing: the deliberation authorising the signature, and (2025) the supporting
+    documents of the profiles other than T1, are placeholders to complete, not silent gaps."""
+    target = tmp_path / "dept.yaml"
+    result = run("init", target, "--no-input", "--kind", "department", "--name", "Département de la Brume",
+                 "--siret", "22680999400016", "--department", "44", "--profile", "T1=10", "--profile", "T5=3",
+                 "--deliberation", "commission permanente, 2026-11-20, CP-2026-11-4")
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert 'deliberation: {body: "commission permanente", reference: "CP-2026-11-4", adopted_on: "2026-11-20"}' in text
+    bare = run("init", tmp_path / "other.yaml", "--no-input", "--kind", "ccas", "--name", "CCAS de la Brume")
+    assert bare.exit_code == 0 and re.search(r"# deliberation: \{body: .*adopted_on", (tmp_path / "other.yaml").read_text(encoding="utf-8"))
+    assert re.search(r"# supporting_documents: \[\{profile: T5,", text) and "profile: T1," not in text
+

@@ -35,3 +35,27 @@ def test_from_nothing_to_a_pre_signature_report(tmp_path):
     assert ("quota-planned-within-request", "T1") not in failing  # four planned for four requested
     proc = cli("check", "ccas.yaml", "--stage", "pre-signature", cwd=tmp_path)  # the table a partner reads
     assert proc.returncode in (0, 1) and "Thomas Bérard" in proc.stdout
+
+
+def test_the_terminal_path_needs_no_yaml(tmp_path):
+    """`init` with every answer, `import-users --t1-attestation`: a clean pre-signature checklist,
+    the T1 attestation drawn from the diplomas imported and the Caf's conditions recorded."""
+    sheet = (ROOT / "examples" / "ccas-personnel.csv").read_text(encoding="utf-8-sig")
+    (tmp_path / "personnel.csv").write_text("\n".join(line for line in sheet.splitlines() if "Bérard" not in line) + "\n", encoding="utf-8")
+    people = {"--principal": "Nadia Lemaître, nadia.lemaitre@pont-guerin.example, 02 40 00 11 22",
+              "--deputy": "Yanis Carrel, yanis.carrel@pont-guerin.example, 06 12 34 56 78",
+              "--security-officer": "Hélène Vasseur, helene.vasseur@pont-guerin.example, 02 40 00 11 30",
+              "--dpo": "Marc Ribault, marc.ribault@pont-guerin.example, 02 40 00 11 31",
+              "--support": "Lucie Garnier, lucie.garnier@pont-guerin.example, 02 40 00 11 32"}
+    proc = cli("init", "ccas.yaml", "--no-input", "--kind", "ccas", "--name", "CCAS de Pont-Guérin", "--siret", "26440999600016",
+               "--department", "44", "--profile", "T1=4", *[v for pair in people.items() for v in pair],
+               "--flag", "ccas_t1_conditions_met", "--information", "Mention sur les formulaires de demande",
+               "--browser", "firefox=140:4", "--deliberation", "conseil d'administration du CCAS, 2026-05-20, CA-2026-09",
+               cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    proc = cli("import-users", "personnel.csv", "--into", "ccas.yaml", "--t1-attestation", "2026-05-29", cwd=tmp_path)
+    assert proc.returncode == 0 and "Attestation sur l'honneur T1 : 3" in proc.stdout, proc.stderr
+    # within twelve months of the pack's list of maintained browsers (a staler list cannot vouch for Firefox 140)
+    proc = cli("check", "ccas.yaml", "--stage", "pre-signature", "--as-of", "2026-06-01", "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert json.loads(proc.stdout)["summary"]["by_status"]["fail"] == 0

@@ -137,7 +137,25 @@ def _with_ids(prefix: str):
     return assign
 
 
-USERS = st.lists(from_schema(SCHEMA["$defs"]["user"]), max_size=6).map(_with_ids("g-"))
+def _possible_history(users):
+    """The loader refuses a profile history that cannot be true (a period ending before it starts,
+    two periods of one profile overlapping): keep one period per profile, ending after its start."""
+    out = []
+    for user in users:
+        kept, seen = [], set()
+        for item in user.get("profiles") or []:
+            code = item if isinstance(item, str) else item["profile"]
+            start = None if isinstance(item, str) else (item.get("granted_on") or user.get("granted_on"))
+            end = None if isinstance(item, str) else item.get("ended_on")
+            if code in seen or (start and end and end <= start):
+                continue
+            seen.add(code)
+            kept.append(item)
+        out.append({**user, "profiles": kept})
+    return out
+
+
+USERS = st.lists(from_schema(SCHEMA["$defs"]["user"]), max_size=6).map(_possible_history).map(_with_ids("g-"))
 SUBCONTRACTORS = st.lists(from_schema(SCHEMA["$defs"]["subcontractor"]), max_size=3).map(_with_ids("p"))
 SECTIONS = {name: from_schema(SCHEMA["properties"][name]).map(_with_ids(name[:3] + "-")) for name in ("data_stores", "automations", "incidents")}
 SECTIONS["reviews"] = from_schema(SCHEMA["properties"]["reviews"])

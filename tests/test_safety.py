@@ -21,7 +21,7 @@ def run(*args, cwd=ROOT, env=None, timeout=180):
     proc = subprocess.run([sys.executable, "-m", "cdap_policy", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, timeout=timeout, env={**os.environ, **(env or {})})
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr[-2000:]
-    assert "internal error" not in proc.stderr, proc.stderr[-2000:]
+    assert "internal error" not in proc.stderr and "erreur interne" not in proc.stderr, proc.stderr[-2000:]
     return proc
 
 
@@ -413,7 +413,7 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path):
     time.sleep(3)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and "interrupted" in stderr and "Aborted" not in stderr and "Traceback" not in stderr
+    assert proc.returncode == 130 and "interrompu" in stderr and "Aborted" not in stderr and "Traceback" not in stderr
     assert not out.exists() and list(tmp_path.glob(".report.json*")) == []
 
 

@@ -246,7 +246,7 @@ def test_the_length_cap_is_a_pack_parameter(tmp_path):
     params.write_text("waiver_max_months: 3\n", encoding="utf-8")
     proc = cli("check", BASE_2025, "--as-of", "2026-02-01", "--waivers", path, "--params", params, "--lang", "en")
     assert proc.returncode == 2
-    assert error_lines(proc) == [f"{path}:2: waiver 'gov-dpo:partner' runs from 2026-01-05 to 2026-06-30, longer than "
+    assert error_lines(proc) == [f"{path}:2: [/waivers/0/expires_on] waiver 'gov-dpo:partner' runs from 2026-01-05 to 2026-06-30, longer than "
                                  "the 3 months allowed (waiver_max_months): expires_on 2026-04-05 at the latest; no waiver is permanent"]
     listing = cli("params", "--lang", "en").stdout
     assert "waiver_max_months" in listing

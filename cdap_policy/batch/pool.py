@@ -9,18 +9,21 @@ same bytes whatever `--jobs` is — with at most `WINDOW_PER_WORKER` snapshots p
 flight, so memory does not grow with the number of snapshots: a slow snapshot holds back what
 is written, never what is held.
 
-Interruptions: workers ignore Ctrl-C (the terminal sends it to the whole process group; the
-parent decides), and every wait of the parent is short, so Ctrl-C or the `--timeout` watchdog
-reach it within a tick; it then ends the workers before the exception goes on. A worker also
-carries the run's deadline, and stops by itself should the parent be gone.
+Interruptions: workers ignore Ctrl-C from birth (the terminal sends it to the whole process
+group; the parent decides), and every wait of the parent is short, so Ctrl-C, SIGTERM (turned
+into an exception by the command line) or the `--timeout` watchdog reach it within a tick; it
+then ends the workers before the exception goes on. A worker also carries the run's deadline,
+and stops by itself should the parent be gone.
 """
 from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +34,16 @@ EXIT_INPUT, EXIT_INTERNAL = 2, 3  # as cli.common: unreadable snapshot; internal
 WINDOW_PER_WORKER = 4
 TICK_S = 0.1  # longest wait of the parent between two chances to be interrupted
 STOP_MARGIN_S = 2.0  # a worker's own deadline runs this much past the parent's
+
+
+MAX_JOBS = 64  # each worker holds the pack and one snapshot: some 70 MB
+
+
+def max_jobs() -> int:
+    """The most workers a batch starts, whatever --jobs asks: two a core available (checking is
+    computation: more workers than cores only share them), and MAX_JOBS (`--jobs 100000` would
+    otherwise fork until memory or the process table runs out)."""
+    return max(1, min(MAX_JOBS, 2 * default_jobs()))
 
 
 def default_jobs() -> int:
@@ -104,6 +117,7 @@ class Checker:
         from cdap_policy.snapshot import load_snapshot
 
         setup = self.setup
+        snapshot = None
         try:
             snapshot = load_snapshot(path, log_roots=setup.options.log_roots, parameter_names=self.parameter_names)
             report = check_loaded(self.pack(), snapshot, setup.options)
@@ -114,7 +128,7 @@ class Checker:
                 return Outcome(index, str(path), 0, skipped=exc.kind)
             return Outcome(index, str(path), EXIT_INPUT, problems=exc.problems)
         except InputError as exc:
-            return Outcome(index, str(path), EXIT_INPUT, problems=exc.problems)
+            return Outcome(index, str(path), EXIT_INPUT, problems=_redacted(exc.problems, snapshot, setup.options))
         except Exception as exc:  # a bug on one snapshot is reported; the batch goes on
             return Outcome(index, str(path), EXIT_INTERNAL, internal=f"{type(exc).__name__}: {exc}")
         from cdap_policy.batch.summary import digest
@@ -128,6 +142,20 @@ class Checker:
         return Outcome(index, str(path), code, digest=digest(report, code), inputs=inputs, pack_files=pack_files,
                        text=stream.item(setup.fmt, report, setup.format_options) if streamed else None,
                        report=None if streamed else report)
+
+
+def _redacted(problems: list, snapshot, options) -> list:
+    """The problems as the batch summary and standard error show them: a personal field's value
+    masked (whatever --redact); with --redact, the errors of a file read beside a readable
+    snapshot (its log, its waiver file) also lose the names that snapshot holds."""
+    from cdap_policy.redact import Pseudonymiser, Redactor, key_from_environment, mask_problem
+
+    key = options.redact_key or key_from_environment()
+    if options.redact and snapshot is not None:
+        redactor = Redactor(snapshot.data, key)
+        return [redactor.problem(p) for p in problems]
+    pseudo = Pseudonymiser(key)
+    return [mask_problem(p, pseudo) for p in problems]
 
 
 def load_pack(setup: Setup):
@@ -189,7 +217,8 @@ def _pooled(paths, setup: Setup, workers: int, on_done):
 
     def fill():
         for index, path in source:
-            future = executor.submit(_check_in_worker, index, str(path))
+            with _starting_a_worker():  # a worker may be started by this submit
+                future = executor.submit(_check_in_worker, index, str(path))
             if on_done is not None:
                 future.add_done_callback(lambda _f: on_done())
             pending.append(future)
@@ -216,6 +245,40 @@ def _pooled(paths, setup: Setup, workers: int, on_done):
             executor.shutdown(wait=True)
         else:
             stop(executor)
+
+
+@contextlib.contextmanager
+def _starting_a_worker():
+    """Around a submit, which may start a worker process.
+
+    The worker is born with Ctrl-C blocked (a blocked signal stays blocked across fork and exec;
+    `_start_worker` then ignores it): Ctrl-C reaches the whole process group, and a worker still
+    importing would print a traceback (the parent decides, and stops the workers). And Ctrl-C or
+    SIGTERM reaching the parent half-way through starting one would leave it without its
+    instructions (another traceback): they are held until the worker is started, then acted on as
+    usual, never lost. multiprocessing's resource tracker, which unblocks Ctrl-C once started, is
+    started first."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    held: list[int] = []
+    previous = {sig: signal.signal(sig, lambda number, frame: held.append(number)) for sig in (signal.SIGINT, signal.SIGTERM)}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C held by the kernel is delivered now
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(held):
+            handler = previous[sig]
+            if callable(handler):
+                handler(sig, None)  # KeyboardInterrupt, or the command line's SIGTERM exception
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), sig)
 
 
 def stop(executor) -> None:

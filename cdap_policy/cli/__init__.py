@@ -5,10 +5,13 @@ interruptions and internal errors into one line and an exit code.
 
 Exit codes: 0 no failing finding at or above --fail-on; 1 failing or error findings (or failing
 rule tests, uncovered requirements); 2 bad usage, bad input, broken policy pack, or --timeout
-reached; 3 internal error; 130 interrupted (Ctrl-C).
+reached; 3 internal error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM, as a CI runner
+cancelling a job, `timeout` or `docker stop` send it): both stop the workers of a batch and
+leave no temporary file.
 """
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -18,7 +21,10 @@ from cdap_policy import __version__
 from cdap_policy.cli import check as _check, pack as _pack, validate as _validate
 from cdap_policy.cli import configure as _configure, diff as _diff
 from cdap_policy.cli import completion as _completion, docs as _docs, import_users as _import_users, init as _init
-from cdap_policy.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, helptext, install_log_handler
+from cdap_policy.cli import serve as _serve
+from cdap_policy.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, helptext, install_log_handler
+from cdap_policy.cli.localise import localise
+from cdap_policy.deadline import RunTimeout
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,33 +52,55 @@ cli.add_command(_init.init)
 cli.add_command(_import_users.import_users)
 cli.add_command(_completion.completion)
 cli.add_command(_docs.docs)
+cli.add_command(_serve.serve)
 for _command in _pack.COMMANDS:
     cli.add_command(_command)
+localise(cli)
+
+
+class Terminated(BaseException):
+    """SIGTERM received: unwinds the run like Ctrl-C (BaseException: no `except Exception` stops it)."""
+
+
+def _terminate(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
+    raise Terminated
 
 
 def main(argv=None):
-    from cdap_policy.deadline import RunTimeout
+    from cdap_policy.cli.localise import detect, error_prefix, set_lang
 
+    lang = detect(sys.argv[1:] if argv is None else argv)
+    set_lang(lang)
+    interrupted = "interrompu" if lang == "fr" else "interrupted"
+    try:
+        signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread (the command called from a test's thread)
+        pass
     try:
         code = cli.main(args=argv, standalone_mode=False)
     except click.exceptions.Abort:  # click turns Ctrl-C during a prompt into Abort
-        click.echo("interrupted", err=True)
+        click.echo(interrupted, err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        click.echo(interrupted, err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except Terminated:
+        click.echo("interrompu par SIGTERM" if lang == "fr" else "terminated by SIGTERM", err=True)
+        sys.exit(EXIT_TERMINATED)
     except RunTimeout:
-        click.echo("error: durée maximale (--timeout) dépassée ; rien n'a été écrit / "
-                   "run took longer than --timeout; nothing was written", err=True)
+        click.echo(error_prefix(lang) + ("durée maximale (--timeout) dépassée ; rien n'a été écrit" if lang == "fr"
+                                         else "run took longer than --timeout; nothing was written"), err=True)
         sys.exit(EXIT_INPUT)
     except SystemExit:
         raise
     except BrokenPipeError:  # `cdap-policy check … | head`
         sys.exit(0)
     except Exception as exc:  # fail closed with one line, never a traceback
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
+        click.echo(f"erreur interne : {type(exc).__name__} : {exc} (merci de la signaler)" if lang == "fr" else
+                   f"internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(code or 0)

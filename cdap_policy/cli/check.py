@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from cdap_policy.cli.localise import error_prefix
+
 from cdap_policy.cli.common import (EXIT_INPUT, EXIT_OK, engine_option, fail_usage, lang_option, params_option,
                                     notice_skipped, parse_date, policies_option, quiet, redact_key, report_problems, today, use_color,
                                     verbosity_options)
@@ -34,7 +36,9 @@ def _shard(ctx, param, value):
     try:
         return parse(value)
     except ValueError as exc:
-        raise click.BadParameter(pick(exc.args[0], "fr") + " / " + pick(exc.args[0], "en")) from None
+        from cdap_policy.cli.localise import current
+
+        raise click.BadParameter(pick(exc.args[0], current())) from None
 
 
 @click.command()
@@ -69,7 +73,8 @@ def _shard(ctx, param, value):
               help="Waiver file (YAML, schemas/waivers.schema.json); default: <snapshot>.waivers.yaml next to each snapshot.")
 @click.option("--no-waivers", is_flag=True, help="Apply no waiver, not even a <snapshot>.waivers.yaml found next to the snapshot.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Processes checking snapshots in parallel (default: the number of cores available).")
+              help="Processes checking snapshots in parallel (default: the number of cores available; "
+                   "at most 2 a core, and 64).")
 @click.option("--shard", callback=_shard, metavar="K/N",
               help="Check only the K-th of N disjoint shares of the snapshots (CI matrix jobs, job arrays).")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
@@ -123,7 +128,7 @@ def check(ctx, snapshots, fmt, output, as_of, policies, params_file, stage, edit
         report_problems(exc, tr("sortie refusée", "output refused"), lang)
         sys.exit(EXIT_INPUT)
     baseline_reports, waiver_set = _comparison_inputs(baseline, None if no_waivers else waivers_file, lang)
-    jobs = min(jobs or pool.default_jobs(), len(paths))
+    jobs = min(jobs or pool.default_jobs(), pool.max_jobs(), len(paths))
     if engine is None:  # a batch runs on the fastest engine installed; one snapshot on the reference
         from cdap_policy import engines
 
@@ -309,7 +314,7 @@ def _srcroot() -> str:
 def _stuck(timeout, lang, sinks=()):
     for sink in sinks:  # no temporary report left behind
         sink.abort()
-    sys.stderr.write("error: " + pick(tr(f"durée maximale dépassée ({timeout:g} s) ; rien n'a été écrit",
+    sys.stderr.write(error_prefix(lang) + pick(tr(f"durée maximale dépassée ({timeout:g} s) ; rien n'a été écrit",
                                          f"run took longer than --timeout ({timeout:g} s); nothing was written"), lang) + "\n")
     sys.stderr.flush()
     os._exit(EXIT_INPUT)

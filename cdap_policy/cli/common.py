@@ -9,9 +9,11 @@ from pathlib import Path
 
 import click
 
+from cdap_policy.cli.localise import error_prefix
+
 from cdap_policy.errors import InputError, PolicyError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 3, 130, 143
 MAX_PROBLEMS = 50  # error lines shown for one file; the count of the others follows
 
 _HEADS = {
@@ -92,9 +94,10 @@ def quiet() -> bool:
 
 
 def helptext(fr: str, en: str) -> str:
-    """The help of an option added since the help texts were written in English: both languages
-    are kept here, the English one is shown until --help speaks French."""
-    return en
+    """An option's help in both languages: French for click, English remembered for `--lang en`."""
+    from cdap_policy.cli.localise import h
+
+    return h(fr, en)
 
 
 def use_color(output) -> bool:
@@ -130,30 +133,40 @@ def parse_date(ctx, param, value):
     try:
         return datetime.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise click.BadParameter(f"{value!r} n'est pas une date AAAA-MM-JJ / is not a date YYYY-MM-DD") from None
+        from cdap_policy.cli.localise import current
+
+        raise click.BadParameter(f"{value!r} n'est pas une date AAAA-MM-JJ" if current() == "fr" else
+                                 f"{value!r} is not a date YYYY-MM-DD") from None
 
 
 def redact_key() -> str:
-    from cdap_policy.redact import DEFAULT_KEY
+    from cdap_policy.redact import key_from_environment
 
-    return os.environ.get("CDAP_POLICY_REDACT_KEY", DEFAULT_KEY)
+    return key_from_environment()
 
 
 def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact: bool = False) -> None:
-    """One `error:` line naming what failed, then one line per problem, on standard error."""
+    """One `error:` line naming what failed, then one line per problem, on standard error.
+
+    Every error line of every input passes here: the value of a personal field (the schemas'
+    `x-personal`) is masked whatever --redact; with --redact, names, e-mail addresses and phone
+    numbers are replaced in the rest of the line too (by shape: the snapshot may be unreadable)."""
     from cdap_policy.i18n import pick, tr
+    from cdap_policy.redact import Pseudonymiser, Redactor, mask_problem
     from cdap_policy.textsafe import printable
 
     if isinstance(exc, PolicyError):
         head = _HEADS["policy"]
-    click.echo(f"error: {printable(pick(head, lang))}:", err=True)
-    redactor = None
-    if redact:  # the snapshot could not be read: personal fields are masked by name, the rest by shape
-        from cdap_policy.redact import Redactor
-
-        redactor = Redactor(None, redact_key())
+    click.echo(f"{error_prefix(lang)}{printable(pick(head, lang))}{' :' if lang == 'fr' else ':'}", err=True)
+    pseudo = Pseudonymiser(redact_key())
+    redactor = Redactor(None, redact_key()) if redact else None
+    shown: set = set()
     for problem in exc.problems[:MAX_PROBLEMS]:
+        problem = mask_problem(problem, pseudo)
         line = problem.render(lang)
+        if line in shown:  # one problem reported by two checks (a missing field) is said once
+            continue
+        shown.add(line)
         if redactor is not None:
             line = redactor.problem_line(line, problem.path)
         click.echo(f"  {line}", err=True)
@@ -176,7 +189,7 @@ def fail_usage(message: dict, lang: str) -> None:
     """Bad usage noticed after parsing: one line, exit 2."""
     from cdap_policy.i18n import pick
 
-    click.echo(f"error: {pick(message, lang)}", err=True)
+    click.echo(f"{error_prefix(lang)}{pick(message, lang)}", err=True)
     sys.exit(EXIT_INPUT)
 
 
@@ -191,15 +204,17 @@ def _engine_here(ctx, param, value):
 
         why = available(value)
         if why is not None:
-            raise click.BadParameter("le moteur natif n'est pas installé : pip install 'cdap-policy[fast]' / "
-                                     f"the native engine is not installed: {why}")
+            from cdap_policy.cli.localise import current
+
+            raise click.BadParameter("le moteur natif n'est pas installé : pip install '.[fast]'" if current() == "fr"
+                                     else f"the native engine is not installed: {why}")
     return value
 
 
 engine_option = click.option("--engine", type=click.Choice(["compiled", "interpreted", "native"]), default=None,
                              callback=_engine_here,
                              help="CEL engine: cel-python's compiled runner (default for one snapshot), its interpreter "
-                                  "(reference), or the native Rust runtime (pip install 'cdap-policy[fast]'; default for "
+                                  "(reference), or the native Rust runtime (pip install '.[fast]'; default for "
                                   "several snapshots when installed: the same reports, faster).")
 lang_option = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
                            envvar="CDAP_POLICY_LANG", show_envvar=True, callback=_remember_lang,

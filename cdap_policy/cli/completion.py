@@ -27,10 +27,14 @@ def _pack_dir(ctx) -> Path:
     return Path(chosen) if chosen else default_pack_dir()
 
 
-def _read(path: Path) -> str:
+def _read(directory: Path, name) -> str:
+    """A file of the pack, as text; nothing for a file outside its folder (see policy.confined)."""
+    from cdap_policy.errors import InputError
+    from cdap_policy.policy import confined
+
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return confined(directory, name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, InputError):
         return ""
 
 
@@ -39,12 +43,12 @@ def rule_ids(directory: Path) -> list[str]:
     for path in sorted(directory.glob("*.yaml")):
         if path.name in ("pack.yaml", "requirements.yaml") or path.name.endswith(".tests.yaml"):
             continue
-        out += _RULE_ID.findall(_read(path))
+        out += _RULE_ID.findall(_read(directory, path.name))
     return out
 
 
 def requirement_ids(directory: Path) -> list[str]:
-    return _REQUIREMENT_ID.findall(_read(directory / "requirements.yaml"))
+    return _REQUIREMENT_ID.findall(_read(directory, "requirements.yaml"))
 
 
 def complete_rule_ids(ctx, param, incomplete: str) -> list[CompletionItem]:

@@ -45,7 +45,7 @@ def docs(directory, check_only, policies, lang):
         if isinstance(exc, InputError):
             report_problems(exc, tr("écriture impossible", "cannot write"), lang)
         else:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(pick(tr(f"erreur : {exc}", f"error: {exc}"), lang), err=True)
         sys.exit(EXIT_INPUT)
     click.echo(pick(tr(f"{directory} : {len(generated)} page(s), {len(outdated)} écrite(s) ou retirée(s)",
                        f"{directory}: {len(generated)} page(s), {len(outdated)} written or removed"), lang))

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
-from cdap_policy.cli.common import EXIT_INPUT, EXIT_OK, fail_usage, lang_option, policies_option, report_problems
-from cdap_policy.errors import InputError
+from cdap_policy.cli.common import EXIT_INPUT, EXIT_OK, fail_usage, lang_option, parse_date, policies_option, report_problems
+from cdap_policy.errors import InputError, Problem
 from cdap_policy.i18n import pick, tr
 from cdap_policy.textsafe import printable
 
@@ -25,10 +24,13 @@ from cdap_policy.textsafe import printable
               help="Profile for rows whose profile cell is empty (repeatable), e.g. --profile T1.")
 @click.option("--status", default="planned", show_default=True,
               help="Status of the users added (planned: not habilitated yet); existing users keep theirs.")
+@click.option("--t1-attestation", "attestation_on", callback=parse_date, metavar="AAAA-MM-JJ",
+              help="Date the legal representative signs the T1 attestation on honour: writes convention.t1_attestation "
+                   "from the diplomas of the T1 users (their type and date), nothing typed twice.")
 @click.option("--dry-run", is_flag=True, help="Print the snapshot that would be written, write nothing.")
 @policies_option
 @lang_option
-def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, dry_run, policies, lang):
+def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, attestation_on, dry_run, policies, lang):
     """Import users from a staff spreadsheet (French headers recognised) into a snapshot."""
     from cdap_policy import output, params as params_mod
     from cdap_policy.importers.merge import merge_text
@@ -76,48 +78,55 @@ def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, dry_r
             f"{len(imported.problems)} problem(s) in {sheet_file}: correct these rows, nothing imported"), lang)
         sys.exit(EXIT_INPUT)
 
-    text = snapshot_file.read_text(encoding="utf-8-sig")
+    # through a symbolic link, the file it points to is updated: the link stays a link
+    target = Path(os.path.realpath(snapshot_file))
+    try:
+        raw = target.read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError):  # it was just read and validated: a race, said in one line
+        fail_usage(tr(f"{snapshot_file} a changé pendant l'import : relancez la commande",
+                      f"{snapshot_file} changed during the import: run the command again"), lang)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""  # kept as found, like the line endings
+    text = text[len(bom):]
     is_json = snapshot_file.suffix.lower() == ".json"
-    result = merge_text(text, snapshot.data.get("users") or [], imported.users, status, str(sheet_file), is_json)
+    result = merge_text(text, snapshot.data.get("users") or [], imported.users, status, str(snapshot_file), is_json)
     if result.problems:
         report_problems(InputError(result.problems), tr(f"impossible de fusionner {sheet_file}", f"cannot merge {sheet_file}"), lang)
         sys.exit(EXIT_INPUT)
-    try:
-        _check_merged(result.text, snapshot_file, load_snapshot)
+    attested = None
+    if attestation_on:  # the attestation lists the merged users, with the diplomas just read
+        from cdap_policy.importers import attestation
+        from cdap_policy.yamlsource import loads
+
+        merged_users = loads(result.text, str(snapshot_file)).data.get("users") or []
+        result.text = attestation.set_in_text(result.text, attestation.attestation(merged_users, attestation_on), is_json)
+        attested = len(attestation.entries(merged_users))
+    try:  # exactly as `check` will read it, before the file is replaced; nothing is written to check it
+        load_snapshot(target, display=str(snapshot_file), text=result.text)
     except InputError as exc:
         report_problems(exc, tr("l'instantané fusionné ne serait pas valide : rien n'est écrit",
                                 "the merged snapshot would not be valid: nothing written"), lang)
         sys.exit(EXIT_INPUT)
     if dry_run:  # the snapshot on standard output, what would happen on standard error
         click.echo(result.text, nl=False)
-        _summary(result, imported, snapshot_file, lang, err=True)
+        _summary(result, imported, snapshot_file, lang, attested, err=True)
         sys.exit(EXIT_OK)
     if result.text != text:
-        try:
-            output.write_text(snapshot_file, result.text)
+        try:  # a temporary file renamed over the target: a full or read-only disk leaves it as it was
+            output.write_text(target, bom + result.text)
         except InputError as exc:
-            report_problems(exc, tr("écriture impossible", "cannot write"), lang)
+            report_problems(InputError([Problem(str(snapshot_file), None, "", p.message) for p in exc.problems]),
+                            tr("écriture impossible : l'instantané est inchangé", "cannot write: the snapshot is unchanged"), lang)
             sys.exit(EXIT_INPUT)
-    _summary(result, imported, snapshot_file, lang)
+    _summary(result, imported, snapshot_file, lang, attested)
     sys.exit(EXIT_OK)
-
-
-def _check_merged(text: str, target: Path, load_snapshot) -> None:
-    """Validate the merged text exactly as `check` will read it, before the file is replaced."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix or ".yaml", dir=target.parent or Path("."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        load_snapshot(tmp, display=str(target))
-    finally:
-        os.unlink(tmp)
 
 
 def _ids(ids: list) -> str:
     return ", ".join(ids[:10]) + (f"… (+{len(ids) - 10})" if len(ids) > 10 else "")
 
 
-def _summary(result, imported, snapshot_file: Path, lang: str, err: bool = False) -> None:
+def _summary(result, imported, snapshot_file: Path, lang: str, attested: int | None = None, err: bool = False) -> None:
     say = lambda fr, en: click.echo(printable(pick(tr(fr, en), lang)), err=err)  # noqa: E731 - one line per message
     columns = ", ".join(f"{header} → {name}" for name, header in imported.columns.items())
     say(f"Colonnes lues : {columns}", f"Columns read: {columns}")
@@ -129,5 +138,8 @@ def _summary(result, imported, snapshot_file: Path, lang: str, err: bool = False
         f"{snapshot_file}: {len(result.added)} user(s) added" + (f" ({_ids(result.added)})" if result.added else "")
         + f", {len(result.updated)} updated" + (f" ({_ids(result.updated)})" if result.updated else "")
         + f", {len(result.unchanged)} unchanged, {len(result.kept)} not in the spreadsheet kept.")
+    if attested is not None:
+        say(f"Attestation sur l'honneur T1 : {attested} travailleur(s) social(aux) listé(s) avec leur diplôme d'État",
+            f"T1 attestation on honour: {attested} social worker(s) listed with their state diploma")
     say(f"Étape suivante : cdap-policy check {snapshot_file} --stage pre-signature",
         f"Next step: cdap-policy check {snapshot_file} --stage pre-signature")

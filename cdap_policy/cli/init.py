@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 
@@ -14,7 +15,9 @@ import click
 
 from cdap_policy.cli.common import EXIT_INPUT, EXIT_OK, fail_usage, lang_option, policies_option, report_problems, today
 from cdap_policy.errors import InputError
+from cdap_policy.cli.localise import h
 from cdap_policy.i18n import pick, tr
+from cdap_policy.textsafe import printable
 
 DEFAULT_FILE = "instantane-cdap.yaml"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -48,17 +51,38 @@ def _person_option(name: str, fr: str):
 @_person_option("security_officer", "security officer")
 @_person_option("dpo", "data protection officer")
 @_person_option("support", "level-1 user support")
+@click.option("--flag", "flags", multiple=True, metavar="NOM",
+              help=h("Situation qui ouvre un profil demandé sous condition (répétable), par exemple ccas_t1_conditions_met : "
+                      "la Caf a confirmé par écrit que le CCAS remplit ses conditions pour T1 ; demandée sinon.",
+                      "A situation that opens a requested profile on a condition (repeatable), e.g. ccas_t1_conditions_met: "
+                      "the Caf confirmed in writing that the CCAS meets its conditions for T1; asked otherwise."))
+@click.option("--information", metavar="MOYEN",
+              help=h("Comment les allocataires sont informés du traitement (CONV art. 11), par exemple « mention sur les formulaires ».",
+                      "How beneficiaries are informed of the processing (CONV art. 11), e.g. « notice on the forms »."))
+@click.option("--browser", "browsers", multiple=True, metavar="NAVIGATEUR=VERSION[:POSTES]",
+              help=h("Navigateur des postes et nombre de postes (répétable), par exemple firefox=140:6.",
+                      "Browser of the workstations and their number (repeatable), e.g. firefox=140:6."))
+@click.option("--deliberation", metavar="ORGANE, AAAA-MM-JJ[, RÉFÉRENCE]",
+              help=h("La délibération qui autorise la signature : organe délibérant, date d'adoption, référence, par exemple "
+                      "« conseil d'administration du CCAS, 2026-11-20, CA-2026-14 ».",
+                      "The deliberation authorising the signature: deliberative body, date adopted, reference, e.g. "
+                      "« CCAS board, 2026-11-20, CA-2026-14 »."))
 @click.option("--provider", "providers", multiple=True, help="A service provider's name (repeatable).")
 @click.option("--no-input", is_flag=True, help="Ask nothing: options and defaults only (--kind and --name are then required).")
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @policies_option
 @lang_option
 def init(file, kind, name, siret, department, framework, edition, missions, profiles, mode, principal, deputy,
-         security_officer, dpo, support, providers, no_input, force, policies, lang):
+         security_officer, dpo, support, flags, information, browsers, deliberation, providers, no_input, force, policies, lang):
     """Write a starter snapshot (default instantane-cdap.yaml) from a few questions."""
     from cdap_policy import output
     from cdap_policy.starter import Answers, load_choices, render
 
+    if _CONTROL.search(str(file)):  # a carriage return in the name would end the comment that quotes it: YAML injected
+        fail_usage(tr(f"le nom de fichier {printable(str(file))} contient un caractère de contrôle : choisissez un autre nom",
+                      f"file name {printable(str(file))} holds a control character: choose another name"), lang)
+    if not no_input and _nothing_to_read():
+        fail_usage(_NO_TERMINAL, lang)
     if file.exists() and not force:  # said before the questions, not after
         fail_usage(tr(f"{file} existe déjà ; choisissez un autre nom ou passez --force pour le remplacer",
                       f"{file} already exists; choose another name or pass --force to replace it"), lang)
@@ -85,17 +109,30 @@ def init(file, kind, name, siret, department, framework, edition, missions, prof
     edition = int(ask.choice("edition", str(edition) if edition else None, tuple(map(str, choices.editions)), {},
                              tr("Édition du bulletin d'adhésion", "Edition of the membership bulletin"), default=str(max(choices.editions))))
     quotas = ask.profiles(profiles, choices, edition, kind, department)
+    flag_answers = ask.flags(flags, choices, edition, kind, department, quotas)
     missions = ask.missions(missions, choices, edition, quotas)
     mode = ask.choice("mode", mode, choices.modes, _labels("MODES", lang), tr("Mode de gestion des habilitations", "Habilitation management mode"),
                       default="delegated" if "delegated" in choices.modes else choices.modes[0])
     people = {key: ask.person(key, given[key], fr, en) for key, _, fr, en in PEOPLE}
+    information = ask.text("information", information, tr(
+        "Comment les allocataires sont-ils informés du traitement (mention sur les formulaires, affichage…) ?",
+        "How are beneficiaries informed of the processing (notice on forms, poster…)?"))
+    workstations = ask.browsers(browsers)
+    deliberation = _deliberation(deliberation, lang) if deliberation else None
     providers = ask.providers(providers)
 
     answers = Answers(kind=kind, name=name, taken_on=today(), siret=siret, department=department, framework=framework,
                       edition=edition, missions=missions, quotas=quotas, management_mode=mode, providers=providers,
-                      **people)
+                      flags=flag_answers, workstations=workstations, deliberation=deliberation,
+                      beneficiary_information={"method": information} if information else None, **people)
     text = render(answers, choices, _schema_ref(file), lang, file.name)
     _self_check(text, file)
+    if not no_input:  # what the pre-signature rules still ask of the partner's situation (the Caf's conditions…)
+        asked = _asked_flags(text, file, policies, answers.flags)
+        if asked:
+            answers.flags.update(ask.flags_by_rule(asked))
+            text = render(answers, choices, _schema_ref(file), lang, file.name)
+            _self_check(text, file)
     try:
         output.write_text(file, text)
     except InputError as exc:
@@ -117,6 +154,34 @@ def init(file, kind, name, siret, department, framework, edition, missions, prof
         "then see what is missing before signature:\n"
         f"  cdap-policy check {file} --stage pre-signature"), lang))
     sys.exit(EXIT_OK)
+
+
+_NO_TERMINAL = tr("pas de terminal pour poser les questions : passez --no-input avec les options (--kind, --name…), "
+                  "ou lancez la commande dans un terminal",
+                  "no terminal to ask the questions: pass --no-input with the options (--kind, --name…), "
+                  "or run the command in a terminal")
+
+
+def _nothing_to_read() -> bool:
+    """Standard input is closed or a device that is not a terminal (/dev/null: a CI job, `docker run`
+    without -t): no answer can ever come. A pipe or a file may hold answers: they are read."""
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a test runner's stream: it is read
+        return sys.stdin is None
+    if os.isatty(fd):
+        return False
+    try:
+        return stat.S_ISCHR(os.fstat(fd).st_mode)
+    except OSError:
+        return True
+
+
+def _reads_a_terminal() -> bool:
+    try:
+        return os.isatty(sys.stdin.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _kind_labels(lang: str) -> dict:
@@ -151,6 +216,21 @@ def _example_sheet() -> str | None:
         return str(candidate)
 
 
+def _asked_flags(text: str, file: Path, policies, answered: dict) -> dict:
+    """The partner flags a failing pre-signature finding of the starter asks about, not yet answered."""
+    import tempfile
+
+    from cdap_policy.checking import CheckOptions, check_snapshot, flags_asked
+    from cdap_policy.policy import load_pack
+
+    pack = load_pack(policies, None)
+    with tempfile.TemporaryDirectory(prefix="cdap-init-") as folder:
+        path = Path(folder) / file.name
+        path.write_text(text, encoding="utf-8")
+        report = check_snapshot(pack, path, CheckOptions(as_of=today(), as_of_source="today", stage="pre-signature", find_waivers=False))
+    return {flag: codes for flag, codes in flags_asked(pack, report).items() if flag not in answered}
+
+
 def _self_check(text: str, file: Path) -> None:
     """The starter must validate: anything else is a defect of this command, never the partner's."""
     from cdap_policy.schema import validate
@@ -179,8 +259,13 @@ class _Asker:
         later = tr(" (Entrée : plus tard)", " (Enter: later)") if default == "" else None
         question = self.t(text) + (self.t(later) if later else "")
         while True:
-            answer = click.prompt(question, default=default, show_default=bool(default),
-                                  prompt_suffix=" : " if self.lang == "fr" else ": ")
+            try:
+                answer = click.prompt(question, default=default, show_default=bool(default),
+                                      prompt_suffix=" : " if self.lang == "fr" else ": ")
+            except click.Abort:
+                if not _reads_a_terminal():  # the piped answers ran out, not Ctrl-C at a terminal
+                    fail_usage(_NO_TERMINAL, self.lang)
+                raise
             try:
                 return proc(answer) if proc else answer
             except click.UsageError as exc:
@@ -353,6 +438,64 @@ class _Asker:
         phone = self._prompt(tr(f"{role} — téléphone", f"{role} — phone"), "", self._clean)
         return Person(first_name=first, last_name=last, email=email, phone=phone)
 
+    def flags(self, given, choices, edition, kind, department, quotas) -> dict:
+        """The situations that open a requested profile on a condition: yes/no for each."""
+        from cdap_policy.labels import FLAGS, label
+        from cdap_policy.starter import conditional_flags
+
+        wanted = conditional_flags(choices, edition, kind, department, quotas)
+        unknown = [f for f in given if f not in choices.flags]
+        if unknown:
+            self._fail("flag", tr(f"valeurs admises : {', '.join(choices.flags)}", f"allowed values: {', '.join(choices.flags)}"))
+        answers = {f: True for f in given}
+        if self.no_input:
+            return answers
+        for flag, codes in wanted.items():
+            if flag in answers:
+                continue
+            question = tr(f"Profil(s) {', '.join(codes)} : {label(FLAGS, flag, 'fr')} ?",
+                          f"Profile(s) {', '.join(codes)}: {label(FLAGS, flag, 'en')}?")
+            answers[flag] = click.confirm(self.t(question), default=False)
+        return answers
+
+    def flags_by_rule(self, asked: dict) -> dict:
+        from cdap_policy.labels import FLAGS, label
+
+        answers = {}
+        for flag, codes in asked.items():
+            prefix = tr(f"Profil(s) {', '.join(codes)} : ", f"Profile(s) {', '.join(codes)}: ") if codes else tr("", "")
+            question = tr(f"{prefix['fr']}{label(FLAGS, flag, 'fr')} ?", f"{prefix['en']}{label(FLAGS, flag, 'en')}?")
+            if click.confirm(self.t(question), default=False):
+                answers[flag] = True
+        return answers
+
+    def browsers(self, given) -> list:
+        from cdap_policy.schemainfo import enum
+
+        names = enum("/properties/partner/properties/workstations/items/properties/browser")
+
+        def verdict(text: str) -> list:
+            out = []
+            for part in re.split(r"[,;\s]+", self._clean(text)):
+                if not part:
+                    continue
+                match = re.fullmatch(r"([a-z_]+)[=:](\d{1,4})(?::(\d{1,6}))?", part.casefold())
+                if not match or match.group(1) not in names:
+                    raise click.UsageError(self.t(tr(f"illisible : {part!r} (écrivez par exemple firefox=140:6 ; navigateurs : {', '.join(names)})",
+                                                     f"unreadable: {part!r} (write for example firefox=140:6; browsers: {', '.join(names)})")))
+                out.append({"browser": match.group(1), "version": int(match.group(2)), "count": int(match.group(3) or 1)})
+            return out
+
+        if given:
+            try:
+                return verdict(" ".join(given))
+            except click.UsageError as exc:
+                self._fail("browser", tr(exc.message, exc.message))
+        if self.no_input:
+            return []
+        return self._prompt(tr("Navigateurs des postes, version et nombre de postes (ex. firefox=140:6, edge=138:2)",
+                               "Workstation browsers, version and number of workstations (e.g. firefox=140:6, edge=138:2)"), "", verdict) or []
+
     def providers(self, given) -> list:
         if given:
             names = [" ".join(p.split()) for p in given if p.strip()]
@@ -365,3 +508,23 @@ class _Asker:
                                  "Service providers (software vendor, host…), names separated by commas"), "", self._clean)
         return [p.strip() for p in answer.split(",") if p.strip()]
 
+
+def _deliberation(text: str, lang: str) -> dict:
+    """« organe, AAAA-MM-JJ[, référence] » as the convention's deliberation; a bad date is bad usage."""
+    import datetime
+
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    dates = [p for p in parts if len(p) == 10 and p[4] == "-" and p[7] == "-"]
+    try:
+        if len(dates) != 1:
+            raise ValueError
+        datetime.date.fromisoformat(dates[0])
+    except ValueError:
+        fail_usage(tr(f"--deliberation : « {text} » : indiquez l'organe, la date d'adoption (AAAA-MM-JJ) et la référence",
+                      f"--deliberation: « {text} »: give the body, the date adopted (YYYY-MM-DD) and the reference"), lang)
+    others = [p for p in parts if p != dates[0]]
+    out = {"body": others[0]} if others else {}
+    if len(others) > 1:
+        out["reference"] = ", ".join(others[1:])
+    out["adopted_on"] = dates[0]
+    return out

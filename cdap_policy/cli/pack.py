@@ -146,7 +146,7 @@ def coverage(policies, fmt, lang):
     if fmt == "json":
         click.echo(json.dumps({"requirements": rows, "problems": problems}, ensure_ascii=False, indent=2))
     else:
-        click.echo(render_table(rows, problems), nl=False)
+        click.echo(render_table(rows, problems, lang), nl=False)
     sys.exit(EXIT_FINDINGS if problems else EXIT_OK)
 
 

@@ -27,17 +27,15 @@ _FAIL, _ERROR = 1, 2
 _KEY_BOUND = 1 << 62
 
 
-def _new_group() -> dict:
-    return {"pass": 0, "fail": 0, "error": 0, "not_applicable": 0, "first": None, "samples": [], "error_text": None}
-
-
 class _Rule:
     def __init__(self, rule, timeout):
-        from cdap_policy.runner import _RowCache  # the row pass's cache: one result per distinct input
+        from cdap_policy.runner import _RowCache, needed, new_group  # the row pass's caches and groups
 
+        self.new_group = new_group
         self.when = _RowCache(rule.when, timeout) if rule.when else None
         self.check = _RowCache(rule.check, timeout)
-        caches = [c for c in (self.when, self.check) if c is not None]
+        self.needs = needed(rule, timeout)
+        caches = [c for c in (self.when, self.check) if c is not None] + [cache for cache, _ in self.needs]
         self.entity_fields = sorted(set().union(*(c.entity_fields for c in caches)))
         self.fact_fields = sorted(set().union(*(c.fact_fields for c in caches)))
         self.whole = any(c.whole for c in caches)  # reads the whole row: evaluated row by row
@@ -87,7 +85,7 @@ class _Pass:
         if rule.whole:
             status, errors = np.empty(enc.n, dtype=np.int8), {}
             for index in range(enc.n):
-                text, error = combine(rule.when, rule.check, enc.row(index), enc.facts(index), self._activation(enc, index))
+                text, error = combine(rule.when, rule.check, enc.row(index), enc.facts(index), self._activation(enc, index), rule.needs)
                 status[index] = STATUSES.index(text)
                 if error is not None:
                     errors[index] = error
@@ -109,7 +107,7 @@ class _Pass:
                     row[name] = values[code]
             fact_values = {name: values[array[index]] for name, array, values in fact_codes}
             fact_values.update(missing_facts)
-            text, error = combine(rule.when, rule.check, row, fact_values, self._activation(enc, index))
+            text, error = combine(rule.when, rule.check, row, fact_values, self._activation(enc, index), rule.needs)
             combo_status[combo] = STATUSES.index(text)
             combo_error[combo] = error
         return combo_status[inverse], lambda index: combo_error[inverse[index]]
@@ -136,9 +134,17 @@ class _Pass:
             for code in np.flatnonzero(counts.sum(axis=1)).tolist():
                 group = rule.groups.get(names[code])
                 if group is None:
-                    group = rule.groups[names[code]] = _new_group()
+                    group = rule.groups[names[code]] = rule.new_group()
                 for slot, name in enumerate(STATUSES):
                     group[name] += int(counts[code, slot])
+            fails = np.flatnonzero(status == _FAIL)
+            if len(fails):  # each user's first failing row, whatever errors come before it
+                owners, first = np.unique(users[fails], return_index=True)
+                for code, index in zip(owners.tolist(), fails[first].tolist()):
+                    group = rule.groups[names[code]]
+                    if group["first_fail"] is None:
+                        group["first_fail"] = (self.display, batch.first_line + index)
+                        group["fail_row"] = {"line": batch.first_line + index, **self.sample_row(batch, enc, index)}
             failing = np.flatnonzero((status == _FAIL) | (status == _ERROR))
             if not len(failing):
                 continue
@@ -154,6 +160,7 @@ class _Pass:
                 line = batch.first_line + index
                 if group["first"] is None:
                     group["first"] = (self.display, line)
+                if group["error_text"] is None and status[index] == _ERROR:
                     group["error_text"] = error_of(index)
                 if len(group["samples"]) < SAMPLE_ROWS:
                     group["samples"].append({"line": line, **self.sample_row(batch, enc, index)})

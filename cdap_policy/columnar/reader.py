@@ -22,7 +22,8 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from cdap_policy.columnar import Fallback
-from cdap_policy.consultations import (FIELDS, MAX_BYTES, MAX_LINE, MAX_LINES, REQUIRED, _fail, _open_binary, _column)
+from cdap_policy.consultations import (FIELDS, MAX_BYTES, MAX_CELL, MAX_LINE, MAX_LINES, REQUIRED, _fail, _open_binary,
+                                       _column)
 from cdap_policy.i18n import tr
 
 BLOCK = 4 << 20  # bytes read at a time: about 60,000 rows, some 20 MB once parsed and encoded
@@ -204,15 +205,54 @@ def _parquet(path: Path, display: str) -> Iterator[Batch]:
             _fail(display, None, "", tr(
                 f"journal trop long (plus de {MAX_LINES:_} lignes ou {MAX_BYTES >> 30} Gio une fois décompressé)".replace("_", " "),
                 f"log too long (more than {MAX_LINES:,} lines or {MAX_BYTES >> 30} GiB once decompressed)"))
+        _parquet_sizes(display, parquet.metadata)
         start = 0
         try:
             for record_batch in parquet.iter_batches(batch_size=PARQUET_BATCH, use_threads=False):
                 table = pa.Table.from_batches([record_batch])
                 yield Batch(table, start, start + 1)
                 start += table.num_rows
+        except MemoryError:  # pyarrow's ArrowMemoryError too: the file may be sound, the machine short
+            _fail(display, start + 1, "", tr(
+                "mémoire insuffisante pour lire le journal Parquet (rang indiqué : première ligne non lue) ; "
+                "écrivez des groupes de lignes plus petits",
+                "out of memory reading the Parquet log (row shown: the first one not read); write smaller row groups"))
         except (pa.ArrowException, OSError, ValueError):
             _fail(display, start + 1, "", tr("fichier Parquet corrompu (rang indiqué : première ligne non lue)",
                                              "corrupt Parquet file (row shown: the first one not read)"))
+
+
+# A value of a log is at most MAX_CELL characters (4 bytes each in UTF-8, and a length): a column
+# chunk that unpacks to more than that for its values holds a larger one, a « value bomb » (a
+# 7 KB file holding a 200 MiB string). Checked in the file's metadata, before any page is read.
+_VALUE_BYTES = 4 * MAX_CELL + 8
+_CHUNK_SLACK = 1 << 20  # page headers, levels and the dictionary page of a small chunk
+MAX_COLUMN_CHUNK = 128 * 1024 * 1024  # one column of one row group, once decompressed
+
+
+def _parquet_sizes(display: str, metadata) -> None:
+    """Every column chunk's decompressed size, as the metadata gives it, against what its values
+    may take and against MAX_COLUMN_CHUNK (what reading one row group holds in memory)."""
+    for group in range(metadata.num_row_groups):
+        row_group = metadata.row_group(group)
+        for index in range(row_group.num_columns):
+            chunk = row_group.column(index)
+            size, values = chunk.total_uncompressed_size, max(chunk.num_values, row_group.num_rows)
+            name = chunk.path_in_schema
+            shown = _column(name)
+            field = name if shown != "?" else ""
+            if size > values * _VALUE_BYTES + _CHUNK_SLACK:
+                _fail(display, None, field, tr(
+                    f"la colonne {shown} du groupe de lignes {group + 1} se décompresse en {size / 1048576:.1f} Mio pour "
+                    f"{values} valeur(s) : plus que des valeurs de {MAX_CELL} caractères au plus ne le peuvent ; pas un journal",
+                    f"column {shown} of row group {group + 1} unpacks to {size / 1048576:.1f} MiB for {values} value(s): "
+                    f"more than values of at most {MAX_CELL} characters can take; not a consultation log"))
+            if size > MAX_COLUMN_CHUNK:
+                _fail(display, None, field, tr(
+                    f"la colonne {shown} du groupe de lignes {group + 1} se décompresse en {size / 1048576:.0f} Mio, au-delà de "
+                    f"la limite de {MAX_COLUMN_CHUNK >> 20} Mio : écrivez des groupes d'au plus un million de lignes",
+                    f"column {shown} of row group {group + 1} unpacks to {size / 1048576:.0f} MiB, over the "
+                    f"{MAX_COLUMN_CHUNK >> 20} MiB limit: write row groups of at most a million rows"))
 
 
 def _parquet_columns(display: str, names: list) -> None:

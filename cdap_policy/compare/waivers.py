@@ -20,13 +20,14 @@ from pathlib import Path
 from cdap_policy.errors import InputError, Problem, pointer
 from cdap_policy.findings import Finding, Report
 from cdap_policy.i18n import tr
-from cdap_policy.schema import validate
+from cdap_policy.schema import mark_personal, validate
 from cdap_policy.textsafe import bounded
 from cdap_policy.yamlsource import load_file
 
 WAIVERS_SCHEMA = "waivers.schema.json"
 FILE_SUFFIX = ".waivers.yaml"
 DEFAULT_MAX_MONTHS = 12  # when the pack has no waiver_max_months parameter
+LAST_APPROVAL = "2999-12-31"  # an approval date past it is a placeholder, not a date
 EXPIRED, STALE = "waiver-expired", "waiver-stale"
 _TITLES = {
     EXPIRED: tr("Dérogation expirée", "Expired waiver"),
@@ -52,6 +53,8 @@ class Waiver:
     requirement: str | None = None
     ticket: str | None = None
     id: str | None = None
+    expires_line: int | None = None  # where expires_on is written, for an error about it
+    path: str = ""  # the waiver's JSON pointer in its file (/waivers/3)
 
     @property
     def key(self) -> str:
@@ -101,7 +104,10 @@ def discover(snapshot_path: str | Path) -> Path | None:
 
 def load(path: str | Path, display: str | None = None, found: bool = False) -> WaiverFile:
     """Read and validate a waiver file; InputError with every problem, each with its line."""
-    doc = load_file(path, display)
+    try:
+        doc = load_file(path, display)
+    except InputError as exc:  # a control character in a justification quotes it: masked (personal)
+        raise InputError(mark_personal(exc.problems, WAIVERS_SCHEMA)) from None
     if not isinstance(doc.data, dict):
         raise InputError(Problem(doc.file, doc.line_of(()), "", tr(
             "un fichier de dérogations est un mapping avec une liste `waivers:`",
@@ -123,6 +129,12 @@ def load(path: str | Path, display: str | None = None, found: bool = False) -> W
                 problems.append(Problem(doc.file, doc.line_of(where), pointer(where), tr(
                     f"{name} est blanc : une dérogation dit qui l'a approuvée et pourquoi",
                     f"{name} is blank: a waiver says who approved it and why")))
+        if spec["approved_on"] > LAST_APPROVAL:  # « 9999 » for « some day »: it would never apply, and a limit past it is no date
+            where = here + ("approved_on",)
+            problems.append(Problem(doc.file, doc.line_of(where), pointer(where), tr(
+                f"approved_on {spec['approved_on']} est après l'an {LAST_APPROVAL[:4]} : écrivez la date réelle de l'approbation",
+                f"approved_on {spec['approved_on']} is after year {LAST_APPROVAL[:4]}: write the real date of the approval")))
+            continue
         if spec["expires_on"] <= spec["approved_on"]:
             where = here + ("expires_on",)
             problems.append(Problem(doc.file, doc.line_of(where), pointer(where), tr(
@@ -131,7 +143,8 @@ def load(path: str | Path, display: str | None = None, found: bool = False) -> W
         waiver = Waiver(entity=spec["entity"], justification=spec["justification"].strip(),
                         approved_by=spec["approved_by"].strip(), approved_on=spec["approved_on"],
                         expires_on=spec["expires_on"], file=doc.file, line=doc.line_of(here), rule=spec.get("rule"),
-                        requirement=spec.get("requirement"), ticket=spec.get("ticket"), id=spec.get("id"))
+                        requirement=spec.get("requirement"), ticket=spec.get("ticket"), id=spec.get("id"),
+                        expires_line=doc.line_of(here + ("expires_on",)), path=pointer(here))
         if waiver.key in seen:
             where = here + (("id",) if waiver.id else ())
             problems.append(Problem(doc.file, doc.line_of(where), pointer(where), tr(
@@ -147,8 +160,12 @@ def load(path: str | Path, display: str | None = None, found: bool = False) -> W
 
 
 def _add_months(day: str, months: int) -> str:
+    """`day` plus `months`, the day kept where the month has it; past year 9999 (a waiver approved
+    in 9999), the last day a date can have."""
     start = datetime.date.fromisoformat(day)
     year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
+    if year > datetime.MAXYEAR:
+        return datetime.date.max.isoformat()
     return datetime.date(year, month + 1, min(start.day, calendar.monthrange(year, month + 1)[1])).isoformat()
 
 
@@ -157,7 +174,7 @@ def too_long(waivers: WaiverFile, max_months: int) -> list[Problem]:
     for w in waivers.waivers:
         limit = _add_months(w.approved_on, max_months)
         if w.expires_on > limit:
-            out.append(Problem(w.file, w.line, "", tr(
+            out.append(Problem(w.file, w.expires_line or w.line, f"{w.path}/expires_on" if w.path else "", tr(
                 f"la dérogation {w.key!r} court du {w.approved_on} au {w.expires_on}, plus que les {max_months} mois "
                 f"permis (waiver_max_months) : expires_on au plus tard le {limit} ; aucune dérogation n'est permanente",
                 f"waiver {w.key!r} runs from {w.approved_on} to {w.expires_on}, longer than the {max_months} months "

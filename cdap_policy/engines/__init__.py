@@ -4,7 +4,7 @@
 |---|---|---|
 | `compiled` (default) | cel-python's compiled runner: the reference semantics, fast | `celpy` |
 | `interpreted` | cel-python's interpreter: the reference, slow | `celpy` |
-| `native` | the Rust runtime `common-expression-language` (`pip install 'cdap-policy[fast]'`) | `native` |
+| `native` | the Rust runtime `common-expression-language` (`pip install '.[fast]'`) | `native` |
 
 Only the chosen engine's module is imported. `make_engine` opens the pack's disk cache (`cache`)
 when given the pack's files.

@@ -76,9 +76,13 @@ class PackCache:
         path = diskcache.path_for(text, SUFFIX)
         if path is None:
             return cls(None, text, None)
-        return cls(path, text, diskcache.read(path, text))
+        entries = diskcache.read(path, text)
+        if not (isinstance(entries, dict) and all(isinstance(source, str) and _entry_ok(entry)
+                                                  for source, entry in entries.items())):
+            entries = None  # written by hand or by another format: every entry is checked before it is used
+        return cls(path, text, entries)
 
-    def get(self, source: str):
+    def get(self, source: str) -> dict | None:
         return self.entries.get(source)
 
     def put(self, source: str, entry: dict):
@@ -98,3 +102,27 @@ class PackCache:
         self.status = "written"
         diskcache.prune(self.path.parent, self.path, SUFFIX, KEEP)
         return True
+
+
+def _is_paths(value) -> bool:
+    return isinstance(value, list) and all(isinstance(p, list) and all(isinstance(f, str) for f in p) for p in value)
+
+
+def _entry_ok(entry) -> bool:
+    """An entry as the engines write it: {"reads": {variable: [field, ...]}, "code": marshalled
+    code or None} for cel-python, with "native" (the runtime's source), "paths" and "maps" (the
+    evidence analysis) for the native engine."""
+    if not isinstance(entry, dict) or not set(entry) <= {"reads", "code", "native", "paths", "maps"}:
+        return False
+    reads = entry.get("reads")
+    if not isinstance(reads, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(f, str) for f in v) for k, v in reads.items()):
+        return False
+    if entry.get("code") is not None and not isinstance(entry["code"], (bytes, str)):
+        return False
+    if "native" in entry and not (isinstance(entry["native"], str) and {"code", "paths", "maps"} <= set(entry)):
+        return False
+    if entry.get("paths") is not None and not _is_paths(entry["paths"]):
+        return False
+    maps = entry.get("maps")
+    return maps is None or (isinstance(maps, list) and len(maps) == 2 and _is_paths(maps[1]))

@@ -1,5 +1,5 @@
 """The native engine: the Rust CEL runtime (`common-expression-language`), installed with
-`pip install 'cdap-policy[fast]'` and chosen with `--engine native`.
+`pip install '.[fast]'` and chosen with `--engine native`.
 
 Values. The runtime converts Python values into its own when a variable is added to a
 `cel.Context` (about 60 µs per user record), and rebuilds its whole environment (a copy of every
@@ -45,7 +45,7 @@ from cdap_policy.engines.base import CompileError, EvalError, FieldProgram, fiel
 logging.getLogger("cel").setLevel(logging.CRITICAL + 1)
 
 DISTRIBUTION = "common-expression-language"
-INSTALL_HINT = "pip install 'cdap-policy[fast]'"
+INSTALL_HINT = "pip install '.[fast]'"
 
 
 class EngineUnavailable(RuntimeError):

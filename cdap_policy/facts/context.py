@@ -10,7 +10,7 @@ from cdap_policy.facts.entity import Entity, listed
 from cdap_policy.facts.logs import DailyCounts, consultation_facts
 from cdap_policy.facts.profiles import profile_entities
 from cdap_policy.facts.providers import flatten_providers
-from cdap_policy.facts.users import administrator_entities, counted_profiles, planned, profile_granted_on, user_entities
+from cdap_policy.facts.users import administrator_entities, all_codes, cel_view, counted_profiles, listed_profiles, periods, planned, user_entities
 from cdap_policy.snapshot import Snapshot
 
 SECTIONS = {
@@ -42,11 +42,14 @@ class Context:
         self.sections["users"] = sorted(self.sections["users"], key=lambda u: u["id"])
         self.users = self.sections["users"]
         self.users_by_id = {u["id"]: u for u in self.users}
+        # what rules read of each user on the date: the codes on the account, every profile period
+        self.user_views = [cel_view(u, as_of) for u in self.users]
         self.catalogue = param_values["profiles"][str(self.edition)]
         self.quotas = conv.effective_quotas(self.sections["convention"], as_of)
         self.agg = self._aggregate(param_values)
-        self.providers = flatten_providers(self.sections["subcontractors"], self.sections["partner"].get("name", "partner"))
-        variables = {name: to_cel(value) for name, value in self.sections.items()}
+        self.providers = flatten_providers(self.sections["subcontractors"], self.sections["partner"].get("name", "partner"),
+                                           self.sections["convention"].get("signed_on"))
+        variables = {name: to_cel(self.user_views if name == "users" else value) for name, value in self.sections.items()}
         variables.update({
             "providers": to_cel([e.data | {"chain": e.facts["chain"]} for e in self.providers]),
             "params": to_cel(param_values),
@@ -73,20 +76,20 @@ class Context:
         planned_by_profile: dict[str, int] = {}
         for user in self.users:
             if planned(user):
-                for profile in user.get("profiles", []):
+                for profile in all_codes(user):
                     planned_by_profile[profile] = planned_by_profile.get(profile, 0) + 1
         # planned users hold nothing: their profiles and any planned date are not grants
-        grants = sorted(u["granted_on"] for u in self.users if u.get("granted_on") and not planned(u))
+        grants = sorted(d for u in self.users if not planned(u) for d in [u.get("granted_on"), *(p["granted_on"] for p in periods(u))] if d)
         documents_by = self._documents_by(convention)
         # a replaced administrator no longer counts (QUOTA-ADMINS); before signature, those designated
         # for the planned signature day count
         admins, replaced_admins = conv.current_administrators(self.sections["contacts"].get("administrators") or [], documents_by)
-        first_by_profile: dict[str, str] = {}  # earliest grant of each profile (COORD: the first T19 access)
+        first_by_profile: dict[str, str] = {}  # earliest grant of each profile over the history (COORD: the first T19 access)
         for user in self.users:
             if planned(user):
                 continue
-            for profile in user.get("profiles", []):
-                day = profile_granted_on(user, profile)
+            for period in periods(user):
+                profile, day = period["profile"], period["granted_on"]
                 if day and (profile not in first_by_profile or day < first_by_profile[profile]):
                     first_by_profile[profile] = day
         opened = [d for d in (convention.get("access_opened_on"), grants[0] if grants else None) if d]
@@ -99,7 +102,9 @@ class Context:
             "first_granted_on": grants[0] if grants else None,
             "first_granted_by_profile": first_by_profile,
             "coordination_ended_on": conv.coordination_ended_on(self.sections["control"], param_values["coordination_notice_months"]),
-            "profiles_held": sorted({p for u in self.users for p in u.get("profiles", [])}),  # planned users too (GOV-EDITION)
+            # the end of the convention's engagements after a termination: its effective date, not before the notice runs out
+            "convention_ended_on": conv.convention_ended_on(convention, self.snapshot.framework, param_values),
+            "profiles_held": sorted({p for u in self.users for p in listed_profiles(u, self.as_of)}),  # planned users too (GOV-EDITION)
             # access is open from the recorded date or from the first grant, whichever is earlier
             "opened_on": min(opened) if opened else None,
             "management_mode": mode,
@@ -164,7 +169,7 @@ class Context:
         if name == "partner":
             return [Entity("partner", "partner", ("partner",), s["partner"], {}, s["partner"].get("name", ""))]
         if name == "users":
-            return user_entities(self.users, self.user_index, self.variables["users"], s["convention"].get("t1_attestation"), self.as_of)
+            return user_entities(self.users, self.user_views, self.user_index, self.variables["users"], s["convention"].get("t1_attestation"), self.as_of)
         if name == "profiles":
             return profile_entities(self.users, self.user_index, self.quotas, s["convention"].get("quotas") or {}, self.catalogue, self.as_of)
         if name == "administrators":

@@ -52,8 +52,13 @@ def effective_quotas(convention: dict, day: str) -> dict[str, dict]:
 
 
 def management_mode(convention: dict, day: str) -> str:
-    """The mode in force: that of the last amendment in force that changes it, else the contrat de
-    service's, else « délégué » (CONV art. 9.1: « par défaut »)."""
+    """The mode in force: centralised from the day the Caf took back the management of the
+    habilitations (CS art. 2.2.1, « reprendre la main », no amendment needed), else that of the last
+    amendment in force that changes it, else the contrat de service's, else « délégué » (CONV art.
+    9.1: « par défaut »)."""
+    taken = convention.get("caf_took_over_on")
+    if taken and taken <= day:
+        return "centralised"
     mode, latest = convention.get("management_mode") or "delegated", None
     for amendment in convention.get("amendments") or []:
         start = in_force_from(amendment)
@@ -88,6 +93,42 @@ def amendment_entities(convention: dict, users: list[dict], as_of: str) -> list[
             "quota_changes": changes,
         }
     return out
+
+
+def _anniversary_on_or_after(signed: str, day: str) -> str:
+    """The first anniversary of `signed` on or after `day` (29 February: 28 February in a common year)."""
+    years = max(0, int(day[:4]) - int(signed[:4]) - 1)
+    while True:
+        candidate = str(add_months(signed, 12 * years))
+        if candidate >= day:
+            return candidate
+        years += 1
+
+
+def convention_ended_on(convention: dict, framework: str, params: dict) -> str | None:
+    """The day the convention's engagements stop after a termination: the recorded effective date,
+    but never before the end of the notice the text sets, since « les parties sont tenues des
+    engagements pris antérieurement jusqu'au terme de ce délai » (CONV 17.2). « Mon Compte
+    Partenaire »: three months after the registered letter is received (unilateral), one month after
+    the letter notifying a breach. CAFPRO: an anniversary of the signature at least two months after
+    the letter (art. 5); the Caf's termination for non-compliance (art. 4) has no notice. None when no
+    termination is recorded with its effective date."""
+    termination = convention.get("termination") or {}
+    effective = termination.get("effective_on")
+    if not effective:
+        return None
+    letter = termination.get("letter_received_on")
+    breach = termination.get("reason") == "breach"
+    if framework == "cafpro":
+        signed = convention.get("signed_on")
+        if breach or not (letter and signed):
+            return effective
+        earliest = max(effective, str(add_months(letter, params["cafpro_notice_months"])))
+        return _anniversary_on_or_after(signed, earliest)
+    if not letter:
+        return effective
+    months = params["breach_cure_months"] if breach else params["convention_notice_months"]
+    return max(effective, str(add_months(letter, months)))
 
 
 def coordination_ended_on(control: dict, notice_months: int) -> str | None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from cdap_policy.facts.entity import Entity
-from cdap_policy.facts.users import holds_on
+from cdap_policy.facts.users import contract_end, entitled_on
 
 
 def consultation_facts(users_by_id: dict, row: dict) -> dict:
@@ -11,8 +11,10 @@ def consultation_facts(users_by_id: dict, row: dict) -> dict:
     return {
         "day": day,
         "user_known": user is not None,
-        # the habilitation was in force that day and held the row's profile (from its own grant date)
-        "user_active": bool(user) and holds_on(user, row.get("profile"), day),
+        # the habilitation was in force that day and held the row's profile (one of its periods), and
+        # the person still belonged to the staff (not after the end of a fixed-term contract)
+        "user_active": bool(user) and entitled_on(user, row.get("profile"), day),
+        "user_contract_ended_on": contract_end(user) if user else None,
         "user_status": user.get("status") if user else None,
         "user_instructor_number": user.get("instructor_number") if user else None,
     }

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from cdap_policy.facts.entity import Entity
-from cdap_policy.facts.users import counted_profiles, planned, profile_granted_on
+from cdap_policy.facts.users import all_codes, counted_profiles, first_granted_on, periods, planned
 
 _NO_QUOTA = {"quota": 0, "raw": None, "opened_on": None, "amendment": None}
 
@@ -11,7 +11,7 @@ def profile_entities(users: list[dict], user_index: dict, quotas: dict, quota_ce
     holders: dict[str, list[dict]] = {}
     planned_holders: dict[str, list[str]] = {}  # planned users hold nothing yet: kept apart
     for user in users:
-        for code in user.get("profiles", []):
+        for code in all_codes(user):  # past holders too: every period of the history
             if planned(user):
                 planned_holders.setdefault(code, []).append(user["id"])
             else:
@@ -24,7 +24,9 @@ def profile_entities(users: list[dict], user_index: dict, quotas: dict, quota_ce
         # accounts that can still log in and hold the profile on the date count, whatever their
         # holder's departure date (QUOTA-PROFILE)
         counted = [u["id"] for u in users_of if code in counted_profiles(u, as_of)]
-        grants = sorted(d for d in (profile_granted_on(u, code) for u in users_of) if d)
+        # the date of each grant of this profile, one per period of each holder (null if unknown)
+        grant_dates = [p["granted_on"] for u in users_of for p in periods(u) if p["profile"] == code]
+        grants = sorted(d for d in grant_dates if d)
         if code in quota_cells:
             path = ("convention", "quotas", code)
         elif users_of:
@@ -39,10 +41,9 @@ def profile_entities(users: list[dict], user_index: dict, quotas: dict, quota_ce
             "defined": code in catalogue, "active_users": len(counted), "holders": counted,
             "all_holders": [u["id"] for u in users_of],
             "first_granted_on": grants[0] if grants else None,
-            # the date each holder received this profile (profile_granted_on, else granted_on; null if unknown)
-            "grant_dates": [profile_granted_on(u, code) for u in users_of],
-            # the same by holder id, for rules naming who received it before a prerequisite (COORD)
-            "grants": {u["id"]: profile_granted_on(u, code) for u in users_of if profile_granted_on(u, code)},
+            "grant_dates": grant_dates,
+            # the first grant by holder id, for rules naming who received it before a prerequisite (COORD)
+            "grants": {u["id"]: first_granted_on(u, code) for u in users_of if first_granted_on(u, code)},
             "planned_users": len(planned_holders.get(code, ())), "planned_holders": planned_holders.get(code, []),
         }
         out.append(Entity("profile", code, path, data, {}, code))

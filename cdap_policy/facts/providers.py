@@ -4,7 +4,9 @@ from __future__ import annotations
 from cdap_policy.facts.entity import Entity
 
 
-def flatten_providers(subcontractors: list, partner_name: str) -> list[Entity]:
+def flatten_providers(subcontractors: list, partner_name: str, convention_start: str | None = None) -> list[Entity]:
+    """`convention_start`: the day the convention takes effect (its signature), from which a provider
+    already working for the partner is used « pour l'exécution de la présente convention »."""
     out: list[Entity] = []
 
     def walk(items, path, chain_names, chain_ids, parent_ends):
@@ -19,9 +21,20 @@ def flatten_providers(subcontractors: list, partner_name: str) -> list[Entity]:
                 "sub_count": len(item.get("subcontractors") or []),
                 # a sub-provider's work ends at the latest when its parent's contract does
                 "chain_ends_on": ends,
+                # the day it starts working for this convention (CONV 14: « pour l'exécution de la présente convention »)
+                "use_starts_on": use_start(item, convention_start),
             }
             out.append(Entity("subcontractor", "/".join(ids), here, data, facts, " › ".join([partner_name] + names)))
             walk(item.get("subcontractors"), here + ("subcontractors",), names, ids, ends)
 
     walk(subcontractors, ("subcontractors",), [], [], None)
     return out
+
+
+def use_start(item: dict, convention_start: str | None) -> str | None:
+    """The recorded start of the provider's work for this convention, else the later of its own
+    start and the convention's; None when neither is known."""
+    if item.get("convention_use_from"):
+        return item["convention_use_from"]
+    dates = [d for d in (item.get("starts_on"), convention_start) if d]
+    return max(dates) if item.get("starts_on") and dates else None

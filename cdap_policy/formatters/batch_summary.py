@@ -39,9 +39,12 @@ def _label(key: str, lang: str) -> str:
     return pick(_L[key], lang)
 
 
-def headline(summary, lang: str) -> str:
+def headline(summary, lang: str, with_exit: bool = True) -> str:
     n = lambda v: c.number(v, lang)  # noqa: E731
     unreadable = len(summary.unreadable)
+    if not with_exit:  # a printed page for people: the exit code is for the pipeline
+        return pick(tr(f"{n(summary.snapshots)} instantané(s) : {n(summary.checked)} vérifié(s), {n(unreadable)} illisible(s)",
+                       f"{n(summary.snapshots)} snapshot(s): {n(summary.checked)} checked, {n(unreadable)} unreadable"), lang)
     return pick(tr(
         f"{n(summary.snapshots)} instantané(s) : {n(summary.checked)} vérifié(s), {n(unreadable)} illisible(s) ; "
         f"code de sortie {summary.exit_code}",
@@ -194,12 +197,15 @@ def _code(value: str) -> str:
 
 def html_context(summary, lang: str) -> dict:
     data, head = rows(summary, lang), heads(lang)
+    # people read this page: files as plain paths, no exit code column
+    data["partners"] = [[row[0], c.uri_to_path(row[1]), *row[2:-1]] for row in data["partners"]]
+    head["partners"] = head["partners"][:-1]
     sections = [{"title": _label("families", lang), "head": head["families"], "rows": data["families"]},
                 {"title": _label("rules", lang), "head": head["rules"], "rows": data["rules"]},
                 {"title": f"{_label('partners', lang)} ({partners_note(summary, lang)})", "head": head["partners"],
                  "rows": data["partners"]},
                 {"title": f"{_label('unreadable', lang)} ({c.number(len(summary.unreadable), lang)})",
                  "head": head["unreadable"], "rows": data["unreadable"]}]
-    return {"title": _label("title", lang), "headline": headline(summary, lang), "severities": severity_line(summary, lang),
+    return {"title": _label("title", lang), "headline": headline(summary, lang, with_exit=False), "severities": severity_line(summary, lang),
             "none": _label("none", lang) if not data["rules"] else "",
             "sections": [dict(s, numeric=[isinstance(v, int) for v in s["rows"][0]]) for s in sections if s["rows"]]}

@@ -161,6 +161,19 @@ def plain_path(path: str, srcroot: str | None) -> str:
     return relative if inside else os.path.abspath(str(path)).replace(os.sep, "/")
 
 
+def uri_to_path(path: str) -> str:
+    """A path as a person reads it: a file URI back to the path it names."""
+    from urllib.parse import unquote, urlparse
+
+    text = str(path)
+    return unquote(urlparse(text).path) if text.startswith("file://") else text
+
+
+def shown_path(path: str, srcroot: str | None) -> str:
+    """A snapshot's path on a page people read: relative to the root when inside it, else as is."""
+    return uri_to_path(relative_path(path, srcroot)[0])
+
+
 def uri_of(relative: str) -> str:
     """A relative path as a URI reference (spaces and « # » percent-encoded)."""
     return quote(relative, safe="/-._~")
@@ -173,6 +186,15 @@ def root_uri(srcroot: str) -> str:
 
 def entity_text(finding) -> str:
     return f"{finding.entity_kind} {finding.entity_key}"
+
+
+def entity_words(finding, lang: str = "fr") -> str:
+    """What a finding is about, in words for a page people read: « utilisateur u-04 », « profil T1 »,
+    « partenaire » (never « partner partner »); machine formats keep entity_text."""
+    from cdap_policy.labels import ENTITY_KINDS, label
+
+    word = label(ENTITY_KINDS, finding.entity_kind, lang)
+    return word if finding.entity_key == finding.entity_kind else f"{word} {finding.entity_key}"
 
 
 def value_text(value, limit: int | None = 400) -> str:
@@ -189,12 +211,13 @@ def evidence_items(evidence: dict, lang: str = "fr", limit: int | None = 400) ->
     other = "en" if lang == "fr" else "fr"
     items = []
     for name in sorted(evidence):
-        if name.endswith(f"_{other}") and f"{name[:-3]}_{lang}" in evidence:
-            continue  # `reason_fr` / `reason_en`: the reader's language only
+        if name.endswith(f"_{other}"):
+            continue  # `reason_fr` / `reason_en`: the reader's language only, named without its suffix
         value = evidence[name]
+        shown = name[:-3] if name.endswith(f"_{lang}") else name
         if isinstance(value, dict) and set(value) == {"fr", "en"}:
             value = value[lang]
-        items.append((printable(name, 100), value_text(value, limit)))
+        items.append((printable(shown, 100), value_text(value, limit)))
     return items
 
 
@@ -217,7 +240,9 @@ def exclusions_text(report, lang: str) -> str:
 
 
 def stage_text(report, lang: str) -> str:
-    return report.stage or pick(STAGE_ALL, lang)
+    from cdap_policy.labels import STAGES, label
+
+    return label(STAGES, report.stage, lang) if report.stage else pick(STAGE_ALL, lang)
 
 
 def framework_text(report, lang: str) -> str:
@@ -255,10 +280,24 @@ _MD_LINE_START = re.compile(r"^(\s*)(\d*)([#>+=.)-])")
 
 def md_escape(value, limit: int | None = None, line_start: bool = True) -> str:
     """A value as Markdown text that renders as itself, on one line: inline markup characters are
-    backslash-escaped, `&` kept literal (no entity), control characters escaped, and, for a value
-    that starts a line, a leading block marker (`#`, `-`, `1.`) neutralised."""
+    backslash-escaped, `&` kept literal (no entity), control characters escaped, mentions and
+    bare links made inert (`unlinked`), and, for a value that starts a line, a leading block marker
+    (`#`, `-`, `1.`) neutralised."""
     flat = printable(" ".join(str(value if value is not None else "").split()), limit)
-    flat = _MD_SPECIAL.sub(r"\\\1", flat.replace("&", "&amp;"))
+    flat = unlinked(_MD_SPECIAL.sub(r"\\\1", flat.replace("&", "&amp;")))
     if not line_start:
         return flat
     return _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), flat)
+
+
+_MENTION = re.compile(r"@(?=[\w\\-])")
+_BARE_LINK = re.compile(r"(?i)\b(https?|ftp|mailto|file|javascript|data)(?=:)|\b(www)(?=\.)")
+ZERO_WIDTH = "&#8203;"  # a zero-width space, as an entity: read as text, invisible once rendered
+
+
+def unlinked(text: str) -> str:
+    """Markdown (or HTML text of a GitHub comment) in which values from the data ping nobody and
+    link nowhere: a zero-width space after every `@` (GitHub would notify `@someone` or a team,
+    and make `name@host` a mail link) and inside `https:`, `www.` (bare URLs GitHub autolinks)."""
+    text = _MENTION.sub("@" + ZERO_WIDTH, text)
+    return _BARE_LINK.sub(lambda m: (m.group(1) or m.group(2)) + ZERO_WIDTH, text)

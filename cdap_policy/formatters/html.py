@@ -12,6 +12,7 @@ from cdap_policy.findings import SEVERITY_RANK
 from cdap_policy.formatters import common as c
 from cdap_policy.formatters.svgchart import bar_chart
 from cdap_policy.i18n import pick, tr
+from cdap_policy.labels import KINDS, label
 from cdap_policy.textsafe import printable
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -73,7 +74,31 @@ _L = {
                           "Tick each document once it is ready; the findings it settles are linked under it."),
     "to_prepare": tr("À préparer", "To prepare"),
     "settles": tr("Constats réglés par ce document", "Findings this document settles"),
+    "page": tr("Page", "Page"),
+    "batch_title": tr("Synthèse des partenaires", "Partners at a glance"),
 }
+
+
+def css_string(value) -> str:
+    """A value inside a CSS string of the page's own style sheet (the running header): every
+    character but letters, digits and spaces as a CSS escape, so no value can close the string,
+    the rule or the style element."""
+    from markupsafe import Markup
+
+    out = []
+    for char in str(value)[:200]:
+        out.append(char if char.isascii() and (char.isalnum() or char == " ") else f"\\{ord(char):x} ")
+    return Markup("".join(out))
+
+
+def _shown(value):
+    """Every value the template prints, control characters escaped (a raw ESC in a file name is
+    not valid HTML text); markup the module built itself (the SVG chart) is left as it is."""
+    from markupsafe import Markup
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value, None, keep_newlines=True)
+    return value
 
 
 @functools.lru_cache(maxsize=1)
@@ -82,7 +107,9 @@ def _template():
 
     env = Environment(loader=PackageLoader("cdap_policy.formatters", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      finalize=_shown)
+    env.filters["css_string"] = css_string
     return env.get_template("report.html.j2")
 
 
@@ -96,13 +123,17 @@ def render(reports: list, options) -> str:
         from cdap_policy.formatters.batch_summary import html_context
 
         batch = html_context(options.summary, lang)
-    return _template().render(lang=lang, csp=CSP, t=labels, reports=pages, tool=f"{c.TOOL_NAME} {version}",
+    if len(reports) == 1:  # the running header of every printed page: who, and as of when
+        running = f"{pages[0]['partner']} — {pages[0]['as_of']}"
+    else:
+        running = f"{labels['batch_title']} — {', '.join(sorted({r.as_of for r in reports}))[:60]}"
+    return _template().render(lang=lang, csp=CSP, t=labels, reports=pages, tool=f"{c.TOOL_NAME} {version}", running=running,
                               severities=[(s, pick(c.SEVERITY_NAMES[s], lang)) for s in SEVERITY_RANK], batch=batch)
 
 
 def report_context(report, index: int, options) -> dict:
     lang = options.lang
-    snapshot, _ = c.relative_path(report.snapshot_file, options.srcroot)
+    snapshot = c.shown_path(report.snapshot_file, options.srcroot)
     summary = report.summary()
     listed = report.listed()
     families = [{"code": family, "name": c.family_name(family, lang), "anchor": f"s{index}-{family.lower()}",
@@ -111,7 +142,7 @@ def report_context(report, index: int, options) -> dict:
     passed = []
     if options.include_passed:
         passed = [{"status": f.status, "status_name": pick(c.STATUS_NAMES[f.status], lang), "rule": f.rule_id,
-                   "entity": printable(c.entity_text(f), 300), "location": f"{c.relative_path(f.file, options.srcroot)[0]}:{c.line_of(f)}"}
+                   "entity": printable(c.entity_words(f, lang), 300), "location": f"{c.shown_path(f.file, options.srcroot)}:{c.line_of(f)}"}
                   for f in report.listed(True) if f.status in ("pass", "not_applicable")]
     excluded = c.exclusions_text(report, lang)
     return {
@@ -137,7 +168,7 @@ def _identification(report, snapshot: str, excluded: str, lang: str) -> list[tup
     L = {key: pick(value, lang) for key, value in _L.items()}
     as_of = report.as_of + (f" ({L['as_of_today']})" if report.as_of_source == "today" else "")
     rows = [
-        (L["partner"], report.partner), (L["siret"], report.siret or "—"), (L["kind"], report.partner_kind or "—"),
+        (L["partner"], report.partner), (L["siret"], report.siret or "—"), (L["kind"], label(KINDS, report.partner_kind, lang) if report.partner_kind else "—"),
         (L["framework"], c.framework_text(report, lang)), (L["edition"], str(report.edition)),
         (L["as_of"], as_of), (L["taken_on"], report.taken_on or "—"), (L["snapshot"], snapshot),
         (L["stage"], c.stage_text(report, lang)),
@@ -167,7 +198,7 @@ def checklist_context(report, lang: str) -> list[dict]:
             "number": number, "anchor": f"doc-{printable(document['id'], 100)}",
             "title": c.text(document["title"], lang, 1000), "what": c.text(document["what"], lang, 4000),
             "references": [printable(r, 1000) for r in document.get("references", [])],
-            "findings": [{"id": f"f-{f.fingerprint}", "rule": f.rule_id, "entity": printable(c.entity_text(f), 300),
+            "findings": [{"id": f"f-{f.fingerprint}", "rule": f.rule_id, "entity": printable(c.entity_words(f, lang), 300),
                           "title": c.text(f.title, lang, 1000)} for f in findings],
         })
     return out
@@ -175,7 +206,7 @@ def checklist_context(report, lang: str) -> list[dict]:
 
 def finding_context(finding, options) -> dict:
     lang = options.lang
-    path, _ = c.relative_path(finding.file, options.srcroot)
+    path = c.shown_path(finding.file, options.srcroot)
     return {
         "id": f"f-{finding.fingerprint}",
         "rule": finding.rule_id,
@@ -184,7 +215,7 @@ def finding_context(finding, options) -> dict:
         "status": finding.status,
         "status_name": pick(c.STATUS_NAMES[finding.status], lang),
         "baseline_state": pick(c.BASELINE_NAMES.get(finding.baseline_state), lang) if finding.baseline_state else "",
-        "entity": printable(c.entity_text(finding), 300),
+        "entity": printable(c.entity_words(finding, lang), 300),
         "label": printable(finding.entity_label, 300) if finding.entity_label != finding.entity_key else "",
         "title": c.text(finding.title, lang, 1000),
         "message": c.text(finding.message, lang, 8000),

@@ -208,8 +208,8 @@ def _truncated(hidden: int, total: int, blocks_left: int, lang: str) -> str:
 
 
 def _html(text: str) -> str:
-    """Text inside an HTML element (<summary>): only markup characters are escaped."""
-    return html.escape(text, quote=False)
+    """Text inside an HTML element (<summary>): markup characters escaped, mentions and links inert."""
+    return c.unlinked(html.escape(text, quote=False))
 
 
 def _badge(severity: str) -> str:

@@ -17,6 +17,7 @@ _L = {
     "requirement": tr("Exigence", "Requirement"), "source": tr("Source", "Source"), "quote": tr("Texte", "Text"),
     "interpretation": tr("Lecture du paquet", "Pack's reading"),
     "applies": tr("S'applique quand (CEL) :", "Applies when (CEL):"), "passes": tr("Conforme quand (CEL) :", "Passes when (CEL):"),
+    "requires": tr("Données nécessaires (absentes : erreur, pas échec) :", "Data needed (absent: error, not failure):"),
     "evidence": tr("Valeurs relevées en cas d'échec :", "Evidence recorded on failure:"),
     "parameters": tr("Paramètres :", "Parameters:"), "message": tr("Message", "Message"),
     "remediation": tr("Action", "Remediation"), "cases": tr("Cas de test", "Test cases"),
@@ -41,6 +42,7 @@ def _rule_dict(pack, rule) -> dict:
         "title": rule.title, "description": rule.source.get("description", ""),
         "interpretation": rule.interpretation or None,
         "when": rule.source.get("when"), "check": rule.source["check"], "evidence": rule.source.get("evidence", {}),
+        "requires": [{"field": n.field, "when": n.when_source, "what": n.what} for n in rule.requires],
         "message": rule.message, "remediation": rule.remediation, "references": rule.references,
         "parameters": {name: {"value": pack.param_values.get(name), "description": pack.parameters[name].description,
                               "source": pack.parameters[name].source} for name in params if name in pack.parameters},
@@ -79,12 +81,16 @@ def explain_json(pack, rule) -> str:
 def explain_text(pack, rule, lang: str = "fr") -> str:
     d = _rule_dict(pack, rule)
     sep = " : " if lang == "fr" else ": "
+    from cdap_policy.labels import SEVERITIES, STAGES, label
+
     out = [f"{rule.id} — {rule.title[lang]}", ""]
-    if d["description"]:
+    if d["description"] and lang == "en":  # the pack's description is English; French readers get the interpretation below
         out += [d["description"], ""]
     for req in rule.requirements:
         info = pack.requirements.get(req, {})
-        out.append(f"{_t('requirement', lang)} {req}{sep}{info.get('title', '')} ({info.get('source', '')})")
+        title = info.get("title", "")
+        title = (title.get(lang) or "") if isinstance(title, dict) else (title if lang == "en" else "")
+        out.append(f"{_t('requirement', lang)} {req}" + (f"{sep}{title}" if title else "") + f" ({info.get('source', '')})")
     for ref in rule.references:
         title = pack.documents.get(ref["document"], {}).get("title", {}).get(lang, "")
         out.append(f"{_t('source', lang)}{sep}{ref['document']} {ref['article']}"
@@ -93,11 +99,15 @@ def explain_text(pack, rule, lang: str = "fr") -> str:
             out.append(f"  « {ref['quote']} »")
     if rule.interpretation:
         out += ["", f"{_t('interpretation', lang)}{sep}{rule.interpretation[lang]}"]
-    out += ["", f"{_t('severity', lang)}{sep}{rule.severity}   {_t('stages', lang)}{sep}{', '.join(rule.stages)}   "
+    out += ["", f"{_t('severity', lang)}{sep}{label(SEVERITIES, rule.severity, lang)}   "
+            f"{_t('stages', lang)}{sep}{', '.join(label(STAGES, s, lang) for s in rule.stages)}   "
             f"{_t('editions', lang)}{sep}{', '.join(map(str, rule.editions))}   {_t('frameworks', lang)}{sep}{_frameworks(rule, lang)}",
             f"{_t('over', lang)}{sep}{rule.over}", ""]
     if d["when"]:
         out += [_t("applies", lang), f"  {d['when']}"]
+    if d["requires"]:
+        out.append(_t("requires", lang))
+        out += [f"  {n['field']}" + (f" ({n['when']})" if n["when"] else "") + f" — {n['what'][lang]}" for n in d["requires"]]
     out += [_t("passes", lang), f"  {d['check']}"]
     if d["evidence"]:
         out.append(_t("evidence", lang))

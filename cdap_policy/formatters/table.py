@@ -39,7 +39,7 @@ def _t(text: dict | str, lang: str) -> str:
 
 def header(report: Report, lang: str) -> list[tuple[str, str]]:
     """(text, style) lines naming what the report is about."""
-    stage = report.stage or pick(c.STAGE_ALL, lang)
+    stage = c.stage_text(report, lang)
     framework = pick(c.FRAMEWORK_NAMES.get(report.framework, report.framework), lang)
     siret = f" — SIRET {report.siret}" if report.siret else ""
     lines = [
@@ -105,7 +105,7 @@ def _wide(console: Console, findings, lang: str, notes: dict):
         table.add_row(
             Text(_status(f, lang).replace(" · ", "\n") + history.mark(f, lang), style=_STYLE[f.severity]),
             Text(f"{f.rule_id}\n" + ", ".join(f.requirements)),
-            Text(printable(f"{f.entity_kind} {f.entity_key}") + "\n" + printable(f"{f.file}:{f.line}")),  # data, never markup
+            Text(printable(c.entity_words(f, lang)) + "\n" + printable(f"{f.file}:{f.line}")),  # data, never markup
             body,
         )
     console.print(table)
@@ -123,7 +123,7 @@ def _narrow(console: Console, findings, lang: str, width: int, notes: dict):
         head = Text(_status(f, lang), style=_STYLE[f.severity])
         head.append(f"  {f.rule_id}" + (f"  [{mark}]" if mark else ""), style="bold")
         console.print(head)
-        lines = [printable(f"{f.entity_kind} {f.entity_key} — {f.file}:{f.line}"), printable(f.message[lang])]
+        lines = [printable(f"{c.entity_words(f, lang)} — {f.file}:{f.line}"), printable(f.message[lang])]
         if f.remediation[lang]:
             lines.append("→ " + printable(f.remediation[lang]))
         lines.append(printable(", ".join(f.requirements) + " — " + _refs(f)))

@@ -53,11 +53,18 @@ CONTRACTS = [
     (re.compile(r"\bcdd\b|duree determinee|fixed term"), "fixed_term"),
     (re.compile(r"interim|temporaire|temporary"), "temporary"),
     (re.compile(r"stagiaire|stage|intern"), "intern"),
-    (re.compile(r"^(autre|other|apprenti\w*|contrat aide)"), "other"),
+    (re.compile(r"^(autre|other|apprenti\w*|contrat aide|vacataire|vacation)"), "other"),
 ]
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def _personal(name: str) -> bool:
+    """The field is personal data for the snapshot schema (`x-personal` on the user's property)."""
+    from cdap_policy.schema import personal_path
+
+    return personal_path("snapshot.schema.json", ("users", 0, name))
 
 
 def norm(text) -> str:
@@ -176,7 +183,9 @@ def read_users(sheet: Sheet, mapping: dict, enums: dict, catalogue: dict, defaul
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
         def bad(name, fr, en):
-            result.problems.append(Problem(sheet.file, number, bounded(sheet.headers[found[name]]) if name in found else "", tr(fr, en)))
+            # a personal column (name, e-mail) has its cell masked in the error line (cli.common)
+            result.problems.append(Problem(sheet.file, number, bounded(sheet.headers[found[name]]) if name in found else "",
+                                           tr(fr, en), _personal(name)))
 
         before = len(result.problems)
         for name, index in found.items():
@@ -237,7 +246,7 @@ def read_users(sheet: Sheet, mapping: dict, enums: dict, catalogue: dict, defaul
                     contract["ends_on"] = day
             if cell("contract"):
                 code = _code(cell("contract"), CONTRACTS, enums["contract"])
-                if code is None and norm(cell("contract")) == "contractuel":  # public service: fixed-term when it ends
+                if code is None and norm(cell("contract")) in ("contractuel", "contractuelle", "agent contractuel", "agente contractuelle"):  # public service: fixed-term when it ends
                     code = "fixed_term" if "ends_on" in contract else "other"
                 if code is None:
                     bad("contract", f"type de contrat non reconnu {excerpt(cell('contract'))} (CDI, CDD, titulaire, intérim, stagiaire, autre)",

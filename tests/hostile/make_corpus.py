@@ -175,7 +175,30 @@ def corpus(base: str) -> dict[str, bytes | str]:
     files["params-alias-bomb.yaml"] = "\n".join(laughs) + "\n"
     files["params-unknown.yaml"] = "max_administrators: 3\nmax_administrator: 5\n"
     files["params-tag.yaml"] = "max_administrators: !!python/object/apply:os.getpid []\n"
+    files["params-waiver-months.yaml"] = "waiver_max_months: 1000000000\n"
+
+    # -- personal data in error lines (masked whatever --redact) --------------------------------
+    files["personal-email.yaml"] = replace(base, "    email: ines.lefranc@villebrume.example\n", "    email: ines.lefranc@villebrume\n")
+    person = "Jeanne Quénelec-Marzin, jeanne.quenelec@villebrume.example, 06 12 34 56 78"
+    files["waivers-long-justification.yaml"] = waivers(justification=f"Accord de {person}. " + "Motif. " * 300)
+    files["waivers-long-approver.yaml"] = waivers(approved_by=f"{person}, " + "directrice " * 20)
+
+    # -- waivers: dates and durations at the edge of the calendar ------------------------------
+    files["waivers-ok.yaml"] = waivers()
+    files["waivers-approved-9999.yaml"] = waivers(approved_on="9999-06-01", expires_on="9999-12-31")
+
+    # -- values from the data in a Markdown comment --------------------------------------------
+    files["markdown-mentions.yaml"] = replace(base, "  name: CCAS de Villebrume\n",
+                                              "  name: \"CCAS de Villebrume @maintainers @org/security https://evil.example/x www.evil.example\"\n")
     return files
+
+
+def waivers(**fields) -> str:
+    """A waiver file of one waiver, `fields` overriding the sensible defaults."""
+    waiver = {"rule": "gov-contract-end-active", "entity": "u-1", "justification": "Contrat renouvelé, avenant en signature",
+              "approved_by": "Responsable habilitations de la Caf", "approved_on": "2025-01-01", "expires_on": "2025-12-01", **fields}
+    lines = [f"    {key}: {json.dumps(value, ensure_ascii=False)}" for key, value in waiver.items()]
+    return "waivers:\n  - " + "\n".join(lines)[4:] + "\n"
 
 
 def write(target: Path) -> list[Path]:

@@ -16,18 +16,28 @@ import test_hostile as t  # noqa: E402
 
 
 def failing(run) -> set:
-    return {f"{f['rule_id']} on {f['entity']['key']}" for f in json.loads(run.stdout).get("findings", []) if f["status"] == "fail"}
+    data = json.loads(run.stdout)
+    reports = data if isinstance(data, list) else [data]
+    return {f"{f['rule_id']} on {f['entity']['key']}" for r in reports for f in r.get("findings", []) if f["status"] == "fail"}
 
 
-def outcome(run, base: set) -> str:
-    """The first problem line, or the failing findings the valid base does not have."""
+def outcome(run, base: set, name: str = "") -> str:
+    """The first problem line, or the failing findings the valid base does not have, or (another
+    command, a signal, bad usage) the first line it wrote."""
+    if run.skipped:
+        return f"not run here: {run.skipped}"
     lines = [line.strip() for line in run.stderr.splitlines() if line.startswith("  ")]
     if run.code == 2 and lines:
         return lines[0][:160]
+    said = [line.strip() for line in run.stderr.splitlines() if line.strip()]
+    if run.code not in (0, 1) and said:
+        return said[0][:160]
     try:
         found = failing(run)
-    except ValueError:
-        return "table printed" if run.stdout else "—"
+    except ValueError:  # another command or format: the line that names the input, else the first
+        lines = [line.strip() for line in run.stdout.splitlines() if line.strip()]
+        first = next((line for line in lines if name and line.startswith(name)), lines[0] if lines else "")
+        return (first[:120] + ("…" if len(first) > 120 else "")) if first else "(nothing on standard output)"
     extra = sorted(found - base)
     if not extra:
         return "same findings as base.yaml"
@@ -46,8 +56,8 @@ def main(argv: list[str]) -> None:
         for number, case in enumerate(t.CASES, 1):
             if case.get("large") and not large:
                 continue
-            _, run = t.execute(case, workdir)
-            text = outcome(run, base).replace("|", "\\|")
+            snapshot, run = t.execute(case, workdir)
+            text = outcome(run, base, snapshot).replace("|", "\\|")
             print(f"| {number} | `{t.case_id(case)}` | {case.get('about', '')} | {run.code} | `{text}` | "
                   f"{run.seconds:.1f} | {run.max_rss_mb:.0f} |", flush=True)
 

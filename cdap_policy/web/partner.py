@@ -1,0 +1,453 @@
+"""The partner's path: one form per step, each answer checked as `init` checks it (the live
+schema, the SIRET checksum, the profile catalogue), the staff list read by `import-users`' own
+code, and the pre-signature checklist evaluated on every page."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cdap_policy.errors import InputError
+from cdap_policy.i18n import pick, tr
+from cdap_policy.redact import mask_problem  # personal values masked in every error line, as on the command line
+from cdap_policy.web import draft as drafts
+from cdap_policy.web.draft import PEOPLE, PERSON_FIELDS, STEP_NAMES, STEPS, clean
+
+_ROLES = {
+    "principal": tr("Administrateur principal", "Principal administrator"),
+    "deputy": tr("Administrateur suppléant", "Deputy administrator"),
+    "security_officer": tr("Responsable de la sécurité (CS art. 5.1)", "Security officer (CS art. 5.1)"),
+    "data_protection_referent": tr("Délégué à la protection des données", "Data protection officer"),
+    "support_l1": tr("Support utilisateurs de niveau 1 (CS art. 3)", "Level-1 user support (CS art. 3)"),
+}
+MAX_WORKSTATION_ROWS = 4
+
+
+class Step:
+    """Read one submitted step into the draft; say which page comes next."""
+
+    def __init__(self, env, draft: dict, lang: str):
+        self.env, self.draft, self.lang = env, draft, lang
+        self.errors: dict[str, str] = {}
+        self.notes: list[str] = []
+
+    def fail(self, field: str, message: dict) -> None:
+        self.errors[field] = pick(message, self.lang)
+
+    async def submit(self, form) -> tuple[str, dict, list]:
+        step = str(form.get("step") or "")
+        go = str(form.get("go") or "next")
+        if step not in STEP_NAMES:
+            return "organisation", {}, []
+        reader = getattr(self, f"read_{step}")
+        stay = await reader(form, go) if step == "staff" else reader(form)
+        if self.errors or stay:
+            return step, self.errors, self.notes
+        self.draft["step"] = step
+        index = STEP_NAMES.index(step)
+        if go == "back":
+            return STEP_NAMES[max(0, index - 1)], {}, self.notes
+        if go in STEP_NAMES:
+            return go, {}, self.notes
+        return STEP_NAMES[min(len(STEP_NAMES) - 1, index + 1)], {}, self.notes
+
+    # -- organisation ----------------------------------------------------------------------
+
+    def read_organisation(self, form):
+        from cdap_policy.schemainfo import field_ok
+
+        c, d = self.env.choices, self.draft
+        kind = str(form.get("kind") or "")
+        if kind not in c.kinds:
+            self.fail("kind", tr("choisissez le type d'organisme", "choose the kind of organisation"))
+        d["kind"] = kind if kind in c.kinds else ""
+        d["name"] = clean(form.get("name"))
+        if not d["name"]:
+            self.fail("name", tr("réponse obligatoire", "an answer is required"))
+        siret = "".join(str(form.get("siret") or "").split())
+        if siret and not field_ok(("partner", "siret"), siret):
+            self.fail("siret", tr("SIRET invalide : 14 chiffres dont la clé de contrôle", "invalid SIRET: 14 digits with a valid checksum"))
+        d["siret"] = siret if siret and field_ok(("partner", "siret"), siret) else ""
+        department = clean(form.get("department")).upper()
+        department = department.zfill(2) if department.isdigit() else department
+        if department and not field_ok(("partner", "department"), department):
+            self.fail("department", tr("code de département inconnu (01 à 95, 2A, 2B, 971 à 976)", "unknown department code (01-95, 2A, 2B, 971-976)"))
+        d["department"] = department if department and field_ok(("partner", "department"), department) else ""
+        framework = str(form.get("framework") or c.frameworks[0])
+        d["framework"] = framework if framework in c.frameworks else c.frameworks[0]
+        edition = str(form.get("edition") or max(c.editions))
+        d["edition"] = edition if edition in map(str, c.editions) else str(max(c.editions))
+        return False
+
+    # -- profiles, missions, mode ---------------------------------------------------------
+
+    def read_profiles(self, form):
+        c, d = self.env.choices, self.draft
+        quotas = {}
+        for code in c.profiles(self.edition):
+            raw = str(form.get(f"quota-{code}") or "").strip()
+            if not raw:
+                continue
+            if not raw.isdigit() or not 0 < int(raw) <= 100000:
+                self.fail(f"quota-{code}", tr(f"{code} : un nombre d'utilisateurs entier et positif", f"{code}: a positive whole number of users"))
+                continue
+            quotas[code] = int(raw)
+        d["quotas"] = quotas
+        missions = [m for m in form.getlist("missions") if m in c.missions]
+        if not missions:
+            from cdap_policy.starter import default_missions
+
+            missions = default_missions(c, self.edition, quotas)
+        d["missions"] = [m for m in c.missions if m in missions]
+        mode = str(form.get("mode") or "")
+        d["mode"] = mode if mode in c.modes else ("delegated" if "delegated" in c.modes else c.modes[0])
+        return False
+
+    @property
+    def edition(self) -> int:
+        value = str(self.draft.get("edition") or "")
+        return int(value) if value.isdigit() else max(self.env.choices.editions)
+
+    def conditional(self) -> dict:
+        from cdap_policy.starter import conditional_flags
+
+        d = self.draft
+        if not d.get("kind"):
+            return {}
+        return conditional_flags(self.env.choices, self.edition, d["kind"], d.get("department") or "", d.get("quotas") or {})
+
+    # -- people ---------------------------------------------------------------------------
+
+    def read_people(self, form):
+        from cdap_policy.schemainfo import field_ok
+
+        people = {}
+        for role in PEOPLE:
+            person = {name: clean(form.get(f"{role}-{name}")) for name in PERSON_FIELDS}
+            if person["email"] and not field_ok(("contacts", "security_officer", "email"), person["email"]):
+                self.fail(f"{role}-email", tr("adresse électronique illisible", "unreadable e-mail address"))
+            people[role] = {k: v for k, v in person.items() if v}
+        self.draft["people"] = people
+        return False
+
+    # -- workstations, information, providers ------------------------------------------------
+
+    def read_workstations(self, form):
+        from cdap_policy.schemainfo import enum
+
+        method = clean(form.get("information_method"), 300)
+        since = str(form.get("information_since") or "").strip()
+        info = {"method": method}
+        if since:
+            day = drafts.read_date(since)
+            if day is None:
+                self.fail("information_since", tr("date illisible (JJ/MM/AAAA)", "unreadable date (DD/MM/YYYY)"))
+            else:
+                info["since"] = day
+        if form.get("non_opposition") == "1":
+            info["non_opposition_recorded"] = True
+        self.draft["information"] = info if method else {}
+        names = enum("/properties/partner/properties/workstations/items/properties/browser")
+        stations = []
+        for index in range(MAX_WORKSTATION_ROWS):
+            browser = str(form.get(f"browser-{index}") or "")
+            version = str(form.get(f"version-{index}") or "").strip()
+            count = str(form.get(f"count-{index}") or "").strip()
+            if not browser and not version:
+                continue
+            if browser not in names or not version.isdigit() or (count and not count.isdigit()):
+                self.fail(f"browser-{index}", tr("navigateur, version (nombre entier) et nombre de postes",
+                                                 "browser, version (a whole number) and number of workstations"))
+                continue
+            stations.append({"browser": browser, "version": int(version), "count": int(count or 1)})
+        self.draft["workstations"] = stations
+        providers = [clean(line) for line in str(form.get("providers") or "").splitlines()]
+        self.draft["providers"] = [p for p in providers if p][:50]
+        return False
+
+    # -- staff list ------------------------------------------------------------------------
+
+    async def read_staff(self, form, go: str) -> bool:
+        """Upload → header row → columns → users, each a post of this step; True to stay on it."""
+        d = self.draft
+        if go == "upload":
+            await self._upload(form)
+            return True
+        if go == "header":
+            grid = d.get("grid") or {}
+            try:
+                grid["header_row"] = int(str(form.get("header_row") or ""))
+            except ValueError:
+                self.fail("header_row", tr("choisissez la ligne des en-têtes", "choose the header row"))
+            d["grid"] = grid
+            return True
+        if go == "map":
+            self._import(form)
+            return True
+        if go == "reset":
+            d["grid"], d["users"] = None, []
+            return True
+        self._profiles_of_users(form)
+        return False
+
+    async def _upload(self, form):
+        from cdap_policy.web.app import SHEET_SUFFIXES, private_folder, safe_name
+
+        upload = form.get("sheet")
+        if upload is None or not getattr(upload, "filename", ""):
+            self.fail("sheet", tr("choisissez un fichier XLSX ou CSV", "choose an XLSX or CSV file"))
+            return
+        name = safe_name(upload.filename, SHEET_SUFFIXES)
+        if name is None:
+            self.fail("sheet", tr("format non pris en charge : enregistrez le tableau en .xlsx ou en .csv",
+                                  "format not supported: save the spreadsheet as .xlsx or .csv"))
+            return
+        from cdap_policy.importers.sheets import MAX_BYTES
+
+        data = await upload.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            self.fail("sheet", tr(f"fichier au-delà de {MAX_BYTES // 1048576} Mio", f"file over {MAX_BYTES // 1048576} MiB"))
+            return
+        with private_folder() as folder:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            try:
+                rows = grid_rows(path, name)
+            except InputError as exc:
+                self.fail("sheet", {"fr": mask_problem(exc.problems[0]).render("fr"), "en": mask_problem(exc.problems[0]).render("en")} if exc.problems
+                          else tr(f"plus de {drafts.MAX_GRID_ROWS} lignes", f"more than {drafts.MAX_GRID_ROWS} rows"))
+                return
+        if not rows:
+            self.fail("sheet", tr("le tableau est vide", "the spreadsheet is empty"))
+            return
+        self.draft["grid"] = {"name": name, "rows": rows, "header_row": None, "guess": guess_header(rows)}
+        self.draft["users"] = []
+
+    def _import(self, form):
+        from cdap_policy.importers.users import FIELDS, norm, read_users
+        from cdap_policy.schemainfo import enum, field_ok
+
+        grid = self.draft.get("grid") or {}
+        sheet = sheet_of(grid)
+        if sheet is None:
+            self.fail("sheet", tr("déposez d'abord le fichier", "upload the file first"))
+            return
+        mapping = {}
+        for index, header in enumerate(sheet.headers):
+            choice = str(form.get(f"map-{index}") or "")
+            mapping[norm(header)] = choice if choice in FIELDS else ""
+        default_profiles = [c for c in (self.draft.get("quotas") or {})][:1]
+        catalogue = self.env.pack.param_values["profiles"].get(str(self.edition), {}) \
+            if isinstance(self.env.pack.param_values.get("profiles"), dict) else {}
+        enums = {"diploma": enum("/$defs/diploma"), "contract": enum("/$defs/user/properties/contract/properties/type")}
+        imported = read_users(sheet, mapping, enums, catalogue, default_profiles, field_ok)
+        if imported.problems:
+            self.errors["sheet_rows"] = "\n".join(mask_problem(p).render(self.lang) for p in imported.problems[:30])
+            return
+        users = [u for _, u in imported.users][: drafts.MAX_USERS]
+        for user in users:
+            user.pop("status", None)
+        self.draft["users"] = users
+        self.draft["grid"] = None
+        self.notes.append(pick(tr(f"{len(users)} agent(s) importé(s) de {sheet.file}.", f"{len(users)} agent(s) imported from {sheet.file}."), self.lang))
+
+    def _profiles_of_users(self, form):
+        users = self.draft.get("users") or []
+        if not form.get("users_shown"):
+            return
+        known = set(self.env.choices.profiles(self.edition))
+        for index, user in enumerate(users):
+            user["profiles"] = [p for p in form.getlist(f"profiles-{index}") if p in known]
+
+    # -- attestation and conditions ---------------------------------------------------------
+
+    def read_attestation(self, form):
+        day = str(form.get("attestation_on") or "").strip()
+        if day:
+            parsed = drafts.read_date(day)
+            if parsed is None:
+                self.fail("attestation_on", tr("date illisible (JJ/MM/AAAA)", "unreadable date (DD/MM/YYYY)"))
+            self.draft["attestation_on"] = parsed or ""
+        else:
+            self.draft["attestation_on"] = ""
+        shown = [f for f in str(form.get("flags_shown") or "").split(",") if f in self.env.choices.flags]
+        flags = dict(self.draft.get("flags") or {})
+        flags.update({flag: form.get(f"flag-{flag}") == "1" for flag in shown})
+        self.draft["flags"] = {k: v for k, v in flags.items() if v}
+        return False
+
+    def read_checklist(self, form):
+        return False
+
+
+# -- the staff sheet between two pages ---------------------------------------------------------
+
+def grid_rows(path: Path, display: str) -> list:
+    """The non-empty rows of a sheet as text, each with its row number (bounded)."""
+    from cdap_policy.importers.sheets import read_rows
+
+    out = []
+    for number, cells in read_rows(path, display=display):
+        out.append([number, [clean(c, 300) for c in cells]])
+        if len(out) > drafts.MAX_GRID_ROWS:
+            raise InputError([])
+    return out
+
+
+def guess_header(rows: list) -> int:
+    """The row among the first ten whose cells name the most known columns (Nom, Courriel…)."""
+    from cdap_policy.importers.users import HEADERS, norm
+
+    known = {alias for names in HEADERS.values() for alias in names}
+    best, score = rows[0][0], -1
+    for number, cells in rows[:10]:
+        hits = sum(1 for cell in cells if norm(cell) in known)
+        if hits > score:
+            best, score = number, hits
+    return best
+
+
+def sheet_of(grid: dict):
+    from cdap_policy.importers.sheets import Sheet
+
+    rows = grid.get("rows") or []
+    header_row = grid.get("header_row")
+    header = next((cells for number, cells in rows if number == header_row), None)
+    if header is None:
+        return None
+    headers = list(header)
+    while headers and not headers[-1]:
+        headers.pop()
+    body = [(number, list(cells)) for number, cells in rows if number > header_row]
+    return Sheet(grid.get("name") or "personnel", headers, header_row, body)
+
+
+def default_mapping(headers: list) -> list:
+    from cdap_policy.importers.users import HEADERS, norm
+
+    aliases = {alias: name for name, names in HEADERS.items() for alias in names}
+    taken, out = set(), []
+    for header in headers:
+        name = aliases.get(norm(header), "")
+        if name in taken:
+            name = ""
+        taken.add(name)
+        out.append(name)
+    return out
+
+
+# -- what each page shows -----------------------------------------------------------------------
+
+def evaluate(env, draft: dict, stage: str | None = "pre-signature", redact: bool = False):
+    """The report of the draft's snapshot (None before the organisation is described)."""
+    from cdap_policy.checking import CheckOptions, check_loaded
+    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.web.app import private_folder, schema_ref
+
+    if not draft.get("kind") or not draft.get("name"):
+        return None, ""
+    today = drafts.today()
+    text = drafts.snapshot_text(draft, env.choices, schema_ref(), "fr", today)
+    with private_folder() as folder:
+        path = Path(folder) / "instantane-cdap.yaml"
+        path.write_text(text, encoding="utf-8")
+        snapshot = load_snapshot(path, display="instantane-cdap.yaml")
+        options = CheckOptions(as_of=today, as_of_source="today", stage=stage, find_waivers=False, redact=redact,
+                               redact_key=env.options.redact_key)
+        report = check_loaded(env.pack, snapshot, options)
+    return report, text
+
+
+def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict:
+    from cdap_policy import labels
+    from cdap_policy.schemainfo import enum
+    from cdap_policy.starter import eligibility
+    from cdap_policy.web.views import checklist_view
+
+    c = env.choices
+    step = Step(env, draft, lang)
+    edition = step.edition
+    report, problem = None, ""
+    try:
+        report, _ = evaluate(env, draft)
+    except InputError as exc:
+        problem = "\n".join(mask_problem(p).render(lang) for p in exc.problems[:10])
+    context = {
+        "draft": draft, "draft_json": drafts.dumps(draft), "step": target, "errors": errors, "problem": problem,
+        "steps": [(name, pick(title, lang)) for name, title in STEPS],
+        "live": checklist_view(report, lang) if report is not None else None,
+        "kinds": [(k, labels.label(labels.KINDS, k, lang)) for k in c.kinds],
+        "frameworks": [(k, labels.label(labels.FRAMEWORKS, k, lang)) for k in c.frameworks],
+        "editions": [str(e) for e in c.editions], "edition": str(edition),
+        "modes": [(k, labels.label(labels.MODES, k, lang)) for k in c.modes],
+        "missions": [(k, labels.label(labels.MISSIONS, k, lang)) for k in c.missions],
+        "roles": [(role, pick(_ROLES[role], lang)) for role in PEOPLE],
+        "browsers": [(k, labels.label(labels.BROWSERS, k, lang)) for k in enum("/properties/partner/properties/workstations/items/properties/browser")],
+        "workstation_rows": (draft.get("workstations") or []) + [{}] * (MAX_WORKSTATION_ROWS - len(draft.get("workstations") or [])),
+    }
+    if target == "profiles":
+        marks = {"yes": "open", "conditional": "conditional", "no": "closed"}
+        context["profiles"] = [(code, c.profile_label(edition, code, lang),
+                                marks[eligibility(c, edition, code, draft.get("kind") or "other", draft.get("department") or "")])
+                               for code in c.profiles(edition)]
+    if target == "staff":
+        grid = draft.get("grid")
+        context["grid"] = grid
+        if grid and grid.get("header_row") is not None:
+            sheet = sheet_of(grid)
+            if sheet is not None:
+                context["headers"] = list(zip(sheet.headers, default_mapping(sheet.headers)))
+                context["samples"] = [cells for _, cells in sheet.rows[:3]]
+        from cdap_policy.importers.users import FIELDS
+        from cdap_policy.web.texts import FIELD_LABELS
+
+        context["fields"] = [(name, pick(FIELD_LABELS.get(name, tr(name, name)), lang)) for name in FIELDS]
+        requested = list((draft.get("quotas") or {}).keys())
+        context["users"] = [{
+            "name": " ".join(x for x in (u.get("first_name"), u.get("last_name")) if x) or u.get("email", ""),
+            "function": u.get("function", ""),
+            "diploma": labels.label(labels.DIPLOMAS, (u.get("diploma") or {}).get("type"), lang) if u.get("diploma") else "—",
+            "contract": labels.label(labels.CONTRACTS, (u.get("contract") or {}).get("type"), lang) if u.get("contract") else "—",
+            "profiles": u.get("profiles") or [],
+            "choices": sorted(set(requested) | set(u.get("profiles") or []), key=lambda p: int(p[1:])),
+        } for u in draft.get("users") or []]
+    if target == "attestation":
+        context["needs_attestation"] = edition == 2025 and "T1" in (draft.get("quotas") or {})
+        block = drafts.attestation_block(draft)
+        users = {u["id"]: u for u in drafts.users_with_ids(draft)}
+        context["entries"] = [{"name": " ".join(x for x in (e.get("first_name"), e.get("last_name")) if x) or e["user"],
+                               "diploma": labels.label(labels.DIPLOMAS, e["diploma"], lang), "awarded_on": e["awarded_on"],
+                               "function": users.get(e["user"], {}).get("function", "")} for e in block["entries"]]
+        wanted = step.conditional()
+        from cdap_policy.checking import flags_asked
+
+        for flag, codes in flags_asked(env.pack, report).items():
+            wanted.setdefault(flag, []).extend(c for c in codes if c not in wanted[flag])
+        for flag, on in (draft.get("flags") or {}).items():
+            if on:
+                wanted.setdefault(flag, [])
+        context["conditions"] = [(flag, labels.label(labels.FLAGS, flag, lang), ", ".join(codes), bool((draft.get("flags") or {}).get(flag)))
+                                 for flag, codes in wanted.items()]
+        context["flags_shown"] = ",".join(wanted)
+    if target == "checklist" and report is not None:
+        context["full"] = checklist_view(report, lang, full=True)
+    return context
+
+
+def download(env, draft: dict, what: str, lang: str, redact: bool, schema_url: str | None = None):
+    """(file name, media type, bytes) of a download, or None for an unknown one. The snapshot's
+    modeline points at the schema this server publishes (`schema_url`), which editors can fetch."""
+    from cdap_policy import formatters
+    from cdap_policy.web.app import schema_ref
+
+    if not draft.get("kind") or not draft.get("name"):
+        return None
+    slug = re.sub(r"[^a-z0-9]+", "-", clean(draft.get("name")).lower().encode("ascii", "ignore").decode()).strip("-")[:40] or "partenaire"
+    if what == "snapshot":
+        text = drafts.snapshot_text(draft, env.choices, schema_url or schema_ref(), lang, drafts.today(), f"{slug}.yaml")
+        return f"{slug}.yaml", "application/yaml", text.encode("utf-8")
+    if what in ("checklist", "report"):
+        report, _ = evaluate(env, draft, "pre-signature" if what == "checklist" else None, redact)
+        html = formatters.render("html", [report], formatters.FormatOptions(lang=lang))
+        name = f"{slug}-avant-signature.html" if what == "checklist" else f"{slug}-rapport.html"
+        return name, "text/html", html.encode("utf-8")
+    return None

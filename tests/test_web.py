@@ -1,0 +1,177 @@
+"""`cdap-policy serve` without a browser: the partner path over HTTP to a clean checklist, the
+auditor's report and diff, and what keeps it safe (CSRF, headers, limits, zip bombs, bind address)."""
+import io
+import json
+import re
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("httpx")
+
+from helpers import ROOT  # noqa: E402
+from web_support import ORGANISATION, SHEET, WORKSTATIONS, hidden, people_fields  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    from starlette.testclient import TestClient
+
+    from cdap_policy.web.app import create_app
+
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def token(client) -> str:
+    return hidden(client.get("/partenaire").text, "csrf")
+
+
+def post(client, step, draft, go="next", files=None, **fields):
+    response = client.post("/partenaire", data={"csrf": token(client), "draft": draft, "step": step, "go": go, **fields}, files=files)
+    assert response.status_code == 200, response.text[:2000]
+    return response.text, hidden(response.text, "draft")
+
+
+def partner_path(client):
+    page, draft = post(client, "organisation", "", **ORGANISATION)
+    page, draft = post(client, "profiles", draft, **{"quota-T1": "4", "mode": "delegated"})
+    page, draft = post(client, "people", draft, **people_fields())
+    page, draft = post(client, "workstations", draft, **WORKSTATIONS)
+    page, draft = post(client, "staff", draft, go="upload", files={"sheet": (SHEET.name, SHEET.read_bytes())})
+    page, draft = post(client, "staff", draft, go="header", header_row="1")
+    mapping = {}
+    for select in re.finditer(r'<select id="(map-\d+)".*?</select>', page, re.S):
+        chosen = re.search(r'value="(\w+)" selected', select.group(0))
+        mapping[select.group(1)] = chosen.group(1) if chosen else ""
+    page, draft = post(client, "staff", draft, go="map", **mapping)
+    assert "4 agent(s) importé(s)" in page
+    # Thomas Bérard has no state diploma: the partner unticks T1 for him
+    page, draft = post(client, "staff", draft, users_shown="1", **{"profiles-0": "T1", "profiles-1": "T1", "profiles-2": "T1"})
+    shown = hidden(page, "flags_shown")
+    assert "ccas_t1_conditions_met" in shown  # the Caf's conditions are asked on screen
+    page, draft = post(client, "attestation", draft, attestation_on="2026-11-30", flags_shown=shown,
+                       **{"flag-ccas_t1_conditions_met": "1"})
+    return page, draft
+
+
+def test_partner_path_reaches_a_clean_checklist_and_downloads(client):
+    page, draft = partner_path(client)
+    assert 'id="checklist-clean"' in page, re.sub(r"<[^>]+>", " ", page)[-3000:]
+    data = {"csrf": token(client), "draft": draft}
+    snapshot = client.post("/partenaire/telecharger", data={**data, "what": "snapshot"})
+    assert snapshot.status_code == 200 and "attachment" in snapshot.headers["content-disposition"]
+    text = snapshot.text
+    assert text.startswith("# yaml-language-server: $schema=http://testserver/schema/snapshot.schema.json\n") and "# Instantané CDAP de départ" in text
+    assert client.get("/schema/snapshot.schema.json").json()["$schema"].startswith("https://json-schema.org/")
+    assert "t1_attestation:" in text and "ccas_t1_conditions_met: true" in text
+    assert "Responsable informatique : mairie" in text  # a colon in a value is quoted, never a parser error
+    checklist = client.post("/partenaire/telecharger", data={**data, "what": "checklist"})
+    assert checklist.status_code == 200 and checklist.text.startswith("<!DOCTYPE html>")
+    report = client.post("/partenaire/telecharger", data={**data, "what": "report", "redact": "1"})
+    assert report.status_code == 200 and "Lemaître" not in report.text
+
+
+def test_the_downloaded_snapshot_checks_clean_from_the_command_line(client, tmp_path):
+    _, draft = partner_path(client)
+    text = client.post("/partenaire/telecharger", data={"csrf": token(client), "draft": draft, "what": "snapshot"}).text
+    (tmp_path / "ccas.yaml").write_text(text, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "cdap_policy", "check", "ccas.yaml", "--stage", "pre-signature", "--format", "json"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["summary"]["by_status"]["fail"] == 0
+
+
+def test_every_response_carries_a_strict_policy(client):
+    response = client.get("/")
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp and "unsafe-inline" not in csp
+    assert response.headers["x-frame-options"] == "DENY" and response.headers["cache-control"] == "no-store"
+    assert "<script" not in response.text and "style=" not in response.text
+
+
+def test_a_post_without_its_csrf_token_is_refused(client):
+    response = client.post("/partenaire", data={"draft": "", "step": "organisation", **ORGANISATION})
+    assert response.status_code == 403
+    response = client.post("/auditeur/rapport", data={"csrf": "0" * 64}, files={"snapshot": ("a.yaml", b"x: 1")})
+    assert response.status_code == 403
+
+
+def test_a_body_over_the_limit_is_refused(client):
+    from cdap_policy.web import security
+
+    big = b"x" * (security.MAX_REQUEST_BYTES + 10)
+    response = client.post("/auditeur/rapport", content=big, headers={"content-type": "application/octet-stream"})
+    assert response.status_code == 413
+
+
+def test_auditor_report_and_diff(client):
+    fixture = ROOT / "fixtures" / "ccas-2025.yaml"
+    response = client.post("/auditeur/rapport", data={"csrf": token(client), "as_of": "2025-06-30"},
+                           files={"snapshot": (fixture.name, fixture.read_bytes())})
+    assert response.status_code == 200, response.text[:1000]
+    page = response.text
+    assert 'href="/regle/elig-t1-attestation-current"' in page and "Valeurs lues" in page and "Explication de la règle" in page
+    encoded = re.search(r'id="download-json" download="rapport.json" href="data:application/json;charset=utf-8;base64,([^"]+)"', page).group(1)
+    import base64
+
+    report = base64.b64decode(encoded)
+    older = json.loads(report)
+    older["findings"] = older["findings"][1:]  # last year: one finding fewer
+    response = client.post("/auditeur/comparaison", data={"csrf": token(client)},
+                           files={"old": ("y1.json", json.dumps(older).encode()), "new": ("y2.json", report)})
+    assert response.status_code == 200, response.text[:1000]
+    assert 'id="diff-new"' in response.text
+
+
+def test_a_rule_page_explains_the_rule(client):
+    page = client.get("/regle/elig-t1-diploma").text
+    assert "Condition vérifiée (CEL)" in page and "BULL" in page
+    assert client.get("/regle/nope").status_code == 404
+
+
+def _zip(entries) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_zip_of_a_folder_is_checked_and_hostile_ones_refused(client):
+    fixture = (ROOT / "fixtures" / "ccas-2025.yaml").read_bytes()
+    response = client.post("/auditeur/rapport", data={"csrf": token(client), "as_of": "2025-06-30"},
+                           files={"snapshot": ("partenaires.zip", _zip([("a/ccas.yaml", fixture), ("b/broken.yaml", b"partner: [")]))})
+    assert response.status_code == 200 and "CCAS de Saint-Aubin-sur-Loire" in response.text and "broken.yaml" in response.text
+    for entries in ([("../evil.yaml", fixture)], [("bomb.yaml", b"\0" * (50 * 1024 * 1024))]):
+        response = client.post("/auditeur/rapport", data={"csrf": token(client)}, files={"snapshot": ("x.zip", _zip(entries))})
+        assert response.status_code == 400, entries[0][0]
+
+
+def test_nothing_is_left_on_disk(client, tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    fixture = ROOT / "fixtures" / "ccas-2025.yaml"
+    client.post("/auditeur/rapport", data={"csrf": token(client)}, files={"snapshot": (fixture.name, fixture.read_bytes())})
+    partner_path(client)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_serve_refuses_a_public_address_without_allow_remote():
+    proc = subprocess.run([sys.executable, "-m", "cdap_policy", "serve", "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.startswith("erreur : ") and "--allow-remote" in proc.stderr
+
+
+def test_behind_a_reverse_proxy_links_keep_the_prefix():
+    from starlette.testclient import TestClient
+
+    from cdap_policy.web.app import create_app
+
+    with TestClient(create_app(), root_path="/cdap") as proxied:
+        page = proxied.get("/").text
+        assert 'href="/cdap/partenaire"' in page and 'href="/cdap/static/style.css"' in page
+        assert 'href="/partenaire"' not in page
