@@ -29,6 +29,24 @@ logging.getLogger("celpy").setLevel(logging.CRITICAL + 1)
 # celpy.evaluation's globals: make our package resolvable there.
 celpy.evaluation.result.__globals__.setdefault("cdap_policy", cdap_policy)
 
+
+def _boolean_bodies(macro):
+    """cel-python's compiled runner gives `has()` as a Python bool, which the `all` and `exists`
+    macros reduce with cel-python's own `&&` and `||`: `xs.all(x, has(x.f))` was « no such
+    overload » where the interpreter answers. The macro's body is given CEL booleans."""
+    def wrapped(activation, bind_variable, cel_expr, cel_gen):
+        return macro(activation, bind_variable, lambda act: celpy_functions.celbool(cel_expr(act)), cel_gen)
+
+    wrapped.__name__ = wrapped.__qualname__ = macro.__name__
+    wrapped.__wrapped__ = macro  # type: ignore[attr-defined]
+    return wrapped
+
+
+# the transpiled code looks the macros up as celpy.evaluation.macro_<name> at each call
+for _macro in ("macro_all", "macro_exists", "macro_map"):
+    if not hasattr(getattr(celpy.evaluation, _macro), "__wrapped__"):
+        setattr(celpy.evaluation, _macro, _boolean_bodies(getattr(celpy.evaluation, _macro)))
+
 _Activation = celpy.evaluation.Activation
 # what compiled code calls: the custom functions as cel-python needs them, and its operators
 FUNCTIONS = {**celpy_functions.FUNCTIONS, **celpy_functions.OPERATORS}

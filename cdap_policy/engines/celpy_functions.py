@@ -32,26 +32,26 @@ FUNCTIONS = {name: globals()[name] for name in celfuncs.FUNCTIONS}
 # cel-python's compiled runner hands `has()` results over as Python bools, which its own boolean
 # operators reject ("no such overload"). These wrappers accept them as CEL booleans; everything
 # else is passed to cel-python unchanged.
-def _celbool(value):
+def celbool(value):
     if isinstance(value, bool) and not isinstance(value, celtypes.BoolType):
         return celtypes.BoolType(value)
     return value
 
 
 def logical_not(value):
-    return celtypes.logical_not(_celbool(value))
+    return celtypes.logical_not(celbool(value))
 
 
 def logical_and(left, right):
-    return celtypes.logical_and(_celbool(left), _celbool(right))
+    return celtypes.logical_and(celbool(left), celbool(right))
 
 
 def logical_or(left, right):
-    return celtypes.logical_or(_celbool(left), _celbool(right))
+    return celtypes.logical_or(celbool(left), celbool(right))
 
 
 def logical_condition(condition, when_true, when_false):
-    return celtypes.logical_condition(_celbool(condition), when_true, when_false)
+    return celtypes.logical_condition(celbool(condition), when_true, when_false)
 
 
 # Operator overrides, by cel-python's internal operator names.
