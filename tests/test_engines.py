@@ -2,7 +2,7 @@
 
 - cel-python's compiled runner (the default, fast) and its interpreter (the reference) on every
   fixture, each in its own process: cel-python keeps its parser in module globals.
-- The native engine (`pip install 'cdap-policy[fast]'`) and the compiled runner, the whole pack,
+- The native engine (`pip install '.[fast]'`) and the compiled runner, the whole pack,
   on every fixture, on every rule's own test cases, on the partners of the benchmark's generator
   (with deliberate defects) and on snapshots drawn from the schema (rarely compliant: they reach
   the error paths). Skipped, with the reason, where the extra is not installed.
@@ -199,7 +199,7 @@ def test_native_without_its_package_is_refused_in_one_line(monkeypatch):
                            f"{str(FIXTURES / 'ccas-2025.yaml')!r}, '--engine', 'native'];"
                            "from cdap_policy.cli import main; main()"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 2, proc.stderr
-    assert "cdap-policy[fast]" in proc.stderr and "Traceback" not in proc.stderr
+    assert "pip install '.[fast]'" in proc.stderr and "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("source,paths", [
