@@ -1,17 +1,23 @@
 """Benchmark cdap-policy on this machine: every row of the performance table, the figure beside
-its target, and where a target is not met, the part that dominates, measured.
+its target, the ratios that hold on another machine, and where a target is not met, the part that
+dominates, measured.
 
-    python benchmarks/bench.py                   # the table at the issue's sizes (about 20 minutes)
+    python benchmarks/bench.py                   # the table at the issue's sizes (about 30 minutes)
     python benchmarks/bench.py --quick           # smaller sizes, a few minutes: a smoke run
     python benchmarks/bench.py --only cold,layer --engines compiled --repeat 7
 
-Rows: a cold `check` of the 403-user department (a new process each time, the compiled pack in
-the disk cache; the run that fills the cache is shown apart); the engine layer against raw calls
-of the engine on the same data; a consultation log of --rows rows; --snapshots snapshots
-(--distinct generated partners, each several times) checked by `check DIR --jobs 2 --format
-jsonl`; growth from 100 to 6,400 users; the ten slowest rules. Figures are medians of --repeat runs. The machine is shared: the load average is printed
-before and after, and a figure measured under load says so. Needs only the package (and its
-`fast` extra for the native engine); benchmarks/generate.py and generate_log.py write the inputs.
+Rows: a cold `check` of the 403-user department (a new process each time, the pack in the disk
+cache; the run that fills the cache is shown apart), in CPU seconds and as a multiple of
+`python -c pass`; the engine layer (what cdap-policy adds around the engine: conversions,
+activations, errors) against the engine's own calls, measured in place during real runs of the
+department, both engines interleaved; five rules on the department and a 10,000-row log against
+the same rules written in plain Python (benchmarks/floor.py); a consultation log of --rows rows;
+--snapshots snapshots (--distinct generated partners, each several times) checked by
+`check DIR --jobs 2 --format jsonl`; growth from 100 to 25,600 users; the ten slowest rules.
+Figures are medians of --repeat runs. The machine may be shared: the load average is printed
+before and after, CPU time is used where it can be, and ratios are printed beside absolute
+figures. Needs only the package (and its `fast` and `logs` extras for the native engine and the
+column-wise log reader); benchmarks/generate.py and generate_log.py write the inputs.
 """
 from __future__ import annotations
 
@@ -34,10 +40,16 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 DEPARTMENT = ROOT / "fixtures" / "departement-2017.yaml"
 AS_OF = "2025-06-30"
 
-TARGETS = {  # (cel-python, native), as in the issue
-    "cold": (1.0, 0.4), "layer": (1.1, 1.5), "log": (5.0, 3.0), "log_mb": (300, 300),
-    "batch": (180.0, 60.0), "growth": (1.15, 1.15),
+TARGETS = {  # (cel-python, native)
+    "cold": (0.5, 0.35), "layer": (1.1, 1.2), "log": (5.0, 3.0), "log_mb": (300, 300),
+    "batch": (180.0, 180.0), "batch_ms": (40.0, 40.0), "growth": (1.05, 1.05), "floor": (None, 3.0),
 }
+# `python -c pass` in CPU seconds at the README's speed: the issue measured ×101 for a cold check of
+# 1.81 s CPU on a day the machine ran twice as slow as when the README's figures were taken. The
+# cold targets are read as multiples of it (0.5 s = ×56, 0.35 s = ×39), so a slower machine reads the same.
+README_PASS_S = 0.009
+# Children run as an installed package does: with its bytecode written once, not compiled at every start.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 # A new process that times each step of a `check` and prints them as JSON: what a cold run costs.
 PHASES = r"""
@@ -83,12 +95,19 @@ def median(values):
 CLI_ROWS = "import cdap_policy.runner as r; r._columnar_groups = lambda evaluator, rules: None\n" + CLI
 
 
-def cli(args, env=None, cwd=ROOT, rows_only=False):
-    """(wall seconds, peak RSS MB of the process, peak RSS MB of its largest worker, exit code)."""
+def cli(args, env=None, cwd=ROOT, rows_only=False, cpu=None):
+    """(wall seconds, peak RSS MB of the process, peak RSS MB of its largest worker, exit code);
+    the CPU seconds of the process and its workers are appended to `cpu` when given."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", CLI_ROWS if rows_only else CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, **(env or {})})
+                          env={**CHILD_ENV, **(env or {})})
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"`cdap-policy {' '.join(map(str, args))}` failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     peak = [line for line in proc.stderr.splitlines() if line.startswith("PEAK ")][-1].split()
@@ -97,10 +116,23 @@ def cli(args, env=None, cwd=ROOT, rows_only=False):
 
 def phases(engine: str, env=None) -> dict:
     proc = subprocess.run([sys.executable, "-c", PHASES, str(DEPARTMENT), engine, AS_OF], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, **(env or {})})
+                          cwd=ROOT, env={**CHILD_ENV, **(env or {})})
     if proc.returncode != 0:
         raise SystemExit(f"phase timing failed ({engine}):\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def python_pass(repeat: int) -> float:
+    """CPU seconds of `python -c pass`: the unit that makes a cold figure read the same elsewhere."""
+    import resource
+
+    spent = []
+    for _ in range(max(repeat, 5)):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", "pass"], env=CHILD_ENV)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        spent.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return median(spent)
 
 
 def verdict(value: float, target: float, lower_is_better: bool = True) -> str:
@@ -125,135 +157,179 @@ class Table:
 
 # -- the rows -------------------------------------------------------------------------------------
 
-def row_cold(table, engines, repeat):
+def row_cold(table, engines, repeat, unit):
     for engine in engines:
         with tempfile.TemporaryDirectory() as empty:  # the run that fills the cache, once
             first = phases(engine, {"XDG_CACHE_HOME": empty})
-        phases(engine)  # the cache of this machine's user is warm from here on
+        phases(engine)  # the cache of this machine's user is warm from here on, and the bytecode written
         runs = [phases(engine) for _ in range(repeat)]
-        walls = []
+        walls, cpus = [], []
         for _ in range(repeat):
             wall, peak, _, _ = cli(["check", DEPARTMENT, "--as-of", AS_OF, "--format", "json", "--output", os.devnull,
-                                    "--engine", engine])
+                                    "--engine", engine], cpu=cpus)
             walls.append(wall)
         parts = {k: median([r[k] for r in runs]) for k in ("imports", "pack", "snapshot", "evaluation", "output")}
-        cold = median(walls)
+        cold = median(cpus)
         target = TARGETS["cold"][engine == "native"]
+        multiple, allowed = cold / unit, target / README_PASS_S
         split = ", ".join(f"{k} {v:.2f}" for k, v in sorted(parts.items(), key=lambda kv: -kv[1]))
-        startup = cold - sum(parts.values())
-        table.add("cold `check`, 403-user department, full pack (cache warm)", engine,
-                  f"{cold:.2f} s (min {min(walls):.2f}, max {max(walls):.2f}), peak {peak:.0f} MB", f"≤ {target} s",
-                  verdict(cold, target), f"{split}, interpreter start and CLI {startup:.2f} s")
+        startup = median(walls) - sum(parts.values())
+        table.add("cold `check`, 403-user department, full pack (cache warm), CPU", engine,
+                  f"{cold:.2f} s = ×{cold / unit:.0f} `python -c pass` (min {min(cpus):.2f}, max {max(cpus):.2f}; "
+                  f"wall {median(walls):.2f} s), peak {peak:.0f} MB",
+                  f"≤ {target} s at the README's speed: ≤ ×{allowed:.0f} `python -c pass`", verdict(multiple, allowed),
+                  f"wall split: {split}, interpreter start and CLI {startup:.2f} s")
         first_total = sum(first[k] for k in ("imports", "pack", "snapshot", "evaluation", "output"))
         table.add("— the same, first run (cache empty: parse and compile the pack, write the cache)", engine,
-                  f"{first_total + startup:.2f} s (pack {first['pack']:.2f} s, cache {first['cache']})", "—", "",
+                  f"{first_total + startup:.2f} s wall (pack {first['pack']:.2f} s, cache {first['cache']})", "—", "",
                   f"runs {runs[-1]['cache']}")
 
 
-def _recorded_calls(pack, snapshot):
-    """Every (program, activation) the runner evaluates on the snapshot, in order."""
-    from cdap_policy.engines.base import FieldProgram
-    from cdap_policy.runner import evaluate
+class _LayerClock:
+    """Time spent in the engine layer (everything cdap-policy does to hand values to the engine
+    and read its answers: conversions, activations, batches, the per-call deadline, errors) and
+    in the engine's own calls, measured in place during real evaluations."""
 
-    calls = []
-    kinds = {type(r.check) for r in pack.rules} | {type(p) for r in pack.rules for p in r.evidence.values()}
-    originals = {kind: kind.evaluate for kind in kinds if kind is not FieldProgram}
+    def __init__(self):
+        self.layer = self.raw = self.convert = 0.0
+        self.calls = 0
+        self.patches: list = []
 
-    def recorder(original):
-        def record(self, activation, timeout=None):
-            calls.append((self, dict(activation)))
-            return original(self, activation, timeout)
-        return record
+    def wrap(self, owner, name, bucket, counting=False):
+        original = owner.__dict__[name]
+        is_static = isinstance(original, staticmethod)
+        function = original.__func__ if is_static else original
+        clock = self
 
-    for kind, original in originals.items():
-        kind.evaluate = recorder(original)
-    try:
-        evaluate(pack, snapshot, AS_OF)
-    finally:
-        for kind, original in originals.items():
-            kind.evaluate = original
-    return calls
+        def timed(*args, **kwargs):
+            start = time.process_time()  # CPU: a shared machine's other jobs do not count
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent = time.process_time() - start
+                if bucket == "layer":
+                    clock.layer += spent
+                    clock.calls += counting
+                elif bucket == "convert":  # inside the layer: the values converted for the engine
+                    clock.convert += spent
+                else:
+                    clock.raw += spent
+
+        setattr(owner, name, staticmethod(timed) if is_static else timed)
+        self.patches.append((owner, name, original))
+
+    def restore(self):
+        for owner, name, original in reversed(self.patches):
+            setattr(owner, name, original)
 
 
-def _time_loop(fn, items, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for item in items:
-            fn(item)
-        times.append(time.perf_counter() - start)
-    return median(times)
+def _clock_engine(engine: str) -> _LayerClock:
+    clock = _LayerClock()
+    if engine == "native":
+        from cdap_policy.engines import native
+
+        # the layer: every evaluation as the runner asks for it (values added to the context
+        # included); the engine: the runtime's execute
+        clock.wrap(native.NativeProgram, "evaluate", "layer", counting=True)
+        clock.wrap(native.NativeEvidence, "evaluate", "layer", counting=True)
+        clock.wrap(native.NativeProgram, "_run", "raw")
+        clock.wrap(native.NativeEngine, "add_all", "convert")
+    else:
+        import celpy.evaluation
+
+        from cdap_policy.engines import celpy as adapter
+
+        # the layer: evaluations and the conversions of the snapshot's values (Context, entities);
+        # the engine: cel-python's evaluation of the compiled code
+        clock.wrap(adapter.CelProgram, "evaluate", "layer", counting=True)
+        clock.wrap(adapter.CelValues, "to_cel", "layer")
+        clock.wrap(adapter.CelValues, "to_cel", "convert")
+        clock.wrap(celpy.evaluation.Transpiler, "evaluate", "raw")
+    return clock
 
 
 def row_layer(table, engines, repeat):
-    from cdap_policy.engines import EvalError
     from cdap_policy.policy import load_pack
-    from cdap_policy.runner import EVAL_TIMEOUT_S
+    from cdap_policy.runner import evaluate
     from cdap_policy.snapshot import load_snapshot
 
-    snapshot = load_snapshot(DEPARTMENT)
-    for engine in engines:
-        pack = load_pack(runner=engine)
-        calls = _recorded_calls(pack, snapshot)
-        if engine == "native":
-            from cdap_policy.engines.native import NativeProgram, _Item
-
-            calls = [(p, a) for p, a in calls if isinstance(p, NativeProgram)]
-            state = pack.engine.state()
-            raw = []
-            for program, activation in calls:  # what the runtime needs, prepared: only execute is timed
-                program.evaluate(activation)  # adds the shared variables and batches, compiles the variant
-                key, per_call = (), {}
-                for name, is_per_call, index in program._slots:
-                    value = activation.get(name)
-                    if is_per_call and type(value) is _Item:
-                        key += ((name, value.batch.name, index),)
-                        per_call[index] = value.index
-                    elif is_per_call:
-                        per_call[name] = value
-                raw.append((program._variants[key], per_call))
-            context, handed = state.context, state.calls
-
-            def raw_call(item):
-                handed.update(item[1])
-                try:
-                    item[0].execute(context)
-                except Exception:
-                    pass
-                handed.clear()
-        else:
-            from cdap_policy.engines.celpy import CelProgram
-
-            calls = [(p, a) for p, a in calls if isinstance(p, CelProgram)]
-            raw = []
-            for program, activation in calls:
-                try:
-                    program.evaluate(activation)
-                except EvalError:
-                    pass
-                raw.append((program.runner, {n: activation[n] for n in program.names if n in activation}))
-
-            def raw_call(item):
-                try:
-                    item[0].evaluate(item[1])
-                except Exception:
-                    pass
-
-        def layer_call(item):
+    packs = {engine: load_pack(runner=engine) for engine in engines}
+    results: dict = {engine: [] for engine in engines}
+    for engine, pack in packs.items():  # warm: variants compiled, code loaded
+        evaluate(pack, load_snapshot(DEPARTMENT), AS_OF)
+    for _ in range(repeat):  # interleaved: a burst of load hits both engines alike
+        for engine, pack in packs.items():
+            snapshot = load_snapshot(DEPARTMENT)  # a new snapshot each run: every conversion counts
+            clock = _clock_engine(engine)
             try:
-                item[0].evaluate(item[1], EVAL_TIMEOUT_S)
-            except EvalError:
-                pass
-
-        t_layer, t_raw = _time_loop(layer_call, calls, repeat), _time_loop(raw_call, raw, repeat)
-        ratio = t_layer / t_raw
+                evaluate(pack, snapshot, AS_OF)
+            finally:
+                clock.restore()
+            results[engine].append((clock.layer, clock.raw, clock.calls, clock.convert))
+    for engine in engines:
+        layer, raw = median([r[0] for r in results[engine]]), median([r[1] for r in results[engine]])
+        calls, convert = results[engine][0][2], median([r[3] for r in results[engine]])
+        ratio = layer / raw if raw else float("nan")
         target = TARGETS["layer"][engine == "native"]
-        n = len(calls)
-        per_layer, per_raw = t_layer / n * 1e6, t_raw / n * 1e6
-        table.add("engine layer ÷ raw engine calls, same data (the department's evaluations)", engine,
-                  f"{ratio:.2f} ({n:,} calls: {per_layer:.1f} µs against {per_raw:.1f} µs)", f"≤ {target}",
-                  verdict(ratio, target), f"layer overhead {per_layer - per_raw:.1f} µs per call "
-                  f"(activation, per-call deadline {_deadline_cost():.1f} µs, error mapping)")
+        table.add("engine layer ÷ the engine's own calls, in place on real runs of the department (conversions included)",
+                  engine, f"{ratio:.2f} ({calls:,} evaluations: {layer * 1000:.0f} ms in the layer, {raw * 1000:.0f} ms in the engine)",
+                  f"≤ {target}", verdict(ratio, target),
+                  f"converting the snapshot's values for the engine {convert * 1000:.0f} ms (once per snapshot; "
+                  f"{convert / raw:.2f} of the engine's time); the rest {(layer - raw - convert) / calls * 1e6:.1f} µs per "
+                  f"evaluation (activation, values handed over, per-call deadline {_deadline_cost():.1f} µs, error mapping)")
+
+
+def row_floor(table, engines, repeat, rows=10_000):
+    """Five rules against the same rules in plain Python (benchmarks/floor.py)."""
+    import floor
+
+    result = floor.measure(rows, max(repeat, 5), engines)
+    for engine in engines:
+        ratio = result[engine] / result["floor"]
+        target = TARGETS["floor"][engine == "native"]
+        table.add(f"five rules, department + {rows:,}-row log: cdap-policy ÷ the same rules in plain Python (CPU)", engine,
+                  f"×{ratio:.2f} ({result[engine] * 1000:.0f} ms against {result['floor'] * 1000:.0f} ms, of which the floor's "
+                  f"CSV reading {result['log_parse'] * 1000:.0f} ms)",
+                  f"≤ ×{target}" if target else "—", verdict(ratio, target) if target else "",
+                  _floor_split(engine, rows) if target and ratio > target else "")
+
+
+def _floor_split(engine: str, rows: int) -> str:
+    """Where cdap-policy's time goes on the five rules, in one process."""
+    import floor
+    import generate_log
+
+    from cdap_policy.facts import context as context_mod
+    from cdap_policy.policy import load_pack
+    from cdap_policy.runner import Evaluator, evaluate
+    from cdap_policy.snapshot import load_snapshot
+
+    pack = load_pack(runner=engine)
+    with tempfile.TemporaryDirectory() as tmp:
+        snapshot = load_snapshot(generate_log.main(["--rows", str(rows), "--out", tmp]))
+        evaluate(pack, snapshot, AS_OF, rule_ids=set(floor.RULES))
+        spent = {"snapshot's values and aggregates (Context)": 0.0, "log pass (read, facts, CEL)": 0.0, "user rules": 0.0}
+        originals = (context_mod.Context.__init__, Evaluator.run_consultations, Evaluator.run_rule)
+
+        def timed(name, function):
+            def wrapper(*args, **kwargs):
+                start = time.process_time()
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    spent[name] += time.process_time() - start
+            return wrapper
+
+        context_mod.Context.__init__ = timed("snapshot's values and aggregates (Context)", originals[0])
+        Evaluator.run_consultations = timed("log pass (read, facts, CEL)", originals[1])
+        Evaluator.run_rule = timed("user rules", originals[2])
+        try:
+            start = time.process_time()
+            evaluate(pack, snapshot, AS_OF, rule_ids=set(floor.RULES))
+            total = time.process_time() - start
+        finally:
+            context_mod.Context.__init__, Evaluator.run_consultations, Evaluator.run_rule = originals
+    return f"{total * 1000:.0f} ms in one run: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in spent.items())
 
 
 def _deadline_cost() -> float:
@@ -279,13 +355,15 @@ def row_log(table, engines, rows, repeat):
         args = ["check", snap, "--as-of", AS_OF, "--format", "json", "--output", os.devnull]
         fast = columnar.available()
         for engine in engines:
-            runs = [cli([*args, "--engine", engine]) for _ in range(repeat)]
-            wall, peak = median([r[0] for r in runs]), median([r[1] for r in runs])
+            cpus: list = []
+            runs = [cli([*args, "--engine", engine], cpu=cpus) for _ in range(repeat)]
+            wall, peak = median(cpus), median([r[1] for r in runs])
             target, mb = TARGETS["log"][engine == "native"], TARGETS["log_mb"][engine == "native"]
             met = verdict(wall, target) if peak <= mb else "NOT MET"
             row_wall, row_peak = cli([*args, "--engine", engine], rows_only=True)[:2] if fast else (wall, peak)
-            table.add(f"`check` with a {rows:,}-row consultation log (CSV), " + ("read column-wise" if fast else "row by row (no pyarrow)"),
-                      engine, f"{wall:.1f} s, peak {peak:.0f} MB" + (f" (row reader: {row_wall:.1f} s, {row_peak:.0f} MB)" if fast else ""),
+            table.add(f"`check` with a {rows:,}-row consultation log (CSV), " + ("read column-wise" if fast else "row by row (no pyarrow)")
+                      + ", CPU", engine, f"{wall:.1f} s (wall {median([r[0] for r in runs]):.1f} s), peak {peak:.0f} MB"
+                      + (f" (row reader: {row_wall:.1f} s wall, {row_peak:.0f} MB)" if fast else ""),
                       f"≤ {target:g} s, ≤ {mb} MB", met, _log_split(snap, engine) if fast else "")
 
 
@@ -355,48 +433,56 @@ def row_batch(table, engines, count, distinct):
                 shutil.copyfile(source / entry["file"], tenth / name)
             users += entry["users"]
         for engine in engines:
-            split = _per_snapshot(engine, [source / e["file"] for e in entries[:50]])
+            per_snapshot, split = _per_snapshot(engine, [source / e["file"] for e in entries[:100]])
             args = ["--as-of", AS_OF, "--format", "jsonl", "--output", Path(tmp) / "out.jsonl", "--jobs", "2", "--no-progress",
                     "--engine", engine, "--no-waivers"]
             small = cli(["check", tenth, *args])
-            wall, peak, worker, _ = cli(["check", folder, *args])
+            cpu: list = []
+            wall, peak, worker, _ = cli(["check", folder, *args], cpu=cpu)
             with open(Path(tmp) / "out.jsonl", encoding="utf-8") as lines:
                 checked = sum(1 for line in lines if "findings" in json.loads(line))
             if checked != count:  # a figure for fewer snapshots than announced would be a lie
                 table.notes.append(f"Batch row ({engine}): {checked:,} reports written for {count:,} snapshots.")
-            scaled = wall * 10_000 / count
+            # 2 workers on 2 cores: on a machine of its own, the run takes its CPU time split in two
+            scaled = cpu[0] / 2 * 10_000 / count
             target = TARGETS["batch"][engine == "native"]
             flat = worker <= small[2] * 1.25 + 20
             table.add(f"{count:,} generated snapshots ({users:,} users; {distinct:,} distinct partners), "
                       "`check DIR --jobs 2 --format jsonl`", engine,
-                      f"{wall:.1f} s ({wall / count * 1000:.0f} ms each); 10,000: {scaled:.0f} s"
-                      + ("" if count == 10_000 else " (scaled linearly)")
+                      f"{wall:.1f} s wall ({cpu[0]:.0f} s CPU, {cpu[0] / count * 1000:.0f} ms a snapshot); 10,000: {scaled:.0f} s "
+                      f"(CPU ÷ 2 workers" + ("" if count == 10_000 else ", scaled linearly") + f"; wall scaled {wall * 10_000 / count:.0f} s)"
                       + f"; a tenth: {small[0]:.1f} s; peak per worker {worker:.0f} MB ({small[2]:.0f} MB for a tenth)",
                       f"≤ {target:g} s, flat memory",
                       verdict(scaled, target) if flat else "NOT MET (memory grows)",
-                      f"{wall / count * 2 * 1000:.0f} ms of one core per snapshot: {split}; generating {distinct:,} took {made:.0f} s")
+                      f"in a worker, {per_snapshot * 1000:.0f} ms CPU a snapshot (target ≤ {TARGETS['batch_ms'][engine == 'native']:g}): "
+                      f"{split}; generating {distinct:,} took {made:.0f} s")
 
 
-def _per_snapshot(engine: str, paths) -> str:
-    """Where one snapshot's time goes in a worker (the pack already loaded): medians in ms."""
+def _per_snapshot(engine: str, paths) -> tuple[float, str]:
+    """CPU seconds of one snapshot in a worker (the pack already loaded), on average, and where it
+    goes (the same steps as a batch worker: load and schema, evaluation, the JSON Lines item)."""
     from cdap_policy import formatters
     from cdap_policy.checking import CheckOptions, check_loaded
     from cdap_policy.policy import load_pack
     from cdap_policy.snapshot import load_snapshot
 
+    from cdap_policy.formatters import stream
+
     pack = load_pack(runner=engine)
-    options, steps = CheckOptions(as_of=AS_OF, find_waivers=False), {"load and schema": [], "evaluation": [], "JSON": []}
+    options, steps = CheckOptions(as_of=AS_OF, find_waivers=False), {"load and schema": [], "evaluation": [], "JSON Lines": []}
+    check_loaded(pack, load_snapshot(paths[0]), options)  # warm
     for path in paths:
-        start = time.perf_counter()
+        start = time.process_time()
         snapshot = load_snapshot(path)
-        loaded = time.perf_counter()
+        loaded = time.process_time()
         report = check_loaded(pack, snapshot, options)
-        judged = time.perf_counter()
-        formatters.render("json", [report], formatters.FormatOptions())
+        judged = time.process_time()
+        stream.item("jsonl", report, formatters.FormatOptions())
         steps["load and schema"].append(loaded - start)
         steps["evaluation"].append(judged - loaded)
-        steps["JSON"].append(time.perf_counter() - judged)
-    return ", ".join(f"{name} {median(values) * 1000:.0f} ms" for name, values in steps.items())
+        steps["JSON Lines"].append(time.process_time() - judged)
+    mean = sum(sum(v) for v in steps.values()) / len(paths)
+    return mean, ", ".join(f"{name} {sum(values) / len(values) * 1000:.1f} ms" for name, values in steps.items())
 
 
 def row_growth(table, engines, sizes, repeat):
@@ -419,9 +505,9 @@ def row_growth(table, engines, sizes, repeat):
             for n, path in paths.items():
                 runs = []
                 for _ in range(repeat):
-                    start = time.perf_counter()
+                    start = time.process_time()
                     evaluate(pack, load_snapshot(path), AS_OF)
-                    runs.append(time.perf_counter() - start)
+                    runs.append(time.process_time() - start)
                 times[n] = median(runs)
             xs, ys = [math.log(n) for n in sizes], [math.log(times[n]) for n in sizes]
             slope = _fit(xs, ys)[1]
@@ -429,10 +515,13 @@ def row_growth(table, engines, sizes, repeat):
             top = sizes[-2:]
             tail = math.log(times[top[1]] / times[top[0]]) / math.log(top[1] / top[0])
             target = TARGETS["growth"][engine == "native"]
-            table.add(f"growth {sizes[0]:,} → {sizes[-1]:,} users (snapshot load + evaluation, warm)", engine,
-                      f"exponent {slope:.2f} ({tail:.2f} between {top[0]:,} and {top[1]:,}); {per_user * 1000:.2f} ms per user "
-                      f"on {fixed:.2f} s fixed; {times[sizes[-1]]:.1f} s at {sizes[-1]:,}", "linear (exponent ≤ 1.15)",
-                      verdict(tail, target), ", ".join(f"{n:,}: {times[n]:.2f} s" for n in sizes))
+            pairs = [(a, b) for a, b in zip(sizes, sizes[1:]) if a >= 400] or list(zip(sizes, sizes[1:]))
+            worst = max(math.log(times[b] / times[a]) / math.log(b / a) for a, b in pairs)
+            table.add(f"growth {sizes[0]:,} → {sizes[-1]:,} users (snapshot load + evaluation, warm, CPU)", engine,
+                      f"exponent {slope:.2f} ({tail:.2f} between {top[0]:,} and {top[1]:,}, at most {worst:.2f} between two sizes "
+                      f"from 400 users); {per_user * 1000:.2f} ms per user on {fixed:.2f} s fixed; {times[sizes[-1]]:.1f} s at "
+                      f"{sizes[-1]:,}", f"linear (exponent ≤ {target})",
+                      verdict(max(slope, tail), target), ", ".join(f"{n:,}: {times[n]:.2f} s" for n in sizes))
 
 
 def _fit(xs, ys):
@@ -502,13 +591,13 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the consultation log row")
     parser.add_argument("--snapshots", type=int, default=10_000, help="snapshots of the batch row")
     parser.add_argument("--distinct", type=int, default=1_000, help="distinct generated partners among them")
-    parser.add_argument("--growth", default="100,200,400,800,1600,3200,6400", help="user counts of the growth row")
+    parser.add_argument("--growth", default="100,200,400,800,1600,3200,6400,12800,25600", help="user counts of the growth row")
     parser.add_argument("--engines", default=None, help="compiled,native (default: both where installed)")
-    parser.add_argument("--only", default="cold,layer,log,batch,growth,rules", help="rows to measure")
-    parser.add_argument("--quick", action="store_true", help="smaller sizes: --rows 100000 --snapshots 500 --growth up to 1600")
+    parser.add_argument("--only", default="cold,layer,floor,log,batch,growth,rules", help="rows to measure")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes: --rows 100000 --snapshots 500 --growth up to 3200")
     args = parser.parse_args(argv)
     if args.quick:
-        args.rows, args.snapshots, args.distinct, args.growth = 100_000, 500, 100, "100,200,400,800,1600"
+        args.rows, args.snapshots, args.distinct, args.growth = 100_000, 500, 100, "100,200,400,800,1600,3200"
         args.repeat = min(args.repeat, 3)
     from cdap_policy.engines import available
 
@@ -518,10 +607,13 @@ def main(argv=None):
     table = Table()
     before = load_average()
     started = time.perf_counter()
+    unit = python_pass(args.repeat)
     if "cold" in only:
-        row_cold(table, engines, args.repeat)
+        row_cold(table, engines, args.repeat, unit)
     if "layer" in only:
         row_layer(table, engines, args.repeat)
+    if "floor" in only:
+        row_floor(table, engines, args.repeat)
     if "log" in only:
         row_log(table, engines, args.rows, heavy)
     if "batch" in only:
@@ -532,6 +624,7 @@ def main(argv=None):
     print(f"Machine: {machine()}")
     print(f"Load average before {before}, after {load_average()} (a shared machine: figures under load run slower); "
           f"{time.perf_counter() - started:.0f} s in all; medians of {args.repeat} runs ({heavy} for the log, growth and batch rows).")
+    print(f"`python -c pass`: {unit * 1000:.1f} ms CPU here; a cold figure as a multiple of it reads the same on a slower machine.")
     print()
     table.print()
     for line in rules:

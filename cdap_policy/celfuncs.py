@@ -1,9 +1,11 @@
 """Custom CEL functions of the pack: date arithmetic, SIRET check, country groups.
 
-Each function takes and returns celpy values and raises only ValueError or TypeError, so that
-a bad input becomes a CEL error (an `error` finding), never an escaped Python exception.
-They are module-level functions because cel-python's compiled runner refers to functions by
-their module path.
+One implementation for every engine: each function takes plain Python values (the native
+runtime's) or cel-python's (which subclass them: its MapType is a dict, its StringType a str),
+returns plain Python values, and raises only ValueError or TypeError, so that a bad input becomes
+a CEL error (an `error` finding), never an escaped Python exception. Each engine adapts the
+results to its own values (engines/celpy_functions.py for cel-python; the native runtime converts
+plain values itself). Nothing here imports an engine.
 """
 from __future__ import annotations
 
@@ -11,8 +13,6 @@ import calendar
 import datetime
 import functools
 import re
-
-from celpy import celtypes
 
 from cdap_policy.schema import siret_ok
 
@@ -39,18 +39,18 @@ def _datetime(value) -> datetime.datetime:
     return moment
 
 
-def days_between(start, end) -> celtypes.IntType:
+def days_between(start, end) -> int:
     """Whole days from `start` to `end` (negative when end is earlier)."""
-    return celtypes.IntType((_date(end) - _date(start)).days)
+    return (_date(end) - _date(start)).days
 
 
-def hours_between(start, end) -> celtypes.IntType:
+def hours_between(start, end) -> int:
     """Whole hours from `start` to `end` (date-times; a plain date counts as midnight)."""
     seconds = (_datetime(end) - _datetime(start)).total_seconds()
-    return celtypes.IntType(int(seconds // 3600))
+    return int(seconds // 3600)
 
 
-def months_between(start, end) -> celtypes.IntType:
+def months_between(start, end) -> int:
     """Whole calendar months from `start` to `end`."""
     a, b = _date(start), _date(end)
     months = (b.year - a.year) * 12 + (b.month - a.month)
@@ -58,7 +58,7 @@ def months_between(start, end) -> celtypes.IntType:
         months -= 1
     elif b.day > a.day and months < 0:
         months += 1
-    return celtypes.IntType(months)
+    return months
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
@@ -71,38 +71,40 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def _int(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    # cel-python hands a CEL bool over as its BoolType, an int subclass that this check has always
+    # let through: a Python bool from the native runtime is read the same way
+    if not isinstance(value, int):
         raise TypeError(f"expected an integer, got {type(value).__name__}")
     return int(value)
 
 
-def add_days(day, count) -> celtypes.StringType:
+def add_days(day, count) -> str:
     try:
-        return celtypes.StringType((_date(day) + datetime.timedelta(days=_int(count))).isoformat())
+        return (_date(day) + datetime.timedelta(days=_int(count))).isoformat()
     except OverflowError:
         raise ValueError("date out of range") from None
 
 
-def add_months(day, count) -> celtypes.StringType:
-    return celtypes.StringType(_add_months(_date(day), _int(count)).isoformat())
+def add_months(day, count) -> str:
+    return _add_months(_date(day), _int(count)).isoformat()
 
 
-def add_years(day, count) -> celtypes.StringType:
-    return celtypes.StringType(_add_months(_date(day), 12 * _int(count)).isoformat())
+def add_years(day, count) -> str:
+    return _add_months(_date(day), 12 * _int(count)).isoformat()
 
 
-def day_of(moment) -> celtypes.StringType:
+def day_of(moment) -> str:
     """The date part (YYYY-MM-DD) of a date or date-time string."""
-    return celtypes.StringType(_date(moment).isoformat())
+    return _date(moment).isoformat()
 
 
-def siret_valid(value) -> celtypes.BoolType:
+def siret_valid(value) -> bool:
     if not isinstance(value, str):
         raise TypeError("expected a SIRET string")
-    return celtypes.BoolType(siret_ok(str(value)))
+    return siret_ok(str(value))
 
 
-def adequate_protection(country, recipient, countries) -> celtypes.BoolType:
+def adequate_protection(country, recipient, countries) -> bool:
     """True when data may go to `country` without a safeguard (CONV art. 14, GDPR art. 45): EU or
     EEA, or an adequacy decision whose scope covers the recipient. `recipient` is the provider or
     data store (a map read for `dpf_certified` and `commercial_organisation`), or a boolean that
@@ -113,43 +115,57 @@ def adequate_protection(country, recipient, countries) -> celtypes.BoolType:
         raise TypeError("expected a country code")
     if isinstance(recipient, dict):
         certified, commercial = _flag(recipient, "dpf_certified"), _flag(recipient, "commercial_organisation")
-    elif isinstance(recipient, (bool, celtypes.BoolType)):
+    elif _is_bool(recipient):
         certified, commercial = bool(recipient), False
     else:
         raise TypeError("adequate_protection expects the recipient (a map) or its DPF certification (a boolean)")
     code = str(country)
     # inside the GDPR area: the EU (and its territories with a code of their own, e.g. RE) and the EEA
     if code in countries["eu"] or code in countries["eea"] or code in _get(countries, "eu_territories", []):
-        return celtypes.BoolType(True)
+        return True
     adequacy = countries["adequacy"]
     if code not in adequacy:
-        return celtypes.BoolType(False)
+        return False
     entry = adequacy[code]
     # a partial decision covers only some recipients: each condition it sets must hold
     if _get(entry, "certified_only", False) and not certified:
-        return celtypes.BoolType(False)
+        return False
     if _get(entry, "commercial_only", False) and not commercial:
-        return celtypes.BoolType(False)
-    return celtypes.BoolType(True)
+        return False
+    return True
 
 
 def _flag(mapping, key) -> bool:
     # only a boolean true counts as recorded: absent, null or any other value does not
     value = _get(mapping, key)
-    return isinstance(value, (bool, celtypes.BoolType)) and bool(value)
+    return _is_bool(value) and bool(value)
 
 
-def in_group(country, group) -> celtypes.BoolType:
+def in_group(country, group) -> bool:
     """`country` is one of the codes of `group` (a list of ISO codes from params.countries)."""
     if not isinstance(country, str):
         raise TypeError("expected a country code")
-    return celtypes.BoolType(country in group)
+    return country in group
 
 
 def _get(mapping, key, default=None):
-    # celpy's MapType.get raises KeyError instead of returning the default
-    key = celtypes.StringType(key)
-    return mapping[key] if key in mapping else default
+    # dict's own look-up: cel-python's MapType (a dict) checks its keys' CEL types in its methods
+    return dict.get(mapping, key, default)
+
+
+def _is_bool(value) -> bool:
+    """A CEL boolean: Python's, or cel-python's BoolType (an int subclass, not a bool)."""
+    return isinstance(value, bool) or type(value).__name__ == "BoolType"
+
+
+def _true(value) -> bool:
+    """`value == true` as cel-python decides it: a boolean is itself, null or a string is not true,
+    and a number, a list or a map cannot be compared with a boolean (an error)."""
+    if _is_bool(value):
+        return bool(value)
+    if value is None or isinstance(value, str):
+        return False
+    raise TypeError(f"no such overload: {type(value).__name__} == bool")
 
 
 def _routes(partner, profile, countries) -> list:
@@ -163,7 +179,7 @@ def _routes(partner, profile, countries) -> list:
     for route in profile["routes"]:
         if route["organisations"] and kind not in route["organisations"]:
             continue
-        if not all(_get(partner, flag) is True or _get(partner, flag) == celtypes.BoolType(True) for flag in route["requires"]):
+        if not all(_true(_get(partner, flag)) for flag in route["requires"]):
             continue
         if route["departments"] and department not in route["departments"]:
             continue
@@ -173,14 +189,14 @@ def _routes(partner, profile, countries) -> list:
     return out
 
 
-def eligible(partner, profile, countries) -> celtypes.BoolType:
+def eligible(partner, profile, countries) -> bool:
     """The partner may hold `profile` (an entry of the catalogue) by at least one of its routes:
     organisation kind listed (or no restriction), every required partner flag true, department
     and country group matching where the route restricts them."""
-    return celtypes.BoolType(bool(_routes(partner, profile, countries)))
+    return bool(_routes(partner, profile, countries))
 
 
-def accepted_diplomas(partner, profile) -> celtypes.ListType:
+def accepted_diplomas(partner, profile) -> list:
     """The diplomas a catalogue entry admits for this partner: the list of its organisation kind, else
     `default`. A metropolis with special status (special_status_authority, the Métropole de Lyon,
     which exercises a department's competences on its territory) takes the department's list, as it
@@ -192,10 +208,10 @@ def accepted_diplomas(partner, profile) -> celtypes.ListType:
     if kind == "metropolis" and _flag(partner, "special_status_authority") and "department" in diplomas:
         kind = "department"
     chosen = _get(diplomas, kind) if kind in diplomas else _get(diplomas, "default", [])
-    return celtypes.ListType(list(chosen or []))
+    return list(chosen or [])
 
 
-def function_check(partner, catalogue, profiles, user, countries) -> celtypes.MapType:
+def function_check(partner, catalogue, profiles, user, countries) -> dict:
     """Which of a user's profiles need a function the bulletin names, and which the user lacks.
 
     A profile is judged for this user when the partner may hold it only by routes that entitle
@@ -222,16 +238,11 @@ def function_check(partner, catalogue, profiles, user, countries) -> celtypes.Ma
             wanted = sorted(entry["functions"])
         else:
             continue
-        assessed.append(celtypes.StringType(code))
-        needed[celtypes.StringType(code)] = celtypes.ListType([celtypes.StringType(f) for f in wanted])
+        assessed.append(str(code))
+        needed[str(code)] = [str(f) for f in wanted]
         if not have or not have & set(wanted):
-            missing.append(celtypes.StringType(code))
-    return celtypes.MapType({
-        celtypes.StringType("assessed"): celtypes.ListType(assessed),
-        celtypes.StringType("missing"): celtypes.ListType(missing),
-        celtypes.StringType("needed"): celtypes.MapType(needed),
-    })
-
+            missing.append(str(code))
+    return {"assessed": assessed, "missing": missing, "needed": needed}
 
 @functools.lru_cache(maxsize=64)
 def _mailbox_words(prefixes: tuple) -> frozenset:
@@ -247,7 +258,7 @@ def _generic_token(token: str, words: frozenset) -> bool:
     return token.rstrip("0123456789") in words
 
 
-def generic_mailbox(email, prefixes) -> celtypes.BoolType:
+def generic_mailbox(email, prefixes) -> bool:
     """The address's local part is a generic mailbox: one of the words of `prefixes` as a whole
     (accueil@, secretariat-general@), optionally followed by digits (accueil2@), or made only of
     such words and numbers joined by « . », « - », « _ » (contact.ccas@, secretariat-2@). A word
@@ -257,12 +268,12 @@ def generic_mailbox(email, prefixes) -> celtypes.BoolType:
     words = _mailbox_words(tuple(str(p) for p in prefixes))
     local = str(email).split("@", 1)[0].strip().lower()
     if not local:
-        return celtypes.BoolType(False)
+        return False
     if _generic_token(local, words):
-        return celtypes.BoolType(True)
+        return True
     tokens = [t for t in re.split(r"[._-]", local) if t]
     named = [t for t in tokens if not t.isdigit()]
-    return celtypes.BoolType(bool(named) and all(_generic_token(t, words) for t in named))
+    return bool(named) and all(_generic_token(t, words) for t in named)
 
 
 MAX_PERIODS = 1200  # quarters or years listed by one call: a hundred years of quarters is already absurd
@@ -273,13 +284,13 @@ def _periods_guard(count: int):
         raise ValueError(f"period too long: {count} periods")
 
 
-def quarter_of(day) -> celtypes.StringType:
+def quarter_of(day) -> str:
     """The calendar quarter of a date, as « YYYY-Qn »."""
     d = _date(day)
-    return celtypes.StringType(f"{d.year:04d}-Q{(d.month - 1) // 3 + 1}")
+    return f"{d.year:04d}-Q{(d.month - 1) // 3 + 1}"
 
 
-def completed_quarters(start, end) -> celtypes.ListType:
+def completed_quarters(start, end) -> list:
     """The calendar quarters (« YYYY-Qn ») that begin on or after `start` and whose last day is
     before `end`: the quarters wholly elapsed between the two dates."""
     a, b = _date(start), _date(end)
@@ -291,28 +302,28 @@ def completed_quarters(start, end) -> celtypes.ListType:
         last = datetime.date(year, 3 * quarter, calendar.monthrange(year, 3 * quarter)[1])
         if last >= b:
             break
-        out.append(celtypes.StringType(f"{year:04d}-Q{quarter}"))
+        out.append(f"{year:04d}-Q{quarter}")
         _periods_guard(len(out))
         if year == 9999 and quarter == 4:
             break
         year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
-    return celtypes.ListType(out)
+    return out
 
 
-def quarter_last_day(quarter) -> celtypes.StringType:
+def quarter_last_day(quarter) -> str:
     """The last day of a quarter written « YYYY-Qn » (as quarter_of and completed_quarters write it)."""
     match = re.fullmatch(r"(\d{4})-Q([1-4])", str(quarter)) if isinstance(quarter, str) else None
     if not match:
         raise ValueError(f"not a quarter: {quarter!r}")
     year, month = int(match.group(1)), 3 * int(match.group(2))
-    return celtypes.StringType(datetime.date(year, month, calendar.monthrange(year, month)[1]).isoformat())
+    return datetime.date(year, month, calendar.monthrange(year, month)[1]).isoformat()
 
 
-def years_between(start, end) -> celtypes.ListType:
+def years_between(start, end) -> list:
     """Every calendar year from that of `start` to that of `end`, both included (empty when end is earlier)."""
     a, b = _date(start).year, _date(end).year
     _periods_guard(b - a + 1)
-    return celtypes.ListType([celtypes.IntType(y) for y in range(a, b + 1)])
+    return list(range(a, b + 1))
 
 
 def _clock(text) -> datetime.time:
@@ -322,7 +333,7 @@ def _clock(text) -> datetime.time:
         raise ValueError(f"not a time of day: {text!r}") from None
 
 
-def opening_hours_between(start, end, hours) -> celtypes.IntType:
+def opening_hours_between(start, end, hours) -> int:
     """Whole hours from `start` to `end` counted only while a service is open. `hours` is a map
     {days: [1..7] (ISO weekdays, 1 = Monday), opens: "HH:MM", closes: "HH:MM"}; a plain date
     counts as midnight. Negative when end is earlier."""
@@ -348,14 +359,14 @@ def opening_hours_between(start, end, hours) -> celtypes.IntType:
             if hi > lo:
                 seconds += (hi - lo).total_seconds()
         day += datetime.timedelta(days=1)
-    return celtypes.IntType(sign * int(seconds // 3600))
+    return sign * int(seconds // 3600)
 
 
-def join_text(items, separator) -> celtypes.StringType:
+def join_text(items, separator) -> str:
     """The items of a list written one after the other, `separator` between them (numbers as digits)."""
     if not isinstance(items, list) or not isinstance(separator, str):
         raise TypeError("join_text expects a list and a separator")
-    return celtypes.StringType(str(separator).join(str(int(i)) if isinstance(i, int) else str(i) for i in items))
+    return str(separator).join(str(int(i)) if isinstance(i, int) else str(i) for i in items)
 
 
 FUNCTIONS = {
@@ -365,33 +376,3 @@ FUNCTIONS = {
               generic_mailbox, quarter_of, quarter_last_day, completed_quarters, years_between,
               opening_hours_between, join_text)
 }
-
-
-
-# cel-python's compiled runner hands `has()` results over as Python bools, which its own boolean
-# operators reject ("no such overload"). These wrappers accept them as CEL booleans; everything
-# else is passed to cel-python unchanged.
-def _celbool(value):
-    if isinstance(value, bool) and not isinstance(value, celtypes.BoolType):
-        return celtypes.BoolType(value)
-    return value
-
-
-def logical_not(value):
-    return celtypes.logical_not(_celbool(value))
-
-
-def logical_and(left, right):
-    return celtypes.logical_and(_celbool(left), _celbool(right))
-
-
-def logical_or(left, right):
-    return celtypes.logical_or(_celbool(left), _celbool(right))
-
-
-def logical_condition(condition, when_true, when_false):
-    return celtypes.logical_condition(_celbool(condition), when_true, when_false)
-
-
-# Operator overrides, by cel-python's internal operator names.
-OPERATORS = {"!_": logical_not, "_&&_": logical_and, "_||_": logical_or, "_?_:_": logical_condition}

@@ -11,11 +11,9 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jsonschema
-
 from cdap_policy.errors import InputError, PolicyError, Problem, pointer
 from cdap_policy.i18n import tr
-from cdap_policy.schema import errors_of, validate, value_validator
+from cdap_policy.schema import errors_of, schema_error, validate, value_validator
 from cdap_policy.textsafe import MAX_VALUE, excerpt
 from cdap_policy.yamlsource import Document, load_file
 
@@ -53,7 +51,7 @@ def load_parameters(folder: Path, files: list[Path] | None = None) -> dict[str, 
                               doc.file, line, spec["schema"], doc.line_of(("parameters", name, "value")))
             try:
                 checker = value_validator(param.schema)
-            except jsonschema.SchemaError:
+            except schema_error():
                 problems.append(Problem(doc.file, doc.line_of(("parameters", name, "schema")), pointer(("parameters", name, "schema")),
                                         tr("schéma de paramètre invalide", "invalid parameter schema")))
                 continue

@@ -5,11 +5,12 @@ Every expression is compiled here, once; a pack that does not load stops the run
 from __future__ import annotations
 
 import functools
+import os
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdap_policy import params as params_mod
+from cdap_policy import diskcache, params as params_mod
 from cdap_policy.engines import CompileError, Engine, Program, finish, make_engine
 from cdap_policy.engines.base import field_path
 from cdap_policy.errors import InputError, PolicyError, Problem, pointer
@@ -90,7 +91,7 @@ class Needed:
     a proven breach) nor `pass`."""
     field: str  # as written, e.g. entity.rsa_status
     what: dict  # {fr, en}: what the field records, for the message
-    program: Program  # has(field), or !(when) || has(field)
+    program: Program | None  # has(field), or !(when) || has(field); None when the pack is loaded as data only
     when_source: str | None = None  # the condition as written, if any
     field_path: str | None = None  # the field when the need is one field, None for a `test`
 
@@ -186,45 +187,51 @@ class Pack:
         return _load_tests(self.directory, {r.id: r for r in self.rules})
 
 
-def load_pack(directory: str | Path | None = None, params_file: str | Path | None = None, runner: str = "compiled") -> Pack:
+def load_pack(directory: str | Path | None = None, params_file: str | Path | None = None,
+              runner: str | None = "compiled") -> Pack:
+    """The pack, every expression compiled by engine `runner`. `runner=None`: the rules without
+    their programs and no engine imported (`rules`, `params`), when the pack was loaded whole
+    before (the loaded pack's cache); otherwise it is loaded whole with cel-python's compiled
+    runner, so that a broken pack is still reported."""
     directory = Path(directory) if directory else default_pack_dir()
     if not (directory / "pack.yaml").is_file():
         raise PolicyError(Problem(str(directory), None, "", tr("pas un paquet de règles (pas de pack.yaml)", "not a policy pack (no pack.yaml)")))
-    meta_doc = load_file("pack.yaml", directory)
-    problems = validate(meta_doc, "pack.schema.json")
-    if problems:
-        raise PolicyError(problems)
-    meta = meta_doc.data
-    where = (meta_doc.file, meta_doc.line_of(("requirements",)), "/requirements") if "requirements" in meta else None
-    req_doc = load_file(confined(directory, meta.get("requirements", "requirements.yaml"), where))
-    problems = validate(req_doc, "requirements.schema.json")
-    if problems:
-        raise PolicyError(problems)
-    requirements = {r["id"]: r for r in req_doc.data["requirements"]}
+    stored = _StoredPack.open(directory)
+    if stored.data is not None:
+        try:
+            return _build_pack(directory, stored, params_file, runner)
+        except PolicyError:  # an engine refusing what another accepted: read the files again, for exact lines
+            pass
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):  # a damaged or hand-written cache: rebuilt
+            pass
+    read = _ReadPack(directory)
+    pack = _build_pack(directory, read, params_file, runner or "compiled")
+    stored.save(read.recorded)
+    return pack
 
-    try:
-        parameters = params_mod.load_parameters(directory / "params", pack_glob(directory, "params/*.yaml"))
-    except PolicyError:
-        raise
-    except InputError as exc:  # a params/ file of the pack that does not even read
-        raise PolicyError(exc.problems) from None
+
+def _build_pack(directory: Path, source, params_file, runner: str | None) -> Pack:
+    meta = source.meta()
+    req_file, requirements = source.requirements(meta)
+    parameters = source.parameters()
     param_values = params_mod.values(parameters)
     if params_file:
         param_values = params_mod.apply_overrides(param_values, params_file, parameters)
-    # compiled work is cached on disk, keyed by the files that define it (engines/cache.py)
-    cache_files = [p for p in pack_glob(directory, "*.yaml") if not p.name.endswith(".tests.yaml")]
-    engine = make_engine(runner, VARIABLES, param_values, cache_files + pack_glob(directory, "params/*.yaml"))
+    engine = None
+    if runner is not None:
+        # compiled work is cached on disk, keyed by the files that define it (engines/cache.py)
+        cache_files = [p for p in pack_glob(directory, "*.yaml") if not p.name.endswith(".tests.yaml")]
+        engine = make_engine(runner, VARIABLES, param_values, cache_files + pack_glob(directory, "params/*.yaml"))
 
     rules: list[Rule] = []
     problems = []
     seen: dict[str, Rule] = {}
     rule_files: list[Path] = []
     for path in pack_glob(directory, "*.yaml"):
-        if path.name in ("pack.yaml", CHECKLIST, req_doc.file.rsplit("/", 1)[-1]) or path.name.endswith(".tests.yaml"):
+        if path.name in ("pack.yaml", CHECKLIST, req_file.rsplit("/", 1)[-1]) or path.name.endswith(".tests.yaml"):
             continue
         rule_files.append(path)
-        doc = load_file(path)
-        file_problems = validate(doc, "policy.schema.json")
+        doc, file_problems = source.rule_file(path)
         if file_problems:
             problems.extend(file_problems)
             continue
@@ -247,14 +254,165 @@ def load_pack(directory: str | Path | None = None, params_file: str | Path | Non
         problems.append(Problem(str(directory), None, "", tr("le paquet ne contient aucune règle", "the pack has no rules")))
     if problems:
         raise PolicyError(problems)
-    finish(engine)
+    if engine is not None:
+        finish(engine)
 
-    checklist = _load_checklist(directory, requirements, {r.id for r in rules})
-    files = [directory / "pack.yaml", Path(req_doc.file), *pack_glob(directory, "params/*.yaml"), *rule_files]
+    checklist = source.checklist(requirements, {r.id for r in rules})
+    files = [directory / "pack.yaml", Path(req_file), *pack_glob(directory, "params/*.yaml"), *rule_files]
     if (directory / CHECKLIST).is_file():
         files.append(directory / CHECKLIST)
     return Pack(directory, meta["name"], str(meta["version"]), rules, parameters, param_values,
                 requirements, meta.get("documents", {}), engine, files, checklist, meta.get("source_editions") or {})
+
+
+class _ReadPack:
+    """The pack's files read and validated, as the loader goes; what was read is `recorded` for
+    the loaded pack's cache (paths relative to the pack's folder: the same files elsewhere are the
+    same pack)."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.recorded: dict = {"rule_files": {}}
+
+    def relative(self, file: str) -> str:
+        return os.path.relpath(file, self.directory)
+
+    def meta(self) -> dict:
+        meta_doc = load_file("pack.yaml", self.directory)
+        problems = validate(meta_doc, "pack.schema.json")
+        if problems:
+            raise PolicyError(problems)
+        self.recorded["meta"] = meta_doc.data
+        # where pack.yaml names the requirements file, for an error about that name
+        self.requirements_where = ((meta_doc.file, meta_doc.line_of(("requirements",)), "/requirements")
+                                   if "requirements" in meta_doc.data else None)
+        return meta_doc.data
+
+    def requirements(self, meta: dict) -> tuple[str, dict]:
+        req_doc = load_file(confined(self.directory, meta.get("requirements", "requirements.yaml"), self.requirements_where))
+        problems = validate(req_doc, "requirements.schema.json")
+        if problems:
+            raise PolicyError(problems)
+        self.recorded["requirements"] = (self.relative(req_doc.file), req_doc.data["requirements"])
+        return req_doc.file, {r["id"]: r for r in req_doc.data["requirements"]}
+
+    def parameters(self) -> dict:
+        try:
+            parameters = params_mod.load_parameters(self.directory / "params", pack_glob(self.directory, "params/*.yaml"))
+        except PolicyError:
+            raise
+        except InputError as exc:  # a params/ file of the pack that does not even read
+            raise PolicyError(exc.problems) from None
+        self.recorded["parameters"] = [
+            (p.name, p.value, p.description, p.source, p.unit, self.relative(p.file), p.line, p.schema, p.value_line)
+            for p in parameters.values()]
+        return parameters
+
+    def rule_file(self, path: Path):
+        doc = load_file(path)
+        problems = validate(doc, "policy.schema.json")
+        if not problems:
+            lines = [doc.line_of(("rules", index)) for index in range(len(doc.data["rules"]))]
+            self.recorded["rule_files"][path.name] = (doc.data, lines)
+        return doc, problems
+
+    def checklist(self, requirements: dict, rule_ids: set) -> list:
+        self.recorded["checklist"] = _load_checklist(self.directory, requirements, rule_ids)
+        return self.recorded["checklist"]
+
+
+class _StoredDoc:
+    """A rule file as the loaded pack's cache keeps it: its data and the line of each rule (a
+    problem found in it sends the loader back to the file, for its exact lines)."""
+
+    def __init__(self, file: str, data: dict, lines: list):
+        self.file, self.data, self.lines = file, data, lines
+
+    def line_of(self, path) -> int:
+        return self.lines[path[1]] if len(path) > 1 and path[0] == "rules" else 1
+
+
+class _StoredPack:
+    """The loaded, validated pack kept in the disk cache (`diskcache`: private, atomic, rebuilt
+    when damaged), keyed by the content of the pack's files, the schemas, the versions of
+    cdap-policy and Python, and the source of the modules that read and validate it."""
+
+    FORMAT = 1
+    SUFFIX = ".loaded"
+    KEEP = 8
+
+    def __init__(self, directory: Path, path: Path | None, key_text: str, data):
+        self.directory, self.path, self.key_text, self.data = directory, path, key_text, data
+
+    @classmethod
+    def open(cls, directory: Path) -> "_StoredPack":
+        try:
+            key_text = cls.key(directory)
+        except (OSError, PolicyError):  # the loader, reading the files, says what is wrong
+            return cls(directory, None, "", None)
+        path = diskcache.path_for(key_text, cls.SUFFIX)
+        data = diskcache.read(path, key_text) if path is not None else None
+        if not (isinstance(data, dict) and {"meta", "requirements", "parameters", "rule_files", "checklist"} <= set(data)):
+            data = None
+        return cls(directory, path, key_text, data)
+
+    @classmethod
+    def key(cls, directory: Path) -> str:
+        import hashlib
+        import json
+        import sys
+
+        import cdap_policy
+        from cdap_policy import schema as schema_mod, yamlsource
+
+        def digest(path: Path) -> str:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+
+        files = [p for p in pack_glob(directory, "*.yaml") if not p.name.endswith(".tests.yaml")]
+        files += pack_glob(directory, "params/*.yaml")
+        code = [Path(m.__file__) for m in (sys.modules[__name__], params_mod, schema_mod, yamlsource)]
+        schemas = [schema_mod.schema_path(name) for name in ("pack.schema.json", "requirements.schema.json",
+                                                               "policy.schema.json", "params.schema.json", "checklist.schema.json")]
+        return json.dumps({
+            "format": cls.FORMAT, "cdap-policy": cdap_policy.__version__, "python": sys.version,
+            "files": [[os.path.relpath(p, directory), digest(p)] for p in files],
+            "code": [digest(p) for p in code + schemas],
+        }, sort_keys=True)
+
+    def save(self, recorded: dict) -> None:
+        """Keep a pack that loaded whole (an unwritable cache only costs the next run its speed)."""
+        if self.path is None or self.data is not None:
+            return
+        req_file = self.directory / recorded["requirements"][0]
+        hashed = {p.resolve() for p in self.directory.glob("*.yaml")}
+        if req_file.resolve() not in hashed:  # outside the files the key covers
+            return
+        try:
+            diskcache.write(self.path, self.key_text, recorded)
+        except (OSError, ValueError):
+            return
+        diskcache.prune(self.path.parent, self.path, self.SUFFIX, self.KEEP)
+
+    # -- what the loader reads, from the cache ----------------------------------------------------
+    def file(self, relative: str) -> str:
+        return str(self.directory / relative)
+
+    def meta(self) -> dict:
+        return self.data["meta"]
+
+    def requirements(self, meta: dict) -> tuple[str, dict]:
+        relative, items = self.data["requirements"]
+        return self.file(relative), {r["id"]: r for r in items}
+
+    def parameters(self) -> dict:
+        return {row[0]: params_mod.Parameter(*row[:5], self.file(row[5]), *row[6:]) for row in self.data["parameters"]}
+
+    def rule_file(self, path: Path):
+        data, lines = self.data["rule_files"][path.name]
+        return _StoredDoc(str(path), data, lines), []
+
+    def checklist(self, requirements: dict, rule_ids: set) -> list:
+        return self.data["checklist"]
 
 
 def _load_checklist(directory: Path, requirements: dict, rule_ids: set | frozenset = frozenset()) -> list[dict]:
@@ -347,10 +505,13 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
                     f"règle {rule_id} : {names} absent(s) de evidence", f"rule {rule_id}: placeholder(s) {names} not defined in evidence")))
     if problems:
         raise PolicyError(problems)
-    when = _compile(engine, spec["when"], doc, rule_path + ("when",), rule_id) if spec.get("when") else None
-    check = _compile(engine, spec["check"], doc, rule_path + ("check",), rule_id)
-    evidence = {name: _compile(engine, src, doc, rule_path + ("evidence", name), rule_id, lazy=True)
-                for name, src in spec.get("evidence", {}).items()}
+    if engine is None:  # the rules as data only (see load_pack)
+        when, check, evidence = None, None, {}
+    else:
+        when = _compile(engine, spec["when"], doc, rule_path + ("when",), rule_id) if spec.get("when") else None
+        check = _compile(engine, spec["check"], doc, rule_path + ("check",), rule_id)
+        evidence = {name: _compile(engine, src, doc, rule_path + ("evidence", name), rule_id, lazy=True)
+                    for name, src in spec.get("evidence", {}).items()}
     requires = []
     for index, need in enumerate(spec.get("requires") or []):
         path = rule_path + ("requires", index)
@@ -363,8 +524,9 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
                     f"rule {rule_id}: requires takes a field (entity.x, facts.y...), not {need['field']!r}")))
             present = f"has({need['field']})"
         source = present if not need.get("when") else f"!({need['when']}) || {present}"
+        program = _compile(engine, source, doc, path, rule_id) if engine is not None else None
         requires.append(Needed(need.get("field") or " ".join(need["test"].split()), dict(need["what"]),
-                               _compile(engine, source, doc, path, rule_id), need.get("when"), need.get("field")))
+                               program, need.get("when"), need.get("field")))
     locate = tuple(int(p) if p.isdigit() else p for p in spec["locate"].strip("/").split("/")) if spec.get("locate") else None
     return Rule(
         id=rule_id, family=family, requirements=list(spec["requirements"]), title=spec["title"],

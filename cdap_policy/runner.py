@@ -14,8 +14,6 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from celpy import celtypes
-
 from cdap_policy import __version__
 from cdap_policy.consultations import iter_consultations
 from cdap_policy.engines import EvalError, to_python
@@ -160,8 +158,10 @@ def missing(need) -> dict:
 
 
 def _truthy(value) -> bool:
-    # `has()` comes back as a Python bool from the compiled runner; both are booleans
-    if isinstance(value, (bool, celtypes.BoolType)):
+    # a CEL boolean: Python's (the native runtime, and `has()` from cel-python's compiled runner),
+    # or cel-python's BoolType (an int subclass): told apart from an int by its type's name, so
+    # that no engine is imported here
+    if value is True or value is False or type(value).__name__ == "BoolType":
         return bool(value)
     raise EvalError(f"expression returned {type(value).__name__} {to_python(value)!r}, not a boolean")
 
@@ -462,6 +462,8 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
             selected.append(rule)
         else:
             excluded[why] = excluded.get(why, 0) + 1
+    # every collection built before any rule runs: an engine that prepares values takes them at once
+    context.prepare(sorted({r.over for r in selected if r.over != "consultations"}))
     evaluator.run_consultations([r for r in selected if r.over == "consultations"])  # one pass over the log
     for rule in selected:
         if rule.over != "consultations":

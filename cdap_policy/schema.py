@@ -1,16 +1,24 @@
-"""Validate documents against the project's JSON Schemas and report every error with its line."""
+"""Validate documents against the project's JSON Schemas and report every error with its line.
+
+Two validators, one verdict: a document is checked first by a validator compiled from the schema
+(fastjsonschema: the schema turned into Python code once, kept in the disk cache); only a
+document it refuses is validated again by jsonschema, which finds every error and whose errors
+are worded here. A schema using a keyword the compiled validator would not read as JSON Schema
+2020-12 does is validated by jsonschema alone. The compiled validator may be stricter (then
+jsonschema decides, and finds nothing), never more lenient: tests/test_schema_paths.py compares
+the two verdicts on fixtures, hostile inputs and generated documents.
+"""
 from __future__ import annotations
 
 import dataclasses
 import datetime
 import json
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 
-import jsonschema
-from stdnum.fr import siret as siret_numbers
-
+from cdap_policy import diskcache
 from cdap_policy.errors import Problem, pointer
 from cdap_policy.i18n import tr
 from cdap_policy.iso3166 import ALPHA2
@@ -30,7 +38,13 @@ def siret_ok(value: str) -> bool:
     """SIRET: 14 digits (spaces allowed) whose SIREN part and whole number pass their checksums,
     with La Poste's establishments under their own rule; python-stdnum keeps these rules."""
     digits = value.replace(" ", "")
-    return bool(_SIRET.match(digits)) and siret_numbers.is_valid(digits)
+    if not _SIRET.match(digits):
+        return False
+    # imported on first use: python-stdnum's utilities import pydoc, pkgutil and ssl (tens of ms),
+    # which `--help`, `rules` and a snapshot without a SIRET need not pay
+    from stdnum.fr import siret as siret_numbers
+
+    return siret_numbers.is_valid(digits)
 
 
 def date_ok(value: str) -> bool:
@@ -49,12 +63,24 @@ def datetime_ok(value: str) -> bool:
     return date_ok(value[:10])
 
 
-_formats = jsonschema.FormatChecker(formats=())
-_formats.checks("date")(lambda v: not isinstance(v, str) or date_ok(v))
-_formats.checks("date-time-or-date")(lambda v: not isinstance(v, str) or datetime_ok(v))
-_formats.checks("siret")(lambda v: not isinstance(v, str) or siret_ok(v))
-_formats.checks("email")(lambda v: not isinstance(v, str) or bool(_EMAIL.match(v)))
-_formats.checks("country")(lambda v: not isinstance(v, str) or v in ALPHA2)
+# The formats our schemas use, for strings (other values pass, as JSON Schema says).
+FORMATS = {
+    "date": date_ok,
+    "date-time-or-date": datetime_ok,
+    "siret": siret_ok,
+    "email": lambda v: bool(_EMAIL.match(v)),
+    "country": lambda v: v in ALPHA2,
+}
+
+
+@lru_cache(maxsize=None)
+def _format_checker():
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+    for name, check in FORMATS.items():
+        checker.checks(name)(lambda v, check=check: not isinstance(v, str) or check(v))
+    return checker
 
 _FORMAT_HINTS = {
     "date": ("une date ISO 8601 AAAA-MM-JJ", "an ISO 8601 date YYYY-MM-DD"),
@@ -74,15 +100,173 @@ def schema_path(name: str) -> Path:
 
 
 @lru_cache(maxsize=None)
-def validator(name: str) -> jsonschema.protocols.Validator:
-    schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema, format_checker=_formats)
+def _schema_text(name: str) -> str:
+    return schema_path(name).read_text(encoding="utf-8")
 
 
-def value_validator(schema: dict) -> jsonschema.protocols.Validator:
+@lru_cache(maxsize=None)
+def validator(name: str):
+    """jsonschema's validator of a schema of ours: every error, worded by `errors_of`."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(json.loads(_schema_text(name)), format_checker=_format_checker())
+
+
+def value_validator(schema: dict):
     """A validator for a schema given as data (a parameter's `schema`), with our formats."""
+    import jsonschema
+
     jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema, format_checker=_formats)
+    return jsonschema.Draft202012Validator(schema, format_checker=_format_checker())
+
+
+def schema_error():
+    """The exception `value_validator` raises for a schema that is not one."""
+    import jsonschema
+
+    return jsonschema.SchemaError
+
+
+# -- the compiled validator --------------------------------------------------------------------
+
+# Keywords the compiled validator reads as 2020-12 does (fastjsonschema generates draft-07-style
+# code); any other keyword in a schema sends that schema to jsonschema alone.
+_COMPILED_KEYWORDS = {
+    "type", "enum", "const", "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
+    "uniqueItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "multipleOf", "oneOf", "anyOf", "allOf", "not", "if", "then", "else", "propertyNames",
+    "minProperties", "maxProperties", "$ref", "$defs", "$schema", "$id", "$comment", "title", "description",
+    "default", "examples", "deprecated", "readOnly", "writeOnly",
+}
+_SCHEMA_MAPS = {"properties", "$defs"}  # keywords whose value maps names to schemas
+_SCHEMA_LISTS = {"oneOf", "anyOf", "allOf"}
+_SCHEMA_VALUES = {"additionalProperties", "items", "not", "if", "then", "else", "propertyNames"}
+
+
+class _Refused(Exception):
+    """What the compiled validator raises (in place of fastjsonschema's exceptions)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args)
+
+
+def _compilable(schema) -> dict | None:
+    """The schema as fastjsonschema must see it to mean what 2020-12 means, or None when it uses a
+    keyword outside _COMPILED_KEYWORDS. In draft 7 a `$ref` hides its sibling keywords; in
+    2020-12 they apply too: they go beside it under `allOf`."""
+    if isinstance(schema, bool):
+        return schema
+    if not isinstance(schema, dict):
+        return None
+    out = {}
+    for keyword, value in schema.items():
+        if keyword.startswith("x-"):
+            continue  # annotations of ours
+        if keyword not in _COMPILED_KEYWORDS:
+            return None
+        if keyword in _SCHEMA_MAPS:
+            if not isinstance(value, dict):
+                return None
+            value = {name: _compilable(sub) for name, sub in value.items()}
+            if any(sub is None for sub in value.values()):
+                return None
+        elif keyword in _SCHEMA_LISTS:
+            if not isinstance(value, list):
+                return None
+            value = [_compilable(sub) for sub in value]
+            if any(sub is None for sub in value):
+                return None
+        elif keyword in _SCHEMA_VALUES:
+            value = _compilable(value)  # `items` as a list is draft 7's tuple form: refused here
+            if value is None:
+                return None
+        elif keyword == "$ref" and not (isinstance(value, str) and value.startswith("#")):
+            return None  # only references inside the schema
+        out[keyword] = value
+    out.pop("$id", None)  # references are local; without it the entry function is `validate`
+    if "$ref" in out:
+        rest = {k: v for k, v in out.items() if k not in ("$ref", "$schema", "$defs", "$comment", "title", "description",
+                                                          "default", "examples")}
+        if rest:
+            kept = {k: v for k, v in out.items() if k not in rest and k != "$ref"}
+            out = {**kept, "allOf": [{"$ref": out["$ref"]}, rest]}
+    return out
+
+
+@lru_cache(maxsize=None)
+def _own_source() -> str:
+    # how the code is generated and used is this module's business: a changed module, another key
+    import hashlib
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=None)
+def compiled_validator(name: str):
+    """The compiled validator of a schema of ours (a function raising on an invalid document), or
+    None where it cannot be had: fastjsonschema missing, or a keyword it would misread. Its code
+    is kept in the disk cache, keyed by the schema and the versions that made it."""
+    text = _schema_text(name)
+    version = diskcache.dist_version("fastjsonschema", "fastjsonschema")
+    if version is None:  # not installed: jsonschema validates alone
+        return None
+    key_text = json.dumps({"schema": text, "fastjsonschema": version, "python": sys.version, "formats": sorted(FORMATS),
+                           "generator": _own_source()}, sort_keys=True)
+    path = diskcache.path_for(key_text, ".schema")
+    code = diskcache.read(path, key_text, "code") if path is not None else None
+    if code is None:
+        code = _generate(json.loads(text), name)
+        if code is None:
+            return None
+        if path is not None:
+            try:
+                diskcache.write(path, key_text, code, "code")
+                diskcache.prune(path.parent, path, ".schema", 32)
+            except (OSError, ValueError):  # an unwritable cache only costs the next run its speed
+                pass
+    if code is False:  # a schema the compiled validator cannot read as 2020-12 does
+        return None
+    namespace = {"JsonSchemaValueException": _Refused, "JsonSchemaValuesException": _Refused}
+    try:
+        exec(code, namespace)  # noqa: S102 - code generated from our own schema, or read from the private cache
+        check = namespace["validate"]
+    except Exception:
+        return None
+    formats = dict(FORMATS)
+
+    def validate_compiled(data) -> bool:
+        try:
+            check(data, custom_formats=formats)
+        except Exception:  # refused, or anything unexpected: jsonschema decides
+            return False
+        return True
+
+    return validate_compiled
+
+
+def _generate(schema: dict, name: str):
+    """The code object of the compiled validator, False when the schema cannot be compiled."""
+    prepared = _compilable(schema)
+    if prepared is None:
+        return False
+    try:
+        import fastjsonschema
+
+        source = fastjsonschema.compile_to_code(prepared, formats={k: (lambda v: True) for k in FORMATS})
+    except Exception:
+        return False
+    # the exceptions come from the namespace `compiled_validator` gives: fastjsonschema itself is
+    # not imported to validate
+    source = source.replace("from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n", "")
+    return compile(source, f"<compiled {name}>", "exec")
+
+
+def is_valid(data, schema_name: str) -> bool | None:
+    """True when the compiled validator accepts `data`; None when it refuses it or there is none."""
+    check = compiled_validator(schema_name)
+    if check is not None and check(data):
+        return True
+    return None
 
 
 def errors_of(validator_, instance) -> list[tuple[tuple, dict]]:
@@ -90,7 +274,9 @@ def errors_of(validator_, instance) -> list[tuple[tuple, dict]]:
     out = []
     for error in validator_.iter_errors(instance):
         if error.validator in ("oneOf", "anyOf") and error.context:
-            leaf = jsonschema.exceptions.best_match([error])
+            from jsonschema.exceptions import best_match
+
+            leaf = best_match([error])
             if len(leaf.absolute_path) > len(error.absolute_path):
                 error = leaf
         path = tuple(error.absolute_path)
@@ -164,7 +350,7 @@ def _expected(error) -> tuple[str, str]:
     return "une autre valeur", "another value"
 
 
-def _describe(error: jsonschema.ValidationError) -> dict:
+def _describe(error) -> dict:
     kind = error.validator
     if kind == "required":
         missing = [name for name in error.validator_value if isinstance(error.instance, dict) and name not in error.instance]
@@ -191,6 +377,8 @@ def _describe(error: jsonschema.ValidationError) -> dict:
 
 def validate(doc: Document, schema_name: str) -> list[Problem]:
     """Every schema error of the document, sorted by line, each naming file, line and field."""
+    if is_valid(doc.data, schema_name):
+        return []
     problems = [Problem(doc.file, doc.line_of(path), pointer(path), message, personal_path(schema_name, path))
                 for path, message in errors_of(validator(schema_name), doc.data)]
     # jsonschema reports each missing field apart, and our line names them all: print it once

@@ -26,13 +26,26 @@ MAX_BYTES = 32 * 1024 * 1024  # bigger files could not hold under MAX_NODES anyw
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-# libyaml's parser when available (several times faster on a 400-user snapshot); the
-# resolution of plain scalars below is Python either way.
+# libyaml's C parser when PyYAML was built with it (several times faster); PyYAML's pure-Python
+# parser otherwise. Either way, scalars are resolved and limits checked here, in Python, so that
+# what a user reads does not depend on the library's build or version. Tests switch it off to
+# check that both parsers give the same documents and the same errors.
+LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
+_STR, _NULL, _BOOL, _INT, _FLOAT = (f"tag:yaml.org,2002:{t}" for t in ("str", "null", "bool", "int", "float"))
+
+
+class _Core12:
+    """YAML 1.2 core-schema scalars: only true/false are booleans, no sexagesimal or octal
+    surprises, and timestamps stay strings (the schema checks them)."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
 if getattr(yaml, "__with_libyaml__", False):
-    class _Base(yaml._yaml.CParser, yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
-        """libyaml's event parser with PyYAML's Python composer, about as fast as CSafeLoader:
-        CSafeLoader's composer recurses in C and kills the process (SIGSEGV) on a document
-        nested 100,000 deep, where the Python one raises RecursionError and counts nodes."""
+    class _CLoader(_Core12, yaml._yaml.CParser, yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """libyaml's event parser with PyYAML's Python composer: CSafeLoader's composer recurses
+        in C and kills the process (SIGSEGV) on a document nested 100,000 deep, where the Python
+        one raises RecursionError and counts nodes."""
 
         def __init__(self, stream):
             yaml._yaml.CParser.__init__(self, stream)
@@ -44,15 +57,15 @@ if getattr(yaml, "__with_libyaml__", False):
         get_node = yaml.composer.Composer.get_node
         get_single_node = yaml.composer.Composer.get_single_node
 else:  # pragma: no cover - PyYAML built without libyaml
-    _Base = yaml.SafeLoader
+    _CLoader = None
 
 
-class _Core12Loader(_Base):
-    """SafeLoader with YAML 1.2 core-schema scalars: only true/false are booleans, no
-    sexagesimal or octal surprises, and timestamps stay strings (the schema checks them)."""
+class _PyLoader(_Core12, yaml.SafeLoader):
+    """PyYAML's pure-Python parser and composer."""
 
 
-_Core12Loader.yaml_implicit_resolvers = {}
+def _loader(text: str):
+    return _CLoader(text) if LIBYAML and _CLoader is not None else _PyLoader(text)
 
 
 class _TooLarge(yaml.composer.ComposerError):
@@ -84,7 +97,7 @@ def _counting_compose_node(self, parent, index):
             path.pop()
 
 
-_Core12Loader.compose_node = _counting_compose_node
+_CLoader.compose_node = _PyLoader.compose_node = _counting_compose_node  # type: ignore[union-attr]
 for _tag, _regexp, _first in [
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
     ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
@@ -95,7 +108,17 @@ for _tag, _regexp, _first in [
     ),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
 ]:
-    _Core12Loader.add_implicit_resolver(_tag, re.compile(_regexp), _first)
+    _tag = {"bool": _BOOL, "int": _INT, "float": _FLOAT, "null": _NULL}[_tag.rsplit(":", 1)[1]]  # one object per tag
+    for _char in _first:  # what Resolver.add_implicit_resolver does, for both loaders at once
+        _Core12.yaml_implicit_resolvers.setdefault(_char, []).append((_tag, re.compile(_regexp)))
+
+
+def _resolve_plain(value: str) -> str:
+    """The tag the resolver gives a plain scalar (first matching pattern for its first character)."""
+    for tag, pattern in _Core12.yaml_implicit_resolvers.get(value[0] if value else "", ()):
+        if pattern.match(value):
+            return tag
+    return _STR
 
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
@@ -209,8 +232,217 @@ def parser_problem_fr(problem: str) -> str:
 
 
 def loads(text: str, display: str = "<string>") -> Document:
+    """`text` as a Document, or InputError naming its line. The common case (plain data, no tag,
+    anchor or alias) is built straight from the parser's events; anything else, and every error,
+    goes through the composer (`compose_and_build`), whose limits and words are the reference."""
+    doc = fast_build(text, display)
+    return doc if doc is not None else compose_and_build(text, display)
+
+
+class _Fallback(Exception):
+    """The fast builder met something it leaves to the composer: a tag, an anchor, an alias, an
+    error of any kind. The composer reads the text again and decides, in its own words."""
+
+
+def _event_parser(text: str):
+    """The parser the fast builder reads events from: libyaml's when available, else PyYAML's."""
+    if LIBYAML:
+        return yaml._yaml.CParser(text)
+    return _PyEvents(text)
+
+
+class _PyEvents(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """PyYAML's pure-Python parser alone (no composer): the events of a stream."""
+
+    def __init__(self, stream):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+
+
+_TRUE = {"true", "True", "TRUE"}
+
+
+def fast_build(text: str, display: str = "<string>") -> Document | None:
+    """The document built in one pass over the parser's events, without composing nodes: the
+    same data and lines as `compose_and_build`, or None to let it decide (see _Fallback). Limits
+    are checked as events come, so nothing grows past them before the composer takes over."""
     try:
-        loader = _Core12Loader(text)
+        parser = _event_parser(text)
+    except Exception:  # pragma: no cover - the composer will say what is wrong
+        return None
+    try:
+        return _build_events(parser, display)
+    except (_Fallback, yaml.YAMLError, RecursionError, MemoryError, ValueError, TypeError):
+        return None
+    finally:
+        parser.dispose()
+
+
+def _build_events(parser, display: str) -> Document:
+    scalar_event, mapping_start, sequence_start, alias_event = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.AliasEvent
+    end_events = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    get_event = parser.get_event
+    control = _CONTROL.search
+    doc = Document(display, None)
+    lines = doc.lines
+    get_event()  # STREAM-START
+    kind = type(get_event())
+    if kind is yaml.StreamEndEvent:
+        lines[()] = 1
+        return doc
+    if kind is not yaml.DocumentStartEvent:  # pragma: no cover - the parser's grammar
+        raise _Fallback
+    # One frame per open collection: [the dict or list, its path, the key whose value comes next
+    # (a mapping) or _KEY when a key comes next].
+    stack: list = []
+    frame: list = [None, (), _KEY]
+    nodes = expanded = 0
+    root = None
+    # Anchors: the events of each anchored node, recorded as they come, replayed where an alias
+    # names it (the composer's graph, walked again by the reference builder, gives a copy too).
+    anchors: dict = {}
+    recording: list = []  # [events, depth, anchor] of the anchored collections still open
+    replays: list = []  # iterators over recorded events, innermost last
+    while True:
+        if replays:
+            event = next(replays[-1], None)
+            if event is None:
+                replays.pop()
+                continue
+            kind = type(event)
+            if kind is not alias_event and kind not in end_events:
+                expanded += 1
+                if expanded > MAX_EXPANDED:
+                    raise _Fallback
+        else:
+            event = get_event()
+            kind = type(event)
+            if recording:
+                for entry in recording:
+                    entry[0].append(event)
+                if kind in end_events and recording[-1][1] == len(stack) - 1:  # the anchored node is whole
+                    events, _, name = recording.pop()
+                    anchors[name] = events
+        if kind in end_events:
+            value = stack.pop()[0]
+            if not stack:
+                root = value
+                continue
+            frame = stack[-1]
+        elif kind is yaml.DocumentEndEvent:
+            break
+        else:
+            if kind is alias_event:
+                events = anchors.get(event.anchor)
+                if events is None:  # undefined, or an alias inside its own anchor (a cycle)
+                    raise _Fallback
+                nodes += 1
+                replays.append(iter(events))
+                continue
+            if event.tag is not None:
+                raise _Fallback
+            if event.anchor is not None and not replays:
+                if event.anchor in anchors or any(r[2] == event.anchor for r in recording):
+                    raise _Fallback  # a duplicate anchor: the composer says where both are
+                if kind is scalar_event:
+                    anchors[event.anchor] = [event]
+                else:
+                    recording.append([[event], len(stack), event.anchor])
+            nodes += 1
+            if nodes > MAX_NODES or len(stack) > MAX_DEPTH:
+                raise _Fallback
+            line = event.start_mark.line + 1
+            if not stack:
+                path = ()
+                lines.setdefault(path, line)
+            elif type(frame[0]) is list:
+                path = frame[1] + (len(frame[0]),)
+                lines.setdefault(path, line)
+            elif frame[2] is _KEY:  # a mapping's key: a plain value, the line of its entry
+                if kind is not scalar_event:
+                    raise _Fallback
+                value = event.value
+                if control(value):
+                    raise _Fallback
+                if event.implicit[0]:
+                    tag = _resolve_plain(value)
+                    if tag is not _STR:
+                        value = _plain_value(tag, value)
+                        if value is None:
+                            raise _Fallback
+                        value = str(value)
+                if value in frame[0] or value == "<key>":
+                    raise _Fallback  # a duplicate: the composer words it, with both lines
+                frame[2] = value
+                lines[frame[1] + (value,)] = line
+                continue
+            else:
+                path = frame[1] + (frame[2],)
+            if kind is scalar_event:
+                value = event.value
+                if control(value):
+                    raise _Fallback
+                if event.implicit[0]:  # plain: resolved as the composer does (YAML 1.2 core schema)
+                    tag = _resolve_plain(value)
+                    if tag is not _STR:
+                        value = _plain_value(tag, value)
+                if not stack:
+                    root = value
+                    continue
+            elif kind is mapping_start:
+                frame = [{}, path, _KEY]
+                stack.append(frame)
+                continue
+            elif kind is sequence_start:
+                frame = [[], path, None]
+                stack.append(frame)
+                continue
+            else:  # pragma: no cover - no other event inside a document
+                raise _Fallback
+        container = frame[0]
+        if type(container) is list:
+            container.append(value)
+        else:
+            container[frame[2]] = value
+            frame[2] = _KEY
+    if type(get_event()) is not yaml.StreamEndEvent:  # a second document: the composer says so
+        raise _Fallback
+    doc.data = root
+    return doc
+
+
+_KEY = object()  # a mapping frame waiting for its next key
+
+
+def _plain_value(tag: str, value: str):
+    """A plain scalar's value for its resolved tag, as the reference builder reads it."""
+    if tag is _NULL:
+        return None
+    if tag is _BOOL:
+        return value in _TRUE
+    if tag is _INT:
+        text = value
+        if text.startswith(("0o", "0x")):
+            number = int(text[2:], 8 if text[1] == "o" else 16)
+        else:
+            number = int(text, 10)
+        if not -(2**63) <= number < 2**63:
+            raise _Fallback
+        return number
+    if tag is _FLOAT:
+        return _FLOAT_CONSTRUCTOR.construct_yaml_float(yaml.ScalarNode(tag, value))
+    raise _Fallback
+
+
+_FLOAT_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def compose_and_build(text: str, display: str = "<string>") -> Document:
+    """The reference: PyYAML's composer (with our node and depth counts) makes the node graph,
+    `_Builder` walks it with every check. Every error the loader reports is worded here."""
+    try:
+        loader = _loader(text)
         try:
             node = loader.get_single_node()
         finally:

@@ -29,10 +29,23 @@ def test_hours_between_handles_zones_and_dates():
     assert f.hours_between("2025-06-01", "2025-06-02T06:30:00") == 30
 
 
-def test_results_are_cel_values():
-    assert isinstance(f.days_between("2025-01-01", "2025-01-02"), celtypes.IntType)
-    assert isinstance(f.add_days("2025-01-01", 1), celtypes.StringType)
-    assert isinstance(f.siret_valid("22680999400016"), celtypes.BoolType)
+def test_results_are_plain_values_and_cel_values_for_cel_python():
+    """One implementation: plain results for the native runtime, cel-python's types through its
+    adapter (a plain Python `3` would compare wrongly inside cel-python)."""
+    from cdap_policy.engines import celpy_functions as c
+
+    assert type(f.days_between("2025-01-01", "2025-01-02")) is int and type(f.siret_valid("22680999400016")) is bool
+    assert isinstance(c.days_between("2025-01-01", "2025-01-02"), celtypes.IntType)
+    assert isinstance(c.add_days("2025-01-01", 1), celtypes.StringType)
+    assert isinstance(c.siret_valid("22680999400016"), celtypes.BoolType)
+    assert isinstance(c.completed_quarters("2024-01-01", "2025-01-01"), celtypes.ListType)
+    # cel-python's values in, as its compiled runner passes them
+    assert c.eligible(to_cel({"kind": "ccas", "rsa_authority": True}), to_cel({"routes": [
+        {"organisations": ["ccas"], "requires": ["rsa_authority"], "departments": [], "country_groups": []}]}), to_cel({})) is not None
+    # a boolean flag compared with a number is an error, as in cel-python
+    with pytest.raises(TypeError):
+        f.eligible({"rsa_authority": 1}, {"routes": [{"organisations": [], "requires": ["rsa_authority"], "departments": [],
+                                                        "country_groups": []}]}, {})
 
 
 @pytest.mark.parametrize("call", [

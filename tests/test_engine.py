@@ -48,9 +48,14 @@ def test_evaluation_errors_become_eval_error(engine, source, data):
     ("has(entity.q) ? 1 == 2 : 2 == 2", True),
     ("entity.missing > 1 || true", True),            # CEL absorbs errors in ||
     ("entity.missing > 1 && false", False),
+    # has() inside the all/exists macros (the compiled runner reduced Python bools: « no such overload »)
+    ("entity.l.all(x, has(x.f))", False),
+    ("!entity.l.all(x, has(x.f))", True),
+    ("entity.l.exists(x, has(x.g))", True),
+    ("entity.l.map(x, has(x.f)).all(b, !b)", True),
 ])
 def test_boolean_logic(engine, source, expected):
-    assert bool(engine.compile(source).evaluate({"entity": to_cel({"a": 1})})) is expected
+    assert bool(engine.compile(source).evaluate({"entity": to_cel({"a": 1, "l": [{"g": 1}, {"h": 2}]})})) is expected
 
 
 def test_reads_are_found_for_caching(engine):

@@ -657,7 +657,7 @@ def make_pack_attribute(workdir: Path) -> str:
 # -- the compiled pack's disk cache ------------------------------------------------------------------
 
 def _fresh_cache(workdir: Path, name: str) -> list[Path]:
-    """A cache folder of its own holding the shipped pack's cache file, compiled once for all cases."""
+    """A cache folder of its own holding the shipped pack's cache files (compiled and loaded), made once for all cases."""
     with _LOCK:
         template = workdir / "cache-template"
         if not template.exists():
@@ -671,7 +671,9 @@ def _fresh_cache(workdir: Path, name: str) -> list[Path]:
     os.chmod(folder / "cdap-policy", 0o700)
     files = sorted((folder / "cdap-policy").glob("*.pack"))
     assert files, "the pack was not cached"
-    return files
+    loaded = sorted((folder / "cdap-policy").glob("*.loaded"))
+    assert loaded, "the loaded pack was not cached"
+    return files + loaded
 
 
 def make_cache_4gib(workdir: Path) -> str:
@@ -685,7 +687,7 @@ def make_cache_wrong_entries(workdir: Path) -> str:
     """Checksummed and keyed like a good file, but every entry the wrong type."""
     import marshal
 
-    from cdap_policy.engines.cache import MAGIC
+    from cdap_policy.diskcache import MAGIC
 
     for path in _fresh_cache(workdir, "cache-wrong-entries"):
         blob = path.read_bytes()

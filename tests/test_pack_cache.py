@@ -202,3 +202,81 @@ def test_the_cache_holds_no_snapshot_data(home):
     blob = path.read_bytes()
     for word in ("Guérin", "Maëlle", "Bastien"):
         assert word.encode() not in blob
+
+
+# -- the loaded pack ----------------------------------------------------------------------------------
+
+def loaded_files(cache_home: Path) -> list[Path]:
+    folder = cache_home / "cdap-policy"
+    return sorted(folder.glob("*.loaded")) if folder.is_dir() else []
+
+
+def as_data(pack) -> dict:
+    """Everything a loaded pack holds but its compiled programs."""
+    return {"name": pack.name, "version": pack.version, "requirements": pack.requirements, "documents": pack.documents,
+            "params": pack.param_values, "parameters": {k: vars(v) for k, v in pack.parameters.items()},
+            "checklist": pack.checklist, "files": [str(f) for f in pack.files], "source_editions": pack.source_editions,
+            "rules": [(r.info, r.source, r.file, r.line, [p.source for p in (r.when, r.check) if p],
+                       {k: p.source for k, p in r.evidence.items()}) for r in pack.rules]}
+
+
+def test_the_loaded_pack_is_cached_and_a_cached_pack_is_the_pack_read_from_its_files(home, tmp_path):
+    import shutil
+
+    copy = tmp_path / "pack"
+    shutil.copytree(POLICIES, copy)
+    fresh = load(copy)
+    [stored] = loaded_files(home)
+    cached = load(copy)
+    assert as_data(cached) == as_data(fresh)
+    moved = tmp_path / "elsewhere"
+    shutil.move(str(copy), moved)
+    again = load(moved)  # the same files elsewhere: the same cache, the pack's own paths
+    assert loaded_files(home) == [stored] and all(str(f).startswith(str(moved)) for f in again.files)
+    assert as_data(again)["rules"][0][0]["id"] == as_data(fresh)["rules"][0][0]["id"]
+
+
+def test_a_changed_pack_file_is_read_again(home, tmp_path):
+    import shutil
+
+    copy = tmp_path / "pack"
+    shutil.copytree(POLICIES, copy)
+    load(copy)
+    rule_file = copy / "quota.yaml"
+    text = rule_file.read_text(encoding="utf-8")
+    first_title = load(copy).rule("quota-profile-max").title["en"]
+    rule_file.write_text(text.replace(first_title, first_title + " (edited)", 1), encoding="utf-8")
+    assert load(copy).rule("quota-profile-max").title["en"] == first_title + " (edited)"
+    assert len(loaded_files(home)) == 2
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "flip"])
+def test_a_damaged_loaded_pack_is_read_again_not_trusted(home, damage):
+    reference = as_data(load())
+    [path] = loaded_files(home)
+    blob = path.read_bytes()
+    path.write_bytes(blob[: len(blob) // 2] if damage == "truncate" else os.urandom(2048) if damage == "garbage"
+                     else blob[:-50] + bytes([blob[-50] ^ 0xFF]) + blob[-49:])
+    assert as_data(load()) == reference
+
+
+def test_a_broken_pack_is_never_cached(home, tmp_path):
+    import shutil
+
+    from cdap_policy.errors import PolicyError
+
+    copy = tmp_path / "pack"
+    shutil.copytree(POLICIES, copy)
+    rule_file = copy / "quota.yaml"
+    rule_file.write_text(rule_file.read_text(encoding="utf-8").replace("entity.active_users <= entity.quota",
+                                                                         "entity.active_users <= ", 1), encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(PolicyError):
+            load(copy)
+    assert loaded_files(home) == []
+
+
+def test_rules_lists_a_cached_pack_without_an_engine(home):
+    load()
+    pack = load(runner=None)
+    assert pack.engine is None and pack.rules and all(r.check is None for r in pack.rules)

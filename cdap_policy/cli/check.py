@@ -129,6 +129,10 @@ def check(ctx, snapshots, fmt, output, as_of, policies, params_file, stage, edit
         sys.exit(EXIT_INPUT)
     baseline_reports, waiver_set = _comparison_inputs(baseline, None if no_waivers else waivers_file, lang)
     jobs = min(jobs or pool.default_jobs(), pool.max_jobs(), len(paths))
+    if engine is None:  # a batch runs on the fastest engine installed; one snapshot on the reference
+        from cdap_policy import engines
+
+        engine = engines.batch_default() if len(paths) > 1 else engines.DEFAULT
     # a selection (or rules skipped by the configuration) is checked against the pack here;
     # otherwise the pack is loaded only where it is used: by each worker, or here once a snapshot
     # is readable

@@ -175,7 +175,7 @@ def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact:
         click.echo("  " + pick(tr(f"… et {hidden} autre(s) problème(s)", f"… and {hidden} more problem(s)"), lang), err=True)
 
 
-def load_pack_or_exit(policies, params_file, engine: str = "compiled", lang: str = "fr"):
+def load_pack_or_exit(policies, params_file, engine: str | None = "compiled", lang: str = "fr"):
     from cdap_policy.policy import load_pack
 
     try:
@@ -211,10 +211,11 @@ def _engine_here(ctx, param, value):
     return value
 
 
-engine_option = click.option("--engine", type=click.Choice(["compiled", "interpreted", "native"]), default="compiled",
-                             show_default=True, callback=_engine_here,
-                             help="CEL engine: cel-python's compiled runner (default), its interpreter (reference), "
-                                  "or the native Rust runtime (pip install '.[fast]').")
+engine_option = click.option("--engine", type=click.Choice(["compiled", "interpreted", "native"]), default=None,
+                             callback=_engine_here,
+                             help="CEL engine: cel-python's compiled runner (default for one snapshot), its interpreter "
+                                  "(reference), or the native Rust runtime (pip install '.[fast]'; default for "
+                                  "several snapshots when installed: the same reports, faster).")
 lang_option = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
                            envvar="CDAP_POLICY_LANG", show_envvar=True, callback=_remember_lang,
                            help="Language of messages, remediations and errors.")

@@ -25,9 +25,11 @@ FR_HELP = {
         "Gravité la plus basse d'un échec qui donne le code de sortie 1 (une erreur le donne toujours).",
     "Language of messages, remediations and errors.": "Langue des messages, des actions et des erreurs (fr ou en).",
     "List passing and not-applicable checks too.": "Lister aussi les contrôles conformes et non applicables.",
-    "CEL engine: cel-python's compiled runner (default), its interpreter (reference), or the native Rust runtime (pip install '.[fast]').":
-        "Moteur CEL : l'exécuteur compilé de cel-python (par défaut), son interpréteur (référence) ou le moteur natif en Rust "
-        "(pip install '.[fast]').",
+    "CEL engine: cel-python's compiled runner (default for one snapshot), its interpreter (reference), or the native Rust "
+    "runtime (pip install '.[fast]'; default for several snapshots when installed: the same reports, faster).":
+        "Moteur CEL : l'exécuteur compilé de cel-python (par défaut pour un instantané), son interpréteur (référence) ou le "
+        "moteur natif en Rust (pip install '.[fast]' ; par défaut pour plusieurs instantanés s'il est installé : les mêmes "
+        "rapports, plus vite).",
     "Replace names, e-mails and phone numbers with stable pseudonyms (key: CDAP_POLICY_REDACT_KEY); entity keys stay usable.":
         "Remplacer noms, courriels et téléphones par des pseudonymes stables (clé : CDAP_POLICY_REDACT_KEY) ; les clés des entités restent utilisables.",
     "Also allow consultation logs in this folder (repeatable); by default a log must be in the snapshot's folder.":

@@ -46,7 +46,7 @@ def test_cmd(policies, rules, verbose, engine, lang):
         # `test policies/quota.yaml` (or quota.tests.yaml): the cases of that family's rules
         only_file = policies.name.replace(".tests.yaml", ".yaml")
         policies = policies.parent
-    pack = load_pack_or_exit(policies, None, engine, lang)
+    pack = load_pack_or_exit(policies, None, engine or "compiled", lang)
     selected = set(rules) if rules else None
     for rule_id in rules:
         if pack.rule(rule_id) is None:
@@ -78,7 +78,7 @@ def rules(policies, fmt, lang):
     """List the rules with their requirements, severity, stages, editions and frameworks."""
     from cdap_policy.formatters.rules import rules_json, rules_table
 
-    pack = load_pack_or_exit(policies, None, "compiled", lang)
+    pack = load_pack_or_exit(policies, None, None, lang)  # the rules as data: no engine where the pack is cached
     click.echo(rules_json(pack) if fmt == "json" else rules_table(pack, lang), nl=False)
 
 
@@ -91,7 +91,7 @@ def params(policies, params_file, fmt, lang):
     """List the pack's parameters: value, unit, source document (with --params: the values in force)."""
     from cdap_policy.formatters.rules import params_json, params_table
 
-    pack = load_pack_or_exit(policies, params_file, "compiled", lang)
+    pack = load_pack_or_exit(policies, params_file, None, lang)
     click.echo(params_json(pack) if fmt == "json" else params_table(pack, lang), nl=False)
 
 

@@ -40,10 +40,11 @@ class Engine(Protocol):
     def to_cel(self, value):
         """Plain data (a snapshot section, an entity, its facts) as this engine's value, once per snapshot."""
 
-    def bind(self, entities: list, collection: str = "") -> None:
+    def bind(self, entities: list, collection: str = "", shared: tuple | None = None) -> None:
         """Prepare the values of collection `collection`'s entities (`entity._cel`,
-        `entity._cel_facts`) before rules iterate over it; an engine that converts on first use
-        does nothing."""
+        `entity._cel_facts`) before rules iterate over it; `shared` (name, value) is a variable
+        of the snapshot whose items are the entities' data, in order. An engine that converts on
+        first use does nothing."""
 
     def syntax(self, source: str):
         """cel-python's parse tree of `source`, whatever the engine: `explain` walks it."""

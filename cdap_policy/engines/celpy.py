@@ -3,18 +3,20 @@
 The compiled runner transpiles each expression to Python; the code object is what the disk cache
 keeps (marshalled), so that a run whose pack is cached needs neither cel-python's parser nor its
 transpiler. Three quirks of the compiled runner are handled here: `has()` results handed to `!`,
-`&&`, `||`, `?:` as Python booleans (celfuncs.OPERATORS), custom functions resolved by module
+`&&`, `||`, `?:` as Python booleans (celpy_functions.OPERATORS), custom functions resolved by module
 path, and the cost of its variable look-up (see `_activation_getattr`).
 """
 from __future__ import annotations
 
 import logging
+import marshal
 
 import celpy
 import celpy.evaluation
 
 import cdap_policy
 from cdap_policy import celfuncs
+from cdap_policy.engines import celpy_functions
 from cdap_policy.deadline import EvaluationTimeout, deadline
 from cdap_policy.engines import analysis
 from cdap_policy.engines.base import CompileError, EvalError, FieldProgram, field_path
@@ -27,7 +29,27 @@ logging.getLogger("celpy").setLevel(logging.CRITICAL + 1)
 # celpy.evaluation's globals: make our package resolvable there.
 celpy.evaluation.result.__globals__.setdefault("cdap_policy", cdap_policy)
 
+
+def _boolean_bodies(macro):
+    """cel-python's compiled runner gives `has()` as a Python bool, which the `all` and `exists`
+    macros reduce with cel-python's own `&&` and `||`: `xs.all(x, has(x.f))` was « no such
+    overload » where the interpreter answers. The macro's body is given CEL booleans."""
+    def wrapped(activation, bind_variable, cel_expr, cel_gen):
+        return macro(activation, bind_variable, lambda act: celpy_functions.celbool(cel_expr(act)), cel_gen)
+
+    wrapped.__name__ = wrapped.__qualname__ = macro.__name__
+    wrapped.__wrapped__ = macro  # type: ignore[attr-defined]
+    return wrapped
+
+
+# the transpiled code looks the macros up as celpy.evaluation.macro_<name> at each call
+for _macro in ("macro_all", "macro_exists", "macro_map"):
+    if not hasattr(getattr(celpy.evaluation, _macro), "__wrapped__"):
+        setattr(celpy.evaluation, _macro, _boolean_bodies(getattr(celpy.evaluation, _macro)))
+
 _Activation = celpy.evaluation.Activation
+# what compiled code calls: the custom functions as cel-python needs them, and its operators
+FUNCTIONS = {**celpy_functions.FUNCTIONS, **celpy_functions.OPERATORS}
 
 
 def _activation_getattr(self, name):
@@ -118,7 +140,7 @@ class CelValues:
     to_cel = staticmethod(to_cel)
 
     @staticmethod
-    def bind(entities: list, collection: str = "") -> None:
+    def bind(entities: list, collection: str = "", shared: tuple | None = None) -> None:
         """Entities are converted on first use, by Context.activation."""
 
     @staticmethod
@@ -136,7 +158,7 @@ class CelPyEngine(CelValues):
         self.variables = set(variables)
         self.params = params or {}
         self.cache = cache
-        self.functions = {**celfuncs.FUNCTIONS, **celfuncs.OPERATORS}
+        self.functions = FUNCTIONS
         self._env = None
         self._base = None
 
@@ -178,9 +200,23 @@ class CelPyEngine(CelValues):
             if caching:
                 code = getattr(getattr(runner, "tp", None), "executable_code", None)
                 self.cache.put(source, {"reads": {k: sorted(v) for k, v in reads.items()},
-                                        "code": code})
+                                        "code": None if code is None else marshal.dumps(code)})
             return CelProgram(source, reads, runner, None)
         return CelProgram(source, reads, None, lambda: self._program(tree))
+
+    def transpile(self, tree):
+        """The compiled runner's code for a parsed expression, marshalled (what the disk cache
+        keeps: read back only for the expressions evaluated), or None when it has none."""
+        runner = self._program(tree) if self.name == "compiled" else None
+        code = getattr(getattr(runner, "tp", None), "executable_code", None)
+        return None if code is None else marshal.dumps(code)
+
+    def from_code(self, source: str, reads: dict, code):
+        """The program of `source` from its cached code object, without parsing it (parsed on
+        first use where there is no code)."""
+        if code is not None and self.name == "compiled":
+            return CelProgram(source, reads, None, lambda: self._from_code(code))
+        return CelProgram(source, reads, None, lambda: self._program(self.syntax(source)))
 
     # -- runners ----------------------------------------------------------------------------------
     def _program(self, tree):
@@ -198,6 +234,6 @@ class CelPyEngine(CelValues):
         runner = celpy.evaluation.Transpiler.__new__(celpy.evaluation.Transpiler)
         runner.ast, runner.source_text = None, ""
         runner.base_activation = runner.activation = self._base
-        runner.executable_code = code
+        runner.executable_code = marshal.loads(code) if isinstance(code, bytes) else code
         return runner
 
