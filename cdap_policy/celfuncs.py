@@ -14,7 +14,8 @@ import datetime
 import functools
 import re
 
-from cdap_policy.schema import siret_ok
+from cdap_policy.support import dates
+from cdap_policy.support.formats import siret_ok
 
 
 def _date(value) -> datetime.date:
@@ -61,15 +62,6 @@ def months_between(start, end) -> int:
     return months
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    if not 1 <= year <= 9999:
-        raise ValueError("date out of range")
-    last = calendar.monthrange(year, month + 1)[1]
-    return datetime.date(year, month + 1, min(day.day, last))
-
-
 def _int(value) -> int:
     # cel-python hands a CEL bool over as its BoolType, an int subclass that this check has always
     # let through: a Python bool from the native runtime is read the same way
@@ -86,11 +78,11 @@ def add_days(day, count) -> str:
 
 
 def add_months(day, count) -> str:
-    return _add_months(_date(day), _int(count)).isoformat()
+    return dates.add_months(_date(day), _int(count)).isoformat()
 
 
 def add_years(day, count) -> str:
-    return _add_months(_date(day), 12 * _int(count)).isoformat()
+    return dates.add_months(_date(day), 12 * _int(count)).isoformat()
 
 
 def day_of(moment) -> str:

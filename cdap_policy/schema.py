@@ -11,7 +11,6 @@ the two verdicts on fixtures, hostile inputs and generated documents.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import json
 import re
 import sys
@@ -22,45 +21,14 @@ from cdap_policy import diskcache
 from cdap_policy.errors import Problem, pointer
 from cdap_policy.i18n import tr
 from cdap_policy.iso3166 import ALPHA2
+from cdap_policy.support.formats import date_ok, datetime_ok, siret_ok
 from cdap_policy.textsafe import MAX_VALUE, excerpt, printable
 from cdap_policy.yamlsource import Document
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 _PACKAGED_SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
-_SIRET = re.compile(r"^\d{14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
-
-
-def siret_ok(value: str) -> bool:
-    """SIRET: 14 digits (spaces allowed) whose SIREN part and whole number pass their checksums,
-    with La Poste's establishments under their own rule; python-stdnum keeps these rules."""
-    digits = value.replace(" ", "")
-    if not _SIRET.match(digits):
-        return False
-    # imported on first use: python-stdnum's utilities import pydoc, pkgutil and ssl (tens of ms),
-    # which `--help`, `rules` and a snapshot without a SIRET need not pay
-    from stdnum.fr import siret as siret_numbers
-
-    return siret_numbers.is_valid(digits)
-
-
-def date_ok(value: str) -> bool:
-    if not _DATE.match(value):
-        return False
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def datetime_ok(value: str) -> bool:
-    if not _DATETIME.match(value):
-        return False
-    return date_ok(value[:10])
 
 
 # The formats our schemas use, for strings (other values pass, as JSON Schema says).

@@ -318,6 +318,17 @@ def test_the_day_of_expires_on_the_waiver_no_longer_applies(tmp_path):
     assert by_key(day_before)["gov-contract-end-active user:u-04"].status == "waived"
 
 
+def test_a_waivers_state_on_a_day_is_pending_then_active_then_expired(tmp_path):
+    loaded = waivers.load(write_waivers(tmp_path, """\
+        waivers:
+          - {rule: gov-contract-end-active, entity: u-04, justification: a, approved_by: b,
+             approved_on: "2026-06-01", expires_on: "2026-06-30"}
+        """))
+    waiver = loaded.waivers[0]
+    days = ("2026-05-31", "2026-06-01", "2026-06-29", "2026-06-30", "2027-01-01")
+    assert [waiver.state(day) for day in days] == ["pending", "active", "active", "expired", "expired"]
+
+
 def test_a_waiver_for_an_unknown_rule_is_stale_with_a_suggestion(tmp_path):
     _, report = _apply(tmp_path, """\
         waivers:

@@ -10,17 +10,18 @@ itself reported (`waiver-expired`, medium); one that matches nothing is reported
 """
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import datetime
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from cdap_policy.errors import InputError, Problem, pointer
 from cdap_policy.findings import Finding, Report
 from cdap_policy.i18n import tr
 from cdap_policy.schema import mark_personal, validate
+from cdap_policy.support import dates
 from cdap_policy.textsafe import bounded
 from cdap_policy.yamlsource import load_file
 
@@ -69,6 +70,15 @@ class Waiver:
     def specificity(self) -> int:
         """0 for a rule and an entity … 3 for a requirement and « * »: the most specific applies."""
         return (0 if self.rule else 2) + (1 if self.entity == "*" else 0)
+
+    def state(self, day: str) -> Literal["pending", "active", "expired"]:
+        """On `day` (YYYY-MM-DD): `pending` before its approval, `active` from its approval to the
+        day before `expires_on`, `expired` from `expires_on` on (a waiver expires on that day)."""
+        if self.expires_on <= day:
+            return "expired"
+        if day < self.approved_on:
+            return "pending"
+        return "active"
 
     def matches(self, finding: Finding) -> bool:
         if finding.entity_kind == "waiver":
@@ -159,20 +169,19 @@ def load(path: str | Path, display: str | None = None, found: bool = False) -> W
     return WaiverFile(doc.file, tuple(waivers), siret, doc.line_of(("siret",)) if siret else None, found)
 
 
-def _add_months(day: str, months: int) -> str:
-    """`day` plus `months`, the day kept where the month has it; past year 9999 (a waiver approved
-    in 9999), the last day a date can have."""
-    start = datetime.date.fromisoformat(day)
-    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
-    if year > datetime.MAXYEAR:
+def _limit(approved_on: str, months: int) -> str:
+    """The last expiry allowed: `approved_on` plus `months`; past year 9999 (a waiver approved in
+    9999), the last day a date can have."""
+    try:
+        return dates.add_months(datetime.date.fromisoformat(approved_on), months).isoformat()
+    except ValueError:
         return datetime.date.max.isoformat()
-    return datetime.date(year, month + 1, min(start.day, calendar.monthrange(year, month + 1)[1])).isoformat()
 
 
 def too_long(waivers: WaiverFile, max_months: int) -> list[Problem]:
     out = []
     for w in waivers.waivers:
-        limit = _add_months(w.approved_on, max_months)
+        limit = _limit(w.approved_on, max_months)
         if w.expires_on > limit:
             out.append(Problem(w.file, w.expires_line or w.line, f"{w.path}/expires_on" if w.path else "", tr(
                 f"la dérogation {w.key!r} court du {w.approved_on} au {w.expires_on}, plus que les {max_months} mois "
@@ -261,9 +270,9 @@ def apply(report: Report, waivers: WaiverFile, max_months: int = DEFAULT_MAX_MON
     if problems:
         raise InputError(problems)
     as_of = report.as_of
-    active = [w for w in waivers.waivers if w.approved_on <= as_of < w.expires_on]
-    expired = [w for w in waivers.waivers if w.expires_on <= as_of]
-    pending = [w for w in waivers.waivers if w.approved_on > as_of]
+    active = [w for w in waivers.waivers if w.state(as_of) == "active"]
+    expired = [w for w in waivers.waivers if w.state(as_of) == "expired"]
+    pending = [w for w in waivers.waivers if w.state(as_of) == "pending"]
     matched: set = set()
     covered = dict.fromkeys((w.key for w in expired), 0)
     waived_by: dict = {}
