@@ -92,7 +92,7 @@ def median(values):
 
 
 # The same with the column-wise log reader switched off: the row reader, for comparison.
-CLI_ROWS = "import cdap_policy.runner as r; r._columnar_groups = lambda evaluator, rules: None\n" + CLI
+CLI_ROWS = "import cdap_policy.logs.read as r; r.by_columns = lambda *args: None\n" + CLI
 
 
 def cli(args, env=None, cwd=ROOT, rows_only=False, cpu=None):

@@ -1,4 +1,5 @@
-"""Stream a consultation log (CSV or JSON Lines, optionally gzip) row by row, in bounded memory.
+"""Read a consultation log (CSV or JSON Lines, optionally gzip) row by row, in bounded memory, and
+validate each row (`normalise`, which the column-wise reader asks too).
 
 A department's six months of traces is about a million rows, so nothing here keeps the log:
 rows are validated and yielded one at a time with their line number.
@@ -18,8 +19,8 @@ from typing import Iterator
 from cdap_policy.errors import InputError, Problem
 from cdap_policy.i18n import tr
 from cdap_policy.textsafe import excerpt, printable
-from cdap_policy.schema import date_ok, datetime_ok
-from cdap_policy.yamlsource import _CONTROL
+from cdap_policy.support.formats import date_ok, datetime_ok
+from cdap_policy.yamlsource import CONTROL
 
 FIELDS = {
     "at": "datetime", "user": "str", "profile": "profile", "file": "str", "rsa_status": "rsa",
@@ -44,11 +45,12 @@ MAX_BLANK_RUN = 1_000  # consecutive blank lines: no log has them, a gzip of new
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]{0,39}$")  # a header cell worth quoting back
 
 
-def _fail(file, line, field, message):
+def fail(file, line, field, message):
+    """Stop reading: the log's problem, with its file, line and field."""
     raise InputError(Problem(file, line, field, message))
 
 
-def _column(key) -> str:
+def column_name(key) -> str:
     """A column name as an error line may show it: quoted when it looks like a name, else not at
     all (a file that is not a log must not have its content printed back)."""
     return repr(key) if isinstance(key, str) and _NAME.match(key) else "?"
@@ -59,8 +61,8 @@ def normalise(row: dict, file: str, line: int) -> dict:
     out = {}
     for key, value in row.items():
         if key not in FIELDS:
-            name = _column(key)
-            _fail(file, line, key if name != "?" else "", tr(
+            name = column_name(key)
+            fail(file, line, key if name != "?" else "", tr(
                 f"colonne inconnue {name} ; colonnes attendues parmi {', '.join(FIELDS)}",
                 f"unknown column {name}; expected some of {', '.join(FIELDS)}"))
         if value is None or value == "":
@@ -75,48 +77,49 @@ def normalise(row: dict, file: str, line: int) -> dict:
                 elif low in _FALSE:
                     value = False
             if not isinstance(value, bool):
-                _fail(file, line, key, tr(f"{shown} : true ou false attendu", f"{shown}: expected true or false"))
+                fail(file, line, key, tr(f"{shown} : true ou false attendu", f"{shown}: expected true or false"))
         elif not isinstance(value, str):
-            _fail(file, line, key, tr(f"{shown} : texte attendu", f"{shown}: expected text"))
-        elif _CONTROL.search(value):
-            _fail(file, line, key, tr(f"{shown} : caractères de contrôle non admis", f"{shown}: control characters are not allowed"))
+            fail(file, line, key, tr(f"{shown} : texte attendu", f"{shown}: expected text"))
+        elif CONTROL.search(value):
+            fail(file, line, key, tr(f"{shown} : caractères de contrôle non admis", f"{shown}: control characters are not allowed"))
         elif kind == "datetime" and not datetime_ok(value):
-            _fail(file, line, key, tr(f"{shown} : date ou date-heure ISO 8601 attendue", f"{shown}: expected an ISO 8601 date or date-time"))
+            fail(file, line, key, tr(f"{shown} : date ou date-heure ISO 8601 attendue", f"{shown}: expected an ISO 8601 date or date-time"))
         elif kind == "date" and not date_ok(value):
-            _fail(file, line, key, tr(f"{shown} : date ISO 8601 AAAA-MM-JJ attendue", f"{shown}: expected an ISO 8601 date YYYY-MM-DD"))
+            fail(file, line, key, tr(f"{shown} : date ISO 8601 AAAA-MM-JJ attendue", f"{shown}: expected an ISO 8601 date YYYY-MM-DD"))
         elif kind == "profile" and not (value.startswith("T") and value[1:].isdigit() and len(value) <= 4):
-            _fail(file, line, key, tr(f"{shown} : code de profil attendu, par exemple T1", f"{shown}: expected a profile code such as T1"))
+            fail(file, line, key, tr(f"{shown} : code de profil attendu, par exemple T1", f"{shown}: expected a profile code such as T1"))
         elif kind in _CHOICES and value not in _CHOICES[kind]:
             choices = ", ".join(sorted(_CHOICES[kind]))
-            _fail(file, line, key, tr(f"{shown} : une valeur parmi {choices} attendue", f"{shown}: expected one of {choices}"))
+            fail(file, line, key, tr(f"{shown} : une valeur parmi {choices} attendue", f"{shown}: expected one of {choices}"))
         elif len(value) > MAX_CELL:
-            _fail(file, line, key, tr(f"valeur de plus de {MAX_CELL} caractères", f"value longer than {MAX_CELL} characters"))
+            fail(file, line, key, tr(f"valeur de plus de {MAX_CELL} caractères", f"value longer than {MAX_CELL} characters"))
         out[key] = value
     for key in REQUIRED:
         if key not in out:
-            _fail(file, line, key, tr(f"champ obligatoire {key!r} manquant", f"missing required field {key!r}"))
+            fail(file, line, key, tr(f"champ obligatoire {key!r} manquant", f"missing required field {key!r}"))
     return out
 
 
 MAX_CELL = 200  # characters of one cell: ids, dates and codes are short; a longer cell is not a log
 
 
-def _open_binary(path: Path, display: str):
+def open_binary(path: Path, display: str):
+    """The log file opened to read bytes (decompressed when named .gz), its problems raised as the row reader's."""
     # O_NOFOLLOW: the path was resolved and checked by the snapshot loader; a symbolic link put in
     # its place since then is refused rather than followed
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
-        _fail(display, None, "", tr(f"lecture du journal impossible : {exc.strerror}", f"cannot read consultation log: {exc.strerror}"))
+        fail(display, None, "", tr(f"lecture du journal impossible : {exc.strerror}", f"cannot read consultation log: {exc.strerror}"))
     raw = os.fdopen(fd, "rb")
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         raw.close()
-        _fail(display, None, "", tr("le journal n'est pas un fichier ordinaire", "consultation log is not a regular file"))
+        fail(display, None, "", tr("le journal n'est pas un fichier ordinaire", "consultation log is not a regular file"))
     if path.name.endswith(".gz"):
         if raw.read(2) != b"\x1f\x8b":
             raw.close()
-            _fail(display, 1, "", tr("le fichier porte l'extension .gz mais n'est pas compressé en gzip",
-                                     "the file is named .gz but is not gzip-compressed"))
+            fail(display, 1, "", tr("le fichier porte l'extension .gz mais n'est pas compressé en gzip",
+                                    "the file is named .gz but is not gzip-compressed"))
         raw.seek(0)
         return gzip.GzipFile(fileobj=raw)
     return raw
@@ -147,10 +150,10 @@ class _Lines:
             self.number += 1
             self.bytes += len(raw)
             if len(raw) > MAX_LINE:
-                _fail(self.display, self.number, "", tr(f"ligne de plus de {MAX_LINE:_} octets ; pas un journal de consultations".replace("_", " "),
-                                                        f"line longer than {MAX_LINE:,} bytes; not a consultation log"))
+                fail(self.display, self.number, "", tr(f"ligne de plus de {MAX_LINE:_} octets ; pas un journal de consultations".replace("_", " "),
+                                                       f"line longer than {MAX_LINE:,} bytes; not a consultation log"))
             if self.number > MAX_LINES or self.bytes > MAX_BYTES:
-                _fail(self.display, self.number, "", tr(
+                fail(self.display, self.number, "", tr(
                     f"journal trop long (plus de {MAX_LINES:_} lignes ou {MAX_BYTES >> 30} Gio une fois décompressé)".replace("_", " "),
                     f"log too long (more than {MAX_LINES:,} lines or {MAX_BYTES >> 30} GiB once decompressed)"))
             if raw.strip():
@@ -158,25 +161,21 @@ class _Lines:
             else:
                 self.blank_run += 1
                 if self.blank_run > MAX_BLANK_RUN:
-                    _fail(self.display, self.number, "", tr(
+                    fail(self.display, self.number, "", tr(
                         f"plus de {MAX_BLANK_RUN:_} lignes vides de suite ; pas un journal de consultations".replace("_", " "),
                         f"more than {MAX_BLANK_RUN:,} blank lines in a row; not a consultation log"))
             try:
                 text = raw.decode("utf-8-sig" if self.number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
-                _fail(self.display, self.number, "", tr(
+                fail(self.display, self.number, "", tr(
                     f"UTF-8 invalide (octet 0x{raw[exc.start]:02x} en colonne {exc.start + 1}) ; enregistrer le journal en UTF-8",
                     f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); save the log as UTF-8"))
             yield text
 
 
-def read_log(path: Path, display: str, declared_format: str | None = None) -> Iterator[tuple[int, dict]]:
-    """Yield (line, row) for each consultation in the file."""
-    fmt = log_format(path, declared_format)
-    if fmt == "parquet":  # no lines: a row's number stands for its line
-        yield from _read_parquet(path, display)
-        return
-    handle = _open_binary(path, display)
+def read_lines(path: Path, display: str, fmt: str) -> Iterator[tuple[int, dict]]:
+    """Yield (line, row) for each consultation of a CSV or JSON Lines log (`fmt`: csv, jsonl)."""
+    handle = open_binary(path, display)
     with handle:
         lines = _Lines(handle, display)
         try:
@@ -185,33 +184,23 @@ def read_log(path: Path, display: str, declared_format: str | None = None) -> It
             else:
                 yield from _read_csv(lines, display)
         except EOFError:
-            _fail(display, lines.number + 1, "", tr("journal compressé tronqué (fin du flux gzip manquante)",
-                                                    "truncated compressed log (the gzip stream ends early)"))
+            fail(display, lines.number + 1, "", tr("journal compressé tronqué (fin du flux gzip manquante)",
+                                                   "truncated compressed log (the gzip stream ends early)"))
         except (OSError, zlib.error, gzip.BadGzipFile):
-            _fail(display, lines.number + 1, "", tr("journal compressé corrompu", "corrupt compressed log"))
+            fail(display, lines.number + 1, "", tr("journal compressé corrompu", "corrupt compressed log"))
 
 
-def _read_parquet(path: Path, display: str) -> Iterator[tuple[int, dict]]:
-    from cdap_policy import columnar
-
-    if not columnar.available():
-        _fail(display, None, "", tr("lire un journal Parquet demande pyarrow : pip install '.[logs]'",
-                                    "reading a Parquet log needs pyarrow: pip install '.[logs]'"))
-    from cdap_policy.columnar.groups import iter_parquet
-
-    yield from iter_parquet(path, display)
-
-
-def _no_duplicates(pairs):
+def no_duplicate_keys(pairs):
+    """json.loads's `object_pairs_hook` for a log line: a key given twice is refused (DuplicateKey)."""
     row = {}
     for key, value in pairs:
         if key in row:  # json.loads would keep the last one silently: `"user": "a", "user": "b"`
-            raise _DuplicateKey(key)
+            raise DuplicateKey(key)
         row[key] = value
     return row
 
 
-class _DuplicateKey(Exception):
+class DuplicateKey(Exception):
     pass
 
 
@@ -221,22 +210,22 @@ def _read_jsonl(lines, display) -> Iterator[tuple[int, dict]]:
         if not text.strip():
             continue
         try:
-            row = json.loads(text, object_pairs_hook=_no_duplicates)
+            row = json.loads(text, object_pairs_hook=no_duplicate_keys)
         except json.JSONDecodeError as exc:
             hint = tr(" (dernière ligne tronquée ?)", " (truncated last line?)") if not text.endswith("\n") else {"fr": "", "en": ""}
-            _fail(display, number, "", tr(f"ligne JSON mal formée{hint['fr']} (colonne {exc.colno})",
-                                          f"malformed JSON line{hint['en']} (column {exc.colno})"))
-        except _DuplicateKey as exc:
-            name = _column(exc.args[0])
-            _fail(display, number, str(exc.args[0]) if name != "?" else "", tr(f"clé {name} en double dans l'objet JSON",
+            fail(display, number, "", tr(f"ligne JSON mal formée{hint['fr']} (colonne {exc.colno})",
+                                         f"malformed JSON line{hint['en']} (column {exc.colno})"))
+        except DuplicateKey as exc:
+            name = column_name(exc.args[0])
+            fail(display, number, str(exc.args[0]) if name != "?" else "", tr(f"clé {name} en double dans l'objet JSON",
                                                                                 f"duplicate key {name} in the JSON object"))
         except ValueError:  # an integer of thousands of digits (Python refuses to convert it)
-            _fail(display, number, "", tr("ligne JSON mal formée : un nombre trop long (plus de 4 300 chiffres)",
-                                          "malformed JSON line: a number too long to read (more than 4,300 digits)"))
+            fail(display, number, "", tr("ligne JSON mal formée : un nombre trop long (plus de 4 300 chiffres)",
+                                         "malformed JSON line: a number too long to read (more than 4,300 digits)"))
         except RecursionError:
-            _fail(display, number, "", tr("ligne JSON mal formée : imbrication trop profonde", "malformed JSON line: nested too deep"))
+            fail(display, number, "", tr("ligne JSON mal formée : imbrication trop profonde", "malformed JSON line: nested too deep"))
         if not isinstance(row, dict):
-            _fail(display, number, "", tr("chaque ligne doit être un objet JSON", "each line must be a JSON object"))
+            fail(display, number, "", tr("chaque ligne doit être un objet JSON", "each line must be a JSON object"))
         yield number, normalise(row, display, number)
 
 
@@ -247,48 +236,33 @@ def _read_csv(lines, display) -> Iterator[tuple[int, dict]]:
     except StopIteration:
         header = []
     except csv.Error:
-        _fail(display, 1, "", tr("en-tête CSV mal formé", "malformed CSV header"))
+        fail(display, 1, "", tr("en-tête CSV mal formé", "malformed CSV header"))
     header = [h.strip() for h in header]
     if len(set(header)) != len(header):
-        _fail(display, 1, "", tr("colonne en double dans l'en-tête", "duplicate column in header"))
+        fail(display, 1, "", tr("colonne en double dans l'en-tête", "duplicate column in header"))
     for index, key in enumerate(header, 1):
         if key not in FIELDS:
-            name = _column(key)
+            name = column_name(key)
             if name == "?":  # not a column name: the file is not a log, none of it is printed back
-                _fail(display, 1, "", tr(f"la colonne {index} de l'en-tête n'est pas une colonne connue ; pas un journal de consultations ?",
-                                         f"header column {index} is not a known column; not a consultation log?"))
-            _fail(display, 1, key, tr(f"colonne inconnue {name} ; colonnes attendues parmi {', '.join(FIELDS)}",
-                                      f"unknown column {name}; expected some of {', '.join(FIELDS)}"))
+                fail(display, 1, "", tr(f"la colonne {index} de l'en-tête n'est pas une colonne connue ; pas un journal de consultations ?",
+                                        f"header column {index} is not a known column; not a consultation log?"))
+            fail(display, 1, key, tr(f"colonne inconnue {name} ; colonnes attendues parmi {', '.join(FIELDS)}",
+                                     f"unknown column {name}; expected some of {', '.join(FIELDS)}"))
     missing = [k for k in REQUIRED if k not in header]
     if missing:  # refused whether or not rows follow: a log without them cannot be judged
-        _fail(display, 1, "", tr(f"en-tête sans les colonnes obligatoires {', '.join(missing)}",
-                                 f"header lacks the required column(s) {', '.join(missing)}"))
+        fail(display, 1, "", tr(f"en-tête sans les colonnes obligatoires {', '.join(missing)}",
+                                f"header lacks the required column(s) {', '.join(missing)}"))
     while True:
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error:
-            _fail(display, reader.line_num, "", tr("CSV mal formé", "malformed CSV"))
+            fail(display, reader.line_num, "", tr("CSV mal formé", "malformed CSV"))
         number = reader.line_num
         if not cells:
             continue
         if len(cells) != len(header):
-            _fail(display, number, "", tr(f"{len(cells)} colonnes alors que l'en-tête en a {len(header)} (ligne tronquée ou mal formée)",
-                                          f"{len(cells)} columns where the header has {len(header)} (truncated or malformed row)"))
+            fail(display, number, "", tr(f"{len(cells)} colonnes alors que l'en-tête en a {len(header)} (ligne tronquée ou mal formée)",
+                                         f"{len(cells)} columns where the header has {len(header)} (truncated or malformed row)"))
         yield number, normalise(dict(zip(header, cells)), display, number)
-
-
-def iter_consultations(snapshot) -> Iterator[tuple[str, int, dict]]:
-    """(file, line, row) for every consultation of the snapshot, inline or in a referenced log."""
-    ref = snapshot.data.get("consultations")
-    if ref is None:
-        return
-    if isinstance(ref, list):
-        for index, row in enumerate(ref):
-            yield snapshot.file, snapshot.line_of(("consultations", index)), row
-        return
-    path = snapshot.consultation_log()
-    display = snapshot.log_display
-    for line, row in read_log(path, display, ref.get("format")):
-        yield display, line, row

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import lark
 
-from cdap_policy.consultations import iter_consultations
+from cdap_policy.logs import iter_consultations
 from cdap_policy.engines import CompileError, EvalError, to_python
 from cdap_policy.facts import Context, Entity
 from cdap_policy.findings import Finding, fingerprint

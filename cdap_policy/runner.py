@@ -14,8 +14,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from cdap_policy import __version__
-from cdap_policy.consultations import iter_consultations
+from cdap_policy import __version__, logs
 from cdap_policy.engines import EvalError, to_python
 from cdap_policy.facts import Context, Entity
 from cdap_policy.findings import Finding, Report
@@ -24,7 +23,6 @@ from cdap_policy.snapshot import Snapshot
 from cdap_policy.textsafe import bounded
 
 EVAL_TIMEOUT_S = 5.0  # per evaluation; a runaway expression becomes an `error` finding
-SAMPLE_ROWS = 5
 
 
 class _Missing(dict):
@@ -300,102 +298,58 @@ class Evaluator:
         return ("error", error) if error else ("pass" if passed else "fail", None)
 
     def run_consultations(self, rules: list[Rule]):
-        """One pass over the log for every consultation rule; results cached per distinct input."""
+        """One pass over the log for every consultation rule (logs.scan): each rule hands the log
+        its judge, and gets back, per user, its rows counted; one finding per rule and user."""
         # The log is read even when no selected rule needs it (--stage, --rule): a truncated or
         # corrupt log is an input error, not a pass. The same pass counts daily volumes.
-        columnar = _columnar_groups(self, rules)  # a log file, read column-wise when pyarrow is there
-        if columnar is not None:
-            groups, self.context.start_daily_counts().counts = columnar
-        else:
-            groups = self._row_groups(rules)
-        self._record_consultations(rules, groups)
+        judges = [RuleJudge(rule, self.timeout) for rule in rules]
+        tally = logs.scan(self.context.snapshot, judges, self.context.consultation_facts, self.context.row_activation)
+        self.context.daily_volumes = tally.daily
+        self._record_consultations(rules, tally)
 
-    def _row_groups(self, rules: list[Rule]) -> list[dict]:
-        """The row pass: per rule, user -> counts per status, first failing row, samples."""
-        to_cel = self.context.to_cel  # rows as the engine's values
-        whens = [_RowCache(rule.when, self.timeout) if rule.when else None for rule in rules]
-        checks = [_RowCache(rule.check, self.timeout) for rule in rules]
-        needs = [needed(rule, self.timeout) for rule in rules]
-        groups: list[dict] = [{} for _ in rules]  # user -> counts per status, first failing row, samples
-        daily = self.context.start_daily_counts().add
-        for file, line, row in iter_consultations(self.context.snapshot):
-            daily(file, line, row)
-            facts = self.context.consultation_facts(row)
-            built: list = []
-
-            def activation():
-                if not built:
-                    act = dict(self.context.variables)
-                    act["entity"] = to_cel(row)
-                    act["facts"] = to_cel(facts)
-                    built.append(act)
-                return built[0]
-
-            for index, rule in enumerate(rules):
-                status, error = self.combine(whens[index], checks[index], row, facts, activation, needs[index])
-                user = str(row.get("user"))
-                group = groups[index].get(user)
-                if group is None:
-                    group = groups[index][user] = new_group()
-                group[status] += 1
-                if status in ("fail", "error"):
-                    if group["first"] is None:
-                        group["first"] = (file, line)
-                    if status == "error" and group["error_text"] is None:
-                        group["error_text"] = error
-                    if status == "fail" and group["first_fail"] is None:
-                        group["first_fail"] = (file, line)
-                        group["fail_row"] = {"line": line, **row}
-                    if len(group["samples"]) < SAMPLE_ROWS:
-                        group["samples"].append({"line": line, **row})
-        return groups
-
-    def _record_consultations(self, rules: list[Rule], groups: list[dict]):
+    def _record_consultations(self, rules: list[Rule], tally: logs.Tally):
         to_cel = self.context.to_cel
-        for index, rule in enumerate(rules):
-            for user, group in sorted(groups[index].items()):
+        for rule, users in zip(rules, tally.users, strict=True):
+            for user, counted in sorted(users.items()):
                 user_data = self.context.users_by_id.get(user, {"id": user})
                 entity = Entity("user", user, ("consultations",), user_data, {}, user)
                 # a proven failure is reported as such, with the rows the rule could not judge
                 # beside it; rows it could not judge alone are an error, never a pass
-                status = "fail" if group["fail"] else "error" if group["error"] else "pass" if group["pass"] else "not_applicable"
+                status = counted.status
                 if status in ("pass", "not_applicable"):
                     self.record(rule, entity, status, {})
                     continue
-                first_row = group["fail_row"] if status == "fail" and group.get("fail_row") else group["samples"][0]
-                where = group["first_fail"] if status == "fail" and group.get("first_fail") else group["first"]
+                first_row = counted.fail_row if status == "fail" and counted.fail_row else counted.samples[0]
+                where = counted.first_fail if status == "fail" and counted.first_fail else counted.first
                 activation = dict(self.context.variables)
                 activation["entity"] = to_cel({k: v for k, v in first_row.items() if k != "line"})
                 activation["facts"] = to_cel(self.context.consultation_facts(first_row))
                 evidence = self.evidence(rule, activation) if status == "fail" else {}
-                evidence.update({"rows": group["fail"], "errors": group["error"], "checked": sum(group[s] for s in ("pass", "fail", "error")),
-                                 "first_row": first_row["line"], "sample": group["samples"]})
-                self.record(rule, entity, status, evidence, group["error_text"], file=where[0], line=where[1])
+                evidence.update({"rows": counted.counts["fail"], "errors": counted.counts["error"], "checked": counted.checked,
+                                 "first_row": first_row["line"], "sample": counted.samples})
+                self.record(rule, entity, status, evidence, counted.error_text, file=where[0], line=where[1])
 
 
-def new_group() -> dict:
-    """Per rule and user of the log: counts per status, the first failing-or-error row, the first
-    failing row and its values, the first error, sample rows."""
-    return {"pass": 0, "fail": 0, "error": 0, "not_applicable": 0, "first": None, "first_fail": None, "fail_row": None,
-            "samples": [], "error_text": None}
+class RuleJudge:
+    """A consultation rule as the log sees it (logs.tally.Judge): its `when`, `requires` and
+    `check`, each cached per distinct combination of the fields it reads."""
+
+    def __init__(self, rule: Rule, timeout: float | None):
+        self.when = _RowCache(rule.when, timeout) if rule.when else None
+        self.check = _RowCache(rule.check, timeout)
+        self.needs = needed(rule, timeout)
+        caches = [c for c in (self.when, self.check) if c is not None] + [cache for cache, _ in self.needs]
+        self.entity_fields = tuple(sorted(set().union(*(c.entity_fields for c in caches))))
+        self.fact_fields = tuple(sorted(set().union(*(c.fact_fields for c in caches))))
+        self.whole = any(c.whole for c in caches)
+
+    def __call__(self, row: dict, facts: dict, activation) -> tuple[str, str | dict | None]:
+        return Evaluator.combine(self.when, self.check, row, facts, activation, self.needs)
 
 
 def needed(rule, timeout) -> list:
     """(cache, Needed) for each field the rule requires."""
     return [(_RowCache(need.program, timeout), need) for need in rule.requires]
-
-
-def _columnar_groups(evaluator, rules):
-    # only a log file is read column-wise: a snapshot without one must not pay pyarrow's import
-    if not isinstance(evaluator.context.snapshot.data.get("consultations"), dict):
-        return None
-    from cdap_policy import columnar
-
-    if not columnar.available():
-        return None
-    from cdap_policy.columnar.groups import consultation_groups
-
-    return consultation_groups(evaluator, rules)
 
 
 def _hashable(value):

@@ -23,7 +23,7 @@ MAX_EXPANDED = 100_000  # nodes reached again through aliases: a bomb is stopped
 MAX_BYTES = 32 * 1024 * 1024  # bigger files could not hold under MAX_NODES anyway; refused before reading
 # C0/C1 control characters (tab, newline, carriage return excepted) and bidi overrides: no snapshot,
 # rule or log needs them, and printed back they could drive the terminal or disguise an id.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 # libyaml's C parser when PyYAML was built with it (several times faster); PyYAML's pure-Python
@@ -283,7 +283,7 @@ def _build_events(parser, display: str) -> Document:
     scalar_event, mapping_start, sequence_start, alias_event = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.AliasEvent
     end_events = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     get_event = parser.get_event
-    control = _CONTROL.search
+    control = CONTROL.search
     doc = Document(display, None)
     lines = doc.lines
     get_event()  # STREAM-START
@@ -591,7 +591,7 @@ class _Builder:
         if node.tag not in _SCALAR_TAGS:
             self.fail(node, path, _tag_refused(node.tag, scalar=True))
         value = node.value
-        bad = _CONTROL.search(value)
+        bad = CONTROL.search(value)
         if bad:
             self.fail(node, path, tr(f"caractère de contrôle U+{ord(bad.group()):04X} dans {excerpt(value)} ; non admis",
                                      f"control character U+{ord(bad.group()):04X} in {excerpt(value)}; not allowed"))

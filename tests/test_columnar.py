@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from cdap_policy import columnar, runner
+from cdap_policy import columnar
 from cdap_policy.errors import InputError
 from cdap_policy.runner import evaluate
 from cdap_policy.snapshot import load_snapshot
@@ -21,7 +21,8 @@ import pyarrow.csv as pacsv  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from cdap_policy.columnar import groups, reader  # noqa: E402
-from cdap_policy.consultations import log_format, read_log  # noqa: E402
+from cdap_policy.consultations import log_format  # noqa: E402
+from cdap_policy.logs import read, read_log  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import generate_log  # noqa: E402
@@ -33,18 +34,18 @@ ROW = "2025-03-0{d}T09:00:00,u-{u},T19,F-{n:07d},{status},,,,\n"
 
 
 class Spy:
-    """Records whether the column-wise pass gave the groups (True) or left them to the row pass."""
+    """Records whether the column-wise pass gave the tally (True) or left it to the row pass."""
 
     def __init__(self, monkeypatch):
         self.used = []
-        original = groups.consultation_groups
+        original = groups.tally_columns
 
         def spy(*args):
             result = original(*args)
             self.used.append(result is not None)
             return result
 
-        monkeypatch.setattr(groups, "consultation_groups", spy)
+        monkeypatch.setattr(groups, "tally_columns", spy)
 
 
 def outcome(path):
@@ -61,7 +62,7 @@ def outcome(path):
 def both(path, monkeypatch):
     fast = outcome(path)
     with monkeypatch.context() as patch:  # the row pass (Parquet rows still come from pyarrow)
-        patch.setattr(runner, "_columnar_groups", lambda evaluator, rules: None)
+        patch.setattr(read, "by_columns", lambda *args: None)
         slow = outcome(path)
     return fast, slow
 
@@ -230,6 +231,21 @@ def test_irregular_jsonl_logs_agree(name, tmp_path, monkeypatch, spy):
     fast, slow = both(path, monkeypatch)
     assert fast == slow
     assert spy.used == [not falls_back]
+
+
+def test_rows_not_judged_after_many_failures_are_said_as_the_row_pass_says_them(tmp_path, monkeypatch, spy):
+    """A user whose first failing rows fill the samples, then a row the rule cannot judge (no RSA
+    status) in a later batch: both passes say the failure and the row not judged, with its reason."""
+    lines = []
+    for n in range(3000):
+        user = 1 + n % 4
+        status = "" if n == 2500 else "never" if user == 1 else "paid"
+        lines.append(ROW.format(d=1 + n % 9, u=user, n=n, status=status))
+    fast, slow = both(_snapshot_with_log(tmp_path, "log.csv", HEADER + "".join(lines)), monkeypatch)
+    assert spy.used == [True] and fast == slow
+    finding = next(f for f in json.loads(fast)["findings"] if f["rule_id"] == "scope-t19-rsa-status" and f["entity"]["key"] == "u-1")
+    assert finding["status"] == "fail" and finding["evidence"]["errors"] == 1 and len(finding["evidence"]["sample"]) == 5
+    assert "could not be judged" in finding["message"]["en"] and "entity.rsa_status" in finding["message"]["en"]
 
 
 def test_gzip_bomb_of_newlines_stops_fast_with_the_row_readers_error(tmp_path, monkeypatch):

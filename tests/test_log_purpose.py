@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from cdap_policy import consultations
+from cdap_policy import consultations, logs
 from cdap_policy.errors import InputError
 from cdap_policy.runner import evaluate
 from cdap_policy.snapshot import load_snapshot
@@ -71,7 +71,7 @@ def test_an_unknown_purpose_is_refused_with_its_line(tmp_path):
     rows = [dict(ROWS[0]), dict(ROWS[1], purpose="curiosity")]
     _write_csv(tmp_path / "log.csv", rows)
     with pytest.raises(InputError) as caught:
-        list(consultations.read_log(tmp_path / "log.csv", "log.csv"))
+        list(logs.read_log(tmp_path / "log.csv", "log.csv"))
     problem = caught.value.problems[0]
     assert (problem.file, problem.line, problem.path) == ("log.csv", 3, "purpose")
     assert "fraud_followup" in problem.message["en"] and "repeat_check" in problem.message["en"]

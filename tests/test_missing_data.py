@@ -6,7 +6,8 @@ import json
 import pytest
 import yaml
 
-from cdap_policy import columnar, runner
+from cdap_policy import columnar
+from cdap_policy.logs import read
 from cdap_policy.errors import PolicyError
 from cdap_policy.policy import load_pack
 from cdap_policy.runner import evaluate
@@ -71,7 +72,7 @@ def test_the_column_wise_reader_gives_the_same_report(tmp_path, monkeypatch):
         return json.dumps(report, default=str)
 
     fast = outcome()
-    monkeypatch.setattr(runner, "_columnar_groups", lambda evaluator, rules: None)
+    monkeypatch.setattr(read, "by_columns", lambda *args: None)
     assert outcome() == fast
 
 

@@ -26,14 +26,15 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from cdap_policy.consultations import read_log
+from cdap_policy.logs import read_log
 from cdap_policy.errors import InputError
 from cdap_policy.findings import SEVERITY_RANK
 from cdap_policy.formatters import FormatOptions
 from cdap_policy.formatters.json_report import render
 from cdap_policy.policy import load_pack
 from cdap_policy.runner import evaluate
-from cdap_policy.schema import schema_path, siret_ok, validate
+from cdap_policy.schema import schema_path, validate
+from cdap_policy.support.formats import siret_ok
 from cdap_policy.snapshot import load_snapshot
 from cdap_policy.yamlsource import Document, loads
 

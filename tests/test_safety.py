@@ -130,14 +130,14 @@ def test_a_small_gzip_of_newlines_stops_fast(tmp_path):
 
 
 def test_log_line_count_and_decompressed_size_are_bounded(monkeypatch, tmp_path):
-    from cdap_policy import consultations
+    from cdap_policy import consultations, logs
     from cdap_policy.errors import InputError
 
     path = tmp_path / "log.csv"
     path.write_text("at,user,profile\n" + "2025-06-01T10:00:00,u-1,T1\n" * 50, encoding="utf-8")
     monkeypatch.setattr(consultations, "MAX_LINES", 20)
     with pytest.raises(InputError) as exc:
-        list(consultations.read_log(path, "log.csv"))
+        list(logs.read_log(path, "log.csv"))
     assert exc.value.problems[0].line == 21 and "log too long" in exc.value.problems[0].text("en")
 
 

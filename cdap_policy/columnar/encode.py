@@ -18,12 +18,11 @@ import pyarrow.compute as pc
 from cdap_policy.columnar import Fallback
 from cdap_policy.consultations import FIELDS, MAX_CELL, REQUIRED, normalise
 from cdap_policy.errors import InputError
-from cdap_policy.facts.logs import consultation_facts
-from cdap_policy.schema import date_ok
+from cdap_policy.support.formats import date_ok
 
-# the control characters yamlsource._CONTROL refuses, in RE2's syntax
+# the control characters yamlsource.CONTROL refuses, in RE2's syntax
 _CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{202a}-\x{202e}\x{2066}-\x{2069}]"
-# schema._DATETIME with ASCII digits: a value Python's \d would also accept (other digits) is judged by normalise
+# support.formats.DATETIME with ASCII digits: a value Python's \d would also accept (other digits) is judged by normalise
 _DATETIME_RE2 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$"
 _PROBE_BASE = {"at": "2000-01-01", "user": "u", "profile": "T1"}  # valid required fields around the value probed
 _JSON_NATIVE = (str, bool, int, float, type(None), list, dict)
@@ -75,8 +74,8 @@ class _Values:
 class Encoded:
     """The fields of one batch as codes; `row(i)` is the dict `normalise` returns for row i."""
 
-    def __init__(self, names, codes, values, users_by_id):
-        self.names, self.codes, self.values, self.users_by_id = names, codes, values, users_by_id
+    def __init__(self, names, codes, values, row_facts):
+        self.names, self.codes, self.values, self.row_facts = names, codes, values, row_facts
         self.n = len(codes[names[0]]) if names else 0
         self.day_codes = self.day_values = None
         self.fact_codes: dict = {}
@@ -91,14 +90,14 @@ class Encoded:
         return out
 
     def facts(self, index: int) -> dict:
-        return consultation_facts(self.users_by_id, self.row(index))
+        return self.row_facts(self.row(index))
 
     def set_facts(self, codes: dict, values: dict):
         self.fact_codes, self.fact_values = codes, values
 
 
-def encode(table: pa.Table, users_by_id: dict, strict_rows=None) -> Encoded:
-    """Validate and encode. `strict_rows(indices)` is called with the rows that fail a check (in
+def encode(table: pa.Table, row_facts, strict_rows=None) -> Encoded:
+    """Validate and encode; `row_facts(row)` gives a row's facts (logs.tally.RowFacts). `strict_rows(indices)` is called with the rows that fail a check (in
     file order) when there is no row reader to take over (Parquet); without it they raise Fallback."""
     names = list(table.column_names)
     codes, values, bad = {}, {}, np.zeros(table.num_rows, dtype=bool)
@@ -151,7 +150,7 @@ def encode(table: pa.Table, users_by_id: dict, strict_rows=None) -> Encoded:
         if blanks:  # an empty cell is an absent field, as in normalise
             code = np.where(np.isin(code, blanks), -1, code).astype(np.int32)
         codes[name], values[name] = code, distinct
-    encoded = Encoded(names, codes, values, users_by_id)
+    encoded = Encoded(names, codes, values, row_facts)
     if at_strings is not None:
         day = pc.dictionary_encode(pc.utf8_slice_codeunits(at_strings, 0, 10))
         encoded.day_values = day.dictionary.to_pylist()

@@ -1,12 +1,13 @@
-"""The consultation rules over a log read column-wise: the per rule × user groups and the daily
-counts the row-by-row pass builds, from the same evaluations.
+"""The consultation rules over a log read column-wise: the per rule × user tallies and the daily
+volumes the row-by-row pass gives (logs.tally), from the same judgements.
 
-Per batch and rule, the rows are grouped by the codes of the fields the rule's `when` and `check`
-read (facts included, computed once per distinct user, profile and day); each group's first row
-is handed to `Evaluator.combine` with the rule's `_RowCache`s, exactly as the row pass hands it
-a row, and its status spread back over the group's rows. Counts per user, the first failing row
-and the sample rows (the first SAMPLE_ROWS failing ones, in file order) follow with numpy; a
-sample row is rebuilt as the row reader would build it (JSON Lines: its line parsed again).
+Per batch and judge, the rows are grouped by the codes of the fields the judge reads (facts
+included, computed once per distinct user, profile and day); each group's first row is handed to
+the judge exactly as the row pass hands it a row, and its status spread back over the group's
+rows. Counts per user follow with numpy; the rows that can change a user's tally (its first
+failing rows, its first failing and first error row of the batch: `UserTally.changes`) are
+handed to `UserTally.offending` in file order, as the row pass hands it every failing row; a
+kept row is rebuilt as the row reader would build it (JSON Lines: its line parsed again).
 """
 from __future__ import annotations
 
@@ -17,29 +18,25 @@ import pyarrow as pa
 
 from cdap_policy.columnar import Fallback
 from cdap_policy.columnar.encode import Encoded, encode, parquet_rows
-from cdap_policy.columnar.logwide import Daily, Facts, Ids
+from cdap_policy.columnar.logwide import Facts, Ids
 from cdap_policy.columnar.reader import Batch, batches
-from cdap_policy.consultations import _fail, _no_duplicates, log_format, normalise
+from cdap_policy.consultations import fail, log_format, no_duplicate_keys, normalise
 from cdap_policy.i18n import tr
+from cdap_policy.logs.tally import STATUSES, DailyVolumes, LazyActivation, SAMPLE_ROWS, Tally, UserTally
 
-STATUSES = ("pass", "fail", "error", "not_applicable")
 _FAIL, _ERROR = 1, 2
 _KEY_BOUND = 1 << 62
 
 
 class _Rule:
-    def __init__(self, rule, timeout):
-        from cdap_policy.runner import _RowCache, needed, new_group  # the row pass's caches and groups
+    """A judge and the tallies it gives, per user."""
 
-        self.new_group = new_group
-        self.when = _RowCache(rule.when, timeout) if rule.when else None
-        self.check = _RowCache(rule.check, timeout)
-        self.needs = needed(rule, timeout)
-        caches = [c for c in (self.when, self.check) if c is not None] + [cache for cache, _ in self.needs]
-        self.entity_fields = sorted(set().union(*(c.entity_fields for c in caches)))
-        self.fact_fields = sorted(set().union(*(c.fact_fields for c in caches)))
-        self.whole = any(c.whole for c in caches)  # reads the whole row: evaluated row by row
-        self.groups: dict[str, dict] = {}
+    def __init__(self, judge):
+        self.judge = judge
+        self.entity_fields = list(judge.entity_fields)
+        self.fact_fields = list(judge.fact_fields)
+        self.whole = judge.whole  # reads the whole row: evaluated row by row
+        self.users: dict[str, UserTally] = {}
 
 
 def _combined_key(arrays: list, n: int) -> np.ndarray:
@@ -57,35 +54,25 @@ def _combined_key(arrays: list, n: int) -> np.ndarray:
 
 
 class _Pass:
-    def __init__(self, evaluator, rules, display, fmt):
-        self.evaluator, self.context, self.display, self.fmt = evaluator, evaluator.context, display, fmt
-        self.rules = [_Rule(rule, evaluator.timeout) for rule in rules]
+    def __init__(self, judges, facts, activation, display, fmt):
+        self.make_activation, self.display, self.fmt = activation, display, fmt
+        self.rules = [_Rule(judge) for judge in judges]
         self.ids = {"user": Ids(), "profile": Ids(), "day": Ids()}
-        self.facts = Facts(self.context.users_by_id)
-        self.daily = Daily()
+        self.facts = Facts(facts)
+        self.daily = DailyVolumes()
         self.need_facts = any(r.fact_fields for r in self.rules)
 
     # -- evaluation ---------------------------------------------------------------------------
-    def _activation(self, enc: Encoded, index: int):
-        built: list = []
-
-        def activation():
-            if not built:
-                act = dict(self.context.variables)
-                act["entity"] = self.context.to_cel(enc.row(index))
-                act["facts"] = self.context.to_cel(enc.facts(index))
-                built.append(act)
-            return built[0]
-
-        return activation
+    def _activation(self, enc: Encoded, index: int) -> LazyActivation:
+        return LazyActivation(self.make_activation, enc.row(index), enc.facts(index))
 
     def statuses(self, rule: _Rule, enc: Encoded):
         """(status code per row, error text per row as a function of the row)."""
-        combine = self.evaluator.combine
+        judge = rule.judge
         if rule.whole:
             status, errors = np.empty(enc.n, dtype=np.int8), {}
             for index in range(enc.n):
-                text, error = combine(rule.when, rule.check, enc.row(index), enc.facts(index), self._activation(enc, index), rule.needs)
+                text, error = judge(enc.row(index), enc.facts(index), self._activation(enc, index))
                 status[index] = STATUSES.index(text)
                 if error is not None:
                     errors[index] = error
@@ -107,80 +94,77 @@ class _Pass:
                     row[name] = values[code]
             fact_values = {name: values[array[index]] for name, array, values in fact_codes}
             fact_values.update(missing_facts)
-            text, error = combine(rule.when, rule.check, row, fact_values, self._activation(enc, index), rule.needs)
+            text, error = judge(row, fact_values, self._activation(enc, index))
             combo_status[combo] = STATUSES.index(text)
             combo_error[combo] = error
         return combo_status[inverse], lambda index: combo_error[inverse[index]]
 
-    # -- grouping -----------------------------------------------------------------------------
+    # -- tallies ------------------------------------------------------------------------------
     def sample_row(self, batch: Batch, enc: Encoded, index: int) -> dict:
         if batch.raw is not None and self.fmt == "jsonl":  # the key order of its own line
             line = batch.first_line + index
-            return normalise(json.loads(batch.raw_line(index).decode("utf-8"), object_pairs_hook=_no_duplicates), self.display, line)
+            return normalise(json.loads(batch.raw_line(index).decode("utf-8"), object_pairs_hook=no_duplicate_keys), self.display, line)
         return enc.row(index)
 
     def add(self, batch: Batch, enc: Encoded):
         users, user_values = enc.codes["user"], enc.values["user"]
-        user_ids, day_ids = self.ids["user"].of(users, user_values), self.ids["day"].of(enc.day_codes, enc.day_values)
         if self.need_facts:
+            user_ids, day_ids = self.ids["user"].of(users, user_values), self.ids["day"].of(enc.day_codes, enc.day_values)
             profile_ids = self.ids["profile"].of(enc.codes["profile"], enc.values["profile"])
             enc.set_facts(self.facts.of(user_ids, profile_ids, day_ids, self.ids), self.facts.values)
-        self.daily.add(user_ids, day_ids, batch.first_line)
         names = [str(u) for u in user_values]
+        self.add_daily(batch, enc, names)
         width = len(user_values)
         for rule in self.rules:
             status, error_of = self.statuses(rule, enc)
             counts = np.bincount(users.astype(np.int64) * 4 + status, minlength=width * 4).reshape(width, 4)
             for code in np.flatnonzero(counts.sum(axis=1)).tolist():
-                group = rule.groups.get(names[code])
-                if group is None:
-                    group = rule.groups[names[code]] = rule.new_group()
+                tally = rule.users.get(names[code])
+                if tally is None:
+                    tally = rule.users[names[code]] = UserTally()
                 for slot, name in enumerate(STATUSES):
-                    group[name] += int(counts[code, slot])
-            fails = np.flatnonzero(status == _FAIL)
-            if len(fails):  # each user's first failing row, whatever errors come before it
-                owners, first = np.unique(users[fails], return_index=True)
-                for code, index in zip(owners.tolist(), fails[first].tolist()):
-                    group = rule.groups[names[code]]
-                    if group["first_fail"] is None:
-                        group["first_fail"] = (self.display, batch.first_line + index)
-                        group["fail_row"] = {"line": batch.first_line + index, **self.sample_row(batch, enc, index)}
+                    tally.count(name, int(counts[code, slot]))
             failing = np.flatnonzero((status == _FAIL) | (status == _ERROR))
             if not len(failing):
                 continue
+            # the rows that can change a user's tally (UserTally.changes): its first SAMPLE_ROWS
+            # failing-or-error rows of the batch, and its first failing and first error row
             owners = users[failing]
             order = np.argsort(owners, kind="stable")  # file order kept within each user
             sorted_owners = owners[order]
             starts = np.flatnonzero(np.concatenate(([True], sorted_owners[1:] != sorted_owners[:-1])))
             rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.concatenate((starts, [len(order)]))))
-            from cdap_policy.runner import SAMPLE_ROWS
-
-            for index in failing[np.sort(order[rank < SAMPLE_ROWS])].tolist():
-                group = rule.groups[names[users[index]]]
+            kept = order[rank < SAMPLE_ROWS]
+            for code in (_FAIL, _ERROR):
+                rows = np.flatnonzero(status[failing] == code)
+                if len(rows):
+                    kept = np.concatenate((kept, rows[np.unique(owners[rows], return_index=True)[1]]))
+            for index in failing[np.unique(kept)].tolist():
                 line = batch.first_line + index
-                if group["first"] is None:
-                    group["first"] = (self.display, line)
-                if group["error_text"] is None and status[index] == _ERROR:
-                    group["error_text"] = error_of(index)
-                if len(group["samples"]) < SAMPLE_ROWS:
-                    group["samples"].append({"line": line, **self.sample_row(batch, enc, index)})
+                rule.users[names[users[index]]].offending(
+                    STATUSES[status[index]], self.display, line,
+                    lambda index=index: self.sample_row(batch, enc, index), error_of(index))
+
+    def add_daily(self, batch: Batch, enc: Encoded, names: list):
+        """The batch's consultations per user and day, each with its first row."""
+        days = len(enc.day_values)
+        keys = enc.codes["user"].astype(np.int64) * days + enc.day_codes
+        unique, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        for key, index, count in zip(unique.tolist(), first.tolist(), counts.tolist()):
+            self.daily.add(names[key // days], enc.day_values[key % days], self.display, batch.first_line + index, count)
 
 
-def consultation_groups(evaluator, rules) -> tuple[list[dict], dict] | None:
-    """(per rule: user -> group, daily counts) for a snapshot whose consultations are a log file,
-    or None where the row pass must run (inline consultations, an irregular or invalid log)."""
-    snapshot = evaluator.context.snapshot
+def tally_columns(snapshot, judges, facts, activation) -> Tally | None:
+    """The log file of `snapshot` read column-wise and judged by `judges` (logs.read.scan), or None
+    where the row pass must run (an irregular or invalid log)."""
     ref = snapshot.data.get("consultations")
-    if not isinstance(ref, dict):
-        return None
     path, display = snapshot.consultation_log(), snapshot.log_display
     fmt = log_format(path, ref.get("format"))
-    run = _Pass(evaluator, rules, display, fmt)
-    users_by_id = evaluator.context.users_by_id
+    run = _Pass(judges, facts, activation, display, fmt)
     try:
         for batch in batches(path, display, fmt):
             strict = parquet_rows(display, batch.first_line) if fmt == "parquet" else None
-            enc = encode(batch.table, users_by_id, strict)
+            enc = encode(batch.table, facts, strict)
             if not enc.n:
                 continue
             run.add(batch, enc)
@@ -188,14 +172,14 @@ def consultation_groups(evaluator, rules) -> tuple[list[dict], dict] | None:
         return None
     except pa.ArrowException:  # a pyarrow failure on data it parsed: the row reader judges the file
         if fmt == "parquet":
-            _fail(display, None, "", tr("fichier Parquet illisible ou corrompu", "unreadable or corrupt Parquet file"))
+            fail(display, None, "", tr("fichier Parquet illisible ou corrompu", "unreadable or corrupt Parquet file"))
         return None
-    return [r.groups for r in run.rules], run.daily.counts_by_key(run.ids, display)
+    return Tally(tuple(r.users for r in run.rules), run.daily)
 
 
 def iter_parquet(path, display):
     """(row number, row) of a Parquet log, rows as `normalise` returns them: the row pass's reader."""
     for batch in batches(path, display, "parquet"):
-        enc = encode(batch.table, {}, parquet_rows(display, batch.first_line))
+        enc = encode(batch.table, None, parquet_rows(display, batch.first_line))
         for index in range(enc.n):
             yield batch.first_line + index, enc.row(index)

@@ -1,12 +1,11 @@
 """What the column-wise pass keeps from one batch to the next: an id per distinct user, profile
-and day of the whole log, the facts of each (user, profile, day) computed once, and the daily
-counts, all as sorted numpy arrays so that a batch is merged without a Python loop per row."""
+and day of the whole log, and the facts of each (user, profile, day) computed once, as sorted
+numpy arrays so that a batch is merged without a Python loop per row."""
 from __future__ import annotations
 
 import numpy as np
 
 from cdap_policy.columnar import Fallback
-from cdap_policy.facts.logs import consultation_facts
 
 _BITS = 20  # an id fits in 20 bits: three make one int64 key
 _LIMIT = 1 << _BITS
@@ -45,8 +44,8 @@ def _merge(keys: np.ndarray, new: np.ndarray, *columns):
 class Facts:
     """Facts of each (user, profile, day), as codes into one list of values per fact."""
 
-    def __init__(self, users_by_id: dict):
-        self.users_by_id = users_by_id
+    def __init__(self, row_facts):
+        self.row_facts = row_facts  # logs.tally.RowFacts: reads only the user, the profile and the day
         self.keys = np.empty(0, dtype=np.int64)
         self.codes: dict[str, np.ndarray] = {}
         self.values: dict[str, list] = {}
@@ -61,7 +60,7 @@ class Facts:
             for packed in new.tolist():
                 row = {"user": ids["user"].values[packed >> (2 * _BITS)], "profile": ids["profile"].values[(packed >> _BITS) & (_LIMIT - 1)],
                        "at": ids["day"].values[packed & (_LIMIT - 1)]}
-                for name, value in consultation_facts(self.users_by_id, row).items():
+                for name, value in self.row_facts(row).items():
                     index = self._index.setdefault(name, {})
                     code = index.get(value)
                     if code is None:
@@ -74,27 +73,3 @@ class Facts:
             self.codes = dict(zip(names, merged))
         position = np.searchsorted(self.keys, key)
         return {name: codes[position] for name, codes in self.codes.items()}
-
-
-class Daily:
-    """Consultations per (user, day): count and first line, as DailyCounts keeps them."""
-
-    def __init__(self):
-        self.keys = np.empty(0, dtype=np.int64)
-        self.counts = np.empty(0, dtype=np.int64)
-        self.first = np.empty(0, dtype=np.int64)
-
-    def add(self, users: np.ndarray, days: np.ndarray, first_line: int):
-        unique, first, counts = np.unique((users << _BITS) | days, return_index=True, return_counts=True)
-        if len(self.keys):
-            position = np.minimum(np.searchsorted(self.keys, unique), len(self.keys) - 1)
-            found = self.keys[position] == unique
-            self.counts[position[found]] += counts[found]
-            unique, first, counts = unique[~found], first[~found], counts[~found]
-        if len(unique):
-            self.keys, (self.counts, self.first) = _merge(self.keys, unique, (self.counts, counts), (self.first, first + first_line))
-
-    def counts_by_key(self, ids: dict, display: str) -> dict:
-        users, days = ids["user"].values, ids["day"].values
-        return {(str(users[key >> _BITS]), days[key & (_LIMIT - 1)]): [count, display, line]
-                for key, count, line in zip(self.keys.tolist(), self.counts.tolist(), self.first.tolist())}

@@ -1,6 +1,6 @@
 """A consultation log as Arrow batches with exact line numbers.
 
-CSV and JSON Lines are read from the row reader's own bounded binary stream (`_open_binary`:
+CSV and JSON Lines are read from the row reader's own bounded binary stream (`open_binary`:
 no symbolic link, a regular file, gzip checked) in blocks cut at line ends; a block is parsed
 only when its line structure is regular (no blank line, no lone carriage return, no BOM after
 the first byte, rows parsed == lines), so that row k of the file is line k + 2 (CSV) or k + 1
@@ -22,8 +22,8 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from cdap_policy.columnar import Fallback
-from cdap_policy.consultations import (FIELDS, MAX_BYTES, MAX_CELL, MAX_LINE, MAX_LINES, REQUIRED, _fail, _open_binary,
-                                       _column)
+from cdap_policy.consultations import (FIELDS, MAX_BYTES, MAX_CELL, MAX_LINE, MAX_LINES, REQUIRED, column_name, fail,
+                                       open_binary)
 from cdap_policy.i18n import tr
 
 BLOCK = 4 << 20  # bytes read at a time: about 60,000 rows, some 20 MB once parsed and encoded
@@ -62,7 +62,7 @@ def batches(path: Path, display: str, fmt: str) -> Iterator[Batch]:
     if fmt == "parquet":
         yield from _parquet(path, display)
         return
-    handle = _open_binary(path, display)  # its errors are the row reader's, raised the same
+    handle = open_binary(path, display)  # its errors are the row reader's, raised the same
     with handle:
         try:
             yield from (_csv(handle) if fmt == "csv" else _jsonl(handle))
@@ -189,9 +189,9 @@ def _parquet(path: Path, display: str) -> Iterator[Batch]:
     import pyarrow.parquet as pq
 
     if path.name.endswith(".gz"):
-        _fail(display, None, "", tr("un journal Parquet est déjà compressé : le donner sans .gz",
-                                    "a Parquet log is compressed already: give it without .gz"))
-    handle = _open_binary(path, display)
+        fail(display, None, "", tr("un journal Parquet est déjà compressé : le donner sans .gz",
+                                   "a Parquet log is compressed already: give it without .gz"))
+    handle = open_binary(path, display)
     with handle:
         try:
             parquet = pq.ParquetFile(handle)
@@ -199,10 +199,10 @@ def _parquet(path: Path, display: str) -> Iterator[Batch]:
             rows, size = parquet.metadata.num_rows, sum(parquet.metadata.row_group(i).total_byte_size
                                                         for i in range(parquet.metadata.num_row_groups))
         except (pa.ArrowException, OSError, ValueError):
-            _fail(display, None, "", tr("fichier Parquet illisible ou corrompu", "unreadable or corrupt Parquet file"))
+            fail(display, None, "", tr("fichier Parquet illisible ou corrompu", "unreadable or corrupt Parquet file"))
         _parquet_columns(display, names)
         if rows > MAX_LINES or size > MAX_BYTES:
-            _fail(display, None, "", tr(
+            fail(display, None, "", tr(
                 f"journal trop long (plus de {MAX_LINES:_} lignes ou {MAX_BYTES >> 30} Gio une fois décompressé)".replace("_", " "),
                 f"log too long (more than {MAX_LINES:,} lines or {MAX_BYTES >> 30} GiB once decompressed)"))
         _parquet_sizes(display, parquet.metadata)
@@ -213,13 +213,13 @@ def _parquet(path: Path, display: str) -> Iterator[Batch]:
                 yield Batch(table, start, start + 1)
                 start += table.num_rows
         except MemoryError:  # pyarrow's ArrowMemoryError too: the file may be sound, the machine short
-            _fail(display, start + 1, "", tr(
+            fail(display, start + 1, "", tr(
                 "mémoire insuffisante pour lire le journal Parquet (rang indiqué : première ligne non lue) ; "
                 "écrivez des groupes de lignes plus petits",
                 "out of memory reading the Parquet log (row shown: the first one not read); write smaller row groups"))
         except (pa.ArrowException, OSError, ValueError):
-            _fail(display, start + 1, "", tr("fichier Parquet corrompu (rang indiqué : première ligne non lue)",
-                                             "corrupt Parquet file (row shown: the first one not read)"))
+            fail(display, start + 1, "", tr("fichier Parquet corrompu (rang indiqué : première ligne non lue)",
+                                            "corrupt Parquet file (row shown: the first one not read)"))
 
 
 # A value of a log is at most MAX_CELL characters (4 bytes each in UTF-8, and a length): a column
@@ -239,16 +239,16 @@ def _parquet_sizes(display: str, metadata) -> None:
             chunk = row_group.column(index)
             size, values = chunk.total_uncompressed_size, max(chunk.num_values, row_group.num_rows)
             name = chunk.path_in_schema
-            shown = _column(name)
+            shown = column_name(name)
             field = name if shown != "?" else ""
             if size > values * _VALUE_BYTES + _CHUNK_SLACK:
-                _fail(display, None, field, tr(
+                fail(display, None, field, tr(
                     f"la colonne {shown} du groupe de lignes {group + 1} se décompresse en {size / 1048576:.1f} Mio pour "
                     f"{values} valeur(s) : plus que des valeurs de {MAX_CELL} caractères au plus ne le peuvent ; pas un journal",
                     f"column {shown} of row group {group + 1} unpacks to {size / 1048576:.1f} MiB for {values} value(s): "
                     f"more than values of at most {MAX_CELL} characters can take; not a consultation log"))
             if size > MAX_COLUMN_CHUNK:
-                _fail(display, None, field, tr(
+                fail(display, None, field, tr(
                     f"la colonne {shown} du groupe de lignes {group + 1} se décompresse en {size / 1048576:.0f} Mio, au-delà de "
                     f"la limite de {MAX_COLUMN_CHUNK >> 20} Mio : écrivez des groupes d'au plus un million de lignes",
                     f"column {shown} of row group {group + 1} unpacks to {size / 1048576:.0f} MiB, over the "
@@ -258,14 +258,14 @@ def _parquet_sizes(display: str, metadata) -> None:
 def _parquet_columns(display: str, names: list) -> None:
     """The CSV header's rules, for the Parquet schema (there is no line: the error names none)."""
     if len(set(names)) != len(names):
-        _fail(display, None, "", tr("colonne en double dans le schéma Parquet", "duplicate column in the Parquet schema"))
+        fail(display, None, "", tr("colonne en double dans le schéma Parquet", "duplicate column in the Parquet schema"))
     for name in names:
         if name not in FIELDS:
-            shown = _column(name)
-            _fail(display, None, name if shown != "?" else "", tr(
+            shown = column_name(name)
+            fail(display, None, name if shown != "?" else "", tr(
                 f"colonne inconnue {shown} ; colonnes attendues parmi {', '.join(FIELDS)}",
                 f"unknown column {shown}; expected some of {', '.join(FIELDS)}"))
     missing = [k for k in REQUIRED if k not in names]
     if missing:
-        _fail(display, None, "", tr(f"schéma Parquet sans les colonnes obligatoires {', '.join(missing)}",
-                                    f"Parquet schema lacks the required column(s) {', '.join(missing)}"))
+        fail(display, None, "", tr(f"schéma Parquet sans les colonnes obligatoires {', '.join(missing)}",
+                                   f"Parquet schema lacks the required column(s) {', '.join(missing)}"))

@@ -3,11 +3,11 @@ aggregates, and the collections rules iterate over (built on first use, by the m
 collection they describe)."""
 from __future__ import annotations
 
+from cdap_policy import logs
 from cdap_policy.celfuncs import add_months
-from cdap_policy.consultations import iter_consultations
 from cdap_policy.facts import convention as conv
 from cdap_policy.facts.entity import Entity, listed
-from cdap_policy.facts.logs import DailyCounts, consultation_facts
+from cdap_policy.facts.logs import consultation_facts, daily_volume_entities
 from cdap_policy.facts.profiles import profile_entities
 from cdap_policy.facts.providers import flatten_providers
 from cdap_policy.facts.users import administrator_entities, all_codes, cel_view, counted_profiles, listed_profiles, periods, planned, user_entities
@@ -62,7 +62,7 @@ class Context:
         variables["catalogue"] = variables["params"]["profiles"][str(self.edition)]
         self.variables = variables
         self._collections: dict[str, list[Entity]] = {}
-        self.daily_counts: DailyCounts | None = None
+        self.daily_volumes: logs.DailyVolumes | None = None  # given by the runner's pass over the log
 
     def _aggregate(self, param_values: dict) -> dict:
         convention = self.sections["convention"]
@@ -179,11 +179,9 @@ class Context:
         if name == "amendments":
             return conv.amendment_entities(s["convention"], self.users, self.as_of)
         if name == "daily_volumes":
-            if self.daily_counts is None:  # not fed by a pass over the log (no consultation rule selected)
-                counts = self.start_daily_counts()
-                for file, line, row in iter_consultations(self.snapshot):
-                    counts.add(file, line, row)
-            return self.daily_counts.entities()
+            if self.daily_volumes is None:  # no pass over the log yet
+                self.daily_volumes = logs.daily_volumes(self.snapshot, self.consultation_facts)
+            return daily_volume_entities(self.daily_volumes)
         lists = {
             "data_stores": ("data_store", s["data_stores"], ("data_stores",), "id"),
             "automations": ("automation", s["automations"], ("automations",), "id"),
@@ -193,11 +191,6 @@ class Context:
         }
         kind, items, path, key = lists[name]
         return listed(kind, items, path, key)
-
-    def start_daily_counts(self) -> DailyCounts:
-        """The counter the runner's single pass over the log feeds."""
-        self.daily_counts = DailyCounts()
-        return self.daily_counts
 
     # -- activations ------------------------------------------------------------------------
     def activation(self, entity: Entity) -> dict:
@@ -212,3 +205,10 @@ class Context:
 
     def consultation_facts(self, row: dict) -> dict:
         return consultation_facts(self.users_by_id, row)
+
+    def row_activation(self, row: dict, facts: dict) -> dict:
+        """What expressions read for one consultation of the log and its facts."""
+        act = dict(self.variables)
+        act["entity"] = self.to_cel(row)
+        act["facts"] = self.to_cel(facts)
+        return act

@@ -1,4 +1,4 @@
-"""Facts of the consultation log: what a row says of its user on its day, and volumes per user and day."""
+"""Facts of the consultation log: what a row says of its user on its day, and the volumes per user and day as entities."""
 from __future__ import annotations
 
 from cdap_policy.facts.entity import Entity
@@ -20,24 +20,11 @@ def consultation_facts(users_by_id: dict, row: dict) -> dict:
     }
 
 
-class DailyCounts:
-    """Consultations per user and day, fed row by row during the runner's single pass over the log."""
-
-    def __init__(self):
-        self.counts: dict[tuple, list] = {}
-
-    def add(self, file, line, row):
-        key = (str(row["user"]), row["at"][:10])
-        entry = self.counts.get(key)
-        if entry is None:
-            self.counts[key] = [1, file, line]
-        else:
-            entry[0] += 1
-
-    def entities(self) -> list[Entity]:
-        out = []
-        for (user, day), (count, file, line) in sorted(self.counts.items()):
-            entity = Entity("daily_volume", f"{user}/{day}", ("consultations",), {"user": user, "day": day, "count": count}, {}, f"{user} {day}")
-            entity.location = (file, line)
-            out.append(entity)
-        return out
+def daily_volume_entities(volumes) -> list[Entity]:
+    """The consultations per user and day (logs.DailyVolumes) as rules judge them, each placed at its first row."""
+    out = []
+    for user, day, count, file, line in volumes:
+        entity = Entity("daily_volume", f"{user}/{day}", ("consultations",), {"user": user, "day": day, "count": count}, {}, f"{user} {day}")
+        entity.location = (file, line)
+        out.append(entity)
+    return out
