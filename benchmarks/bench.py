@@ -466,8 +466,6 @@ def _per_snapshot(engine: str, paths) -> tuple[float, str]:
     from cdap_policy.policy import load_pack
     from cdap_policy.snapshot import load_snapshot
 
-    from cdap_policy.formatters import stream
-
     pack = load_pack(runner=engine)
     options, steps = CheckOptions(as_of=AS_OF, find_waivers=False), {"load and schema": [], "evaluation": [], "JSON Lines": []}
     check_loaded(pack, load_snapshot(paths[0]), options)  # warm
@@ -477,7 +475,7 @@ def _per_snapshot(engine: str, paths) -> tuple[float, str]:
         loaded = time.process_time()
         report = check_loaded(pack, snapshot, options)
         judged = time.process_time()
-        stream.item("jsonl", report, formatters.FormatOptions())
+        formatters.item("jsonl", report, formatters.FormatOptions())
         steps["load and schema"].append(loaded - start)
         steps["evaluation"].append(judged - loaded)
         steps["JSON Lines"].append(time.process_time() - judged)

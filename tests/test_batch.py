@@ -218,15 +218,18 @@ def test_summary_values_from_the_input_are_text_in_every_format():
 
 def test_json_and_table_written_one_report_at_a_time_are_the_bytes_of_the_whole_list():
     from cdap_policy.checking import CheckOptions, check_snapshot
-    from cdap_policy.formatters import FormatOptions, render, stream
+    from cdap_policy import formatters
+    from cdap_policy.formatters import FormatOptions, render
 
     options = FormatOptions(lang="en", width=100)
     reports = [check_snapshot(pack(), FIXTURES / name, CheckOptions(as_of=generate.AS_OF))
                for name in ("ccas-2025.yaml", "hopital-2025-hebergeur.yaml", "commune-t2-cafpro.yaml")]
-    for fmt in stream.STREAMED:
+    streamed = [fmt for fmt in formatters.REPORT_FORMATS if formatters.streams(fmt)]
+    assert streamed == ["table", "json", "jsonl"]
+    for fmt in streamed:
         for count in (1, 2, 3):
-            joiner = stream.Joiner(fmt)
-            text = "".join(joiner.add(stream.item(fmt, r, options)) for r in reports[:count]) + joiner.end()
+            joiner = formatters.joiner(fmt)
+            text = "".join(joiner.add(formatters.item(fmt, r, options)) for r in reports[:count]) + joiner.end()
             assert text == render(fmt, reports[:count], options), (fmt, count)
 
 

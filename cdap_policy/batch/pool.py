@@ -131,16 +131,16 @@ class Checker:
             return Outcome(index, str(path), EXIT_INPUT, problems=_redacted(exc.problems, snapshot, setup.options))
         except Exception as exc:  # a bug on one snapshot is reported; the batch goes on
             return Outcome(index, str(path), EXIT_INTERNAL, internal=f"{type(exc).__name__}: {exc}")
+        from cdap_policy import formatters
         from cdap_policy.batch.summary import digest
-        from cdap_policy.formatters import stream
 
         code = report.exit_code(setup.fail_on)
-        streamed = stream.streamed(setup.fmt)
+        streamed = formatters.streams(setup.fmt)
         inputs = tuple(str(p) for p in (snapshot.log_path, (report.waivers or {}).get("file")) if p)
         pack_files = () if self._pack_files_sent else tuple(str(f) for f in self.pack().files)
         self._pack_files_sent = True
         return Outcome(index, str(path), code, digest=digest(report, code), inputs=inputs, pack_files=pack_files,
-                       text=stream.item(setup.fmt, report, setup.format_options) if streamed else None,
+                       text=formatters.item(setup.fmt, report, setup.format_options) if streamed else None,
                        report=None if streamed else report)
 
 

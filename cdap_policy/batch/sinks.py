@@ -1,24 +1,22 @@
-"""Where a batch's reports go: written one by one as they come (table, json, jsonl), or held
-until the end for the formats that are one document (SARIF, JUnit, Markdown, HTML, OSCAL —
-memory then grows with the batch: ~80 KB per 400-user report). The batch summary ends the
-table, Markdown and HTML outputs. Nothing reaches a file before `finish`: a failed or
+"""Where a batch's reports go: written one by one as they come for a format that streams (table,
+json, jsonl), or held until the end for the formats that are one document (SARIF, JUnit,
+Markdown, HTML, OSCAL — memory then grows with the batch: ~80 KB per 400-user report). The batch
+summary goes in the formats that show it (table, Markdown, HTML). Each format says which it is
+(formatters: STREAMS, SHOWS_BATCH_SUMMARY). Nothing reaches a file before `finish`: a failed or
 interrupted run leaves the old report as it was.
 """
 from __future__ import annotations
 
 import dataclasses
 
-from cdap_policy import output as out
-from cdap_policy.formatters import stream
-
-SUMMARY_FORMATS = ("table", "markdown", "html")
+from cdap_policy import formatters, output as out
 
 
 class Sink:
     def __init__(self, fmt: str, output, format_options, with_summary: bool, redact_line=None):
         self.fmt, self.format_options, self.with_summary = fmt, format_options, with_summary
-        self.streamed = stream.streamed(fmt)
-        self._joiner = stream.Joiner(fmt) if self.streamed else None
+        self.streamed = formatters.streams(fmt)
+        self._joiner = formatters.joiner(fmt) if self.streamed else None
         self._reports: list = []
         self._unreadable: list = []  # findings.Unreadable, for the formats that show them
         self._redact_line = redact_line  # --redact: masks error lines as on standard error
@@ -52,18 +50,14 @@ class Sink:
         """Write what is left, then replace the output file. With no report at all, nothing is
         written (not even an empty-looking report) — except in a format that says which files
         could not be checked: a CI step must not publish an older, clean result."""
-        from cdap_policy import formatters
-
         if self.count == 0 and not (self._unreadable and formatters.shows_unreadable(self.fmt)):
             self.abort()
             return
-        show = summary if self.with_summary and self.fmt in SUMMARY_FORMATS else None
+        show = summary if self.with_summary and formatters.shows_batch_summary(self.fmt) else None
         if self.streamed:
             self._write(self._joiner.end())
             if show is not None:
-                from cdap_policy.formatters.batch_summary import table
-
-                self._write("\n" + table(show, self.format_options))
+                self._write(formatters.summary_after(self.fmt, show, self.format_options))
         else:
             options = dataclasses.replace(self.format_options, summary=show, unreadable=tuple(self._unreadable))
             self._write(formatters.render(self.fmt, self._reports, options))

@@ -1,9 +1,14 @@
 """Output formats: pure functions from a list of reports to text, one module per format.
 
-Each module has `render(reports, options) -> str` and may set `NEEDS_PASSED = True` when it
-needs every outcome, not only the failures, and `SHOWS_UNREADABLE = True` when it reports the
-files that could not be checked (`options.unreadable`): a CI consumer must never read a clean
-result from a run that could not read its input.
+Each module has `render(reports, options) -> str` and declares what it is by module constants,
+read here; nothing outside this package names a format to decide what to do with it:
+- `NEEDS_PASSED = True`: it needs every outcome, not only the failures;
+- `SHOWS_UNREADABLE = True`: it reports the files that could not be checked (`options.unreadable`):
+  a CI consumer must never read a clean result from a run that could not read its input;
+- `STREAMS = True`: a batch writes it one report at a time, each rendered alone by `item(report,
+  options)` and joined by its `JOINER` (formatters.stream);
+- `SHOWS_BATCH_SUMMARY = True`: a batch's summary goes in it, given in `options.summary` or, for a
+  streamed format, written after the reports by its `summary_after(summary, options)`.
 Modules are imported on demand: a command pays only for the format it writes.
 """
 from __future__ import annotations
@@ -50,6 +55,31 @@ def shows_unreadable(fmt: str) -> bool:
     """Does this format carry the files that could not be checked (`SHOWS_UNREADABLE`), so that it
     is written even when no snapshot could be checked at all?"""
     return bool(getattr(module(fmt), "SHOWS_UNREADABLE", False))
+
+
+def streams(fmt: str) -> bool:
+    """Is this format written one report at a time in a batch (`STREAMS`)?"""
+    return bool(getattr(module(fmt), "STREAMS", False))
+
+
+def shows_batch_summary(fmt: str) -> bool:
+    """Does a batch's summary go in this format (`SHOWS_BATCH_SUMMARY`)?"""
+    return bool(getattr(module(fmt), "SHOWS_BATCH_SUMMARY", False))
+
+
+def item(fmt: str, report, options: FormatOptions) -> str:
+    """One report of a streamed format, rendered alone."""
+    return module(fmt).item(report, options)
+
+
+def joiner(fmt: str):
+    """What joins the items of a streamed format (a formatters.stream.Joiner)."""
+    return module(fmt).JOINER()
+
+
+def summary_after(fmt: str, summary, options: FormatOptions) -> str:
+    """A batch's summary, written after the reports of a streamed format that shows it."""
+    return module(fmt).summary_after(summary, options)
 
 
 def render(fmt: str, reports: list, options: FormatOptions) -> str:

@@ -15,6 +15,7 @@ from cdap_policy.i18n import pick, tr
 from cdap_policy.labels import KINDS, label
 from cdap_policy.textsafe import printable
 
+SHOWS_BATCH_SUMMARY = True  # options.summary, above the reports
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 _L = {

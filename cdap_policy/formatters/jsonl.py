@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import json
 
+from cdap_policy.formatters import stream
+
+STREAMS = True
+JOINER = stream.Joiner  # every line ends itself
+
 
 def line(report, options) -> str:
     text = json.dumps(report.to_dict(options.include_passed), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
+
+
+item = line  # a streamed report is its line
 
 
 def render(reports: list, options) -> str:

@@ -13,6 +13,7 @@ from cdap_policy.formatters import common as c
 from cdap_policy.i18n import pick, tr
 from cdap_policy.textsafe import printable
 
+SHOWS_BATCH_SUMMARY = True  # first, where the size limit cannot cut it (options.summary)
 MAX_CHARS = 60_000
 MAX_VALUE = 300  # characters of one value read shown in a comment
 MAX_EVIDENCE_ROWS = 20

@@ -1,47 +1,47 @@
-"""Formats written one report at a time in a batch (`table`, `json`, `jsonl`): each report is
-rendered alone (`item`, in the worker that checked it) and the pieces are joined here to the
-very bytes `render` gives for the whole list, so streaming changes memory, never output.
+"""How a format written one report at a time in a batch joins its reports: each report is rendered
+alone (the format module's `item`, in the worker that checked it) and the pieces are joined here
+to the very bytes its `render` gives for the whole list, so streaming changes memory, never output.
 
-The other formats hold every report until the end (SARIF and JUnit name every run in one
-document, Markdown fits a comment, HTML is one page).
+A format module that streams says so (`STREAMS = True`) and names its joiner (`JOINER`, one of the
+classes below); no format is named here. The other formats hold every report until the end (SARIF
+and JUnit name every run in one document, Markdown fits a comment, HTML is one page).
 """
 from __future__ import annotations
 
-import json
-
-STREAMED = ("table", "json", "jsonl")
-
-
-def streamed(fmt: str) -> bool:
-    return fmt in STREAMED
-
-
-def item(fmt: str, report, options) -> str:
-    if fmt == "jsonl":
-        from cdap_policy.formatters.jsonl import line
-
-        return line(report, options)
-    if fmt == "json":
-        return json.dumps(report.to_dict(options.include_passed), ensure_ascii=False, indent=2, sort_keys=True)
-    from cdap_policy.formatters.table import render_one
-
-    return render_one(report, options.lang, options.include_passed, options.width, options.color)
-
 
 class Joiner:
-    """Turns the items of one format, in order, into output text. No I/O: `add` and `end`
-    return what to write. JSON gives an object for one report and a list for several, so its
-    first item is held until a second one (or the end) says which."""
+    """Turns the items of one format, in order, into output text: each item as it is (JSON
+    Lines: every item ends its own line). No I/O: `add` and `end` return what to write."""
 
-    def __init__(self, fmt: str):
-        self.fmt, self.count, self._held = fmt, 0, None
+    def __init__(self):
+        self.count = 0
 
     def add(self, text: str) -> str:
         self.count += 1
-        if self.fmt == "jsonl":
-            return text
-        if self.fmt == "table":
-            return text if self.count == 1 else "\n" + text
+        return text
+
+    def end(self) -> str:
+        return ""
+
+
+class Separated(Joiner):
+    """Items one after the other, a blank line between two (the terminal table)."""
+
+    def add(self, text: str) -> str:
+        self.count += 1
+        return text if self.count == 1 else "\n" + text
+
+
+class ObjectOrList(Joiner):
+    """JSON: an object for one report, a list of them for several, as json.dumps(..., indent=2)
+    writes them; the first item is held until a second one (or the end) says which."""
+
+    def __init__(self):
+        super().__init__()
+        self._held: str | None = None
+
+    def add(self, text: str) -> str:
+        self.count += 1
         if self.count == 1:
             self._held = text
             return ""
@@ -50,7 +50,7 @@ class Joiner:
         return out
 
     def end(self) -> str:
-        if self.fmt != "json" or self.count == 0:
+        if self.count == 0:
             return ""
         return self._held + "\n" if self.count == 1 else "\n]\n"
 

@@ -15,10 +15,13 @@ from rich.table import Table
 from rich.text import Text
 
 from cdap_policy.findings import Report
-from cdap_policy.formatters import common as c, history
+from cdap_policy.formatters import common as c, history, stream
 from cdap_policy.i18n import pick, tr
 from cdap_policy.textsafe import printable
 
+STREAMS = True
+JOINER = stream.Separated
+SHOWS_BATCH_SUMMARY = True  # after the reports (`summary_after`)
 WIDE = 120  # columns from which findings are a table; below, a list
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 _HEAD = {
@@ -30,7 +33,18 @@ _AS_OF_SOURCE = {"option": tr("date donnée par --as-of", "date given with --as-
 
 
 def render(reports: list[Report], options) -> str:
-    return "\n".join(render_one(r, options.lang, options.include_passed, options.width, options.color) for r in reports)
+    return "\n".join(item(r, options) for r in reports)
+
+
+def item(report: Report, options) -> str:
+    return render_one(report, options.lang, options.include_passed, options.width, options.color)
+
+
+def summary_after(summary, options) -> str:
+    """A batch's summary, written after its streamed reports."""
+    from cdap_policy.formatters.batch_summary import table
+
+    return "\n" + table(summary, options)
 
 
 def _t(text: dict | str, lang: str) -> str:
