@@ -8,13 +8,9 @@ private temporary folder removed before the response leaves.
 """
 from __future__ import annotations
 
-import base64
 import contextlib
-import functools
 import json
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from cdap_policy.i18n import pick, tr
 from cdap_policy.web import draft as drafts
@@ -22,8 +18,6 @@ from cdap_policy.web import security
 from cdap_policy.web.texts import FIELD_LABELS, T
 
 LANG_COOKIE = "cdap_lang"
-SNAPSHOT_SUFFIXES = (".yaml", ".yml", ".json")
-SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
 MAX_EXPLAINED = 100  # findings explained inline on one report page
 
 
@@ -264,29 +258,5 @@ async def _closing(form):
         await form.close()  # spooled uploads are deleted now, not when the collector runs
 
 
-def private_folder():
-    """A temporary folder only this process can read, removed when the block ends."""
-    return tempfile.TemporaryDirectory(prefix="cdap-serve-")
-
-
-def data_uri(text: str, media: str) -> str:
-    return f"data:{media};charset=utf-8;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
-
-
-@functools.lru_cache(maxsize=1)
-def schema_ref() -> str:
-    """The schema as installed with the package (the snapshot evaluated on the server)."""
-    from cdap_policy.schema import schema_path
-
-    return schema_path("snapshot.schema.json").resolve().as_uri()
-
-
 def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-def safe_name(name: str, suffixes) -> str | None:
-    """The last component of an uploaded file's name, if it ends with one of `suffixes`."""
-    base = Path(str(name).replace("\\", "/")).name
-    base = "".join(c for c in base if c.isalnum() or c in "._- ")[:120].strip() or "fichier"
-    return base if base.lower().endswith(tuple(suffixes)) else None

@@ -33,7 +33,7 @@ def check_upload(env, name: str, data: bytes, as_of: str | None, redact: bool, l
     from cdap_policy.checking import CheckOptions, check_loaded
     from cdap_policy.snapshot import load_snapshot
     from cdap_policy.web import security
-    from cdap_policy.web.app import SNAPSHOT_SUFFIXES, data_uri, private_folder, safe_name
+    from cdap_policy.web.uploads import SNAPSHOT_SUFFIXES, data_uri, private_folder, safe_name
     from cdap_policy.web.draft import today
     from cdap_policy.web.views import report_view
 

@@ -190,7 +190,7 @@ class Step:
         return False
 
     async def _upload(self, form):
-        from cdap_policy.web.app import SHEET_SUFFIXES, private_folder, safe_name
+        from cdap_policy.web.uploads import SHEET_SUFFIXES, private_folder, safe_name
 
         upload = form.get("sheet")
         if upload is None or not getattr(upload, "filename", ""):
@@ -341,7 +341,7 @@ def evaluate(env, draft: dict, stage: str | None = "pre-signature", redact: bool
     """The report of the draft's snapshot (None before the organisation is described)."""
     from cdap_policy.checking import CheckOptions, check_loaded
     from cdap_policy.snapshot import load_snapshot
-    from cdap_policy.web.app import private_folder, schema_ref
+    from cdap_policy.web.uploads import private_folder, schema_ref
 
     if not draft.get("kind") or not draft.get("name"):
         return None, ""
@@ -437,7 +437,7 @@ def download(env, draft: dict, what: str, lang: str, redact: bool, schema_url: s
     """(file name, media type, bytes) of a download, or None for an unknown one. The snapshot's
     modeline points at the schema this server publishes (`schema_url`), which editors can fetch."""
     from cdap_policy import formatters
-    from cdap_policy.web.app import schema_ref
+    from cdap_policy.web.uploads import schema_ref
 
     if not draft.get("kind") or not draft.get("name"):
         return None
