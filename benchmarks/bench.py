@@ -56,10 +56,10 @@ PHASES = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
 from cdap_policy import formatters
-from cdap_policy.checking import CheckOptions, check_loaded
+from cdap_policy.pipeline.check import CheckOptions, check_loaded
 from cdap_policy.engines import cache_status
-from cdap_policy.policy import load_pack
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.load.pack import load_pack
+from cdap_policy.load.snapshot import load_snapshot
 t1 = time.perf_counter()
 pack = load_pack(None, None, runner=sys.argv[2])
 t2 = time.perf_counter()
@@ -249,9 +249,9 @@ def _clock_engine(engine: str) -> _LayerClock:
 
 
 def row_layer(table, engines, repeat):
-    from cdap_policy.policy import load_pack
-    from cdap_policy.runner import evaluate
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.load.pack import load_pack
+    from cdap_policy.evaluate.runner import evaluate
+    from cdap_policy.load.snapshot import load_snapshot
 
     packs = {engine: load_pack(runner=engine) for engine in engines}
     results: dict = {engine: [] for engine in engines}
@@ -299,10 +299,10 @@ def _floor_split(engine: str, rows: int) -> str:
     import floor
     import generate_log
 
-    from cdap_policy.facts import context as context_mod
-    from cdap_policy.policy import load_pack
-    from cdap_policy.runner import Evaluator, evaluate
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.evaluate.facts import context as context_mod
+    from cdap_policy.load.pack import load_pack
+    from cdap_policy.evaluate.runner import Evaluator, evaluate
+    from cdap_policy.load.snapshot import load_snapshot
 
     pack = load_pack(runner=engine)
     with tempfile.TemporaryDirectory() as tmp:
@@ -333,7 +333,7 @@ def _floor_split(engine: str, rows: int) -> str:
 
 
 def _deadline_cost() -> float:
-    from cdap_policy.deadline import deadline
+    from cdap_policy.engines.deadline import deadline
 
     n = 20000
     start = time.perf_counter()
@@ -348,7 +348,7 @@ def row_log(table, engines, rows, repeat):
     reader on the same log; the dominant part measured in-process."""
     import generate_log
 
-    from cdap_policy import columnar
+    from cdap_policy.logs import columnar
 
     with tempfile.TemporaryDirectory() as tmp:
         snap = generate_log.main(["--rows", str(rows), "--out", tmp])
@@ -369,10 +369,10 @@ def row_log(table, engines, rows, repeat):
 
 def _log_split(snap, engine: str) -> str:
     """Where the column-wise pass spends its time, in one process (the pack loaded)."""
-    from cdap_policy.columnar import encode as enc_module, groups, logwide
-    from cdap_policy.policy import load_pack
-    from cdap_policy.runner import Evaluator, evaluate
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.logs.columnar import encode as enc_module, groups, logwide
+    from cdap_policy.load.pack import load_pack
+    from cdap_policy.evaluate.runner import Evaluator, evaluate
+    from cdap_policy.load.snapshot import load_snapshot
 
     spent = {"validate and encode": 0.0, "CEL (combine)": 0.0, "facts": 0.0}
     originals = (groups.encode, Evaluator.combine, logwide.Facts.of)
@@ -462,9 +462,9 @@ def _per_snapshot(engine: str, paths) -> tuple[float, str]:
     """CPU seconds of one snapshot in a worker (the pack already loaded), on average, and where it
     goes (the same steps as a batch worker: load and schema, evaluation, the JSON Lines item)."""
     from cdap_policy import formatters
-    from cdap_policy.checking import CheckOptions, check_loaded
-    from cdap_policy.policy import load_pack
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.pipeline.check import CheckOptions, check_loaded
+    from cdap_policy.load.pack import load_pack
+    from cdap_policy.load.snapshot import load_snapshot
 
     pack = load_pack(runner=engine)
     options, steps = CheckOptions(as_of=AS_OF, find_waivers=False), {"load and schema": [], "evaluation": [], "JSON Lines": []}
@@ -486,9 +486,9 @@ def _per_snapshot(engine: str, paths) -> tuple[float, str]:
 def row_growth(table, engines, sizes, repeat):
     import generate
 
-    from cdap_policy.policy import load_pack
-    from cdap_policy.runner import evaluate
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.load.pack import load_pack
+    from cdap_policy.evaluate.runner import evaluate
+    from cdap_policy.load.snapshot import load_snapshot
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = {}
@@ -529,9 +529,9 @@ def _fit(xs, ys):
 
 
 def slowest_rules(engines, count=10):
-    from cdap_policy.policy import load_pack
-    from cdap_policy.runner import Evaluator, evaluate
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.load.pack import load_pack
+    from cdap_policy.evaluate.runner import Evaluator, evaluate
+    from cdap_policy.load.snapshot import load_snapshot
 
     snapshot = load_snapshot(DEPARTMENT)
     lines = []

@@ -114,9 +114,9 @@ def measure(rows: int = 10_000, repeat: int = 7, engines=("compiled", "native"))
     (CPU seconds, medians); raises SystemExit when the two disagree."""
     import generate_log
 
-    from cdap_policy.policy import load_pack
-    from cdap_policy.runner import evaluate
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.load.pack import load_pack
+    from cdap_policy.evaluate.runner import evaluate
+    from cdap_policy.load.snapshot import load_snapshot
 
     with tempfile.TemporaryDirectory() as tmp:
         path = generate_log.main(["--rows", str(rows), "--out", tmp])

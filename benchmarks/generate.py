@@ -16,7 +16,7 @@ cannot be read (bad YAML, a schema error, a duplicate key, a bad SIRET).
 Logs (--log-rows) are CSV or JSON Lines next to each snapshot, their rows within every rule
 (RSA window, instructor number, known allocataire number...), --log-violations of them not.
 
-Every snapshot written is loaded back with the live schema (cdap_policy.snapshot) unless
+Every snapshot written is loaded back with the live schema (cdap_policy.load.snapshot) unless
 --no-validate: a generator that drifted from the schema fails here, not in a benchmark.
 People are fictitious (the name lists of fixtures/make_department.py).
 """
@@ -697,8 +697,8 @@ def generate(out: Path, count: int, seed: int = 1, violations: float = 0.2, brok
 
 def check_loadable(out: Path, entries) -> None:
     """Load every snapshot written with the live schema; raise on the first that does not."""
-    from cdap_policy.errors import InputError
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.support.errors import InputError
+    from cdap_policy.load.snapshot import load_snapshot
 
     for entry in entries:
         try:

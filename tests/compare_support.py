@@ -19,7 +19,7 @@ YEAR1, YEAR2 = EXPECTED["old"], EXPECTED["new"]
 
 def check_report(path, as_of: str, **options):
     """The Report object of one snapshot through the check pipeline (waivers, baseline)."""
-    from cdap_policy.checking import CheckOptions, check_snapshot
+    from cdap_policy.pipeline.check import CheckOptions, check_snapshot
 
     return check_snapshot(pack(), ROOT / path if not os.path.isabs(str(path)) else path,
                           CheckOptions(as_of=as_of, **options), display=str(path))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from cdap_policy.checking import CheckOptions, check_snapshot
+from cdap_policy.pipeline.check import CheckOptions, check_snapshot
 from cdap_policy.formatters import FormatOptions
 from helpers import FIXTURES, ROOT, pack  # noqa: F401 (ROOT: re-exported)
 

@@ -15,7 +15,7 @@ POLICIES = ROOT / "policies"
 
 @functools.lru_cache(maxsize=None)
 def pack():
-    from cdap_policy.policy import load_pack
+    from cdap_policy.load.pack import load_pack
 
     return load_pack(POLICIES)
 

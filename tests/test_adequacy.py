@@ -3,7 +3,7 @@ Canada: commercial organisations), read from the provider or data store itself, 
 import celpy
 import pytest
 
-from cdap_policy import celfuncs as f
+from cdap_policy.engines import celfuncs as f
 from helpers import pack
 
 

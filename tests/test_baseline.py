@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from cdap_policy.compare import baseline
-from cdap_policy.errors import InputError
-from cdap_policy.findings import Finding
+from cdap_policy.report import baseline
+from cdap_policy.support.errors import InputError
+from cdap_policy.evaluate.findings import Finding
 from compare_support import YEAR1, YEAR2, check_report, cli, error_lines, report_dict, write_json
 
 

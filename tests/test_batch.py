@@ -27,7 +27,7 @@ def run(*args, env=None, timeout=300):
 
 
 def lines_of(text: str) -> list[dict]:
-    from cdap_policy.compare.reportfile import parse
+    from cdap_policy.report.reportfile import parse
 
     assert text.endswith("\n") and text.count("\n") == len(text.splitlines())
     return [parse(line, f"line {n}")[0] for n, line in enumerate(text.splitlines(), 1)]
@@ -52,7 +52,7 @@ def folder(tmp_path_factory):
 def test_folders_are_walked_recursively_in_a_stable_order_without_hidden_folders(tmp_path):
     """A snapshot's waiver file stands for its snapshot (checked once); any other YAML or JSON file
     is handed on, to be recognised by its content (tests/test_project_files.py)."""
-    from cdap_policy.batch.discover import discover
+    from cdap_policy.pipeline.batch.discover import discover
 
     for name in ("b/2.yaml", "b/10.yml", "a.json", "b/2.waivers.yaml", "b/x.waivers.yaml", ".git/c.yaml", "b/log.csv",
                  "b/.hidden.yaml"):
@@ -66,7 +66,7 @@ def test_folders_are_walked_recursively_in_a_stable_order_without_hidden_folders
 
 
 def test_quoted_globs_are_expanded_and_a_file_reached_twice_is_checked_once(tmp_path):
-    from cdap_policy.batch.discover import discover
+    from cdap_policy.pipeline.batch.discover import discover
 
     for name in ("x/1.yaml", "x/2.yaml", "y/3.yaml"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +89,7 @@ def test_an_empty_folder_or_a_glob_matching_nothing_is_exit_2_with_one_line(tmp_
 
 @pytest.mark.parametrize("text", ["0/3", "4/3", "1/0", "a/b", "2", "1/2/3"])
 def test_a_bad_shard_is_refused(text):
-    from cdap_policy.batch import shard
+    from cdap_policy.pipeline.batch import shard
 
     with pytest.raises(ValueError):
         shard.parse(text)
@@ -100,7 +100,7 @@ def test_a_bad_shard_is_refused(text):
 @pytest.mark.parametrize("size", [0, 1, 7, 100])
 @pytest.mark.parametrize("n", [1, 2, 3, 8])
 def test_shards_are_disjoint_cover_everything_and_differ_by_one_at_most(size, n):
-    from cdap_policy.batch import shard
+    from cdap_policy.pipeline.batch import shard
 
     items = list(range(size))
     parts = [shard.select(items, k, n) for k in range(1, n + 1)]
@@ -109,7 +109,7 @@ def test_shards_are_disjoint_cover_everything_and_differ_by_one_at_most(size, n)
 
 
 def test_shards_of_a_batch_make_up_the_whole_batch_and_their_summaries_its_summary(folder, tmp_path):
-    from cdap_policy.batch.summary import Summary
+    from cdap_policy.pipeline.batch.summary import Summary
 
     snapshots, _ = folder
     run("check", snapshots, *AS_OF, "--format", "jsonl", "-o", tmp_path / "whole.jsonl", "--summary", tmp_path / "whole.json")
@@ -191,9 +191,9 @@ def test_markdown_and_html_carry_the_summary_too(folder, fmt, marker):
 def test_summary_values_from_the_input_are_text_in_every_format():
     import dataclasses
 
-    from cdap_policy.batch.summary import Summary, digest
-    from cdap_policy.checking import CheckOptions, check_snapshot
-    from cdap_policy.errors import Problem
+    from cdap_policy.pipeline.batch.summary import Summary, digest
+    from cdap_policy.pipeline.check import CheckOptions, check_snapshot
+    from cdap_policy.support.errors import Problem
     from cdap_policy.formatters import FormatOptions, render
     from test_format_html import assert_self_contained
 
@@ -217,7 +217,7 @@ def test_summary_values_from_the_input_are_text_in_every_format():
 
 
 def test_json_and_table_written_one_report_at_a_time_are_the_bytes_of_the_whole_list():
-    from cdap_policy.checking import CheckOptions, check_snapshot
+    from cdap_policy.pipeline.check import CheckOptions, check_snapshot
     from cdap_policy import formatters
     from cdap_policy.formatters import FormatOptions, render
 
@@ -234,7 +234,7 @@ def test_json_and_table_written_one_report_at_a_time_are_the_bytes_of_the_whole_
 
 
 def test_jsonl_lines_never_break_inside_a_report():
-    from cdap_policy.checking import CheckOptions, check_snapshot
+    from cdap_policy.pipeline.check import CheckOptions, check_snapshot
     from cdap_policy.formatters import FormatOptions, jsonl
 
     report = check_snapshot(pack(), FIXTURES / "ccas-2025.yaml", CheckOptions(as_of=generate.AS_OF))

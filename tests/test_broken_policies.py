@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from cdap_policy.errors import PolicyError
-from cdap_policy.policy import load_pack
-from cdap_policy.runner import evaluate
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.support.errors import PolicyError
+from cdap_policy.load.pack import load_pack
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.snapshot import load_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
@@ -238,7 +238,7 @@ def test_an_evaluation_that_runs_too_long_is_an_error(tmp_path):
 
 
 def test_the_default_deadline_is_set():
-    from cdap_policy import runner
+    from cdap_policy.evaluate import runner
 
     assert 0 < runner.EVAL_TIMEOUT_S <= 30
 

@@ -2,7 +2,7 @@
 import pytest
 from celpy import celtypes
 
-from cdap_policy import celfuncs as f
+from cdap_policy.engines import celfuncs as f
 from cdap_policy.engines.celpy import to_cel
 
 

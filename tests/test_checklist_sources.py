@@ -4,8 +4,8 @@ supporting documents of each profile (2025), the T1 diplomas per edition, the CA
 CAFPRO partner; items with no pre-signature rule are not listed."""
 import pytest
 
-from cdap_policy.checking import CheckOptions, check_loaded
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.pipeline.check import CheckOptions, check_loaded
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import base, pack, write
 
 

@@ -233,8 +233,8 @@ def test_pre_commit_try_repo_on_a_snapshot_its_waivers_and_a_violating_change(tm
     """The hooks check today (no --as-of): the partner's known failures as of today are waived in
     the waiver file beside the snapshot, so the committed state passes; a change that gives the
     deputy administrator the front desk's shared mailbox is then refused at commit."""
-    from cdap_policy.checking import CheckOptions, check_snapshot
-    from cdap_policy.policy import load_pack
+    from cdap_policy.pipeline.check import CheckOptions, check_snapshot
+    from cdap_policy.load.pack import load_pack
 
     hook_repo, partner = tmp_path / "cdap-policy", tmp_path / "partner"
     hook_repo.mkdir()

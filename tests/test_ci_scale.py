@@ -33,7 +33,7 @@ class _Holder:
         self.reports.append(outcome.report)
 
     def add_unreadable(self, outcome):
-        from cdap_policy.findings import Unreadable
+        from cdap_policy.evaluate.findings import Unreadable
 
         self.unreadable.append(Unreadable.of(outcome.path, outcome.problems, outcome.internal))
 
@@ -44,10 +44,10 @@ class _Holder:
 @pytest.fixture(scope="session")
 def caf(tmp_path_factory):
     """(reports, unreadable files, the folder, the summary) of 200 partners, checked once."""
-    from cdap_policy.batch import pool
-    from cdap_policy.batch.discover import discover
-    from cdap_policy.batch.run import check_batch
-    from cdap_policy.checking import CheckOptions
+    from cdap_policy.pipeline.batch import pool
+    from cdap_policy.pipeline.batch.discover import discover
+    from cdap_policy.pipeline.batch.run import check_batch
+    from cdap_policy.pipeline.check import CheckOptions
 
     out = tmp_path_factory.mktemp("caf")
     manifest = generate.generate(out, PARTNERS, seed=21, violations=0.3, broken_count=2, max_users=40, validate=False)

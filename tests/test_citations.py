@@ -3,8 +3,8 @@ edition and framework it runs on, a report cites at least one text, never a docu
 framework, and a document both editions have in the report's own edition's words."""
 import pytest
 
-from cdap_policy.runner import cited, evaluate
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.evaluate.runner import cited, evaluate
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import FIXTURES, pack
 
 MCP, CAFPRO = "mon_compte_partenaire", "cafpro"

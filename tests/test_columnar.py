@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from cdap_policy import columnar
-from cdap_policy.errors import InputError
-from cdap_policy.runner import evaluate
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.logs import columnar
+from cdap_policy.support.errors import InputError
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import ROOT, pack
 
 if not columnar.available():
@@ -20,8 +20,8 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.csv as pacsv  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
-from cdap_policy.columnar import groups, reader  # noqa: E402
-from cdap_policy.consultations import log_format  # noqa: E402
+from cdap_policy.logs.columnar import groups, reader  # noqa: E402
+from cdap_policy.logs.rows import log_format  # noqa: E402
 from cdap_policy.logs import read, read_log  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

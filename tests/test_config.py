@@ -7,9 +7,9 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from cdap_policy import config as cfg
+from cdap_policy.load import config as cfg
 from cdap_policy.cli import cli
-from cdap_policy.errors import InputError
+from cdap_policy.support.errors import InputError
 from helpers import FIXTURES
 
 CCAS = str(FIXTURES / "ccas-2025.yaml")  # one high failure (elig-t1-attestation-current), info ones

@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from cdap_policy.runner import evaluate
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import ROOT, pack
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

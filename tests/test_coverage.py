@@ -5,7 +5,7 @@ import re
 import pytest
 import yaml
 
-from cdap_policy.coverage import compute
+from cdap_policy.authoring.traceability import compute
 from helpers import POLICIES, ROOT, pack
 
 CATALOGUE_MD = ROOT.parent / "shared" / "reference" / "requirements.md"

@@ -9,10 +9,10 @@ import re
 import pytest
 import yaml
 
-from cdap_policy.compare import reportfile
-from cdap_policy.compare.diff import changes, diff_reports
-from cdap_policy.errors import InputError
-from cdap_policy.findings import fingerprint
+from cdap_policy.report import reportfile
+from cdap_policy.report.diff import changes, diff_reports
+from cdap_policy.support.errors import InputError
+from cdap_policy.evaluate.findings import fingerprint
 from compare_support import EXPECTED, YEAR1, YEAR2, cli, error_lines, ids, report_dict, write_json
 from helpers import ROOT
 

@@ -2,8 +2,8 @@
 from click.testing import CliRunner
 
 from cdap_policy.cli import cli
-from cdap_policy.docs import MARKER, pages, stale, to_yaml
-from cdap_policy.yamlsource import loads
+from cdap_policy.authoring.docs import MARKER, pages, stale, to_yaml
+from cdap_policy.load.yamlsource import loads
 from helpers import ROOT, pack
 
 DOCS = ROOT / "docs" / "rules"

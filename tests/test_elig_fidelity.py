@@ -5,9 +5,9 @@ import re
 import pytest
 import yaml
 
-from cdap_policy.runner import cited, evaluate
-from cdap_policy.snapshot import load_snapshot
-from cdap_policy.textsafe import MAX_VALUE
+from cdap_policy.evaluate.runner import cited, evaluate
+from cdap_policy.load.snapshot import load_snapshot
+from cdap_policy.support.textsafe import MAX_VALUE
 from helpers import POLICIES, ROOT, base, pack, write
 
 SEEDS = ROOT.parent / "shared" / "seeds"

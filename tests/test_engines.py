@@ -48,7 +48,7 @@ def test_compiled_and_interpreted_runners_agree(name):
 
 @pytest.fixture(scope="module")
 def packs():
-    from cdap_policy.policy import load_pack
+    from cdap_policy.load.pack import load_pack
 
     return load_pack(POLICIES, runner="compiled"), load_pack(POLICIES, runner="native")
 
@@ -66,7 +66,7 @@ def comparable(report, strict: bool = True) -> dict:
 
 
 def same_findings(packs, snapshot):
-    from cdap_policy.runner import evaluate
+    from cdap_policy.evaluate.runner import evaluate
 
     compiled, native = (comparable(evaluate(pack, snapshot, AS_OF, include_passed=True)) for pack in packs)
     if compiled != native:
@@ -90,7 +90,7 @@ def fixture_paths() -> list[Path]:
 @needs_native
 @pytest.mark.parametrize("path", fixture_paths(), ids=lambda p: p.name)
 def test_native_and_compiled_agree_on_every_fixture(packs, path):
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.load.snapshot import load_snapshot
 
     data = same_findings(packs, load_snapshot(path))
     assert sum(data["summary"]["by_status"].values()) > 0  # the comparison judged something
@@ -100,7 +100,7 @@ def test_native_and_compiled_agree_on_every_fixture(packs, path):
 def test_native_and_compiled_agree_on_every_rule_test_case(packs):
     """The rules' own cases (a failing and a passing one per rule at least) reach every rule's
     paths: each must end the same way with both engines."""
-    from cdap_policy.testing import run_cases
+    from cdap_policy.authoring.rulecases import run_cases
 
     compiled, native = (run_cases(pack) for pack in packs)
     assert len(compiled) == len(native) > 100
@@ -124,8 +124,8 @@ def _generator():
 def test_native_and_compiled_agree_on_generated_partners(packs):
     """Partners of every organisation kind from the benchmark's generator, half of them with one to
     three deliberate defects, so that failing findings are compared too."""
-    from cdap_policy.errors import InputError
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.support.errors import InputError
+    from cdap_policy.load.snapshot import load_snapshot
 
     generate, why = _generator()
     if generate is None:
@@ -151,7 +151,7 @@ def test_native_and_compiled_agree_on_snapshots_drawn_from_the_schema(packs):
     strategy): dates, statuses and shapes no fixture has, and many `error` outcomes."""
     from hypothesis import HealthCheck, given, settings
 
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.load.snapshot import load_snapshot
     from test_properties import snapshots, write
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -165,7 +165,7 @@ def test_native_and_compiled_agree_on_snapshots_drawn_from_the_schema(packs):
 @needs_native
 def test_native_reads_a_consultation_log_like_the_compiled_runner(packs, tmp_path):
     """Consultation rules run per log row (values handed over per call, not per entity)."""
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.load.snapshot import load_snapshot
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:

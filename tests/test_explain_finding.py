@@ -5,9 +5,9 @@ import json
 from click.testing import CliRunner
 
 from cdap_policy.cli import cli
-from cdap_policy.explaining import explain, reads
-from cdap_policy.runner import evaluate
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.authoring.explaining import explain, reads
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import FIXTURES, base, pack, write
 
 CCAS = FIXTURES / "ccas-2025.yaml"

@@ -6,8 +6,8 @@ When a rule changes on purpose, review the new findings one by one, then update 
 import pytest
 import yaml
 
-from cdap_policy.runner import evaluate
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import FIXTURES, ROOT, pack
 
 EXPECTED = yaml.safe_load((ROOT / "tests" / "expected" / "fixture-findings.yaml").read_text(encoding="utf-8"))

@@ -82,8 +82,8 @@ def _seconds_attr(rep) -> str:
 
 
 def test_an_unreadable_snapshot_is_an_error_case_naming_its_file_and_line():
-    from cdap_policy.errors import Problem
-    from cdap_policy.findings import Unreadable
+    from cdap_policy.support.errors import Problem
+    from cdap_policy.evaluate.findings import Unreadable
 
     bad = Unreadable.of("fixtures/broken.yaml", [Problem("fixtures/broken.yaml", 12, "", {"fr": "YAML mal formé", "en": "malformed YAML"})])
     for reports in ([report("ccas-2025.yaml")], []):

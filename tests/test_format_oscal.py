@@ -9,7 +9,7 @@ import pytest
 import regex
 from jsonschema import validators
 
-from cdap_policy.checking import CheckOptions, check_snapshot
+from cdap_policy.pipeline.check import CheckOptions, check_snapshot
 from cdap_policy.formatters import oscal, render
 from format_support import fixture_ids, options, report, schema, varied_report
 from helpers import FIXTURES, pack

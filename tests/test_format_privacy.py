@@ -14,9 +14,9 @@ import json
 import pytest
 import yaml
 
-from cdap_policy.checking import CheckOptions, check_snapshot
+from cdap_policy.pipeline.check import CheckOptions, check_snapshot
 from cdap_policy.formatters import render
-from cdap_policy.redact import DEFAULT_KEY
+from cdap_policy.report.redact import DEFAULT_KEY
 from format_support import options
 from helpers import FIXTURES, pack
 from test_privacy import AS_OF, personal_strings

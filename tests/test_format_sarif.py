@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from cdap_policy.errors import InputError, Problem
-from cdap_policy.findings import Unreadable
+from cdap_policy.support.errors import InputError, Problem
+from cdap_policy.evaluate.findings import Unreadable
 from cdap_policy.formatters import render, sarif
 from format_support import fixture_ids, options, report, schema, varied_report
 from helpers import FIXTURES, ROOT, pack
@@ -212,7 +212,7 @@ def test_fingerprints_survive_an_edit_of_an_unrelated_line(tmp_path):
     """GitHub would hash the line's text: here the user's e-mail changes (not the line of the
     finding), another quota changes on the flow-style line that holds the T1 findings, and a
     comment moves every line down by one. Every alert keeps its key."""
-    from cdap_policy.checking import CheckOptions, check_snapshot
+    from cdap_policy.pipeline.check import CheckOptions, check_snapshot
 
     text = (FIXTURES / "ccas-2025.yaml").read_text(encoding="utf-8")
     edited = "# revu le 2025-07-01\n" + text.replace("karim.benhamou@saint-aubin.example", "k.benhamou@saint-aubin.example") \

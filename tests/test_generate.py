@@ -23,8 +23,8 @@ def digest_tree(folder):
 
 
 def evaluate_file(path):
-    from cdap_policy.runner import evaluate
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.evaluate.runner import evaluate
+    from cdap_policy.load.snapshot import load_snapshot
 
     return evaluate(pack(), load_snapshot(path), AS_OF)
 
@@ -52,8 +52,8 @@ def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_partners(tmp_
 
 
 def test_every_snapshot_loads_with_the_live_schema_and_every_broken_file_does_not(batch):
-    from cdap_policy.errors import InputError
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.support.errors import InputError
+    from cdap_policy.load.snapshot import load_snapshot
 
     out, manifest = batch
     folder = out / manifest["snapshots"]

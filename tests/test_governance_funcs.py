@@ -4,11 +4,11 @@ and the former single control plan still read with a warning."""
 import pytest
 from celpy import celtypes
 
-from cdap_policy import celfuncs as f
+from cdap_policy.engines import celfuncs as f
 from cdap_policy.engines import celpy_functions as c
 from cdap_policy.engines.celpy import to_cel
-from cdap_policy.facts.convention import coordination_ended_on, current_administrators
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.evaluate.facts.convention import coordination_ended_on, current_administrators
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import base, write
 
 WORDS = to_cel(["accueil", "contact", "ccas", "social", "secretariat", "secretariat-general", "no-reply"])
@@ -132,7 +132,7 @@ def test_the_former_single_control_plan_is_read_as_a_list_with_a_warning(tmp_pat
 
 
 def test_a_yearly_plan_needs_its_year(tmp_path):
-    from cdap_policy.errors import InputError
+    from cdap_policy.support.errors import InputError
 
     data = base(2017)
     data["control"]["control_plan"] = [{"reference": "Délibération CP-2024-138", "validated_on": "2024-12-09"}]

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from cdap_policy.yamlsource import load_file
+from cdap_policy.load.yamlsource import load_file
 
 HERE = Path(__file__).resolve().parent
 HOSTILE = HERE / "hostile"
@@ -662,7 +662,7 @@ def _fresh_cache(workdir: Path, name: str) -> list[Path]:
         template = workdir / "cache-template"
         if not template.exists():
             MADE.add("cache-template")
-            subprocess.run([sys.executable, "-c", "from cdap_policy.policy import load_pack; load_pack()"], cwd=workdir,
+            subprocess.run([sys.executable, "-c", "from cdap_policy.load.pack import load_pack; load_pack()"], cwd=workdir,
                            env={**os.environ, "XDG_CACHE_HOME": str(template)}, check=True, capture_output=True)
     MADE.add(name)
     folder = workdir / name
@@ -687,7 +687,7 @@ def make_cache_wrong_entries(workdir: Path) -> str:
     """Checksummed and keyed like a good file, but every entry the wrong type."""
     import marshal
 
-    from cdap_policy.diskcache import MAGIC
+    from cdap_policy.support.diskcache import MAGIC
 
     for path in _fresh_cache(workdir, "cache-wrong-entries"):
         blob = path.read_bytes()
@@ -779,8 +779,8 @@ def verify_users_kept(case: dict, workdir: Path, snapshot: str, run: Run) -> Non
     after = user_blocks((workdir / snapshot).read_text(encoding="utf-8"))
     assert after["u-1"] == before["u-1"]
     assert "*c" not in after["u-2"] and 'ends_on: "2026-12-31"' in after["u-2"], after["u-2"]
-    from cdap_policy.checking import CheckOptions, check_snapshot
-    from cdap_policy.policy import load_pack
+    from cdap_policy.pipeline.check import CheckOptions, check_snapshot
+    from cdap_policy.load.pack import load_pack
 
     report = check_snapshot(load_pack(), workdir / snapshot, CheckOptions(as_of=AS_OF))
     failing = {(f.rule_id, f.entity_key) for f in report.findings if f.status == "fail"}
@@ -1083,8 +1083,8 @@ def test_a_memory_failure_reading_a_parquet_log_is_not_called_corrupt(tmp_path, 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from cdap_policy.columnar.reader import batches
-    from cdap_policy.errors import InputError
+    from cdap_policy.logs.columnar.reader import batches
+    from cdap_policy.support.errors import InputError
 
     path = tmp_path / "log.parquet"
     pq.write_table(pa.table({"at": ["2025-06-02"] * 3, "user": ["u-1"] * 3, "profile": ["T1"] * 3}), path)
@@ -1106,8 +1106,8 @@ def _report_dicts() -> list[dict]:
     """Reports as the checker writes them: every fixture, passes included, a waiver file, a baseline, a checklist."""
     from helpers import FIXTURES, pack
 
-    from cdap_policy.checking import CheckOptions, check_snapshot
-    from cdap_policy.compare import reportfile, waivers
+    from cdap_policy.pipeline.check import CheckOptions, check_snapshot
+    from cdap_policy.report import reportfile, waivers
 
     year1, year2 = FIXTURES / "annual-review" / "ccas-year1.yaml", FIXTURES / "annual-review" / "ccas-year2.yaml"
     reports = [check_snapshot(pack(), path, CheckOptions(as_of=AS_OF, include_passed=True)).to_dict(True)
@@ -1135,7 +1135,7 @@ def test_the_fast_report_verdict_is_jsonschemas(tmp_path):
     import copy
     import random
 
-    from cdap_policy.schema import fast_validator, validator
+    from cdap_policy.load.schema import fast_validator, validator
 
     fast, slow = fast_validator("report.schema.json"), validator("report.schema.json")
     report = _report_dicts()[-1]

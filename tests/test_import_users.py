@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cdap_policy.cli import cli
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import FIXTURES, ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -225,9 +225,9 @@ def test_unreadable_inputs_exit_2(tmp_path, starter):
 
 def test_public_service_contracts_are_understood():
     """« Contractuelle » (a fixed-term public agent when the contract ends) and « Vacataire »."""
-    from cdap_policy.importers.sheets import Sheet
-    from cdap_policy.importers.users import read_users
-    from cdap_policy.schemainfo import enum, field_ok
+    from cdap_policy.authoring.importers.sheets import Sheet
+    from cdap_policy.authoring.importers.users import read_users
+    from cdap_policy.load.schemainfo import enum, field_ok
 
     sheet = Sheet("p.csv", ["Nom", "Prénom", "Profil", "Type de contrat", "Fin de contrat"], 1,
                   [(2, ["Arnoux", "Camille", "T1", "Contractuelle", "31/12/2026"]), (3, ["Oukili", "Sabrina", "T1", "Vacataire", ""]),
@@ -243,7 +243,7 @@ def test_an_alias_of_another_users_anchor_is_written_out_and_nothing_else_moves(
     """The updated user's alias of an anchor another user defines is expanded in its own lines
     only; the anchor, the other users, a comment between them and the other sections (one with an
     anchor of its own) keep their bytes."""
-    from cdap_policy.importers.merge import merge_text
+    from cdap_policy.authoring.importers.merge import merge_text
 
     text = (
         "contacts:\n  support_l1: &support {first_name: Malik, last_name: Haddad, email: m.haddad@x.example}\n"

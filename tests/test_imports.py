@@ -37,7 +37,7 @@ def test_help_and_rules_import_no_engine():
     subprocess.run([sys.executable, "-m", "cdap_policy", "rules"], capture_output=True, cwd=ROOT, timeout=300)  # the pack cached
     assert imported("--help") & ENGINES == set()
     rules = imported("rules")
-    assert rules & ENGINES == set() and "cdap_policy.policy" in rules
+    assert rules & ENGINES == set() and "cdap_policy.load.pack" in rules
 
 
 @pytest.mark.skipif(available("native") is not None, reason="native engine not installed")
@@ -46,7 +46,7 @@ def test_a_native_check_imports_no_cel_python():
             "--engine"]
     subprocess.run([sys.executable, "-m", "cdap_policy", *map(str, args), "native"], capture_output=True, cwd=ROOT, timeout=300)
     native = imported(*args, "native")
-    assert {"cdap_policy.runner", "cdap_policy.engines.native"} <= native  # it did check, natively
+    assert {"cdap_policy.evaluate.runner", "cdap_policy.engines.native"} <= native  # it did check, natively
     assert native & {"celpy", "lark", "pendulum", "jsonschema"} == set()
     compiled = imported(*args, "compiled")
     assert "celpy" in compiled and "cdap_policy.engines.native" not in compiled

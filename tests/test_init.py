@@ -7,10 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 from cdap_policy.cli import cli
-from cdap_policy.labels import KINDS, MISSIONS, MODES, FRAMEWORKS
-from cdap_policy.schemainfo import enum
-from cdap_policy.snapshot import load_snapshot
-from cdap_policy.starter import Answers, load_choices, parse_person, parse_profiles, render
+from cdap_policy.support.labels import KINDS, MISSIONS, MODES, FRAMEWORKS
+from cdap_policy.load.schemainfo import enum
+from cdap_policy.load.snapshot import load_snapshot
+from cdap_policy.authoring.starter import Answers, load_choices, parse_person, parse_profiles, render
 from helpers import ROOT
 
 SIRET = "26440999600016"

@@ -5,10 +5,11 @@ import json
 
 import pytest
 
-from cdap_policy import consultations, logs
-from cdap_policy.errors import InputError
-from cdap_policy.runner import evaluate
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.logs import rows as consultations
+from cdap_policy import logs
+from cdap_policy.support.errors import InputError
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import ROOT, base, pack, write
 
 AS_OF = "2025-06-30"

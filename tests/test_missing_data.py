@@ -6,12 +6,12 @@ import json
 import pytest
 import yaml
 
-from cdap_policy import columnar
+from cdap_policy.logs import columnar
 from cdap_policy.logs import read
-from cdap_policy.errors import PolicyError
-from cdap_policy.policy import load_pack
-from cdap_policy.runner import evaluate
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.support.errors import PolicyError
+from cdap_policy.load.pack import load_pack
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import POLICIES, ROOT, base, pack, write
 
 AS_OF = "2025-06-30"
@@ -88,7 +88,7 @@ def test_requires_takes_a_field_and_says_what_it_records(tmp_path):
 
 
 def test_explain_says_the_data_is_missing(tmp_path):
-    from cdap_policy.explaining import explain
+    from cdap_policy.authoring.explaining import explain
 
     snapshot = load_snapshot(_t19_log(tmp_path, ROWS[1:2]))
     result = explain(pack(), snapshot, pack().rule("scope-t19-rsa-status"), "u-4", AS_OF)

@@ -40,7 +40,7 @@ def home(tmp_path, monkeypatch):
 
 
 def load(directory=POLICIES, **kwargs):
-    from cdap_policy.policy import load_pack
+    from cdap_policy.load.pack import load_pack
 
     return load_pack(directory, **kwargs)
 
@@ -77,8 +77,8 @@ def test_the_cache_status_says_what_happened(home):
 
 
 def test_a_cached_pack_evaluates_as_a_freshly_compiled_one(home):
-    from cdap_policy.runner import evaluate
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.evaluate.runner import evaluate
+    from cdap_policy.load.snapshot import load_snapshot
 
     snapshot = load_snapshot(FIXTURES / "departement-2017.yaml")
     fresh = load()
@@ -93,10 +93,10 @@ def test_a_cache_hit_needs_no_parser(home):
     """The point of the cache: neither cel-python's parser (Lark grammar) nor its transpiler run."""
     load()  # fills the cache in this process
     code = ("import celpy.celparser, celpy.evaluation\n"
-            "from cdap_policy.policy import load_pack\n"
+            "from cdap_policy.load.pack import load_pack\n"
             "from cdap_policy.engines import analysis, cache_status\n"
-            "from cdap_policy.runner import evaluate\n"
-            "from cdap_policy.snapshot import load_snapshot\n"
+            "from cdap_policy.evaluate.runner import evaluate\n"
+            "from cdap_policy.load.snapshot import load_snapshot\n"
             f"pack = load_pack({str(POLICIES)!r})\n"
             f"evaluate(pack, load_snapshot({str(FIXTURES / 'departement-2017.yaml')!r}), {AS_OF!r})\n"
             "print(cache_status(pack.engine), analysis._ENVIRONMENT is None, celpy.celparser.CELParser.CEL_PARSER is None)\n")
@@ -263,7 +263,7 @@ def test_a_damaged_loaded_pack_is_read_again_not_trusted(home, damage):
 def test_a_broken_pack_is_never_cached(home, tmp_path):
     import shutil
 
-    from cdap_policy.errors import PolicyError
+    from cdap_policy.support.errors import PolicyError
 
     copy = tmp_path / "pack"
     shutil.copytree(POLICIES, copy)

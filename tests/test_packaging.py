@@ -77,7 +77,7 @@ def test_the_configuration_schema_knows_every_format_and_severity():
     import json
 
     from cdap_policy.formatters import REPORT_FORMATS
-    from cdap_policy.findings import SEVERITY_RANK
+    from cdap_policy.evaluate.findings import SEVERITY_RANK
 
     schema = json.loads((ROOT / "schemas" / "config.schema.json").read_text(encoding="utf-8"))
     assert schema["properties"]["format"]["enum"] == list(REPORT_FORMATS)

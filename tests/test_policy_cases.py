@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cdap_policy.testing import run_case
+from cdap_policy.authoring.rulecases import run_case
 from helpers import pack
 
 CASES = pack().tests

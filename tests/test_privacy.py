@@ -8,9 +8,9 @@ import sys
 
 import yaml
 
-from cdap_policy.redact import Pseudonymiser, redact_report
-from cdap_policy.runner import evaluate
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.report.redact import Pseudonymiser, redact_report
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import FIXTURES, ROOT, pack
 
 AS_OF = "2025-06-30"

@@ -3,10 +3,10 @@ grant date per profile) still read with a warning naming its line, and the facts
 (per-profile grant dates, the first grant of each profile, quotas) computed from the history."""
 import pytest
 
-from cdap_policy.checking import CheckOptions, check_loaded
-from cdap_policy.errors import InputError
-from cdap_policy.facts import Context
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.pipeline.check import CheckOptions, check_loaded
+from cdap_policy.support.errors import InputError
+from cdap_policy.evaluate.facts import Context
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import base, pack, write
 
 

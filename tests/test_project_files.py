@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from cdap_policy.cli import cli
-from cdap_policy.filekinds import is_snapshot_like, kind_of
-from cdap_policy.yamlsource import load_file
+from cdap_policy.load.filekinds import is_snapshot_like, kind_of
+from cdap_policy.load.yamlsource import load_file
 from helpers import FIXTURES, POLICIES, ROOT
 
 AS_OF = ["--as-of", "2025-06-30"]

@@ -27,16 +27,16 @@ from hypothesis import strategies as st
 from stdnum import luhn
 
 from cdap_policy.logs import read_log
-from cdap_policy.errors import InputError
-from cdap_policy.findings import SEVERITY_RANK
+from cdap_policy.support.errors import InputError
+from cdap_policy.evaluate.findings import SEVERITY_RANK
 from cdap_policy.formatters import FormatOptions
 from cdap_policy.formatters.json_report import render
-from cdap_policy.policy import load_pack
-from cdap_policy.runner import evaluate
-from cdap_policy.schema import schema_path, validate
+from cdap_policy.load.pack import load_pack
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.schema import schema_path, validate
 from cdap_policy.support.formats import siret_ok
-from cdap_policy.snapshot import load_snapshot
-from cdap_policy.yamlsource import Document, loads
+from cdap_policy.load.snapshot import load_snapshot
+from cdap_policy.load.yamlsource import Document, loads
 
 ROOT = Path(__file__).resolve().parent.parent
 BASES = {2025: ROOT / "policies" / "tests" / "base-2025.yaml", 2017: ROOT / "policies" / "tests" / "base-2017.yaml"}

@@ -1,6 +1,6 @@
 """One root cause, several obligations (issue 12, item 29): the findings stay distinct but name each other."""
-from cdap_policy.runner import evaluate
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import base, pack, write
 
 AS_OF = "2025-06-30"

@@ -10,8 +10,8 @@ import re
 import pytest
 import yaml
 
-from cdap_policy.runner import evaluate
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import POLICIES, ROOT, pack, write
 
 REPRO = ROOT / "tests" / "repro" / "turn3"

@@ -5,9 +5,9 @@ import functools
 
 import pytest
 
-from cdap_policy.checking import CheckOptions, check_loaded
-from cdap_policy.runner import evaluate
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.pipeline.check import CheckOptions, check_loaded
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import FIXTURES, ROOT, pack
 
 REPRO = ROOT / "tests" / "repro" / "turn3"

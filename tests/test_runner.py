@@ -2,9 +2,9 @@
 import copy
 import json
 
-from cdap_policy.findings import fingerprint
-from cdap_policy.runner import evaluate
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.evaluate.findings import fingerprint
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import FIXTURES, base, pack, write
 
 AS_OF = "2025-06-30"

@@ -41,8 +41,8 @@ def with_log(tmp_path, ref, name="snap.yaml", folder="snap"):
 
 @pytest.mark.parametrize("depth", [65, 1500, 100_000])
 def test_nesting_limit_is_ours_whatever_the_library(depth):
-    from cdap_policy.errors import InputError
-    from cdap_policy.yamlsource import loads
+    from cdap_policy.support.errors import InputError
+    from cdap_policy.load.yamlsource import loads
 
     with pytest.raises(InputError) as exc:
         loads("a: " + "[" * depth + "]" * depth + "\n", "deep.yaml")
@@ -51,7 +51,7 @@ def test_nesting_limit_is_ours_whatever_the_library(depth):
 
 
 def test_nesting_of_64_levels_is_read():
-    from cdap_policy.yamlsource import loads
+    from cdap_policy.load.yamlsource import loads
 
     doc = loads("a: " + "[" * 63 + "1" + "]" * 63 + "\n", "ok.yaml")
     assert doc.data["a"]
@@ -130,8 +130,9 @@ def test_a_small_gzip_of_newlines_stops_fast(tmp_path):
 
 
 def test_log_line_count_and_decompressed_size_are_bounded(monkeypatch, tmp_path):
-    from cdap_policy import consultations, logs
-    from cdap_policy.errors import InputError
+    from cdap_policy.logs import rows as consultations
+    from cdap_policy import logs
+    from cdap_policy.support.errors import InputError
 
     path = tmp_path / "log.csv"
     path.write_text("at,user,profile\n" + "2025-06-01T10:00:00,u-1,T1\n" * 50, encoding="utf-8")
@@ -166,7 +167,7 @@ def personal_snapshot() -> dict:
 
 
 def personal_values(data) -> set[str]:
-    from cdap_policy.redact import personal_fields
+    from cdap_policy.report.redact import personal_fields
 
     fields = personal_fields()
     found = set()
@@ -186,7 +187,7 @@ def personal_values(data) -> set[str]:
 
 
 def test_personal_fields_are_listed_in_the_schema():
-    from cdap_policy.redact import personal_fields
+    from cdap_policy.report.redact import personal_fields
 
     assert {"first_name", "last_name", "email", "phone_landline", "phone_mobile", "login", "replaces",
             "profiles_justification"} <= personal_fields()
@@ -208,7 +209,7 @@ def test_no_personal_value_appears_in_any_format(tmp_path):
 
 
 def test_redaction_works_on_the_normalised_name(tmp_path):
-    from cdap_policy.redact import Redactor
+    from cdap_policy.report.redact import Redactor
 
     redactor = Redactor(personal_snapshot())
     for text in ("Inès Lefranc-Quéré", "Inès  Lefranc-Quéré", "LEFRANC-QUÉRÉ Inès", "inès lefranc-quéré"):
@@ -228,7 +229,7 @@ def test_error_lines_are_redacted_too(tmp_path):
 
 
 def test_error_lines_redact_addresses_and_phones_by_shape():
-    from cdap_policy.redact import Redactor
+    from cdap_policy.report.redact import Redactor
 
     line = Redactor(None).text("contact: jean@intranet, 06-12-34-56-78, le 2025-06-30, SIRET 26440999600016")
     assert "jean@intranet" not in line and "06-12-34-56-78" not in line
@@ -267,7 +268,7 @@ def test_parameter_overrides_are_checked_against_their_schema(tmp_path, text, fi
 
 
 def test_every_default_parameter_satisfies_its_schema():
-    from cdap_policy.params import load_parameters
+    from cdap_policy.load.params import load_parameters
 
     params = load_parameters(POLICIES / "params")  # raises on a default outside its schema
     assert all(p.schema for p in params.values())
@@ -355,7 +356,7 @@ def test_control_characters_are_escaped_in_the_field_of_an_error(tmp_path):
 
 
 def test_control_characters_are_escaped_in_every_printed_line():
-    from cdap_policy.errors import Problem
+    from cdap_policy.support.errors import Problem
 
     line = Problem("a\x1b[31m.yaml", 3, "/users/0/\x1b]0;x\x07", "bad \x9b value").render("en")
     assert "\x1b" not in line and "\x07" not in line and "\x9b" not in line and "\\x1b" in line

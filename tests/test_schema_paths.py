@@ -16,9 +16,9 @@ import pytest
 
 from helpers import FIXTURES, POLICIES
 
-from cdap_policy import schema
-from cdap_policy.errors import InputError
-from cdap_policy.yamlsource import load_file
+from cdap_policy.load import schema
+from cdap_policy.support.errors import InputError
+from cdap_policy.load.yamlsource import load_file
 
 HOSTILE = Path(__file__).resolve().parent / "hostile" / "inputs"
 SCHEMAS = ["snapshot.schema.json", "policy.schema.json", "params.schema.json", "pack.schema.json",
@@ -114,7 +114,7 @@ def test_the_two_validators_agree_on_mutated_documents(name, path):
 
 
 def test_a_refused_document_gets_jsonschema_s_errors_in_our_words(tmp_path):
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.load.snapshot import load_snapshot
 
     path = tmp_path / "s.yaml"
     text = (FIXTURES / "ccas-2025.yaml").read_text(encoding="utf-8").replace("edition: 2025", "edition: 2026", 1)
@@ -125,7 +125,7 @@ def test_a_refused_document_gets_jsonschema_s_errors_in_our_words(tmp_path):
 
 
 def test_without_the_compiled_validator_jsonschema_decides_alone(monkeypatch, tmp_path):
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.load.snapshot import load_snapshot
 
     schema.compiled_validator.cache_clear()
     monkeypatch.setattr(schema.diskcache, "dist_version", lambda module, dist: None)

@@ -1,8 +1,8 @@
 """Snapshot loading: every schema error at once, with file, line and JSON path."""
 import pytest
 
-from cdap_policy.errors import InputError
-from cdap_policy.snapshot import load_snapshot
+from cdap_policy.support.errors import InputError
+from cdap_policy.load.snapshot import load_snapshot
 from helpers import FIXTURES, base, write
 
 
@@ -75,8 +75,8 @@ def test_json_snapshot_is_accepted(tmp_path):
 def test_renamed_field_is_still_read_with_a_warning(tmp_path):
     """`notice.sent_on` became `received_on` (the delay runs from the Caf's receipt): last year's
     snapshots keep working, and the report says where the old name is."""
-    from cdap_policy.checking import CheckOptions, check_loaded
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.pipeline.check import CheckOptions, check_loaded
+    from cdap_policy.load.snapshot import load_snapshot
     from helpers import pack
 
     data = base()

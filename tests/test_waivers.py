@@ -10,8 +10,8 @@ import textwrap
 import pytest
 import yaml
 
-from cdap_policy.compare import waivers
-from cdap_policy.errors import InputError
+from cdap_policy.report import waivers
+from cdap_policy.support.errors import InputError
 from cdap_policy.formatters import REPORT_FORMATS
 from compare_support import YEAR2, check_report, cli, error_lines
 from helpers import POLICIES, ROOT, pack

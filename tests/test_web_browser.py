@@ -278,8 +278,8 @@ def _pdf(driver, path: Path):
 def test_printed_reports(browser, tmp_path):
     """The department's report, the CCAS's checklist and a batch summary, printed on A4."""
     from cdap_policy import formatters
-    from cdap_policy.checking import CheckOptions, check_snapshot
-    from cdap_policy.policy import load_pack
+    from cdap_policy.pipeline.check import CheckOptions, check_snapshot
+    from cdap_policy.load.pack import load_pack
 
     pack = load_pack(None, None)
     fmt = formatters.FormatOptions(lang="fr")

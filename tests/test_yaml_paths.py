@@ -20,8 +20,8 @@ import yaml
 
 from helpers import FIXTURES, POLICIES, ROOT
 
-from cdap_policy import yamlsource
-from cdap_policy.errors import InputError
+from cdap_policy.load import yamlsource
+from cdap_policy.support.errors import InputError
 
 # test_yamlsource's tests, collected here a second time: the fixture below runs them with the
 # pure-Python parser (they run with libyaml's in their own module)

@@ -1,8 +1,8 @@
 """The loader keeps lines, refuses duplicates, tags and bombs, and reads YAML 1.2 scalars."""
 import pytest
 
-from cdap_policy.errors import InputError
-from cdap_policy.yamlsource import load_file, loads
+from cdap_policy.support.errors import InputError
+from cdap_policy.load.yamlsource import load_file, loads
 
 
 def test_lines_of_mappings_and_list_items_are_kept():

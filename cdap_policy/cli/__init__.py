@@ -24,7 +24,7 @@ from cdap_policy.cli import completion as _completion, docs as _docs, import_use
 from cdap_policy.cli import serve as _serve
 from cdap_policy.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, helptext, install_log_handler
 from cdap_policy.cli.localise import localise
-from cdap_policy.deadline import RunTimeout
+from cdap_policy.engines.deadline import RunTimeout
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -17,12 +17,12 @@ from cdap_policy.cli.common import (EXIT_INPUT, EXIT_OK, engine_option, fail_usa
                                     notice_skipped, parse_date, policies_option, quiet, redact_key, report_problems, today, use_color,
                                     verbosity_options)
 from cdap_policy.cli.completion import complete_rule_ids
-from cdap_policy.errors import InputError
-from cdap_policy.findings import SEVERITY_RANK
+from cdap_policy.support.errors import InputError
+from cdap_policy.evaluate.findings import SEVERITY_RANK
 from cdap_policy.formatters import REPORT_FORMATS
-from cdap_policy.i18n import pick, tr
-from cdap_policy.policy import STAGES
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.load.pack import STAGES
+from cdap_policy.support.textsafe import printable
 
 DEFAULT_TIMEOUT_S = 3600  # a whole run; a 10-million-row log takes about 3 minutes
 log = logging.getLogger("cdap_policy.check")
@@ -31,7 +31,7 @@ log = logging.getLogger("cdap_policy.check")
 def _shard(ctx, param, value):
     if value is None:
         return None
-    from cdap_policy.batch.shard import parse
+    from cdap_policy.pipeline.batch.shard import parse
 
     try:
         return parse(value)
@@ -86,15 +86,16 @@ def check(ctx, snapshots, fmt, output, as_of, policies, params_file, stage, edit
           include_passed, engine, redact, log_roots, timeout, baseline, waivers_file, no_waivers, jobs, shard,
           summary_file, no_progress):
     """Check snapshot(s): files, folders (recursively) or quoted globs, and report findings."""
-    from cdap_policy import formatters, output as out
-    from cdap_policy.batch import pool, shard as sharding
-    from cdap_policy.batch.discover import discover
-    from cdap_policy.batch.run import check_batch
-    from cdap_policy.batch.sinks import Sink
-    from cdap_policy.checking import CheckOptions
+    from cdap_policy import formatters
+    from cdap_policy.support import output as out
+    from cdap_policy.pipeline.batch import pool, shard as sharding
+    from cdap_policy.pipeline.batch.discover import discover
+    from cdap_policy.pipeline.batch.run import check_batch
+    from cdap_policy.pipeline.batch.sinks import Sink
+    from cdap_policy.pipeline.check import CheckOptions
     from cdap_policy.cli import configure
     from cdap_policy.cli.common import load_pack_or_exit
-    from cdap_policy.deadline import WATCHDOG
+    from cdap_policy.engines.deadline import WATCHDOG
 
     started = time.monotonic()
     configure.log_sources(ctx)
@@ -191,7 +192,7 @@ def check(ctx, snapshots, fmt, output, as_of, policies, params_file, stage, edit
 
 
 def _redactor():
-    from cdap_policy.redact import Redactor
+    from cdap_policy.report.redact import Redactor
 
     return Redactor(None, redact_key()).problem_line
 
@@ -291,7 +292,7 @@ def _progress(total: int, wanted: bool, lang: str):
 
 def _comparison_inputs(baseline, waivers_file, lang):
     """The baseline report(s) and the waiver file, read once before any snapshot: either unreadable stops the run."""
-    from cdap_policy.compare import reportfile, waivers
+    from cdap_policy.report import reportfile, waivers
 
     try:
         return (reportfile.load(baseline) if baseline else None,

@@ -11,7 +11,7 @@ import click
 
 from cdap_policy.cli.localise import error_prefix
 
-from cdap_policy.errors import InputError, PolicyError
+from cdap_policy.support.errors import InputError, PolicyError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 3, 130, 143
 MAX_PROBLEMS = 50  # error lines shown for one file; the count of the others follows
@@ -39,8 +39,8 @@ _LOG_STATE = {"lang": "fr", "level": logging.INFO}
 
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        from cdap_policy.i18n import pick
-        from cdap_policy.textsafe import printable
+        from cdap_policy.support.i18n import pick
+        from cdap_policy.support.textsafe import printable
 
         lang = _LOG_STATE["lang"]
         text = pick(record.msg, lang) if isinstance(record.msg, dict) else str(record.msg)
@@ -112,8 +112,8 @@ def notice_skipped(skipped: list, lang: str) -> None:
     """One notice for every file of the project met on the way (waivers, reports, parameters…)."""
     if not skipped:
         return
-    from cdap_policy.filekinds import KIND_NAMES
-    from cdap_policy.i18n import pick, tr
+    from cdap_policy.load.filekinds import KIND_NAMES
+    from cdap_policy.support.i18n import pick, tr
 
     named = ", ".join(f"{s['file']} ({pick(KIND_NAMES.get(s['kind'], s['kind']), lang)})" for s in skipped[:MAX_SKIPPED_NAMED])
     more = len(skipped) - MAX_SKIPPED_NAMED
@@ -140,7 +140,7 @@ def parse_date(ctx, param, value):
 
 
 def redact_key() -> str:
-    from cdap_policy.redact import key_from_environment
+    from cdap_policy.report.redact import key_from_environment
 
     return key_from_environment()
 
@@ -151,9 +151,9 @@ def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact:
     Every error line of every input passes here: the value of a personal field (the schemas'
     `x-personal`) is masked whatever --redact; with --redact, names, e-mail addresses and phone
     numbers are replaced in the rest of the line too (by shape: the snapshot may be unreadable)."""
-    from cdap_policy.i18n import pick, tr
-    from cdap_policy.redact import Pseudonymiser, Redactor, mask_problem
-    from cdap_policy.textsafe import printable
+    from cdap_policy.support.i18n import pick, tr
+    from cdap_policy.report.redact import Pseudonymiser, Redactor, mask_problem
+    from cdap_policy.support.textsafe import printable
 
     if isinstance(exc, PolicyError):
         head = _HEADS["policy"]
@@ -176,7 +176,7 @@ def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact:
 
 
 def load_pack_or_exit(policies, params_file, engine: str | None = "compiled", lang: str = "fr"):
-    from cdap_policy.policy import load_pack
+    from cdap_policy.load.pack import load_pack
 
     try:
         return load_pack(policies, params_file, runner=engine)
@@ -187,7 +187,7 @@ def load_pack_or_exit(policies, params_file, engine: str | None = "compiled", la
 
 def fail_usage(message: dict, lang: str) -> None:
     """Bad usage noticed after parsing: one line, exit 2."""
-    from cdap_policy.i18n import pick
+    from cdap_policy.support.i18n import pick
 
     click.echo(f"{error_prefix(lang)}{pick(message, lang)}", err=True)
     sys.exit(EXIT_INPUT)

@@ -21,7 +21,7 @@ _REQUIREMENT_ID = re.compile(r"^- id: *['\"]?([A-Z]+(?:-[A-Z0-9]+)+)", re.M)
 
 
 def _pack_dir(ctx) -> Path:
-    from cdap_policy.policy import default_pack_dir
+    from cdap_policy.load.pack import default_pack_dir
 
     chosen = (ctx.params or {}).get("policies") if ctx is not None else None
     return Path(chosen) if chosen else default_pack_dir()
@@ -29,8 +29,8 @@ def _pack_dir(ctx) -> Path:
 
 def _read(directory: Path, name) -> str:
     """A file of the pack, as text; nothing for a file outside its folder (see policy.confined)."""
-    from cdap_policy.errors import InputError
-    from cdap_policy.policy import confined
+    from cdap_policy.support.errors import InputError
+    from cdap_policy.load.pack import confined
 
     try:
         return confined(directory, name).read_text(encoding="utf-8")

@@ -10,8 +10,8 @@ import sys
 import click
 
 from cdap_policy.cli.common import EXIT_INPUT, helptext, lang_option, report_problems, verbosity_options
-from cdap_policy.errors import InputError
-from cdap_policy.i18n import pick, tr
+from cdap_policy.support.errors import InputError
+from cdap_policy.support.i18n import pick, tr
 
 META = "cdap_policy.config"
 ENV_LANG = "CDAP_POLICY_LANG"
@@ -24,7 +24,7 @@ log = logging.getLogger("cdap_policy.config")
 
 def apply(ctx: click.Context, config_file, no_config: bool) -> None:
     """Find and read the configuration, and make its values the defaults of every command."""
-    from cdap_policy import config as cfg
+    from cdap_policy.load import config as cfg
 
     path = None if no_config else (config_file or cfg.find())
     try:
@@ -45,7 +45,7 @@ def apply(ctx: click.Context, config_file, no_config: bool) -> None:
 
 def loaded(ctx: click.Context):
     """The configuration read for this run (an empty one when there is none)."""
-    from cdap_policy import config as cfg
+    from cdap_policy.load import config as cfg
 
     return ctx.find_root().meta.get(META) or cfg.Config()
 

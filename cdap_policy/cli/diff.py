@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from cdap_policy.cli.common import EXIT_INPUT, lang_option, report_problems
-from cdap_policy.errors import InputError
-from cdap_policy.findings import SEVERITY_RANK
+from cdap_policy.support.errors import InputError
+from cdap_policy.evaluate.findings import SEVERITY_RANK
 from cdap_policy.formatters import DIFF_FORMATS
-from cdap_policy.i18n import tr
+from cdap_policy.support.i18n import tr
 
 
 @click.command()
@@ -27,9 +27,10 @@ from cdap_policy.i18n import tr
 @lang_option
 def diff(old, new, fmt, output, fail_on, force, lang):
     """Compare two reports of `check --format json`: new, resolved (absent), unchanged and updated findings."""
-    from cdap_policy import formatters, output as out
-    from cdap_policy.compare import reportfile
-    from cdap_policy.compare.diff import diff_reports
+    from cdap_policy import formatters
+    from cdap_policy.support import output as out
+    from cdap_policy.report import reportfile
+    from cdap_policy.report.diff import diff_reports
 
     try:
         out.check_writable(output)

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from cdap_policy.cli.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, lang_option, load_pack_or_exit, policies_option, report_problems
-from cdap_policy.errors import InputError
-from cdap_policy.i18n import pick, tr
+from cdap_policy.support.errors import InputError
+from cdap_policy.support.i18n import pick, tr
 
 
 @click.command()
@@ -19,8 +19,8 @@ from cdap_policy.i18n import pick, tr
 @lang_option
 def docs(directory, check_only, policies, lang):
     """Generate the reference of every rule: requirement, article, editions, stages, severity, parameters, worked examples."""
-    from cdap_policy import output
-    from cdap_policy.docs import MARKER, pages, stale
+    from cdap_policy.support import output
+    from cdap_policy.authoring.docs import MARKER, pages, stale
 
     pack = load_pack_or_exit(policies, None, "compiled", lang)
     generated = pages(pack)

@@ -7,17 +7,17 @@ import sys
 import click
 
 from cdap_policy.cli.common import EXIT_INPUT, fail_usage, report_problems, today
-from cdap_policy.errors import InputError
-from cdap_policy.i18n import tr
-from cdap_policy.textsafe import bounded
+from cdap_policy.support.errors import InputError
+from cdap_policy.support.i18n import tr
+from cdap_policy.support.textsafe import bounded
 
 MIN_PREFIX = 8  # characters of a fingerprint prefix: shorter ones match too many findings
 
 
 def explain_on_snapshot(pack, rule, path, entity_key, fingerprint, as_of, edition, fmt, lang) -> None:
-    from cdap_policy.explaining import UnknownEntity, explain, find_fingerprint
+    from cdap_policy.authoring.explaining import UnknownEntity, explain, find_fingerprint
     from cdap_policy.formatters.explanation import explanation_json, explanation_text
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.load.snapshot import load_snapshot
 
     as_of = as_of or today()
     try:

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from cdap_policy.cli.common import EXIT_INPUT, EXIT_OK, fail_usage, lang_option, parse_date, policies_option, report_problems
-from cdap_policy.errors import InputError, Problem
-from cdap_policy.i18n import pick, tr
-from cdap_policy.textsafe import printable
+from cdap_policy.support.errors import InputError, Problem
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.textsafe import printable
 
 
 @click.command("import-users")
@@ -32,13 +32,14 @@ from cdap_policy.textsafe import printable
 @lang_option
 def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, attestation_on, dry_run, policies, lang):
     """Import users from a staff spreadsheet (French headers recognised) into a snapshot."""
-    from cdap_policy import output, params as params_mod
-    from cdap_policy.importers.merge import merge_text
-    from cdap_policy.importers.sheets import read_sheet
-    from cdap_policy.importers.users import FIELDS, parse_map, read_users
-    from cdap_policy.policy import default_pack_dir
-    from cdap_policy.schemainfo import enum, field_ok
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.support import output
+    from cdap_policy.load import params as params_mod
+    from cdap_policy.authoring.importers.merge import merge_text
+    from cdap_policy.authoring.importers.sheets import read_sheet
+    from cdap_policy.authoring.importers.users import FIELDS, parse_map, read_users
+    from cdap_policy.load.pack import default_pack_dir
+    from cdap_policy.load.schemainfo import enum, field_ok
+    from cdap_policy.load.snapshot import load_snapshot
 
     statuses = enum("/$defs/user/properties/status")
     if status not in statuses:
@@ -95,8 +96,8 @@ def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, attes
         sys.exit(EXIT_INPUT)
     attested = None
     if attestation_on:  # the attestation lists the merged users, with the diplomas just read
-        from cdap_policy.importers import attestation
-        from cdap_policy.yamlsource import loads
+        from cdap_policy.authoring.importers import attestation
+        from cdap_policy.load.yamlsource import loads
 
         merged_users = loads(result.text, str(snapshot_file)).data.get("users") or []
         result.text = attestation.set_in_text(result.text, attestation.attestation(merged_users, attestation_on), is_json)

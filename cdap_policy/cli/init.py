@@ -14,10 +14,10 @@ from pathlib import Path
 import click
 
 from cdap_policy.cli.common import EXIT_INPUT, EXIT_OK, fail_usage, lang_option, policies_option, report_problems, today
-from cdap_policy.errors import InputError
+from cdap_policy.support.errors import InputError
 from cdap_policy.cli.localise import h
-from cdap_policy.i18n import pick, tr
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.textsafe import printable
 
 DEFAULT_FILE = "instantane-cdap.yaml"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -75,8 +75,8 @@ def _person_option(name: str, fr: str):
 def init(file, kind, name, siret, department, framework, edition, missions, profiles, mode, principal, deputy,
          security_officer, dpo, support, flags, information, browsers, deliberation, providers, no_input, force, policies, lang):
     """Write a starter snapshot (default instantane-cdap.yaml) from a few questions."""
-    from cdap_policy import output
-    from cdap_policy.starter import Answers, load_choices, render
+    from cdap_policy.support import output
+    from cdap_policy.authoring.starter import Answers, load_choices, render
 
     if _CONTROL.search(str(file)):  # a carriage return in the name would end the comment that quotes it: YAML injected
         fail_usage(tr(f"le nom de fichier {printable(str(file))} contient un caractère de contrôle : choisissez un autre nom",
@@ -185,20 +185,20 @@ def _reads_a_terminal() -> bool:
 
 
 def _kind_labels(lang: str) -> dict:
-    from cdap_policy.labels import KINDS, label
+    from cdap_policy.support.labels import KINDS, label
 
     return {code: label(KINDS, code, lang) for code in KINDS}
 
 
 def _labels(table: str, lang: str) -> dict:
-    from cdap_policy import labels
+    from cdap_policy.support import labels
 
     return {code: labels.label(getattr(labels, table), code, lang) for code in getattr(labels, table)}
 
 
 def _schema_ref(target: Path) -> str:
     """The schema for editors: relative to the snapshot when both live under one project, else absolute."""
-    from cdap_policy.schema import schema_path
+    from cdap_policy.load.schema import schema_path
 
     schema = schema_path("snapshot.schema.json").resolve()
     folder = target.resolve().parent
@@ -220,8 +220,8 @@ def _asked_flags(text: str, file: Path, policies, answered: dict) -> dict:
     """The partner flags a failing pre-signature finding of the starter asks about, not yet answered."""
     import tempfile
 
-    from cdap_policy.checking import CheckOptions, check_snapshot, flags_asked
-    from cdap_policy.policy import load_pack
+    from cdap_policy.pipeline.check import CheckOptions, check_snapshot, flags_asked
+    from cdap_policy.load.pack import load_pack
 
     pack = load_pack(policies, None)
     with tempfile.TemporaryDirectory(prefix="cdap-init-") as folder:
@@ -233,8 +233,8 @@ def _asked_flags(text: str, file: Path, policies, answered: dict) -> dict:
 
 def _self_check(text: str, file: Path) -> None:
     """The starter must validate: anything else is a defect of this command, never the partner's."""
-    from cdap_policy.schema import validate
-    from cdap_policy.yamlsource import loads
+    from cdap_policy.load.schema import validate
+    from cdap_policy.load.yamlsource import loads
 
     problems = validate(loads(text, str(file)), "snapshot.schema.json")
     if problems:
@@ -296,7 +296,7 @@ class _Asker:
         return self._prompt(question, None if required else "", proc)
 
     def checked(self, option, value, path, question, error, normalise) -> str:
-        from cdap_policy.schemainfo import field_ok
+        from cdap_policy.load.schemainfo import field_ok
 
         def verdict(v: str) -> str:
             v = normalise(self._clean(v))
@@ -344,7 +344,7 @@ class _Asker:
         return self._prompt(question, default, verdict)
 
     def profiles(self, given, choices, edition, kind, department) -> dict:
-        from cdap_policy.starter import eligibility, parse_profiles
+        from cdap_policy.authoring.starter import eligibility, parse_profiles
 
         defined = choices.profiles(edition)
 
@@ -378,8 +378,8 @@ class _Asker:
                                "Profiles requested and number of users (e.g. T1=4, T4=1)"), "", verdict) or {}
 
     def missions(self, given, choices, edition, quotas) -> list:
-        from cdap_policy import labels
-        from cdap_policy.starter import default_missions
+        from cdap_policy.support import labels
+        from cdap_policy.authoring.starter import default_missions
 
         codes = choices.missions
         default = default_missions(choices, edition, quotas)
@@ -410,8 +410,8 @@ class _Asker:
                             ", ".join(default), verdict)
 
     def person(self, key, given, fr, en):
-        from cdap_policy.schemainfo import field_ok
-        from cdap_policy.starter import Person, parse_person
+        from cdap_policy.load.schemainfo import field_ok
+        from cdap_policy.authoring.starter import Person, parse_person
 
         option = next(o for k, o, _, _ in PEOPLE if k == key)
         if given is not None:
@@ -440,8 +440,8 @@ class _Asker:
 
     def flags(self, given, choices, edition, kind, department, quotas) -> dict:
         """The situations that open a requested profile on a condition: yes/no for each."""
-        from cdap_policy.labels import FLAGS, label
-        from cdap_policy.starter import conditional_flags
+        from cdap_policy.support.labels import FLAGS, label
+        from cdap_policy.authoring.starter import conditional_flags
 
         wanted = conditional_flags(choices, edition, kind, department, quotas)
         unknown = [f for f in given if f not in choices.flags]
@@ -459,7 +459,7 @@ class _Asker:
         return answers
 
     def flags_by_rule(self, asked: dict) -> dict:
-        from cdap_policy.labels import FLAGS, label
+        from cdap_policy.support.labels import FLAGS, label
 
         answers = {}
         for flag, codes in asked.items():
@@ -470,7 +470,7 @@ class _Asker:
         return answers
 
     def browsers(self, given) -> list:
-        from cdap_policy.schemainfo import enum
+        from cdap_policy.load.schemainfo import enum
 
         names = enum("/properties/partner/properties/workstations/items/properties/browser")
 

@@ -11,7 +11,7 @@ import click
 from cdap_policy.cli.common import (EXIT_FINDINGS, EXIT_OK, engine_option, fail_usage, lang_option,
                                     load_pack_or_exit, params_option, parse_date, policies_option)
 from cdap_policy.cli.completion import complete_rule_ids
-from cdap_policy.i18n import tr
+from cdap_policy.support.i18n import tr
 
 
 def suggest(word: str, candidates) -> list[str]:
@@ -39,7 +39,7 @@ def unknown_rule(pack, rule_id: str, lang: str) -> None:
 @lang_option
 def test_cmd(policies, rules, verbose, engine, lang):
     """Run the rules' test cases: of the whole pack, of one pack folder, or of one policy file."""
-    from cdap_policy.testing import run_cases
+    from cdap_policy.authoring.rulecases import run_cases
 
     only_file = None
     if policies is not None and policies.is_file():
@@ -139,7 +139,7 @@ def explain(rule_id, policies, params_file, fmt, snapshot, entity, fingerprint, 
 @lang_option
 def coverage(policies, fmt, lang):
     """For every requirement of the catalogue: the rules implementing it and their test counts."""
-    from cdap_policy.coverage import compute, render_table
+    from cdap_policy.authoring.traceability import compute, render_table
 
     pack = load_pack_or_exit(policies, None, "compiled", lang)
     rows, problems = compute(pack)

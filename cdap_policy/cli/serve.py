@@ -7,7 +7,7 @@ import click
 
 from cdap_policy.cli.common import EXIT_INPUT, fail_usage, lang_option, params_option, policies_option
 from cdap_policy.cli.localise import h
-from cdap_policy.i18n import tr
+from cdap_policy.support.i18n import tr
 
 
 @click.command()

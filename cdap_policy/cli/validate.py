@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from cdap_policy.cli.common import EXIT_INPUT, EXIT_OK, lang_option, notice_skipped, report_problems, verbosity_options
-from cdap_policy.errors import InputError, NotASnapshot
-from cdap_policy.i18n import pick, tr
-from cdap_policy.textsafe import printable
+from cdap_policy.support.errors import InputError, NotASnapshot
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.textsafe import printable
 
 
 @click.command()
@@ -21,9 +21,9 @@ from cdap_policy.textsafe import printable
 @click.pass_context
 def validate(ctx, snapshots, log_roots, lang):
     """Validate snapshot(s) against the schema only: files, folders (recursively) or quoted globs."""
-    from cdap_policy.batch.discover import discover
+    from cdap_policy.pipeline.batch.discover import discover
     from cdap_policy.cli import configure
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.load.snapshot import load_snapshot
 
     configure.log_sources(ctx)
     paths, problems = discover(snapshots)
@@ -58,8 +58,8 @@ class _ParameterNames:
     def __call__(self) -> frozenset:
         if self._names is None:
             from cdap_policy.cli import configure
-            from cdap_policy.params import load_parameters
-            from cdap_policy.policy import default_pack_dir
+            from cdap_policy.load.params import load_parameters
+            from cdap_policy.load.pack import default_pack_dir
 
             policies = configure.loaded(self._ctx).get("policies")
             try:

@@ -44,7 +44,7 @@ def make_engine(name: str, variables: set, params: dict, pack_files: list | None
     if name not in ENGINES:
         raise ValueError(available(name))
     if name == "native":
-        from cdap_policy import celfuncs as module  # called with plain values by the runtime
+        from cdap_policy.engines import celfuncs as module  # called with plain values by the runtime
         from cdap_policy.engines.native import NativeEngine as engine_class
     else:
         from cdap_policy.engines import celpy as module  # type: ignore[no-redef]

@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from cdap_policy import diskcache
+from cdap_policy.support import diskcache
 
 FORMAT = 3
 SUFFIX = ".pack"

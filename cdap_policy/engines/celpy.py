@@ -15,9 +15,9 @@ import celpy
 import celpy.evaluation
 
 import cdap_policy
-from cdap_policy import celfuncs
+from cdap_policy.engines import celfuncs
 from cdap_policy.engines import celpy_functions
-from cdap_policy.deadline import EvaluationTimeout, deadline
+from cdap_policy.engines.deadline import EvaluationTimeout, deadline
 from cdap_policy.engines import analysis
 from cdap_policy.engines.base import CompileError, EvalError, FieldProgram, field_path
 

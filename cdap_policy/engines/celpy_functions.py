@@ -1,4 +1,4 @@
-"""The pack's custom functions (`cdap_policy.celfuncs`) as cel-python calls them, and its boolean
+"""The pack's custom functions (`cdap_policy.engines.celfuncs`) as cel-python calls them, and its boolean
 operators.
 
 cel-python needs its own value types back (a plain Python `3` leaks through and compares
@@ -10,7 +10,7 @@ from __future__ import annotations
 import celpy
 from celpy import celtypes
 
-from cdap_policy import celfuncs
+from cdap_policy.engines import celfuncs
 
 
 def _adapted(function):

@@ -36,7 +36,7 @@ import logging
 import threading
 import time
 
-from cdap_policy import celfuncs
+from cdap_policy.engines import celfuncs
 from cdap_policy.engines import analysis
 from cdap_policy.engines.base import CompileError, EvalError, FieldProgram, field_path
 

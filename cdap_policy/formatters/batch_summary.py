@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import io
 
-from cdap_policy.findings import SEVERITY_RANK
+from cdap_policy.evaluate.findings import SEVERITY_RANK
 from cdap_policy.formatters import common as c
-from cdap_policy.i18n import pick, tr
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.textsafe import printable
 
 MAX_PARTNERS = 25  # the most exposed partners listed; the others are counted
 MAX_UNREADABLE = 50  # every one is also on standard error as it happens

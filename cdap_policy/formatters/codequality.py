@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 
 from cdap_policy.formatters import common as c
-from cdap_policy.i18n import pick
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick
+from cdap_policy.support.textsafe import printable
 
 SHOWS_UNREADABLE = True
 # our severities -> CodeClimate's (info, minor, major, critical, blocker)

@@ -8,8 +8,8 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from cdap_policy.i18n import pick, tr
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.textsafe import printable
 
 TOOL_NAME = "cdap-policy"
 # The project's public address: where a SARIF viewer sends a user who clicks the tool's name;
@@ -191,7 +191,7 @@ def entity_text(finding) -> str:
 def entity_words(finding, lang: str = "fr") -> str:
     """What a finding is about, in words for a page people read: « utilisateur u-04 », « profil T1 »,
     « partenaire » (never « partner partner »); machine formats keep entity_text."""
-    from cdap_policy.labels import ENTITY_KINDS, label
+    from cdap_policy.support.labels import ENTITY_KINDS, label
 
     word = label(ENTITY_KINDS, finding.entity_kind, lang)
     return word if finding.entity_key == finding.entity_kind else f"{word} {finding.entity_key}"
@@ -240,7 +240,7 @@ def exclusions_text(report, lang: str) -> str:
 
 
 def stage_text(report, lang: str) -> str:
-    from cdap_policy.labels import STAGES, label
+    from cdap_policy.support.labels import STAGES, label
 
     return label(STAGES, report.stage, lang) if report.stage else pick(STAGE_ALL, lang)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cdap_policy.formatters import diff_text as d
 from cdap_policy.formatters.common import md_escape
-from cdap_policy.i18n import pick
+from cdap_policy.support.i18n import pick
 
 MAX_CELL = 600  # characters of one message in a cell
 

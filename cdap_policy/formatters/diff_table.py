@@ -8,8 +8,8 @@ from rich.table import Table
 from rich.text import Text
 
 from cdap_policy.formatters import diff_text as d
-from cdap_policy.i18n import pick
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick
+from cdap_policy.support.textsafe import printable
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 

@@ -6,7 +6,7 @@ input): every text is escaped and bounded by the caller's renderer.
 from __future__ import annotations
 
 from cdap_policy.formatters.common import FAMILY_ORDER, SEVERITY_NAMES, STATUS_NAMES, family_name
-from cdap_policy.i18n import pick, tr
+from cdap_policy.support.i18n import pick, tr
 
 ORDER = ("new", "absent", "updated", "unchanged")  # what an auditor reads first
 CLASS_NAMES = {  # column heads and counts: plural

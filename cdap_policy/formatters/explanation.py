@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from cdap_policy.i18n import pick, tr
-from cdap_policy.textsafe import bounded, printable
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.textsafe import bounded, printable
 
 MAX_SOURCE = 160  # characters of a sub-condition shown on its line
 

@@ -10,10 +10,10 @@ counts them. A snapshot that could not be read is an `error` on its file and lin
 """
 from __future__ import annotations
 
-from cdap_policy.findings import SEVERITY_RANK
+from cdap_policy.evaluate.findings import SEVERITY_RANK
 from cdap_policy.formatters import common as c
-from cdap_policy.i18n import pick, tr
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.textsafe import printable
 
 SHOWS_UNREADABLE = True
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "notice", "info": "notice"}

@@ -3,8 +3,8 @@
 the waiver file. Pure functions of a Report, in the reader's language."""
 from __future__ import annotations
 
-from cdap_policy.i18n import pick, tr
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.textsafe import printable
 
 MARKS = {
     "new": tr("NOUVEAU", "NEW"),

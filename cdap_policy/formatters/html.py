@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import functools
 
-from cdap_policy.findings import SEVERITY_RANK
+from cdap_policy.evaluate.findings import SEVERITY_RANK
 from cdap_policy.formatters import common as c
 from cdap_policy.formatters.svgchart import bar_chart
-from cdap_policy.i18n import pick, tr
-from cdap_policy.labels import KINDS, label
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.labels import KINDS, label
+from cdap_policy.support.textsafe import printable
 
 SHOWS_BATCH_SUMMARY = True  # options.summary, above the reports
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

@@ -17,8 +17,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from cdap_policy.formatters import common as c
-from cdap_policy.i18n import pick, tr
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.textsafe import printable
 
 SHOWS_UNREADABLE = True
 UNREADABLE_CASE = "unreadable-snapshot"

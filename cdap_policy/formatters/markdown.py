@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import html
 
-from cdap_policy.findings import SEVERITY_RANK
+from cdap_policy.evaluate.findings import SEVERITY_RANK
 from cdap_policy.formatters import common as c
-from cdap_policy.i18n import pick, tr
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.textsafe import printable
 
 SHOWS_BATCH_SUMMARY = True  # first, where the size limit cannot cut it (options.summary)
 MAX_CHARS = 60_000

@@ -15,8 +15,8 @@ import json
 import uuid
 
 from cdap_policy.formatters import common as c
-from cdap_policy.i18n import pick, tr
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.textsafe import printable
 
 NEEDS_PASSED = True  # a requirement is satisfied by passes, or only not applicable: both are told apart
 OSCAL_VERSION = "1.0.6"

@@ -7,7 +7,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from cdap_policy.i18n import pick, tr
+from cdap_policy.support.i18n import pick, tr
 
 FRAMEWORKS = {"mon_compte_partenaire": tr("Mon Compte Partenaire", "Mon Compte Partenaire"), "cafpro": tr("CAFPRO", "CAFPRO")}
 _L = {
@@ -81,7 +81,7 @@ def explain_json(pack, rule) -> str:
 def explain_text(pack, rule, lang: str = "fr") -> str:
     d = _rule_dict(pack, rule)
     sep = " : " if lang == "fr" else ": "
-    from cdap_policy.labels import SEVERITIES, STAGES, label
+    from cdap_policy.support.labels import SEVERITIES, STAGES, label
 
     out = [f"{rule.id} — {rule.title[lang]}", ""]
     if d["description"] and lang == "en":  # the pack's description is English; French readers get the interpretation below

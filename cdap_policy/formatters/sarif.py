@@ -18,10 +18,10 @@ import json
 import logging
 import math
 
-from cdap_policy.errors import InputError, Problem
+from cdap_policy.support.errors import InputError, Problem
 from cdap_policy.formatters import common as c
-from cdap_policy.i18n import pick, tr
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.textsafe import printable
 
 SHOWS_UNREADABLE = True
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from cdap_policy.findings import Report
+from cdap_policy.evaluate.findings import Report
 from cdap_policy.formatters import common as c, history, stream
-from cdap_policy.i18n import pick, tr
-from cdap_policy.textsafe import printable
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.support.textsafe import printable
 
 STREAMS = True
 JOINER = stream.Separated

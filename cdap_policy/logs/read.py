@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from cdap_policy.consultations import fail, log_format, read_lines
-from cdap_policy.i18n import tr
+from cdap_policy.logs.rows import fail, log_format, read_lines
+from cdap_policy.support.i18n import tr
 from cdap_policy.logs.tally import Activation, DailyVolumes, Judge, LazyActivation, RowFacts, Tally, UserTally
 
 
@@ -37,11 +37,11 @@ def by_columns(snapshot, judges: Sequence[Judge], facts: RowFacts, activation: A
     # only a log file is read column-wise: a snapshot without one must not pay pyarrow's import
     if not isinstance(snapshot.data.get("consultations"), dict):
         return None
-    from cdap_policy import columnar
+    from cdap_policy.logs import columnar
 
     if not columnar.available():
         return None
-    from cdap_policy.columnar.groups import tally_columns
+    from cdap_policy.logs.columnar.groups import tally_columns
 
     return tally_columns(snapshot, judges, facts, activation)
 
@@ -93,11 +93,11 @@ def read_log(path: Path, display: str, declared_format: str | None = None) -> It
 
 
 def _read_parquet(path: Path, display: str) -> Iterator[tuple[int, dict]]:
-    from cdap_policy import columnar
+    from cdap_policy.logs import columnar
 
     if not columnar.available():
         fail(display, None, "", tr("lire un journal Parquet demande pyarrow : pip install '.[logs]'",
                                    "reading a Parquet log needs pyarrow: pip install '.[logs]'"))
-    from cdap_policy.columnar.groups import iter_parquet
+    from cdap_policy.logs.columnar.groups import iter_parquet
 
     yield from iter_parquet(path, display)

@@ -12,7 +12,7 @@ import contextlib
 import json
 from dataclasses import dataclass
 
-from cdap_policy.i18n import pick, tr
+from cdap_policy.support.i18n import pick, tr
 from cdap_policy.web import draft as drafts
 from cdap_policy.web import security
 from cdap_policy.web.texts import FIELD_LABELS, T
@@ -36,8 +36,8 @@ class _Env:
     def __init__(self, options: ServeOptions):
         from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-        from cdap_policy.policy import load_pack
-        from cdap_policy.starter import load_choices
+        from cdap_policy.load.pack import load_pack
+        from cdap_policy.authoring.starter import load_choices
 
         self.options = options
         self.pack = load_pack(options.policies, options.params_file)
@@ -139,7 +139,7 @@ class _Handlers:
         """The snapshot schema, which the downloaded snapshot's modeline points editors at."""
         from starlette.responses import Response
 
-        from cdap_policy.schema import schema_path
+        from cdap_policy.load.schema import schema_path
 
         return Response(schema_path("snapshot.schema.json").read_bytes(), media_type="application/schema+json")
 

@@ -7,9 +7,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdap_policy.errors import InputError
-from cdap_policy.i18n import pick, tr
-from cdap_policy.redact import mask_problem  # personal values masked in every error line, as on the command line
+from cdap_policy.support.errors import InputError
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.report.redact import mask_problem  # personal values masked in every error line, as on the command line
 
 
 @dataclass
@@ -29,9 +29,9 @@ class Compared:
 
 def check_upload(env, name: str, data: bytes, as_of: str | None, redact: bool, lang: str) -> Checked:
     from cdap_policy import formatters
-    from cdap_policy.batch.discover import discover
-    from cdap_policy.checking import CheckOptions, check_loaded
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.pipeline.batch.discover import discover
+    from cdap_policy.pipeline.check import CheckOptions, check_loaded
+    from cdap_policy.load.snapshot import load_snapshot
     from cdap_policy.web import security
     from cdap_policy.web.uploads import SNAPSHOT_SUFFIXES, data_uri, private_folder, safe_name
     from cdap_policy.web.draft import today
@@ -81,8 +81,8 @@ def check_upload(env, name: str, data: bytes, as_of: str | None, redact: bool, l
 
 
 def compare_uploads(files: list, force: bool, lang: str) -> Compared:
-    from cdap_policy.compare import reportfile
-    from cdap_policy.compare.diff import diff_reports
+    from cdap_policy.report import reportfile
+    from cdap_policy.report.diff import diff_reports
     from cdap_policy.formatters import diff_text as d
 
     loaded = []

@@ -12,8 +12,8 @@ import datetime
 import json
 import re
 
-from cdap_policy.i18n import tr
-from cdap_policy.starter import Answers, Choices, Person, render
+from cdap_policy.support.i18n import tr
+from cdap_policy.authoring.starter import Answers, Choices, Person, render
 
 MAX_DRAFT_BYTES = 2 * 1024 * 1024  # a CCAS or a hospital's service: a few hundred users at most
 MAX_TEXT = 200
@@ -67,7 +67,7 @@ def clean(value, limit: int = MAX_TEXT) -> str:
 
 def read_date(text: str) -> str | None:
     """« 2026-11-30 » (a date field) or « 30/11/2026 » (typed the French way) -> ISO date."""
-    from cdap_policy.importers.users import read_date as sheet_date
+    from cdap_policy.authoring.importers.users import read_date as sheet_date
 
     return sheet_date(clean(text)) if text else None
 
@@ -100,14 +100,14 @@ def answers(draft: dict, choices: Choices, today: str) -> Answers:
 
 def users_with_ids(draft: dict) -> list[dict]:
     """The imported users as the snapshot will hold them (ids u-01…, in the sheet's order)."""
-    from cdap_policy.importers.merge import plan
+    from cdap_policy.authoring.importers.merge import plan
 
     _, additions, _ = plan([], [(n, dict(u)) for n, u in enumerate(draft.get("users") or [], 1)], "planned", "")
     return additions
 
 
 def attestation_block(draft: dict) -> dict:
-    from cdap_policy.importers import attestation
+    from cdap_policy.authoring.importers import attestation
 
     return attestation.attestation(users_with_ids(draft), draft.get("attestation_on") or None)
 
@@ -116,7 +116,7 @@ def snapshot_text(draft: dict, choices: Choices, schema_ref: str, lang: str, tod
                   file_name: str = "instantane-cdap.yaml") -> str:
     """The snapshot a partner downloads: `init`'s starter (modeline, a comment on each section)
     with the users merged as `import-users` merges them."""
-    from cdap_policy.importers.merge import merge_text
+    from cdap_policy.authoring.importers.merge import merge_text
 
     text = render(answers(draft, choices, today), choices, schema_ref, lang, file_name)
     users = draft.get("users") or []

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cdap_policy.errors import InputError
-from cdap_policy.i18n import pick, tr
-from cdap_policy.redact import mask_problem  # personal values masked in every error line, as on the command line
+from cdap_policy.support.errors import InputError
+from cdap_policy.support.i18n import pick, tr
+from cdap_policy.report.redact import mask_problem  # personal values masked in every error line, as on the command line
 from cdap_policy.web import draft as drafts
 from cdap_policy.web.draft import PEOPLE, PERSON_FIELDS, STEP_NAMES, STEPS, clean
 
@@ -53,7 +53,7 @@ class Step:
     # -- organisation ----------------------------------------------------------------------
 
     def read_organisation(self, form):
-        from cdap_policy.schemainfo import field_ok
+        from cdap_policy.load.schemainfo import field_ok
 
         c, d = self.env.choices, self.draft
         kind = str(form.get("kind") or "")
@@ -94,7 +94,7 @@ class Step:
         d["quotas"] = quotas
         missions = [m for m in form.getlist("missions") if m in c.missions]
         if not missions:
-            from cdap_policy.starter import default_missions
+            from cdap_policy.authoring.starter import default_missions
 
             missions = default_missions(c, self.edition, quotas)
         d["missions"] = [m for m in c.missions if m in missions]
@@ -108,7 +108,7 @@ class Step:
         return int(value) if value.isdigit() else max(self.env.choices.editions)
 
     def conditional(self) -> dict:
-        from cdap_policy.starter import conditional_flags
+        from cdap_policy.authoring.starter import conditional_flags
 
         d = self.draft
         if not d.get("kind"):
@@ -118,7 +118,7 @@ class Step:
     # -- people ---------------------------------------------------------------------------
 
     def read_people(self, form):
-        from cdap_policy.schemainfo import field_ok
+        from cdap_policy.load.schemainfo import field_ok
 
         people = {}
         for role in PEOPLE:
@@ -132,7 +132,7 @@ class Step:
     # -- workstations, information, providers ------------------------------------------------
 
     def read_workstations(self, form):
-        from cdap_policy.schemainfo import enum
+        from cdap_policy.load.schemainfo import enum
 
         method = clean(form.get("information_method"), 300)
         since = str(form.get("information_since") or "").strip()
@@ -201,7 +201,7 @@ class Step:
             self.fail("sheet", tr("format non pris en charge : enregistrez le tableau en .xlsx ou en .csv",
                                   "format not supported: save the spreadsheet as .xlsx or .csv"))
             return
-        from cdap_policy.importers.sheets import MAX_BYTES
+        from cdap_policy.authoring.importers.sheets import MAX_BYTES
 
         data = await upload.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
@@ -223,8 +223,8 @@ class Step:
         self.draft["users"] = []
 
     def _import(self, form):
-        from cdap_policy.importers.users import FIELDS, norm, read_users
-        from cdap_policy.schemainfo import enum, field_ok
+        from cdap_policy.authoring.importers.users import FIELDS, norm, read_users
+        from cdap_policy.load.schemainfo import enum, field_ok
 
         grid = self.draft.get("grid") or {}
         sheet = sheet_of(grid)
@@ -283,7 +283,7 @@ class Step:
 
 def grid_rows(path: Path, display: str) -> list:
     """The non-empty rows of a sheet as text, each with its row number (bounded)."""
-    from cdap_policy.importers.sheets import read_rows
+    from cdap_policy.authoring.importers.sheets import read_rows
 
     out = []
     for number, cells in read_rows(path, display=display):
@@ -295,7 +295,7 @@ def grid_rows(path: Path, display: str) -> list:
 
 def guess_header(rows: list) -> int:
     """The row among the first ten whose cells name the most known columns (Nom, Courriel…)."""
-    from cdap_policy.importers.users import HEADERS, norm
+    from cdap_policy.authoring.importers.users import HEADERS, norm
 
     known = {alias for names in HEADERS.values() for alias in names}
     best, score = rows[0][0], -1
@@ -307,7 +307,7 @@ def guess_header(rows: list) -> int:
 
 
 def sheet_of(grid: dict):
-    from cdap_policy.importers.sheets import Sheet
+    from cdap_policy.authoring.importers.sheets import Sheet
 
     rows = grid.get("rows") or []
     header_row = grid.get("header_row")
@@ -322,7 +322,7 @@ def sheet_of(grid: dict):
 
 
 def default_mapping(headers: list) -> list:
-    from cdap_policy.importers.users import HEADERS, norm
+    from cdap_policy.authoring.importers.users import HEADERS, norm
 
     aliases = {alias: name for name, names in HEADERS.items() for alias in names}
     taken, out = set(), []
@@ -339,8 +339,8 @@ def default_mapping(headers: list) -> list:
 
 def evaluate(env, draft: dict, stage: str | None = "pre-signature", redact: bool = False):
     """The report of the draft's snapshot (None before the organisation is described)."""
-    from cdap_policy.checking import CheckOptions, check_loaded
-    from cdap_policy.snapshot import load_snapshot
+    from cdap_policy.pipeline.check import CheckOptions, check_loaded
+    from cdap_policy.load.snapshot import load_snapshot
     from cdap_policy.web.uploads import private_folder, schema_ref
 
     if not draft.get("kind") or not draft.get("name"):
@@ -358,9 +358,9 @@ def evaluate(env, draft: dict, stage: str | None = "pre-signature", redact: bool
 
 
 def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict:
-    from cdap_policy import labels
-    from cdap_policy.schemainfo import enum
-    from cdap_policy.starter import eligibility
+    from cdap_policy.support import labels
+    from cdap_policy.load.schemainfo import enum
+    from cdap_policy.authoring.starter import eligibility
     from cdap_policy.web.views import checklist_view
 
     c = env.choices
@@ -397,7 +397,7 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
             if sheet is not None:
                 context["headers"] = list(zip(sheet.headers, default_mapping(sheet.headers)))
                 context["samples"] = [cells for _, cells in sheet.rows[:3]]
-        from cdap_policy.importers.users import FIELDS
+        from cdap_policy.authoring.importers.users import FIELDS
         from cdap_policy.web.texts import FIELD_LABELS
 
         context["fields"] = [(name, pick(FIELD_LABELS.get(name, tr(name, name)), lang)) for name in FIELDS]
@@ -418,7 +418,7 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
                                "diploma": labels.label(labels.DIPLOMAS, e["diploma"], lang), "awarded_on": e["awarded_on"],
                                "function": users.get(e["user"], {}).get("function", "")} for e in block["entries"]]
         wanted = step.conditional()
-        from cdap_policy.checking import flags_asked
+        from cdap_policy.pipeline.check import flags_asked
 
         for flag, codes in flags_asked(env.pack, report).items():
             wanted.setdefault(flag, []).extend(c for c in codes if c not in wanted[flag])

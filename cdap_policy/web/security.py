@@ -128,7 +128,7 @@ def extract_zip(data: bytes, target: Path) -> list[Path]:
     the archive's own claims."""
     import io
 
-    from cdap_policy.i18n import tr
+    from cdap_policy.support.i18n import tr
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))

@@ -1,7 +1,7 @@
 """Every word of the web pages, in French and English (French by default)."""
 from __future__ import annotations
 
-from cdap_policy.i18n import tr
+from cdap_policy.support.i18n import tr
 
 T = {
     "app": tr("cdap-policy — conformité CDAP", "cdap-policy — CDAP compliance"),

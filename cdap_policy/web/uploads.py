@@ -23,7 +23,7 @@ def data_uri(text: str, media: str) -> str:
 @functools.lru_cache(maxsize=1)
 def schema_ref() -> str:
     """The schema as installed with the package (the snapshot evaluated on the server)."""
-    from cdap_policy.schema import schema_path
+    from cdap_policy.load.schema import schema_path
 
     return schema_path("snapshot.schema.json").resolve().as_uri()
 

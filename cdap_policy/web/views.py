@@ -5,8 +5,8 @@ import json
 
 from cdap_policy.formatters import common as c
 from cdap_policy.formatters import html as report_html
-from cdap_policy.i18n import pick
-from cdap_policy.labels import SEVERITIES, STAGES, label
+from cdap_policy.support.i18n import pick
+from cdap_policy.support.labels import SEVERITIES, STAGES, label
 
 
 class _Options:
@@ -50,7 +50,7 @@ def report_view(pack, report, snapshot, lang: str, explain: bool) -> dict:
 
 
 def explanation_text(pack, snapshot, finding: dict, report, lang: str) -> str:
-    from cdap_policy.explaining import UnknownEntity, explain
+    from cdap_policy.authoring.explaining import UnknownEntity, explain
     from cdap_policy.formatters.explanation import explanation_text as render
 
     rule = pack.rule(finding["rule"])
