@@ -2,7 +2,7 @@
 fixture in SARIF, JUnit, Markdown, HTML or OSCAL, passes included where a format lists them.
 
 The report is checked and redacted once by the pipeline `check --redact` runs
-(`checking.check_snapshot`), then written in every format. JUnit and OSCAL also receive the
+(`pipeline.check.check_snapshot`), then written in every format. JUnit and OSCAL also receive the
 passing outcomes from `check`; a separate test shows those carry no personal data in either
 format (redacting the 7,000 outcomes of the 403-user department would only make this slow).
 """

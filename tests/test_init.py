@@ -140,7 +140,7 @@ def test_every_schema_code_has_a_french_and_english_name():
                            (MODES, "/properties/convention/properties/management_mode"),
                            (FRAMEWORKS, "/properties/convention/properties/framework")):
         missing = [code for code in enum(pointer) if code not in table]
-        assert not missing, f"add names to cdap_policy/labels.py for {pointer}: {missing}"
+        assert not missing, f"add names to cdap_policy/support/labels.py for {pointer}: {missing}"
 
 
 def test_kind_names_are_those_of_the_readme_table():

@@ -1,4 +1,6 @@
-"""Command line: parse options, call the library, print, choose the exit code. Nothing more.
+"""Command line: parse options, call the library, print, choose the exit code. Nothing more. The
+last step of the data path (load → logs → evaluate → report → formatters → cli): the top layer,
+which every other may serve and none imports.
 
 One module per command (or family of commands); this one assembles the group and turns
 interruptions and internal errors into one line and an exit code.

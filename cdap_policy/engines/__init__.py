@@ -7,7 +7,11 @@
 | `native` | the Rust runtime `common-expression-language` (`pip install '.[fast]'`) | `native` |
 
 Only the chosen engine's module is imported. `make_engine` opens the pack's disk cache (`cache`)
-when given the pack's files.
+when given the pack's files. Beside the adapters: our CEL functions (`celfuncs`, one
+implementation on plain values) and the deadline of an evaluation (`deadline`).
+
+The engines sit below `load` in the layers, not in `evaluate`: the pack loader compiles every
+expression with them once, and the runner evaluates what was compiled. They import only `support`.
 """
 from __future__ import annotations
 

@@ -47,7 +47,7 @@ class Finding:
 
     @property
     def family(self) -> str:
-        if not self.requirements:  # a finding about the waiver file (compare.waivers) cites no requirement
+        if not self.requirements:  # a finding about the waiver file (report.waivers) cites no requirement
             return "WAIVER" if self.entity_kind == "waiver" else ""
         return self.requirements[0].split("-")[0]
 

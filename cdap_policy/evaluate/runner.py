@@ -70,7 +70,7 @@ def bound_evidence(value):
 
 def _named(name: str, value, lang: str):
     """A code the schema enumerates, in words: « type « centre communal d'action sociale » »,
-    not « type « ccas » » (labels.py); anything else as it is."""
+    not « type « ccas » » (support/labels.py); anything else as it is."""
     from cdap_policy.support import labels
 
     table = {"kind": labels.KINDS, "flags": labels.FLAGS, "status": labels.USER_STATUSES,
@@ -148,7 +148,7 @@ def cited(references, edition: int, framework: str, source_editions: dict | None
 
 
 def missing(need) -> dict:
-    """The error of an entity the rule cannot judge because `need` (a policy.Needed) is absent."""
+    """The error of an entity the rule cannot judge because `need` (a load.pack.Needed) is absent."""
     if need.field_path is None:  # data that is not one field (a dated list recent enough): said in words only
         return {"fr": f"donnée manquante : {need.what['fr']}", "en": f"data missing: {need.what['en']}"}
     return {"fr": f"donnée non renseignée : {need.what['fr']} ({need.field})",

@@ -1,4 +1,6 @@
-"""Output formats: pure functions from a list of reports to text, one module per format.
+"""Output formats: pure functions from a list of reports to text, one module per format. The step
+after report: formatters read findings and reports (evaluate.findings) and never load, evaluate or
+write anything.
 
 Each module has `render(reports, options) -> str` and declares what it is by module constants,
 read here; nothing outside this package names a format to decide what to do with it:
@@ -38,8 +40,8 @@ class FormatOptions:
     color: bool = False
     width: int = 100  # terminal columns (table)
     srcroot: str | None = None  # repository root: SARIF and JUnit give snapshot paths relative to it
-    summary: object = None  # a batch.summary.Summary: the batch's summary (table, Markdown, HTML)
-    unreadable: tuple = ()  # findings.Unreadable: files that could not be checked (SARIF, JUnit, Code Quality, github)
+    summary: object = None  # a pipeline.batch.summary.Summary: the batch's summary (table, Markdown, HTML)
+    unreadable: tuple = ()  # evaluate.findings.Unreadable: files that could not be checked (SARIF, JUnit, Code Quality, github)
     shard: tuple | None = None  # (K, N) of --shard: SARIF's category names it, so shards do not replace each other
 
 
@@ -86,7 +88,7 @@ def render(fmt: str, reports: list, options: FormatOptions) -> str:
     return module(fmt).render(list(reports), options)
 
 
-# `cdap-policy diff`: format name -> module rendering a compare.diff.Diff
+# `cdap-policy diff`: format name -> module rendering a report.diff.Diff
 DIFF_FORMATS = {
     "table": "diff_table",
     "markdown": "diff_markdown",

@@ -1,6 +1,6 @@
 """Words and lines shared by the table and Markdown renderings of a diff of two reports.
 
-Everything here reads a `compare.diff.Diff` (plain values from two JSON files, so from the
+Everything here reads a `report.diff.Diff` (plain values from two JSON files, so from the
 input): every text is escaped and bounded by the caller's renderer.
 """
 from __future__ import annotations

@@ -443,7 +443,7 @@ def _load_checklist(directory: Path, requirements: dict, rule_ids: set | frozens
 def placeholders_of(template: str) -> set[str]:
     """The names of a message template's `{name}` placeholders. ValueError (with the offending
     field) for anything else: `{key.__class__}` reaches Python internals, `{key:>900000000}`
-    allocates gigabytes; a message only ever needs a plain name (see runner.render)."""
+    allocates gigabytes; a message only ever needs a plain name (see evaluate.runner.render)."""
     names = set()
     try:
         parts = list(string.Formatter().parse(template))

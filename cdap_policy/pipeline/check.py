@@ -32,12 +32,12 @@ class CheckOptions:
     redact: bool = False
     redact_key: str | None = None
     param_values: dict | None = None
-    baseline: list | None = None  # report(s) read by compare.reportfile.load (--baseline)
+    baseline: list | None = None  # report(s) read by report.reportfile.load (--baseline)
     baseline_file: str = ""
     # several snapshots checked at once (a CI gate over a folder): a partner the baseline does not
     # hold is new to it (every finding new), not a mistake
     baseline_batch: bool = False
-    waivers: object | None = None  # a compare.waivers.WaiverFile (--waivers); None: look next to the snapshot
+    waivers: object | None = None  # a report.waivers.WaiverFile (--waivers); None: look next to the snapshot
     find_waivers: bool = True  # use <snapshot>.waivers.yaml when no waiver file is given (--no-waivers: False)
     skip: dict | None = None  # rule ID -> why the configuration does not run it
     skip_source: str = ""  # the configuration file that says so

@@ -22,7 +22,7 @@ CLASSES = ("new", "absent", "unchanged", "updated")
 # Evidence that says where or how much was read, not what is wrong: the rows sampled from a
 # consultation log and their lines move whenever the log grows.
 POSITIONAL_EVIDENCE = frozenset({"first_row", "sample", "checked"})
-PSEUDO_RULE_PREFIX = "waiver-"  # findings about the waiver file itself (see compare.waivers)
+PSEUDO_RULE_PREFIX = "waiver-"  # findings about the waiver file itself (see report.waivers)
 WAIVER_FAMILY = "WAIVER"
 NO_FAMILY = "OTHER"
 

@@ -20,7 +20,7 @@ from cdap_policy.logs.rows import FIELDS, MAX_CELL, REQUIRED, normalise
 from cdap_policy.support.errors import InputError
 from cdap_policy.support.formats import date_ok
 
-# the control characters yamlsource.CONTROL refuses, in RE2's syntax
+# the control characters load.yamlsource.CONTROL refuses, in RE2's syntax
 _CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{202a}-\x{202e}\x{2066}-\x{2069}]"
 # support.formats.DATETIME with ASCII digits: a value Python's \d would also accept (other digits) is judged by normalise
 _DATETIME_RE2 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$"

@@ -21,7 +21,7 @@ from cdap_policy.support.errors import Problem
 from cdap_policy.support.i18n import tr
 
 SNAPSHOT_SUFFIXES = (".yaml", ".yml", ".json")
-# next to a snapshot: its waivers (compare.waivers.discover)
+# next to a snapshot: its waivers (report.waivers.discover)
 WAIVER_SUFFIXES = (".waivers.yaml", ".waivers.yml", ".waivers.json")
 _GLOB_CHARS = frozenset("*?[")
 

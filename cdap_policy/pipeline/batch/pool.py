@@ -60,7 +60,7 @@ class Setup:
     policies: Path | None
     params_file: Path | None
     engine: str
-    options: object  # checking.CheckOptions
+    options: object  # pipeline.check.CheckOptions
     fail_on: str
     fmt: str
     format_options: object  # formatters.FormatOptions

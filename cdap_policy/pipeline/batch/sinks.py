@@ -19,7 +19,7 @@ class Sink:
         self.streamed = formatters.streams(fmt)
         self._joiner = formatters.joiner(fmt) if self.streamed else None
         self._reports: list = []
-        self._unreadable: list = []  # findings.Unreadable, for the formats that show them
+        self._unreadable: list = []  # evaluate.findings.Unreadable, for the formats that show them
         self._redact_line = redact_line  # --redact: masks error lines as on standard error
         self._output = output
         self._destination = None
