@@ -365,13 +365,14 @@ class _StoredPack:
 
         import cdap_policy
         from cdap_policy.load import schema as schema_mod, yamlsource
+        from cdap_policy.support import formats
 
         def digest(path: Path) -> str:
             return hashlib.sha256(path.read_bytes()).hexdigest()
 
         files = [p for p in pack_glob(directory, "*.yaml") if not p.name.endswith(".tests.yaml")]
         files += pack_glob(directory, "params/*.yaml")
-        code = [Path(m.__file__) for m in (sys.modules[__name__], params_mod, schema_mod, yamlsource)]
+        code = [Path(m.__file__) for m in (sys.modules[__name__], params_mod, schema_mod, formats, yamlsource)]
         schemas = [schema_mod.schema_path(name) for name in ("pack.schema.json", "requirements.schema.json",
                                                                "policy.schema.json", "params.schema.json", "checklist.schema.json")]
         return json.dumps({
