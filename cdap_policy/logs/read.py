@@ -8,6 +8,7 @@ not a pass, and the same pass counts the daily volumes.
 """
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -55,7 +56,7 @@ def by_rows(snapshot, judges: Sequence[Judge], facts: RowFacts, activation: Acti
         if not judges:
             continue
         row_facts = facts(row)
-        act = LazyActivation(activation, row, row_facts)
+        act = LazyActivation(partial(activation, row, row_facts))
         user = str(row.get("user"))
         for index, judge in enumerate(judges):
             status, error = judge(row, row_facts, act)

@@ -45,17 +45,17 @@ Activation = Callable[[Row, dict], dict]
 
 
 class LazyActivation:
-    """A row's activation, built on the first judge's call only: most rules decide on cached
-    values and never need it."""
+    """A row's activation, built by `build()` on the first judge's call only: most rules decide
+    on cached values and never need it (nor, column-wise, the row and facts it is built from)."""
 
-    __slots__ = ("_make", "_row", "_facts", "_value")
+    __slots__ = ("_build", "_value")
 
-    def __init__(self, make: Activation, row: Row, facts: dict):
-        self._make, self._row, self._facts, self._value = make, row, facts, None
+    def __init__(self, build: Callable[[], dict]):
+        self._build, self._value = build, None
 
     def __call__(self) -> dict:
         if self._value is None:
-            self._value = self._make(self._row, self._facts)
+            self._value = self._build()
         return self._value
 
 
@@ -108,14 +108,21 @@ class DailyVolumes:
     def __init__(self):
         self._counts: dict[tuple[str, str], list] = {}
 
-    def add(self, user: str, day: str, file: str, line: int, rows: int = 1) -> None:
-        """`rows` consultations by `user` on `day`, the first of them at `file`:`line`; called in
-        file order, so the first call for a (user, day) names its first row."""
-        entry = self._counts.get((user, day))
-        if entry is None:
-            self._counts[(user, day)] = [rows, file, line]
-        else:
-            entry[0] += rows
+    def add(self, user: str, day: str, file: str, line: int) -> None:
+        """One consultation by `user` on `day`, at `file`:`line` (the row reader, row by row)."""
+        self.add_many((user,), (day,), file, (line,), (1,))
+
+    def add_many(self, users, days, file: str, lines, counts) -> None:
+        """`counts[i]` consultations by `users[i]` on `days[i]`, the first of them at
+        `file`:`lines[i]`, each (user, day) once (the column-wise reader, batch by batch). Called
+        in file order, so the first call for a (user, day) names its first row."""
+        store = self._counts
+        for key, line, rows in zip(zip(users, days, strict=True), lines, counts, strict=True):
+            entry = store.get(key)
+            if entry is None:
+                store[key] = [rows, file, line]
+            else:
+                entry[0] += rows
 
     def __iter__(self):
         """(user, day, count, file, line), by user and day."""

@@ -12,6 +12,7 @@ kept row is rebuilt as the row reader would build it (JSON Lines: its line parse
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -64,7 +65,10 @@ class _Pass:
 
     # -- evaluation ---------------------------------------------------------------------------
     def _activation(self, enc: Encoded, index: int) -> LazyActivation:
-        return LazyActivation(self.make_activation, enc.row(index), enc.facts(index))
+        return LazyActivation(partial(self._build_activation, enc, index))
+
+    def _build_activation(self, enc: Encoded, index: int) -> dict:
+        return self.make_activation(enc.row(index), enc.facts(index))
 
     def statuses(self, rule: _Rule, enc: Encoded):
         """(status code per row, error text per row as a function of the row)."""
@@ -150,8 +154,9 @@ class _Pass:
         days = len(enc.day_values)
         keys = enc.codes["user"].astype(np.int64) * days + enc.day_codes
         unique, first, counts = np.unique(keys, return_index=True, return_counts=True)
-        for key, index, count in zip(unique.tolist(), first.tolist(), counts.tolist()):
-            self.daily.add(names[key // days], enc.day_values[key % days], self.display, batch.first_line + index, count)
+        day_values = enc.day_values
+        self.daily.add_many([names[u] for u in (unique // days).tolist()], [day_values[d] for d in (unique % days).tolist()],
+                            self.display, (first + batch.first_line).tolist(), counts.tolist())
 
 
 def tally_columns(snapshot, judges, facts, activation) -> Tally | None:
