@@ -117,8 +117,9 @@ class DailyVolumes:
         `file`:`lines[i]`, each (user, day) once (the column-wise reader, batch by batch). Called
         in file order, so the first call for a (user, day) names its first row."""
         store = self._counts
+        get = store.get  # bound once: a log of a million rows has some 100,000 (user, day) pairs
         for key, line, rows in zip(zip(users, days, strict=True), lines, counts, strict=True):
-            entry = store.get(key)
+            entry = get(key)
             if entry is None:
                 store[key] = [rows, file, line]
             else:
