@@ -342,9 +342,8 @@ class RuleJudge:
         self.entity_fields = tuple(sorted(set().union(*(c.entity_fields for c in caches))))
         self.fact_fields = tuple(sorted(set().union(*(c.fact_fields for c in caches))))
         self.whole = any(c.whole for c in caches)
-
-    def __call__(self, row: dict, facts: dict, activation) -> tuple[str, str | dict | None]:
-        return Evaluator.combine(self.when, self.check, row, facts, activation, self.needs)
+        # (row, facts, activation) -> (status, error): a partial, called once per row and rule
+        self.verdict = functools.partial(Evaluator.combine, self.when, self.check, needs=self.needs)
 
 
 def needed(rule, timeout) -> list:

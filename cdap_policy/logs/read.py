@@ -8,7 +8,6 @@ not a pass, and the same pass counts the daily volumes.
 """
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -50,20 +49,21 @@ def by_columns(snapshot, judges: Sequence[Judge], facts: RowFacts, activation: A
 def by_rows(snapshot, judges: Sequence[Judge], facts: RowFacts, activation: Activation) -> Tally:
     """The row pass: every row validated, judged by every judge, counted."""
     users: list[dict[str, UserTally]] = [{} for _ in judges]
+    verdicts = [judge.verdict for judge in judges]
     daily = DailyVolumes()
     for file, line, row in iter_consultations(snapshot):
         daily.add(str(row["user"]), row["at"][:10], file, line)
         if not judges:
             continue
         row_facts = facts(row)
-        act = LazyActivation(partial(activation, row, row_facts))
+        act = LazyActivation(activation, row, row_facts)
         user = str(row.get("user"))
-        for index, judge in enumerate(judges):
-            status, error = judge(row, row_facts, act)
+        for index, verdict in enumerate(verdicts):
+            status, error = verdict(row, row_facts, act)
             tally = users[index].get(user)
             if tally is None:
                 tally = users[index][user] = UserTally()
-            tally.count(status)
+            tally.counts[status] += 1
             if status in ("fail", "error"):
                 tally.offending(status, file, line, row, error)
     return Tally(tuple(users), daily)

@@ -23,18 +23,17 @@ Error = Union[str, dict, None]  # why a row could not be judged: a text, or a {f
 
 
 class Judge(Protocol):
-    """One rule's judgement of one row. `entity_fields` and `fact_fields` are the row's fields and
-    facts it reads ("*" among them: the whole row): rows that agree on them get the same status,
-    which is how the column-wise reader evaluates a combination once for many rows."""
+    """One rule as the log sees it. `verdict(row, facts, activation)` is its judgement of one row:
+    (status, error), status one of STATUSES, `activation()` what expressions read for this row
+    (built on first use, shared by every judge of the row). `entity_fields` and `fact_fields` are
+    the row's fields and facts it reads ("*" among them: the whole row): rows that agree on them
+    get the same status, which is how the column-wise reader judges a combination once for many
+    rows."""
 
     entity_fields: tuple[str, ...]
     fact_fields: tuple[str, ...]
     whole: bool  # reads the whole row or all its facts: judged row by row
-
-    def __call__(self, row: Row, facts: dict, activation: Callable[[], dict]) -> tuple[str, Error]:
-        """(status, error): status one of STATUSES; `activation()` is what expressions read for
-        this row, built on first use and shared by every judge of the row."""
-        ...
+    verdict: Callable[[Row, dict, Callable[[], dict]], tuple[str, Error]]
 
 
 # The facts of a row (what it says of its user on its day). The column-wise reader computes them
@@ -45,17 +44,18 @@ Activation = Callable[[Row, dict], dict]
 
 
 class LazyActivation:
-    """A row's activation, built by `build()` on the first judge's call only: most rules decide
-    on cached values and never need it (nor, column-wise, the row and facts it is built from)."""
+    """A row's activation, built by `build(*args)` on the first judge's call only: most rules
+    decide on cached values and never need it (nor, column-wise, the row and facts it is built
+    from). One object per row: the row pass makes a million of them for a million rows."""
 
-    __slots__ = ("_build", "_value")
+    __slots__ = ("_build", "_args", "_value")
 
-    def __init__(self, build: Callable[[], dict]):
-        self._build, self._value = build, None
+    def __init__(self, build: Callable[..., dict], *args):
+        self._build, self._args, self._value = build, args, None
 
     def __call__(self) -> dict:
         if self._value is None:
-            self._value = self._build()
+            self._value = self._build(*self._args)
         return self._value
 
 
@@ -69,9 +69,6 @@ class UserTally:
     fail_row: dict | None = None  # that row's values, with its line
     error_text: Error = None  # why the first row that could not be judged could not
     samples: list = field(default_factory=list)  # the first SAMPLE_ROWS failing-or-error rows, with their lines
-
-    def count(self, status: str, rows: int = 1) -> None:
-        self.counts[status] += rows
 
     def offending(self, status: str, file: str, line: int, row: Row | Callable[[], Row], error: Error = None) -> None:
         """A failing or error row (`status`; an error row has its `error`), the user's rows taken in
@@ -109,8 +106,13 @@ class DailyVolumes:
         self._counts: dict[tuple[str, str], list] = {}
 
     def add(self, user: str, day: str, file: str, line: int) -> None:
-        """One consultation by `user` on `day`, at `file`:`line` (the row reader, row by row)."""
-        self.add_many((user,), (day,), file, (line,), (1,))
+        """One consultation by `user` on `day`, at `file`:`line` (the row reader, row by row):
+        `add_many` for one row, written out because it runs once per row."""
+        entry = self._counts.get((user, day))
+        if entry is None:
+            self._counts[(user, day)] = [1, file, line]
+        else:
+            entry[0] += 1
 
     def add_many(self, users, days, file: str, lines, counts) -> None:
         """`counts[i]` consultations by `users[i]` on `days[i]`, the first of them at

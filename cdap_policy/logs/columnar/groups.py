@@ -12,7 +12,6 @@ kept row is rebuilt as the row reader would build it (JSON Lines: its line parse
 from __future__ import annotations
 
 import json
-from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -65,14 +64,14 @@ class _Pass:
 
     # -- evaluation ---------------------------------------------------------------------------
     def _activation(self, enc: Encoded, index: int) -> LazyActivation:
-        return LazyActivation(partial(self._build_activation, enc, index))
+        return LazyActivation(self._build_activation, enc, index)
 
     def _build_activation(self, enc: Encoded, index: int) -> dict:
         return self.make_activation(enc.row(index), enc.facts(index))
 
     def statuses(self, rule: _Rule, enc: Encoded):
         """(status code per row, error text per row as a function of the row)."""
-        judge = rule.judge
+        judge = rule.judge.verdict
         if rule.whole:
             status, errors = np.empty(enc.n, dtype=np.int8), {}
             for index in range(enc.n):
@@ -127,7 +126,7 @@ class _Pass:
                 if tally is None:
                     tally = rule.users[names[code]] = UserTally()
                 for slot, name in enumerate(STATUSES):
-                    tally.count(name, int(counts[code, slot]))
+                    tally.counts[name] += int(counts[code, slot])
             failing = np.flatnonzero((status == _FAIL) | (status == _ERROR))
             if not len(failing):
                 continue
