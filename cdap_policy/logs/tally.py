@@ -106,13 +106,8 @@ class DailyVolumes:
         self._counts: dict[tuple[str, str], list] = {}
 
     def add(self, user: str, day: str, file: str, line: int) -> None:
-        """One consultation by `user` on `day`, at `file`:`line` (the row reader, row by row):
-        `add_many` for one row, written out because it runs once per row."""
-        entry = self._counts.get((user, day))
-        if entry is None:
-            self._counts[(user, day)] = [1, file, line]
-        else:
-            entry[0] += 1
+        """One consultation by `user` on `day`, at `file`:`line` (the row reader, row by row)."""
+        self.add_many((user,), (day,), file, (line,), (1,))
 
     def add_many(self, users, days, file: str, lines, counts) -> None:
         """`counts[i]` consultations by `users[i]` on `days[i]`, the first of them at

@@ -5,9 +5,10 @@ Per batch and judge, the rows are grouped by the codes of the fields the judge r
 included, computed once per distinct user, profile and day); each group's first row is handed to
 the judge exactly as the row pass hands it a row, and its status spread back over the group's
 rows. Counts per user follow with numpy; the rows that can change a user's tally (its first
-failing rows, its first failing and first error row of the batch: `UserTally.changes`) are
-handed to `UserTally.offending` in file order, as the row pass hands it every failing row; a
-kept row is rebuilt as the row reader would build it (JSON Lines: its line parsed again).
+failing rows of the batch, its first failing and first error row of the batch: see
+`UserTally.offending`) are handed to `UserTally.offending` in file order, as the row pass hands
+it every failing row; a kept row is rebuilt as the row reader would build it (JSON Lines: its
+line parsed again).
 """
 from __future__ import annotations
 
@@ -130,7 +131,7 @@ class _Pass:
             failing = np.flatnonzero((status == _FAIL) | (status == _ERROR))
             if not len(failing):
                 continue
-            # the rows that can change a user's tally (UserTally.changes): its first SAMPLE_ROWS
+            # the rows that can change a user's tally (UserTally.offending): its first SAMPLE_ROWS
             # failing-or-error rows of the batch, and its first failing and first error row
             owners = users[failing]
             order = np.argsort(owners, kind="stable")  # file order kept within each user
