@@ -127,6 +127,34 @@ def test_auditor_report_and_diff(client):
     assert 'id="diff-new"' in response.text
 
 
+def test_a_finding_shows_every_value_read_whatever_its_name(client, monkeypatch):
+    """Values a rule read named like a mapping's methods (`values`, `items`) are shown as
+    values, and the page's own words too: never « <built-in method values of dict object> »."""
+    import dataclasses
+
+    from cdap_policy import checking
+
+    real = checking.check_loaded
+    evidence = {"values": "valeur-lue-1", "items": ["article-a", "article-b"], "keys": "cle-7"}
+
+    def with_odd_names(*args, **kwargs):
+        report = real(*args, **kwargs)
+        return dataclasses.replace(report, findings=[dataclasses.replace(f, evidence={**f.evidence, **evidence})
+                                                     for f in report.findings])
+
+    monkeypatch.setattr(checking, "check_loaded", with_odd_names)
+    fixture = ROOT / "fixtures" / "ccas-2025.yaml"
+    for lang, words in (("fr", "Valeurs lues"), ("en", "Values read")):
+        response = client.post(f"/auditeur/rapport?lang={lang}", data={"csrf": token(client), "as_of": "2025-06-30"},
+                               files={"snapshot": (fixture.name, fixture.read_bytes())})
+        assert response.status_code == 200, response.text[:1000]
+        page = response.text
+        assert "built-in method" not in page and "bound method" not in page
+        assert f"<summary>{words}</summary>" in page
+        for name, value in (("values", "valeur-lue-1"), ("items", "article-a"), ("keys", "cle-7")):
+            assert re.search(rf'<th scope="row">{name}</th><td>[^<]*{value}', page), name
+
+
 def test_a_rule_page_explains_the_rule(client):
     page = client.get("/regle/elig-t1-diploma").text
     assert "Condition vérifiée (CEL)" in page and "BULL" in page
