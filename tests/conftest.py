@@ -1,8 +1,10 @@
 """Shared pytest configuration.
 
-`large`: tests that generate very large inputs (a 50 MB snapshot, a 10-million-row log) and take
-minutes. They run in CI (the CI environment sets CI=true) or when CDAP_LARGE_TESTS=1; a plain
-local `pytest` skips them to stay fast.
+Markers (declared in pyproject.toml): `cli` marks the tests that run the command line in a
+subprocess, `slow` those that take seconds, `large` those that generate very large inputs (a
+50 MB snapshot, a 10-million-row log) and take minutes. `large` tests run in CI (the CI
+environment sets CI=true) or when CDAP_LARGE_TESTS=1; a plain local `pytest` skips them. The fast
+inner loop is `pytest -m "not slow and not large"`.
 """
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ def large_tests_enabled() -> bool:
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "large: very large generated inputs; run in CI (CI=true) or with CDAP_LARGE_TESTS=1")
     # the compiled pack's disk cache (engines/cache.py) goes to a folder of this session, shared by
     # every command the tests run, never to the user's own cache
     import tempfile

@@ -84,6 +84,7 @@ def test_partner_path_reaches_a_clean_checklist_and_downloads(client):
     assert report.status_code == 200 and "Lemaître" not in report.text
 
 
+@pytest.mark.cli
 def test_the_downloaded_snapshot_checks_clean_from_the_command_line(client, tmp_path, params_file):
     _, draft = partner_path(client)
     text = client.post("/partenaire/telecharger", data={"csrf": token(client), "draft": draft, "what": "snapshot"}).text
@@ -239,6 +240,7 @@ def test_nothing_is_left_on_disk(client, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.cli
 def test_serve_refuses_a_public_address_without_allow_remote():
     proc = subprocess.run([sys.executable, "-m", "cdap_policy", "serve", "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stderr.startswith("erreur : ") and "--allow-remote" in proc.stderr

@@ -282,6 +282,7 @@ def _pdf(driver, path: Path):
     return reader, [pg.extract_text() for pg in reader.pages]
 
 
+@pytest.mark.cli
 def test_printed_reports(browser, tmp_path):
     """The department's report, the CCAS's checklist and a batch summary, printed on A4."""
     from cdap_policy import formatters
