@@ -31,6 +31,20 @@ FAMILY_NAMES = {
     "GOV": tr("Gouvernance et habilitations", "Governance and habilitations"),
     "COORD": tr("Coordination du contrôle (T19)", "Control coordination (T19)"),
 }
+
+
+class Words:
+    """A page's words as a template reads them, `t.name`. Jinja reads `x.name` as an attribute
+    before an item, so on a dict `t.values` or `t.items` would be the dict's method, printed as
+    « <built-in method values of dict object> »: here every word is an attribute, whatever its name."""
+
+    def __init__(self, words: dict):
+        self.__dict__.update(words)
+
+    def __getitem__(self, name: str):  # t[name], for a word chosen at render time
+        return self.__dict__[name]
+
+
 STATUS_NAMES = {
     "fail": tr("échec", "fail"),
     "error": tr("erreur", "error"),
