@@ -111,6 +111,7 @@ def related_groups(findings) -> list[list]:
     """Findings grouped with those they share a cause with (`related`), each group in the order of
     its first finding, so that an auditor reads one problem once."""
     by_fp = {f.fingerprint: f for f in findings}
+    order = {f.fingerprint: i for i, f in enumerate(findings)}  # once: a 400-user report lists ~10,000 passes
     seen, groups = set(), []
     for finding in findings:
         if finding.fingerprint in seen:
@@ -123,7 +124,6 @@ def related_groups(findings) -> list[list]:
             seen.add(current.fingerprint)
             group.append(current)
             todo += [by_fp[fp] for fp in current.related if fp in by_fp and fp not in seen]
-        order = {f.fingerprint: i for i, f in enumerate(findings)}
         groups.append(sorted(group, key=lambda f: order[f.fingerprint]))
     return groups
 
