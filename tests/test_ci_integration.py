@@ -232,6 +232,7 @@ def _hook_status(output: str) -> dict:
             for line in output.splitlines() if line.startswith("cdap-policy ") and line.rstrip().endswith(("Passed", "Failed"))}
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is needed by pre-commit")
 def test_pre_commit_try_repo_on_a_snapshot_its_waivers_and_a_violating_change(tmp_path):
@@ -293,6 +294,7 @@ def test_pre_commit_try_repo_on_a_snapshot_its_waivers_and_a_violating_change(tm
     assert "gov-admin-contact-email" in output and "snapshots/villebrume.yaml" in output
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.parametrize("fmt", ["sarif", "junit", "codequality", "github", "markdown", "html", "oscal"])
 def test_standard_output_holds_the_report_and_nothing_else(fmt, tmp_path):

@@ -151,6 +151,7 @@ def test_skipping_an_unknown_rule_is_refused(here):
     assert "unknown rule 'elig-t1-attestation-curent'" in result.stderr and "elig-t1-attestation-current" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_quiet_and_verbose(here, tmp_path):
     snapshots = tmp_path / "lot"

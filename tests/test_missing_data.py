@@ -75,6 +75,7 @@ def test_the_column_wise_reader_gives_the_same_report(tmp_path, monkeypatch):
     assert outcome() == fast
 
 
+@pytest.mark.slow
 def test_requires_takes_a_field_and_says_what_it_records(tmp_path):
     target = tmp_path / "pack"
     import shutil

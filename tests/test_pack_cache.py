@@ -69,6 +69,7 @@ def status(pack) -> str:
     return cache_status(pack.engine)
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_a_run_fills_the_cache_and_the_next_reads_it_with_the_same_report(tmp_path):
     home = tmp_path / "cache"
@@ -85,6 +86,7 @@ def test_a_run_fills_the_cache_and_the_next_reads_it_with_the_same_report(tmp_pa
     assert uncached == first == second
 
 
+@pytest.mark.slow
 def test_the_cache_status_says_what_happened(home):
     assert status(load()) == "written"
     assert status(load()) == "hit"
@@ -95,6 +97,7 @@ def test_the_cache_status_says_what_happened(home):
         del os.environ["CDAP_POLICY_CACHE"]
 
 
+@pytest.mark.slow
 def test_a_cached_pack_evaluates_as_a_freshly_compiled_one(home):
     from cdap_policy.runner import evaluate
     from cdap_policy.snapshot import load_snapshot
@@ -108,6 +111,7 @@ def test_a_cached_pack_evaluates_as_a_freshly_compiled_one(home):
     assert a == b and a["summary"]["by_status"]["fail"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_a_cache_hit_needs_no_parser(home):
     """The point of the cache: neither cel-python's parser (Lark grammar) nor its transpiler run."""
@@ -125,6 +129,7 @@ def test_a_cache_hit_needs_no_parser(home):
     assert proc.stdout.split() == ["hit", "True", "True"]
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "flip", "empty", "directory"])
 def test_a_damaged_cache_is_rebuilt_not_fatal(home, damage):
@@ -147,6 +152,7 @@ def test_a_damaged_cache_is_rebuilt_not_fatal(home, damage):
         assert status(load()) == "hit"  # rewritten whole by the run that found it damaged
 
 
+@pytest.mark.slow
 def test_a_file_someone_else_may_write_is_not_read(home):
     if os.name != "posix":
         pytest.skip("permission bits are POSIX")
@@ -159,6 +165,7 @@ def test_a_file_someone_else_may_write_is_not_read(home):
     path.parent.chmod(0o700)
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_an_unusable_cache_folder_costs_only_speed(tmp_path):
     blocker = tmp_path / "not-a-folder"
@@ -167,6 +174,7 @@ def test_an_unusable_cache_folder_costs_only_speed(tmp_path):
     assert blocker.read_text(encoding="utf-8") == "x"
 
 
+@pytest.mark.slow
 def test_the_key_changes_with_what_the_cached_work_depends_on(home, tmp_path, monkeypatch):
     import shutil
 
@@ -198,6 +206,7 @@ def test_the_key_changes_with_what_the_cached_work_depends_on(home, tmp_path, mo
     assert name() != base
 
 
+@pytest.mark.slow
 def test_old_cache_files_are_pruned_and_no_temporary_file_is_left(home):
     from cdap_policy.engines import cache
 
@@ -217,6 +226,7 @@ def test_old_cache_files_are_pruned_and_no_temporary_file_is_left(home):
     assert not list(folder.glob(".tmp-*"))
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_the_cache_holds_no_snapshot_data(home):
     """It depends on the pack only: nothing of the partner checked ends up in the user's cache."""
@@ -243,6 +253,7 @@ def as_data(pack) -> dict:
                        {k: p.source for k, p in r.evidence.items()}) for r in pack.rules]}
 
 
+@pytest.mark.slow
 def test_the_loaded_pack_is_cached_and_a_cached_pack_is_the_pack_read_from_its_files(home, tmp_path):
     import shutil
 
@@ -259,6 +270,7 @@ def test_the_loaded_pack_is_cached_and_a_cached_pack_is_the_pack_read_from_its_f
     assert as_data(again)["rules"][0][0]["id"] == as_data(fresh)["rules"][0][0]["id"]
 
 
+@pytest.mark.slow
 def test_a_changed_pack_file_is_read_again(home, tmp_path):
     import shutil
 
@@ -273,6 +285,7 @@ def test_a_changed_pack_file_is_read_again(home, tmp_path):
     assert len(loaded_files(home)) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "flip"])
 def test_a_damaged_loaded_pack_is_read_again_not_trusted(home, damage):
     reference = as_data(load())
@@ -283,6 +296,7 @@ def test_a_damaged_loaded_pack_is_read_again_not_trusted(home, damage):
     assert as_data(load()) == reference
 
 
+@pytest.mark.slow
 def test_a_broken_pack_is_never_cached(home, tmp_path):
     import shutil
 
@@ -299,6 +313,7 @@ def test_a_broken_pack_is_never_cached(home, tmp_path):
     assert loaded_files(home) == []
 
 
+@pytest.mark.slow
 def test_rules_lists_a_cached_pack_without_an_engine(home):
     load()
     pack = load(runner=None)

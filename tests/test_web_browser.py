@@ -171,6 +171,7 @@ def _wait_for(folder: Path, suffix: str, timeout: float = 20) -> Path:
     raise AssertionError(f"no {suffix} downloaded in {folder}: {[p.name for p in folder.iterdir()]}")
 
 
+@pytest.mark.slow
 def test_partner_path_to_a_clean_checklist_without_yaml(page, downloads):
     p = page
     p.d.get(p.base + "/")
@@ -282,6 +283,7 @@ def _pdf(driver, path: Path):
     return reader, [pg.extract_text() for pg in reader.pages]
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_printed_reports(browser, tmp_path):
     """The department's report, the CCAS's checklist and a batch summary, printed on A4."""
