@@ -107,6 +107,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("item,name,as_of,rule,entity,expected", CASES, ids=[f"{c[0]}-{c[1]}-{c[3]}" for c in CASES])
 def test_the_reproduction_gives_the_corrected_finding(item, name, as_of, rule, entity, expected):
     assert outcome(name, as_of, rule, entity) == expected

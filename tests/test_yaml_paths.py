@@ -77,6 +77,7 @@ def corpus() -> list[Path]:
     return sorted(set(files))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", corpus(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_file_loads_the_same_on_both_paths_and_both_parsers(path):
     raw = path.read_bytes()
