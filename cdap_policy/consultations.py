@@ -13,7 +13,7 @@ import re
 import stat
 import zlib
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from cdap_policy.errors import InputError, Problem
 from cdap_policy.i18n import tr

@@ -345,7 +345,7 @@ class _StoredPack:
         self.directory, self.path, self.key_text, self.data = directory, path, key_text, data
 
     @classmethod
-    def open(cls, directory: Path) -> "_StoredPack":
+    def open(cls, directory: Path) -> _StoredPack:
         try:
             key_text = cls.key(directory)
         except (OSError, PolicyError):  # the loader, reading the files, says what is wrong

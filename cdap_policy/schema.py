@@ -15,7 +15,7 @@ import datetime
 import json
 import re
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from cdap_policy import diskcache
@@ -73,7 +73,7 @@ FORMATS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _format_checker():
     import jsonschema
 
@@ -99,12 +99,12 @@ def schema_path(name: str) -> Path:
     raise FileNotFoundError(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema_text(name: str) -> str:
     return schema_path(name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str):
     """jsonschema's validator of a schema of ours: every error, worded by `errors_of`."""
     import jsonschema
@@ -193,7 +193,7 @@ def _compilable(schema) -> dict | None:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _own_source() -> str:
     # how the code is generated and used is this module's business: a changed module, another key
     import hashlib
@@ -201,7 +201,7 @@ def _own_source() -> str:
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
-@lru_cache(maxsize=None)
+@cache
 def compiled_validator(name: str):
     """The compiled validator of a schema of ours (a function raising on an invalid document), or
     None where it cannot be had: fastjsonschema missing, or a keyword it would misread. Its code
@@ -405,7 +405,7 @@ def mark_personal(problems: list[Problem], schema_name: str) -> list[Problem]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(name: str) -> dict:
     return json.loads(schema_path(name).read_text(encoding="utf-8"))
 

@@ -41,7 +41,7 @@ def merge(base, fragment):
     return copy.deepcopy(fragment)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read(path: Path) -> dict:
     # read once per run, not once per case; merge() never mutates what it is given
     return load_file(path).data

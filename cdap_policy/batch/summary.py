@@ -72,7 +72,7 @@ class Summary:
     def add_skipped(self, file: str, kind: str) -> None:
         self.skipped.append({"file": file, "kind": kind})
 
-    def merge(self, other: "Summary") -> "Summary":
+    def merge(self, other: Summary) -> Summary:
         """The summary of two disjoint parts of a batch (shards)."""
         merged = Summary.from_dict(self.to_dict())
         merged.snapshots += other.snapshots
@@ -123,7 +123,7 @@ class Summary:
                 "skipped": [dict(s) for s in self.skipped]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Summary":
+    def from_dict(cls, data: dict) -> Summary:
         if data.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"batch summary format {data.get('format_version')!r}, expected {FORMAT_VERSION}")
         return cls(snapshots=data["snapshots"], checked=data["checked"], exit_code=data["exit_code"],

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from cdap_policy.cli.common import EXIT_INPUT, fail_usage, lang_option, params_option, policies_option
+from cdap_policy.cli.common import fail_usage, lang_option, params_option, policies_option
 from cdap_policy.cli.localise import h
 from cdap_policy.i18n import tr
 

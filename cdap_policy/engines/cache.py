@@ -68,7 +68,7 @@ class PackCache:
         self.status = "hit" if self.hit else ("off" if path is None else "miss")
 
     @classmethod
-    def open(cls, engine: str, pack_files: list, params: dict, variables, functions: dict) -> "PackCache":
+    def open(cls, engine: str, pack_files: list, params: dict, variables, functions: dict) -> PackCache:
         try:
             text = key(engine, pack_files, params, variables, functions)
         except OSError:  # a pack file vanished: the loader will say so, uncached

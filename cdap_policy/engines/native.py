@@ -182,7 +182,7 @@ class _Timeout(EvalError):
 class NativeProgram:
     __slots__ = ("engine", "source", "runtime_source", "reads", "names", "_slots", "_variants", "reference")
 
-    def __init__(self, engine: "NativeEngine", source: str, reads: dict, program, reference=None, runtime_source=None):
+    def __init__(self, engine: NativeEngine, source: str, reads: dict, program, reference=None, runtime_source=None):
         self.engine, self.source, self.reads = engine, source, reads
         self.runtime_source = runtime_source or source  # as the runtime reads it (analysis.hoisted_source)
         self.names = tuple(reads)
@@ -346,7 +346,7 @@ class _ReferenceProgram:
     are converted to cel-python's once per snapshot (entities per call)."""
     __slots__ = ("program", "engine", "source", "reads", "names")
 
-    def __init__(self, program, engine: "NativeEngine"):
+    def __init__(self, program, engine: NativeEngine):
         self.program, self.engine = program, engine
         self.source, self.reads, self.names = program.source, program.reads, program.names
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from cdap_policy.i18n import pick, tr
 from cdap_policy.web import draft as drafts
 from cdap_policy.web import security
-from cdap_policy.web.texts import FIELD_LABELS, T
+from cdap_policy.web.texts import T
 
 LANG_COOKIE = "cdap_lang"
 SNAPSHOT_SUFFIXES = (".yaml", ".yml", ".json")
