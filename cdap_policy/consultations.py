@@ -276,7 +276,7 @@ def _read_csv(lines, display) -> Iterator[tuple[int, dict]]:
         if len(cells) != len(header):
             _fail(display, number, "", tr(f"{len(cells)} colonnes alors que l'en-tête en a {len(header)} (ligne tronquée ou mal formée)",
                                           f"{len(cells)} columns where the header has {len(header)} (truncated or malformed row)"))
-        yield number, normalise(dict(zip(header, cells)), display, number)
+        yield number, normalise(dict(zip(header, cells, strict=True)), display, number)
 
 
 def iter_consultations(snapshot) -> Iterator[tuple[str, int, dict]]:

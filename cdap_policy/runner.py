@@ -245,7 +245,7 @@ class Evaluator:
         for entity in self.context.collection(rule.over):
             built: list = []
 
-            def activation():
+            def activation(entity=entity, built=built):  # bound at definition: never a later iteration's entity
                 if not built:
                     built.append(self.context.activation(entity))
                 return built[0]
@@ -270,11 +270,11 @@ class Evaluator:
         """Findings that share a cause (the same profile, user or provider) name each other: an
         auditor reads one problem, each obligation keeps its own finding."""
         by_subject: dict[tuple, list[int]] = {}
-        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects)):
+        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects, strict=True)):
             if finding.status in ("fail", "error"):
                 for item in subject:
                     by_subject.setdefault(item, []).append(index)
-        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects)):
+        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects, strict=True)):
             if finding.status not in ("fail", "error"):
                 continue
             others = {self.findings[i].fingerprint for item in subject for i in by_subject.get(item, ()) if i != index}
@@ -323,7 +323,7 @@ class Evaluator:
             facts = self.context.consultation_facts(row)
             built: list = []
 
-            def activation():
+            def activation(row=row, facts=facts, built=built):  # bound at definition, as in run_rule
                 if not built:
                     act = dict(self.context.variables)
                     act["entity"] = to_cel(row)
@@ -331,7 +331,7 @@ class Evaluator:
                     built.append(act)
                 return built[0]
 
-            for index, rule in enumerate(rules):
+            for index in range(len(rules)):
                 status, error = self.combine(whens[index], checks[index], row, facts, activation, needs[index])
                 user = str(row.get("user"))
                 group = groups[index].get(user)

@@ -517,9 +517,9 @@ def _compile(node: dict, defs: dict, done: dict):
         elif keyword in ("minimum", "maximum"):
             number = _SIMPLE_TYPES["number"]
             if keyword == "minimum":
-                checks.append(lambda v, b=value: not number(v) or v >= b)
+                checks.append(lambda v, b=value, number=number: not number(v) or v >= b)
             else:
-                checks.append(lambda v, b=value: not number(v) or v <= b)
+                checks.append(lambda v, b=value, number=number: not number(v) or v <= b)
         elif keyword == "format":
             if value != "date":
                 raise Unsupported(value)

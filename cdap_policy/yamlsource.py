@@ -485,7 +485,7 @@ def _deepest(text: str) -> int | None:
     has refused a document, so that its limits and wording never decide what the user reads."""
     depth, line, in_quote, comment = 0, 1, None, False
     previous = "\n"
-    for index, char in enumerate(text):
+    for char in text:
         if char == "\n":  # quoted scalars may span lines: `in_quote` stays
             line, comment = line + 1, False
         elif comment:

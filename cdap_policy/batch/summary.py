@@ -51,7 +51,7 @@ class Summary:
         for rule_id, (family, severity, *counts) in item["rules"].items():
             rule = self.by_rule.setdefault(rule_id, {"family": family, "severity": severity, **_empty_counts()})
             fam = self.by_family.setdefault(family, _empty_counts())
-            for status, n in zip(COUNTED, counts):
+            for status, n in zip(COUNTED, counts, strict=True):
                 rule[status] += n
                 fam[status] += n
             rule["partners"] += 1

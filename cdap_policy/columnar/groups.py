@@ -140,7 +140,7 @@ class _Pass:
             fails = np.flatnonzero(status == _FAIL)
             if len(fails):  # each user's first failing row, whatever errors come before it
                 owners, first = np.unique(users[fails], return_index=True)
-                for code, index in zip(owners.tolist(), fails[first].tolist()):
+                for code, index in zip(owners.tolist(), fails[first].tolist(), strict=True):
                     group = rule.groups[names[code]]
                     if group["first_fail"] is None:
                         group["first_fail"] = (self.display, batch.first_line + index)

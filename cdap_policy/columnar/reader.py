@@ -158,8 +158,8 @@ def _csv(handle) -> Iterator[Batch]:
             rows = list(csv.reader(io.StringIO(block.decode("utf-8"), newline="")))
             if len(rows) != lines or any(len(r) != len(header) for r in rows):
                 raise Fallback("quoted CSV")
-            columns = list(zip(*rows)) if rows else [()] * len(header)
-            table = pa.table({h: pa.array(c, pa.string(), memory_pool=pool) for h, c in zip(header, columns)})
+            columns = list(zip(*rows, strict=True)) if rows else [()] * len(header)
+            table = pa.table({h: pa.array(c, pa.string(), memory_pool=pool) for h, c in zip(header, columns, strict=True)})
         else:
             table = pacsv.read_csv(io.BytesIO(block), read_options=read_options, parse_options=parse_options,
                                    convert_options=convert, memory_pool=pool)

@@ -150,7 +150,7 @@ class Context:
             if name not in self.SPARSE:
                 section = self.SECTION_ITEMS.get(name)
                 items = self.sections.get(section) if section else None
-                same = items is not None and len(items) == len(entities) and all(e.data is i for e, i in zip(entities, items))
+                same = items is not None and len(items) == len(entities) and all(e.data is i for e, i in zip(entities, items, strict=True))
                 if same:
                     self.engine.bind(entities, name, shared=(section, self.variables[section]))
                 else:

@@ -273,7 +273,7 @@ def _signature(user: dict) -> tuple:
 
 def _distinct(a: tuple, b: tuple) -> bool:
     """Two records differ on something both of them state."""
-    return any(x is not None and y is not None and x != y for x, y in zip(a, b))
+    return any(x is not None and y is not None and x != y for x, y in zip(a, b, strict=True))
 
 
 def _alike(ids: list, by_id: dict) -> dict:

@@ -178,11 +178,11 @@ def read_users(sheet: Sheet, mapping: dict, enums: dict, catalogue: dict, defaul
         return result
     seen_email, seen_identity, seen_id = {}, {}, {}
     for number, cells in sheet.rows:
-        def cell(name):
+        def cell(name, cells=cells):  # the row's values bound now, not the loop variable's
             index = found.get(name)
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
-        def bad(name, fr, en):
+        def bad(name, fr, en, number=number):
             # a personal column (name, e-mail) has its cell masked in the error line (cli.common)
             result.problems.append(Problem(sheet.file, number, bounded(sheet.headers[found[name]]) if name in found else "",
                                            tr(fr, en), _personal(name)))

@@ -395,7 +395,7 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
         if grid and grid.get("header_row") is not None:
             sheet = sheet_of(grid)
             if sheet is not None:
-                context["headers"] = list(zip(sheet.headers, default_mapping(sheet.headers)))
+                context["headers"] = list(zip(sheet.headers, default_mapping(sheet.headers), strict=True))
                 context["samples"] = [cells for _, cells in sheet.rows[:3]]
         from cdap_policy.importers.users import FIELDS
         from cdap_policy.web.texts import FIELD_LABELS
