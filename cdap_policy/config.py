@@ -20,7 +20,6 @@ from cdap_policy.yamlsource import Document, load_file, read_text
 
 FILE_NAMES = (".cdap-policy.yaml", ".cdap-policy.yml")
 PYPROJECT = "pyproject.toml"
-TABLE = "tool.cdap-policy"
 SCHEMA = "config.schema.json"
 PATH_KEYS = ("params", "policies", "log-root", "waivers")
 KEYS = ("fail-on", "lang", "params", "policies", "log-root", "waivers", "format", "jobs", "skip")

@@ -418,7 +418,6 @@ class _RowCache:
         self.fact_fields = tuple(sorted(program.reads.get("facts", ())))
         self.whole = "*" in self.entity_fields or "*" in self.fact_fields
         self.results: dict = {}
-        self.evaluations = 0
 
     def result(self, row: dict, facts: dict, activation) -> tuple[bool | None, str | None]:
         key = None
@@ -433,7 +432,6 @@ class _RowCache:
                 cached = self.results.get(key)
             if cached is not None:
                 return cached
-        self.evaluations += 1
         try:
             result = (_truthy(self.program.evaluate(activation(), self.timeout)), None)
         except EvalError as exc:

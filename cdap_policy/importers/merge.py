@@ -28,7 +28,6 @@ from cdap_policy.i18n import tr
 from cdap_policy.importers.users import norm
 from cdap_policy.schemainfo import properties
 
-NESTED = ("contract", "diploma")  # small mappings written on one line, like the fixtures
 DATES = {"granted_on", "ends_on", "awarded_on"}
 
 

@@ -24,7 +24,6 @@ from cdap_policy.web.texts import T
 LANG_COOKIE = "cdap_lang"
 SNAPSHOT_SUFFIXES = (".yaml", ".yml", ".json")
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
-MAX_EXPLAINED = 100  # findings explained inline on one report page
 
 
 @dataclass(frozen=True)
