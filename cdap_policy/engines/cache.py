@@ -28,7 +28,7 @@ KEEP = 16  # cache files kept; older ones (other packs, parameters, versions) ar
 def _versions() -> dict:
     import cdap_policy
 
-    out = {"cdap-policy": cdap_policy.__version__, "python": sys.version, "magic": importlib.util.MAGIC_NUMBER.hex()}
+    out: dict[str, str | None] = {"cdap-policy": cdap_policy.__version__, "python": sys.version, "magic": importlib.util.MAGIC_NUMBER.hex()}
     for module, dist in (("celpy", "cel-python"), ("lark", "lark"), ("cel", "common-expression-language")):
         out[dist] = diskcache.dist_version(module, dist)
     return out
