@@ -55,8 +55,8 @@ def load_parameters(folder: Path, files: list[Path] | None = None) -> dict[str, 
                 problems.append(Problem(doc.file, doc.line_of(("parameters", name, "schema")), pointer(("parameters", name, "schema")),
                                         tr("schéma de paramètre invalide", "invalid parameter schema")))
                 continue
-            for path, message in errors_of(checker, param.value):
-                here = ("parameters", name, "value") + path
+            for at, message in errors_of(checker, param.value):  # `path` is the file's
+                here = ("parameters", name, "value") + at
                 problems.append(Problem(doc.file, doc.line_of(here), pointer(here), message))
             params[name] = param
     if problems:

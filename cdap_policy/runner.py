@@ -198,7 +198,7 @@ class Evaluator:
             values["evidence_errors"] = errors
         return bound_evidence(values)
 
-    def record(self, rule: Rule, entity: Entity, status: str, evidence: dict, error: str | None = None,
+    def record(self, rule: Rule, entity: Entity, status: str, evidence: dict, error: str | dict | None = None,
                file: str | None = None, line: int | None = None, via: tuple | None = None):
         self.counts[status] = self.counts.get(status, 0) + 1
         if status in ("pass", "not_applicable") and not self.keep_passed:
@@ -432,6 +432,7 @@ class _RowCache:
                 cached = self.results.get(key)
             if cached is not None:
                 return cached
+        result: tuple[bool | None, str | None]
         try:
             result = (_truthy(self.program.evaluate(activation(), self.timeout)), None)
         except EvalError as exc:
@@ -449,7 +450,8 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
     context = Context(snapshot, param_values or pack.param_values, as_of, edition, stage, engine=pack.engine)
     evaluator = Evaluator(pack, context, timeout, include_passed)
     framework = snapshot.framework
-    selected, excluded = [], {}
+    selected: list[Rule] = []
+    excluded: dict[str, int] = {}  # why -> rules not run for that reason
     for rule in pack.rules:
         why = rule.exclusion(stage, context.edition, framework)
         if why is None and rule_ids is not None and rule.id not in rule_ids:

@@ -121,6 +121,8 @@ class _Pass:
 
     def add(self, batch: Batch, enc: Encoded):
         users, user_values = enc.codes["user"], enc.values["user"]
+        if enc.day_codes is None or enc.day_values is None:  # encode() refuses a batch without days first
+            raise Fallback("no days")
         user_ids, day_ids = self.ids["user"].of(users, user_values), self.ids["day"].of(enc.day_codes, enc.day_values)
         if self.need_facts:
             profile_ids = self.ids["profile"].of(enc.codes["profile"], enc.values["profile"])

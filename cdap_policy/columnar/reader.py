@@ -48,14 +48,17 @@ class Batch:
     start: int  # index in the file of the batch's first row
     first_line: int  # line number of that row
     raw: bytes | None = None  # the block's bytes, to re-read a sample row exactly as the row reader does
-    _ends: object = field(default=None, repr=False)
+    _ends: np.ndarray | None = field(default=None, repr=False)
 
     def raw_line(self, local: int) -> bytes:
-        if self._ends is None:
-            self._ends = np.flatnonzero(np.frombuffer(self.raw, dtype=np.uint8) == 10)
-        begin = 0 if local == 0 else int(self._ends[local - 1]) + 1
-        end = int(self._ends[local]) if local < len(self._ends) else len(self.raw)
-        return self.raw[begin:end]
+        raw, ends = self.raw, self._ends
+        if raw is None:
+            raise ValueError("the batch kept no raw bytes")  # only text formats keep them; callers check
+        if ends is None:
+            ends = self._ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
+        begin = 0 if local == 0 else int(ends[local - 1]) + 1
+        end = int(ends[local]) if local < len(ends) else len(raw)
+        return raw[begin:end]
 
 
 def batches(path: Path, display: str, fmt: str) -> Iterator[Batch]:
