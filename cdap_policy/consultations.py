@@ -14,6 +14,7 @@ import stat
 import zlib
 from pathlib import Path
 from collections.abc import Iterator
+from typing import NoReturn
 
 from cdap_policy.errors import InputError, Problem
 from cdap_policy.i18n import tr
@@ -44,7 +45,7 @@ MAX_BLANK_RUN = 1_000  # consecutive blank lines: no log has them, a gzip of new
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]{0,39}$")  # a header cell worth quoting back
 
 
-def _fail(file, line, field, message):
+def _fail(file, line, field, message) -> NoReturn:
     raise InputError(Problem(file, line, field, message))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cdap_policy.errors import InputError, PolicyError, Problem, pointer
 from cdap_policy.i18n import tr
@@ -21,7 +22,7 @@ from cdap_policy.yamlsource import Document, load_file
 @dataclass(frozen=True)
 class Parameter:
     name: str
-    value: object
+    value: Any  # as the YAML gives it, checked against `schema`
     description: str
     source: str
     unit: str

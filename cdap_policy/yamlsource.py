@@ -10,7 +10,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -543,7 +543,7 @@ class _Builder:
         self.seen: set[int] = set()  # collection nodes already built once: reaching one again is an alias
         self.constructor = yaml.constructor.SafeConstructor()
 
-    def fail(self, node, path, message):
+    def fail(self, node, path, message) -> NoReturn:
         raise InputError(Problem(self.doc.file, node.start_mark.line + 1, pointer(path), message))
 
     def build(self, node, path, depth, alias=None):

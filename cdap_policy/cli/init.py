@@ -10,6 +10,7 @@ import re
 import stat
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -73,7 +74,7 @@ def _person_option(name: str, fr: str):
 @policies_option
 @lang_option
 def init(file, kind, name, siret, department, framework, edition, missions, profiles, mode, principal, deputy,
-         security_officer, dpo, support, flags, information, browsers, deliberation, providers, no_input, force, policies, lang):
+         security_officer, dpo, support, flags, information, browsers, deliberation, providers, no_input, force, policies, lang) -> NoReturn:
     """Write a starter snapshot (default instantane-cdap.yaml) from a few questions."""
     from cdap_policy import output
     from cdap_policy.starter import Answers, load_choices, render

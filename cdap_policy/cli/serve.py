@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
@@ -24,7 +25,7 @@ from cdap_policy.i18n import tr
 @policies_option
 @params_option
 @lang_option
-def serve(host, port, allow_remote, root_path, policies, params_file, lang):
+def serve(host, port, allow_remote, root_path, policies, params_file, lang) -> NoReturn:
     """Serve the partner's self-assessment and the auditor's report on web pages (extra: pip install '.[web]')."""
     from cdap_policy.web.security import is_loopback
 

@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 from xml.etree import ElementTree
 
 from cdap_policy.errors import InputError, Problem
@@ -167,7 +168,7 @@ def _xlsx_rows(path: Path, sheet: str | None, display: str):
 def _check_unpacked(path: Path, display: str) -> None:
     """Refuse a workbook whose parts unpack beyond the limits, before anything is inflated but the
     shared strings, which are counted as they stream (never held)."""
-    def refuse(fr: str, en: str):
+    def refuse(fr: str, en: str) -> NoReturn:
         raise InputError(Problem(display, None, "", tr(fr, en)))
 
     with zipfile.ZipFile(path) as archive:
