@@ -150,7 +150,7 @@ class _Refused(Exception):
         super().__init__(*args)
 
 
-def _compilable(schema) -> dict | None:
+def _compilable(schema) -> dict | bool | None:
     """The schema as fastjsonschema must see it to mean what 2020-12 means, or None when it uses a
     keyword outside _COMPILED_KEYWORDS. In draft 7 a `$ref` hides its sibling keywords; in
     2020-12 they apply too: they go beside it under `allOf`."""
@@ -385,7 +385,8 @@ def validate(doc: Document, schema_name: str) -> list[Problem]:
     seen: set = set()
     unique = []
     for problem in problems:
-        key = (problem.line, problem.path, tuple(sorted(problem.message.items())))
+        message = problem.message
+        key = (problem.line, problem.path, tuple(sorted(message.items())) if isinstance(message, dict) else message)
         if key not in seen:
             seen.add(key)
             unique.append(problem)
