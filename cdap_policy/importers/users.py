@@ -176,7 +176,10 @@ def read_users(sheet: Sheet, mapping: dict, enums: dict, catalogue: dict, defaul
     result = Imported(columns={name: sheet.headers[i] for name, i in found.items()}, ignored=ignored, problems=problems)
     if problems:
         return result
-    seen_email, seen_identity, seen_id = {}, {}, {}
+    # the row that first gave each id, e-mail address and name (first, last); one loop reads all three
+    seen_email: dict[str | tuple[str, str], int] = {}
+    seen_identity: dict[str | tuple[str, str], int] = {}
+    seen_id: dict[str | tuple[str, str], int] = {}
     for number, cells in sheet.rows:
         def cell(name, cells=cells):  # the row's values bound now, not the loop variable's
             index = found.get(name)
