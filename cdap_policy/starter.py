@@ -199,7 +199,8 @@ def _slug(text: str, taken: set) -> str:
 
 class _Writer:
     def __init__(self, lang: str):
-        self.lang, self.lines = lang, []
+        self.lang = lang
+        self.lines: list[str] = []
 
     def t(self, fr: str, en: str) -> str:
         return pick(tr(fr, en), self.lang)

@@ -84,6 +84,7 @@ def answers(draft: dict, choices: Choices, today: str) -> Answers:
     edition = int(draft["edition"]) if str(draft.get("edition") or "").isdigit() else max(choices.editions)
     info = draft.get("information") or {}
     t1 = edition == 2025 and "T1" in (draft.get("quotas") or {})
+    people = {key: _person((draft.get("people") or {}).get(key) or {}) for key in PEOPLE}
     return Answers(
         kind=draft.get("kind") or "other", name=draft.get("name") or "—", taken_on=today, siret=draft.get("siret") or "",
         department=draft.get("department") or "", framework=draft.get("framework") or choices.frameworks[0], edition=edition,
@@ -94,7 +95,8 @@ def answers(draft: dict, choices: Choices, today: str) -> Answers:
         beneficiary_information={k: v for k, v in info.items() if v not in ("", None)} or None,
         workstations=list(draft.get("workstations") or []),
         t1_attestation=attestation_block(draft) if t1 and draft.get("attestation_on") else None,
-        **{key: _person((draft.get("people") or {}).get(key) or {}) for key in PEOPLE},
+        principal=people["principal"], deputy=people["deputy"], security_officer=people["security_officer"],
+        data_protection_referent=people["data_protection_referent"], support_l1=people["support_l1"],
     )
 
 

@@ -136,7 +136,7 @@ class Step:
 
         method = clean(form.get("information_method"), 300)
         since = str(form.get("information_since") or "").strip()
-        info = {"method": method}
+        info: dict[str, str | bool] = {"method": method}
         if since:
             day = drafts.read_date(since)
             if day is None:
@@ -312,7 +312,7 @@ def sheet_of(grid: dict):
     rows = grid.get("rows") or []
     header_row = grid.get("header_row")
     header = next((cells for number, cells in rows if number == header_row), None)
-    if header is None:
+    if header is None or header_row is None:
         return None
     headers = list(header)
     while headers and not headers[-1]:
