@@ -13,7 +13,7 @@ import json
 import re
 
 from cdap_policy.i18n import tr
-from cdap_policy.starter import Answers, Choices, Person, render
+from cdap_policy.starter import Answers, BeneficiaryInformation, Choices, Person, render
 
 MAX_DRAFT_BYTES = 2 * 1024 * 1024  # a CCAS or a hospital's service: a few hundred users at most
 MAX_TEXT = 200
@@ -92,7 +92,7 @@ def answers(draft: dict, choices: Choices, today: str) -> Answers:
         management_mode=draft.get("mode") or ("delegated" if "delegated" in choices.modes else choices.modes[0]),
         providers=list(draft.get("providers") or []),
         flags={k: bool(v) for k, v in (draft.get("flags") or {}).items()},
-        beneficiary_information={k: v for k, v in info.items() if v not in ("", None)} or None,
+        beneficiary_information=BeneficiaryInformation(**given) if (given := {k: v for k, v in info.items() if v not in ("", None)}) else None,
         workstations=list(draft.get("workstations") or []),
         t1_attestation=attestation_block(draft) if t1 and draft.get("attestation_on") else None,
         principal=people["principal"], deputy=people["deputy"], security_officer=people["security_officer"],
