@@ -122,7 +122,7 @@ class Report:
     snapshot_file: str
     partner: str
     findings: list[Finding]
-    counts: dict  # status -> count, passes included
+    counts: dict[str, int]  # status -> count, passes included
     rules_run: int
     framework: str = "mon_compte_partenaire"
     siret: str = ""

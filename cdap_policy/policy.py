@@ -169,7 +169,7 @@ class Pack:
     name: str
     version: str
     rules: list[Rule]
-    parameters: dict  # name -> params.Parameter
+    parameters: dict[str, params_mod.Parameter]  # by name
     param_values: dict
     requirements: dict  # id -> {title, source, family}
     documents: dict

@@ -32,7 +32,7 @@ class Choices:
     editions: tuple
     frameworks: tuple
     modes: tuple
-    catalogue: dict  # edition (str) -> profile code -> catalogue entry
+    catalogue: dict[str, dict[str, dict]]  # edition (str) -> profile code -> catalogue entry
     countries: dict  # params.countries, for eligible()
     flags: tuple  # partner flags the catalogue's routes may require
 

@@ -28,7 +28,7 @@ class CaseResult:
     case: TestCase
     ok: bool
     detail: str
-    statuses: dict  # entity key -> status
+    statuses: dict[str, str]  # entity key -> status
 
 
 def merge(base, fragment):

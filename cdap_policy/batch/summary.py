@@ -37,7 +37,7 @@ class Summary:
     snapshots: int = 0  # snapshots the batch tried
     checked: int = 0  # of which checked (the others could not be read)
     exit_code: int = 0  # the worst outcome
-    by_family: dict = field(default_factory=dict)  # family -> counts (fail, error, waived, partners)
+    by_family: dict[str, dict[str, int]] = field(default_factory=dict)  # family -> counts (fail, error, waived, partners)
     by_rule: dict = field(default_factory=dict)  # rule -> counts + family, severity
     partners: list = field(default_factory=list)  # one row per checked snapshot with a failing, error or waived finding
     unreadable: list = field(default_factory=list)  # {file, problems, first {fr, en}, exit_code}
