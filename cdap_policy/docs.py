@@ -156,7 +156,8 @@ def _rule_section(pack, rule, cases: list, lang: str) -> list[str]:
     if rule.requires:
         out += [f"**{t('requires')}**", ""] + [f"- `{n.field}`" + (f" (si `{n.when_source}`)" if lang == "fr" and n.when_source
                                                                     else f" (when `{n.when_source}`)" if n.when_source else "")
-                                              + f" — {pick(n.what, lang)}" for n in rule.requires] + [""]
+                                              + f" — {pick(n.what, lang)}"
+                                              + (f" → {pick(n.remediation, lang)}" if n.remediation else "") for n in rule.requires] + [""]
     out += [f"**{t('check')}**", "", "```cel", str(rule.source["check"]).strip(), "```", ""]
     names = [n for n in _params_read(rule) if n in pack.parameters]
     if names:

@@ -1,6 +1,7 @@
 """Findings and reports as plain values: what a formatter, a baseline or a diff works on."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -41,8 +42,9 @@ class Finding:
     baseline_state: str | None = None  # with --baseline: new, unchanged or updated
     waiver: dict | None = field(default=None, hash=False, compare=False)  # the waiver that applies (status waived)
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
+        # computed once per finding: grouping, sorting and every output read it many times
         return fingerprint(self.rule_id, self.entity_kind, self.entity_key)
 
     @property

@@ -94,6 +94,7 @@ class Needed:
     program: Program | None  # has(field), or !(when) || has(field); None when the pack is loaded as data only
     when_source: str | None = None  # the condition as written, if any
     field_path: str | None = None  # the field when the need is one field, None for a `test`
+    remediation: dict | None = None  # {fr, en}: what to do when it is not the snapshot's to complete (a parameter...)
 
 
 @dataclass
@@ -485,25 +486,30 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
     placeholders = set(spec.get("evidence", {})) | BUILTIN_PLACEHOLDERS
     if spec.get("over") == "consultations":
         placeholders |= CONSULTATION_PLACEHOLDERS
-    for part in ("message", "remediation"):
-        for lang in ("fr", "en"):
-            text = spec[part][lang]
-            try:
-                names = placeholders_of(text)
-            except ValueError as exc:
-                path = rule_path + (part, lang)
-                problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
-                    f"règle {rule_id} : marque de substitution invalide {excerpt(exc.args[0])} : seules les marques simples "
-                    "{nom} sont admises (ni attribut, ni index, ni format, ni conversion)",
-                    f"rule {rule_id}: bad placeholder {excerpt(exc.args[0])}: only plain {{name}} placeholders are allowed "
-                    "(no attribute, index, format spec or conversion)")))
-                continue
-            unknown = names - placeholders
-            if unknown:
-                path = rule_path + (part, lang)
-                listed = ", ".join(sorted(unknown))
-                problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
-                    f"règle {rule_id} : {listed} absent(s) de evidence", f"rule {rule_id}: placeholder(s) {listed} not defined in evidence")))
+    # a need's words may name what the rule read too; a log row the rule cannot judge has no evidence
+    # of its own (only its counts), so a consultation rule's needs name only those
+    need_placeholders = (BUILTIN_PLACEHOLDERS | CONSULTATION_PLACEHOLDERS) if spec.get("over") == "consultations" else placeholders
+    texts: list[tuple[tuple, str, set[str]]] = [((part, lang), spec[part][lang], placeholders)
+                                               for part in ("message", "remediation") for lang in ("fr", "en")]
+    texts += [(("requires", index, part, lang), need[part][lang], need_placeholders)
+              for index, need in enumerate(spec.get("requires") or []) for part in ("what", "remediation") if part in need
+              for lang in ("fr", "en")]
+    for where, text, allowed in texts:
+        path = rule_path + where
+        try:
+            names = placeholders_of(text)
+        except ValueError as exc:
+            problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
+                f"règle {rule_id} : marque de substitution invalide {excerpt(exc.args[0])} : seules les marques simples "
+                "{nom} sont admises (ni attribut, ni index, ni format, ni conversion)",
+                f"rule {rule_id}: bad placeholder {excerpt(exc.args[0])}: only plain {{name}} placeholders are allowed "
+                "(no attribute, index, format spec or conversion)")))
+            continue
+        unknown = names - allowed
+        if unknown:
+            listed = ", ".join(sorted(unknown))
+            problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
+                f"règle {rule_id} : {listed} absent(s) de evidence", f"rule {rule_id}: placeholder(s) {listed} not defined in evidence")))
     if problems:
         raise PolicyError(problems)
     if engine is None:  # the rules as data only (see load_pack)
@@ -527,7 +533,8 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
         source = present if not need.get("when") else f"!({need['when']}) || {present}"
         program = _compile(engine, source, doc, path, rule_id) if engine is not None else None
         requires.append(Needed(need.get("field") or " ".join(need["test"].split()), dict(need["what"]),
-                               program, need.get("when"), need.get("field")))
+                               program, need.get("when"), need.get("field"),
+                               dict(need["remediation"]) if need.get("remediation") else None))
     locate = tuple(int(p) if p.isdigit() else p for p in spec["locate"].strip("/").split("/")) if spec.get("locate") else None
     return Rule(
         id=rule_id, family=family, requirements=list(spec["requirements"]), title=spec["title"],

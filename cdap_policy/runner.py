@@ -207,9 +207,15 @@ class Evaluator:
         values = {"key": entity.key, "label": label, "by_amendment": self.by_amendment, **evidence}
         rows = "checked" in evidence and "errors" in evidence  # a consultation finding: counts of the user's rows
         if status == "error":
+            need = next((n for n in rule.requires if isinstance(error, dict) and error == missing(n)), None)
+            if need is not None and isinstance(error, dict):  # what is missing may name what the rule read (the date of a stale list...)
+                error = {lang: render(error[lang], values, lang) for lang in ("fr", "en")}
             template = _ROWS_ERROR_MESSAGE if rows else _ERROR_MESSAGE
             message = {lang: render(template[lang], {**values, "label": label, "error": error}, lang) for lang in ("fr", "en")}
-            remediation = {lang: _ERROR_REMEDIATION[lang].format(rule=rule.id) for lang in ("fr", "en")}
+            if need is not None and need.remediation:  # not the snapshot's to complete: a parameter of the pack...
+                remediation = {lang: render(need.remediation[lang], values, lang) for lang in ("fr", "en")}
+            else:
+                remediation = {lang: _ERROR_REMEDIATION[lang].format(rule=rule.id) for lang in ("fr", "en")}
             evidence = {**evidence, "error": error}
         elif status == "fail":
             message = {lang: render(rule.message[lang], values, lang) for lang in ("fr", "en")}

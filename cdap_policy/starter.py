@@ -198,6 +198,7 @@ class Answers:
     workstations: list[Workstation] = field(default_factory=list)
     t1_attestation: dict | None = None  # {signed_on, entries}: as importers.attestation.attestation builds it
     deliberation: Deliberation | None = None
+    supporting_documents: list = field(default_factory=list)  # [{profile, document, provided_on}]: other profiles' legitimacy
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -405,8 +406,18 @@ def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr"
                   "sociale pour T2, marché avec le département pour T5, mission FSL pour T13, mandat pour T9…) :",
                   "Supporting documents of the legitimacy of each other profile requested, given to the Caf (social-action\n"
                   "subsidy for T2, contract with the department for T5, FSL mission for T13, mandate for T9...):", 2)
-        entries = ", ".join(f'{{profile: {code}, document: "", provided_on: "AAAA-MM-JJ"}}' for code in others)
-        w.todo(f"supporting_documents: [{entries}]", "pièces à remettre à la Caf", "documents to give the Caf", 2)
+        given = [d for d in a.supporting_documents if d.get("profile") in others]
+        if given:
+            w.line("  supporting_documents:")
+            for document in given:
+                w.line("    - {" + ", ".join(f"{k}: {_q(document[k])}" for k in ("profile", "document", "provided_on") if document.get(k)) + "}")
+        left = [code for code in others if code not in {d["profile"] for d in given}]
+        if left and given:
+            for code in left:
+                w.todo(f'- {{profile: {code}, document: "", provided_on: "AAAA-MM-JJ"}}', "pièce à remettre à la Caf", "document to give the Caf", 4)
+        elif left:
+            entries = ", ".join(f'{{profile: {code}, document: "", provided_on: "AAAA-MM-JJ"}}' for code in left)
+            w.todo(f"supporting_documents: [{entries}]", "pièces à remettre à la Caf", "documents to give the Caf", 2)
     w.blank()
 
     w.comment("— Les personnes désignées (annexe 1 du contrat de service) : deux administrateurs au plus,\n"

@@ -78,6 +78,7 @@ def test_quoted_globs_are_expanded_and_a_file_reached_twice_is_checked_once(tmp_
     assert len(problems) == 1 and "*.nothing" in problems[0].file  # a missing file is reported when checked
 
 
+@pytest.mark.cli
 def test_an_empty_folder_or_a_glob_matching_nothing_is_exit_2_with_one_line(tmp_path):
     (tmp_path / "empty").mkdir()
     proc = run("check", tmp_path / "empty", f"{tmp_path}/*.yaml", *AS_OF, "--lang", "en")
@@ -87,6 +88,7 @@ def test_an_empty_folder_or_a_glob_matching_nothing_is_exit_2_with_one_line(tmp_
 
 # -- shards ------------------------------------------------------------------------------------------------
 
+@pytest.mark.cli
 @pytest.mark.parametrize("text", ["0/3", "4/3", "1/0", "a/b", "2", "1/2/3"])
 def test_a_bad_shard_is_refused(text):
     from cdap_policy.batch import shard
@@ -108,6 +110,7 @@ def test_shards_are_disjoint_cover_everything_and_differ_by_one_at_most(size, n)
     assert max(map(len, parts)) - min(map(len, parts)) <= 1
 
 
+@pytest.mark.cli
 def test_shards_of_a_batch_make_up_the_whole_batch_and_their_summaries_its_summary(folder, tmp_path):
     from cdap_policy.batch.summary import Summary
 
@@ -129,6 +132,7 @@ def test_shards_of_a_batch_make_up_the_whole_batch_and_their_summaries_its_summa
     assert merged == expected and merged["unreadable_count"] == 3
 
 
+@pytest.mark.cli
 def test_a_shard_with_nothing_to_check_says_so_and_passes(tmp_path):
     proc = run("check", FIXTURES / "ccas-2025.yaml", *AS_OF, "--shard", "2/2", "--lang", "en", "-o", tmp_path / "r.jsonl")
     assert proc.returncode == 0 and "shard 2/2: no snapshot to check" in proc.stderr and not (tmp_path / "r.jsonl").exists()
@@ -136,6 +140,7 @@ def test_a_shard_with_nothing_to_check_says_so_and_passes(tmp_path):
 
 # -- the batch -----------------------------------------------------------------------------------------------
 
+@pytest.mark.cli
 def test_a_batch_with_broken_snapshots_checks_the_others_reports_each_error_and_exits_2(folder, tmp_path):
     snapshots, manifest = folder
     out, summary_file = tmp_path / "reports.jsonl", tmp_path / "summary.json"
@@ -160,6 +165,7 @@ def test_a_batch_with_broken_snapshots_checks_the_others_reports_each_error_and_
             assert summary["by_rule"][defect["rule"]]["fail"] >= 1
 
 
+@pytest.mark.cli
 def test_the_pool_and_a_single_process_write_the_same_bytes(folder):
     snapshots, _ = folder
     one = run("check", snapshots, *AS_OF, "--format", "jsonl", "--jobs", "1")
@@ -167,6 +173,7 @@ def test_the_pool_and_a_single_process_write_the_same_bytes(folder):
     assert one.returncode == two.returncode == 2 and one.stdout == two.stdout and one.stdout
 
 
+@pytest.mark.cli
 def test_the_table_ends_with_a_summary_by_family_rule_and_partner(folder):
     snapshots, manifest = folder
     proc = run("check", snapshots, *AS_OF, "--lang", "en")
@@ -181,6 +188,7 @@ def test_the_table_ends_with_a_summary_by_family_rule_and_partner(folder):
     assert "Synthèse du lot" in french and "Par famille" in french and "Instantanés illisibles (3)" in french
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("fmt, marker", [("markdown", "## Batch summary"), ("html", 'id="batch-summary"')])
 def test_markdown_and_html_carry_the_summary_too(folder, fmt, marker):
     snapshots, _ = folder
@@ -240,6 +248,7 @@ def test_jsonl_lines_never_break_inside_a_report():
     assert len(line.splitlines()) == 1 and json.loads(line)["snapshot"]["partner"] == report.partner
 
 
+@pytest.mark.cli
 def test_the_output_may_not_be_one_of_the_snapshots_of_a_folder(folder):
     snapshots, manifest = folder
     target = snapshots / manifest["partners"][0]["file"]
@@ -250,6 +259,7 @@ def test_the_output_may_not_be_one_of_the_snapshots_of_a_folder(folder):
 
 # -- subsets of rules ---------------------------------------------------------------------------------------------
 
+@pytest.mark.cli
 def test_rule_and_family_select_the_rules_that_run():
     proc = run("check", FIXTURES / "departement-2017.yaml", *AS_OF, "--format", "json", "--rule", "quota-profile-max",
                "--rule", "gov-dpo", "--family", "coord")
@@ -262,6 +272,7 @@ def test_rule_and_family_select_the_rules_that_run():
         - sum(n for k, n in report["summary"]["rules_excluded"].items() if k != "selection")
 
 
+@pytest.mark.cli
 def test_an_unknown_rule_or_family_is_refused_with_a_suggestion():
     proc = run("check", FIXTURES / "ccas-2025.yaml", *AS_OF, "--rule", "quota-profil-max", "--lang", "en")
     assert proc.returncode == 2 and proc.stdout == ""
@@ -294,6 +305,7 @@ def _no_worker_left(pid: int) -> bool:
     return True
 
 
+@pytest.mark.cli
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table from /proc")
 def test_timeout_stops_the_workers_and_writes_nothing(slow_folder, tmp_path):
     out = tmp_path / "reports.jsonl"
@@ -309,6 +321,7 @@ def test_timeout_stops_the_workers_and_writes_nothing(slow_folder, tmp_path):
     assert _no_worker_left(proc.pid)
 
 
+@pytest.mark.cli
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table from /proc")
 def test_ctrl_c_exits_130_ends_the_workers_and_leaves_no_partial_output(slow_folder, tmp_path):
     out = tmp_path / "reports.jsonl"
@@ -330,6 +343,7 @@ def _through_a_terminal(args, env):
     return code, output.decode("utf-8", "replace")
 
 
+@pytest.mark.cli
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_a_progress_bar_on_a_terminal_none_in_ci_or_with_no_progress(folder, tmp_path):
     snapshots, _ = folder
@@ -354,6 +368,7 @@ def _peak_rss_mb(args) -> float:
     return int(proc.stderr.rsplit("PEAK", 1)[1].split()[0]) / 1024
 
 
+@pytest.mark.cli
 @pytest.mark.large
 def test_memory_does_not_grow_with_the_number_of_snapshots(tmp_path):
     small, large = tmp_path / "200", tmp_path / "1000"

@@ -95,6 +95,7 @@ def assert_broken_pack(result, where: str, *fragments: str):
 
 # -- the pack does not load: exit 2 ------------------------------------------------------------
 
+@pytest.mark.cli
 def test_a_sound_probe_rule_loads_and_passes(tmp_path):
     """Control: the probe rule as written loads, runs and passes, so each defect below is the cause."""
     result = check(make_pack(tmp_path, {"zz.yaml": rule_file(rule())}))
@@ -102,16 +103,19 @@ def test_a_sound_probe_rule_loads_and_passes(tmp_path):
     assert set(statuses(result).values()) == {"pass"}
 
 
+@pytest.mark.cli
 def test_unknown_key_in_a_rule(tmp_path):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(extra="chek: entity.status == 'active'\n"))})
     assert_broken_pack(check(pack), f"{pack}/zz.yaml:14: [/rules/0/chek]", "unknown field(s): 'chek'")
 
 
+@pytest.mark.cli
 def test_expression_that_does_not_compile(tmp_path):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(check="'entity.status == '"))})
     assert_broken_pack(check(pack), f"{pack}/zz.yaml:9: [/rules/0/check]", "rule zz-probe: expression does not compile")
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("expression, why", [
     ("'no_such_function(entity)'", "unknown function 'no_such_function'"),
     ("'usrs.size() > 0'", "unknown variable 'usrs'"),
@@ -121,48 +125,57 @@ def test_unknown_names_are_refused_at_load(tmp_path, expression, why):
     assert_broken_pack(check(pack), f"{pack}/zz.yaml:9: [/rules/0/check]", "rule zz-probe", why)
 
 
+@pytest.mark.cli
 def test_evidence_that_does_not_compile(tmp_path):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(extra="evidence:\n  status: 'entity.status +'\n"))})
     assert_broken_pack(check(pack), f"{pack}/zz.yaml:15: [/rules/0/evidence/status]", "rule zz-probe: expression does not compile")
 
 
+@pytest.mark.cli
 def test_reference_to_a_missing_parameter(tmp_path):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(over="partner", check="'size(users) <= params.max_users_per_desk'"))})
     assert_broken_pack(check(pack), f"{pack}/zz.yaml:9: [/rules/0/check]", "unknown parameter params.max_users_per_desk")
 
 
+@pytest.mark.cli
 def test_placeholder_without_evidence(tmp_path):
     text = rule().replace('en: "failed {key}"', 'en: "failed {key}: {reason}"')
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(text)})
     assert_broken_pack(check(pack), f"{pack}/zz.yaml:10: [/rules/0/message/en]", "placeholder(s) reason not defined in evidence")
 
 
+@pytest.mark.cli
 def test_same_rule_id_twice_in_one_file(tmp_path):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(), rule(check="'false'"))})
     assert_broken_pack(check(pack), f"{pack}/zz.yaml:14: [/rules/1/id]", "rule id 'zz-probe' already defined at", "zz.yaml:3")
 
 
+@pytest.mark.cli
 def test_same_rule_id_in_two_files(tmp_path):
     pack = make_pack(tmp_path, {"za.yaml": rule_file(rule()), "zb.yaml": rule_file(rule(check="'false'"), family="SCOPE")})
     assert_broken_pack(check(pack), f"{pack}/zb.yaml:3: [/rules/0/id]", "rule id 'zz-probe' already defined at", "za.yaml:3")
 
 
+@pytest.mark.cli
 def test_unknown_collection(tmp_path):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(over="userz"))})
     assert_broken_pack(check(pack), f"{pack}/zz.yaml:8: [/rules/0/over]", "'userz'")
 
 
+@pytest.mark.cli
 def test_unknown_requirement(tmp_path):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule().replace("[GOV-NOMINATIVE]", "[GOV-NOPE]"))})
     assert_broken_pack(check(pack), f"{pack}/zz.yaml:4: [/rules/0/requirements/0]", "unknown requirement 'GOV-NOPE'")
 
 
+@pytest.mark.cli
 def test_hostile_yaml_in_a_rule_file(tmp_path):
     text = rule_file(rule(check="!!python/object/apply:os.system ['true']"))
     pack = make_pack(tmp_path, {"zz.yaml": text})
     assert_broken_pack(check(pack), f"{pack}/zz.yaml:9: [/rules/0/check]", "is not allowed")
 
 
+@pytest.mark.cli
 def test_every_command_refuses_a_broken_pack(tmp_path):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(), rule())})
     for args in (["rules", "--policies", str(pack)], ["test", str(pack)], ["coverage", "--policies", str(pack)],
@@ -174,6 +187,7 @@ def test_every_command_refuses_a_broken_pack(tmp_path):
 
 # -- the pack loads, the rule cannot be evaluated: `error` findings, exit 1, never a pass ------------
 
+@pytest.mark.cli
 def test_expression_returning_a_non_boolean(tmp_path):
     result = check(make_pack(tmp_path, {"zz.yaml": rule_file(rule(check="entity.id"))}))
     assert result.returncode == 1, result.stderr
@@ -184,12 +198,14 @@ def test_expression_returning_a_non_boolean(tmp_path):
     assert "Nothing is presumed compliant" in finding["message"]["en"]
 
 
+@pytest.mark.cli
 def test_when_returning_a_non_boolean_is_an_error_not_a_skip(tmp_path):
     result = check(make_pack(tmp_path, {"zz.yaml": rule_file(rule(extra="when: entity.status\n"))}))
     assert result.returncode == 1, result.stderr
     assert set(statuses(result).values()) == {"error"}
 
 
+@pytest.mark.cli
 def test_rule_that_raises_on_some_entities_only(tmp_path):
     """2017 base: u-1 (ASS) and u-2 (CESF) have a diploma, u-3 and u-4 have none."""
     result = check(make_pack(tmp_path, {"zz.yaml": rule_file(rule(check="'entity.diploma.type in [\"ASS\", \"CESF\"]'"))}), BASE_2017)
@@ -202,6 +218,7 @@ def test_rule_that_raises_on_some_entities_only(tmp_path):
         assert lines[user] == next(n for n, line in enumerate(text, 1) if f"id: {user}" in line)
 
 
+@pytest.mark.cli
 def test_consultation_rule_that_raises_on_some_rows(tmp_path):
     """Streamed log: rows without rsa_status raise; their user gets an `error`, counted per row."""
     log = tmp_path / "log.csv"
@@ -218,6 +235,7 @@ def test_consultation_rule_that_raises_on_some_rows(tmp_path):
     assert finding["evidence"]["errors"] == 1 and finding["evidence"]["checked"] == 2
 
 
+@pytest.mark.cli
 def test_an_evaluation_that_runs_too_long_is_an_error(tmp_path):
     """Nested comprehensions over 60 users: 216,000 steps, far beyond a 0.05 s budget."""
     heavy = "'users.all(a, users.all(b, users.all(c, a.id + b.id + c.id != \"\")))'"
@@ -243,6 +261,7 @@ def test_the_default_deadline_is_set():
     assert 0 < runner.EVAL_TIMEOUT_S <= 30
 
 
+@pytest.mark.cli
 def test_broken_pack_is_an_error_in_the_library_too(tmp_path):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(), rule())})
     with pytest.raises(PolicyError) as caught:

@@ -1,4 +1,5 @@
 """The pre-signature report is a checklist: what is missing, grouped by the document to prepare."""
+import pytest
 import json
 import os
 import subprocess
@@ -33,6 +34,7 @@ def test_every_requirement_of_a_pre_signature_rule_has_a_document():
     assert pre - listed == set()
 
 
+@pytest.mark.cli
 def test_pre_signature_findings_are_grouped_by_document(tmp_path):
     proc = run("check", draft(tmp_path), "--as-of", "2025-06-30", "--stage", "pre-signature", "--format", "json")
     report = json.loads(proc.stdout)
@@ -47,6 +49,7 @@ def test_pre_signature_findings_are_grouped_by_document(tmp_path):
     assert sorted(placed) == sorted(failing)  # each failing finding under exactly one document
 
 
+@pytest.mark.cli
 def test_the_table_is_a_checklist_in_plain_french(tmp_path):
     text = run("check", draft(tmp_path), "--as-of", "2025-06-30", "--stage", "pre-signature").stdout
     assert "☐ 1. À préparer :" in text and "Attestation sur l'honneur des diplômes d'État (profil T1)" in text
@@ -55,6 +58,7 @@ def test_the_table_is_a_checklist_in_plain_french(tmp_path):
     assert "À préparer" not in other_stage
 
 
+@pytest.mark.cli
 def test_checklist_file_is_validated(tmp_path):
     import shutil
 
@@ -67,6 +71,7 @@ def test_checklist_file_is_validated(tmp_path):
     assert proc.returncode == 2 and "unknown requirement 'GOV-NOPE'" in proc.stderr
 
 
+@pytest.mark.cli
 def test_the_html_report_renders_a_printable_checklist(tmp_path):
     """Each document to prepare is an item with a box, its articles, and links to the findings it
     settles, which are on the same page."""
@@ -107,6 +112,7 @@ def test_the_html_report_renders_a_printable_checklist(tmp_path):
     assert "☐" in html and "Avant la signature" in html
 
 
+@pytest.mark.cli
 def test_the_markdown_report_is_a_task_list(tmp_path):
     snapshot = draft(tmp_path)
     report = json.loads(run("check", snapshot, "--as-of", "2025-06-30", "--stage", "pre-signature", "--format", "json").stdout)

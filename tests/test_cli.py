@@ -1,4 +1,5 @@
 """The command line as a user runs it: exit codes 0/1/2, one-line errors, no tracebacks."""
+import pytest
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ def cli(*args, cwd=ROOT, columns=160):
     return proc
 
 
+@pytest.mark.cli
 def test_check_fixture_table_cites_requirements_and_articles():
     proc = cli("check", FIXTURES / "departement-2017.yaml", *AS_OF, columns=400)
     assert proc.returncode == 1
@@ -25,6 +27,7 @@ def test_check_fixture_table_cites_requirements_and_articles():
     assert "16 utilisateurs actifs ont le profil T19, le bulletin en autorise 15" in proc.stdout
 
 
+@pytest.mark.cli
 def test_check_json_english_and_output_file(tmp_path):
     out = tmp_path / "report.json"
     proc = cli("check", FIXTURES / "ccas-2025.yaml", *AS_OF, "--format", "json", "--lang", "en", "--output", out)
@@ -34,6 +37,7 @@ def test_check_json_english_and_output_file(tmp_path):
     assert report["summary"]["by_status"]["fail"] >= 1
 
 
+@pytest.mark.cli
 def test_fail_on_threshold(tmp_path):
     data = base()
     data["users"][0]["account_type"] = "shared"     # a critical failure
@@ -43,6 +47,7 @@ def test_fail_on_threshold(tmp_path):
     assert cli("check", compliant, *AS_OF).returncode == 0
 
 
+@pytest.mark.cli
 def test_bad_input_exits_2_with_file_and_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("partner:\n  name: X\n  name: Y\n", encoding="utf-8")
@@ -59,6 +64,7 @@ def test_bad_input_exits_2_with_file_and_line(tmp_path):
     assert proc.returncode == 2 and "fichier introuvable" in proc.stderr
 
 
+@pytest.mark.cli
 def test_schema_error_exit_2(tmp_path):
     data = base()
     data["users"][0]["status"] = "enabled"
@@ -66,6 +72,7 @@ def test_schema_error_exit_2(tmp_path):
     assert proc.returncode == 2 and "/users/0/status" in proc.stderr and ":" in proc.stderr
 
 
+@pytest.mark.cli
 def test_output_never_overwrites_the_snapshot(tmp_path):
     path = write(tmp_path, base())
     before = path.read_bytes()
@@ -73,6 +80,7 @@ def test_output_never_overwrites_the_snapshot(tmp_path):
     assert proc.returncode == 2 and path.read_bytes() == before
 
 
+@pytest.mark.cli
 def test_bad_as_of_is_usage_error():
     proc = cli("check", FIXTURES / "ccas-2025.yaml", "--as-of", "30/06/2025")
     assert proc.returncode == 2 and "n'est pas une date AAAA-MM-JJ" in proc.stderr
@@ -86,6 +94,7 @@ def copy_pack(tmp_path):
     return target
 
 
+@pytest.mark.cli
 def test_broken_expression_exits_2_naming_the_rule(tmp_path):
     pack_dir = copy_pack(tmp_path)
     quota = pack_dir / "quota.yaml"
@@ -95,6 +104,7 @@ def test_broken_expression_exits_2_naming_the_rule(tmp_path):
     assert "quota-profile-max" in proc.stderr and "quota.yaml:" in proc.stderr
 
 
+@pytest.mark.cli
 def test_rule_that_raises_is_an_error_and_exits_non_zero(tmp_path):
     pack_dir = copy_pack(tmp_path)
     quota = pack_dir / "quota.yaml"
@@ -106,6 +116,7 @@ def test_rule_that_raises_is_an_error_and_exits_non_zero(tmp_path):
     assert errors and errors[0]["rule_id"] == "quota-profile-max" and "no_such_field" in errors[0]["evidence"]["error"]
 
 
+@pytest.mark.cli
 def test_rules_and_explain():
     proc = cli("rules", "--format", "json")
     assert proc.returncode == 0
@@ -119,12 +130,14 @@ def test_rules_and_explain():
     assert proc.returncode == 2 and "règle inconnue" in proc.stderr
 
 
+@pytest.mark.cli
 def test_test_command_runs_cases():
     proc = cli("test", "--lang", "en")
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert proc.stdout.strip().splitlines()[-1].endswith("0 failed")
 
 
+@pytest.mark.cli
 def test_params_override(tmp_path):
     override = tmp_path / "params.yaml"
     override.write_text(yaml.safe_dump({"max_administrators": 1}), encoding="utf-8")
@@ -135,11 +148,13 @@ def test_params_override(tmp_path):
     assert proc.returncode == 2 and "unknown parameter 'max_admins'" in proc.stderr
 
 
+@pytest.mark.cli
 def test_module_and_version():
     proc = cli("--version")
     assert proc.returncode == 0 and "cdap-policy" in proc.stdout
 
 
+@pytest.mark.cli
 def test_params_listing(tmp_path):
     proc = cli("params", "--format", "json")
     listing = json.loads(proc.stdout)

@@ -1,5 +1,6 @@
 """The command line speaks French by default and English with --lang en (or CDAP_POLICY_LANG=en):
 help of every command, click's usage errors, the error prefix, YAML parser errors."""
+import pytest
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ def test_every_help_text_has_its_french():
     assert untranslated(cli) == []
 
 
+@pytest.mark.cli
 def test_help_is_french_by_default_and_english_on_demand():
     for command in ("--help", "check --help", "init --help", "import-users --help", "serve --help", "coverage --help"):
         french = run(*command.split())
@@ -26,6 +28,7 @@ def test_help_is_french_by_default_and_english_on_demand():
         assert english.stdout.startswith("Usage:") and "Show this message and exit." in english.stdout, command
 
 
+@pytest.mark.cli
 def test_usage_errors_are_french():
     missing = run("check")
     assert missing.returncode == 2 and "erreur : Argument manquant" in missing.stderr and "Utilisation :" in missing.stderr
@@ -37,6 +40,7 @@ def test_usage_errors_are_french():
     assert "Error: Invalid value for" in english.stderr
 
 
+@pytest.mark.cli
 def test_a_colon_in_a_value_is_explained_in_french(tmp_path):
     snapshot = tmp_path / "s.yaml"
     snapshot.write_text("partner:\n  name: x\n  function: Responsable informatique : mairie\n", encoding="utf-8")

@@ -44,12 +44,14 @@ def test_file_paths_are_left_to_the_shell():
         assert items and all(item.type == "file" for item in items), args
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("shell", SHELLS)
 def test_completion_script(shell):
     result = CliRunner().invoke(cli, ["completion", shell])
     assert result.exit_code == 0 and COMPLETE_VAR in result.output
 
 
+@pytest.mark.cli
 @pytest.mark.skipif(shutil.which("cdap-policy") is None, reason="console script not installed")
 def test_the_installed_command_answers_the_shell():
     env = {**os.environ, COMPLETE_VAR: "bash_complete", "COMP_WORDS": "cdap-policy explain quota-prof", "COMP_CWORD": "2"}
@@ -57,5 +59,6 @@ def test_the_installed_command_answers_the_shell():
     assert proc.returncode == 0 and "quota-profile-max" in proc.stdout and "Traceback" not in proc.stderr
 
 
+@pytest.mark.cli
 def test_unknown_shell_is_a_usage_error():
     assert CliRunner().invoke(cli, ["completion", "powershell"]).exit_code == 2

@@ -31,6 +31,7 @@ def invoke(*args, env=None):
     return CliRunner().invoke(cli, list(map(str, args)), env=env)
 
 
+@pytest.mark.cli
 def test_found_from_the_current_folder_upwards(here, monkeypatch):
     (here / ".cdap-policy.yaml").write_text("fail-on: critical\n", encoding="utf-8")
     (here / "sub" / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")  # no table: not ours
@@ -52,6 +53,7 @@ def test_pyproject_lines_of_keys_and_subtables(here):
     assert conf.get("skip") == {"gov-browser-supported": "parc renouvelé en 2025"}
 
 
+@pytest.mark.cli
 def test_values_become_defaults_and_the_command_line_wins(here):
     (here / ".cdap-policy.yaml").write_text("fail-on: critical\nformat: json\nlang: en\n", encoding="utf-8")
     result = invoke("check", CCAS, *AS_OF)
@@ -63,6 +65,7 @@ def test_values_become_defaults_and_the_command_line_wins(here):
     assert "échec" in table.stdout.lower() and not table.stdout.startswith("{")
 
 
+@pytest.mark.cli
 def test_paths_are_relative_to_the_file_and_used(here):
     (here / "conf").mkdir()
     (here / "conf" / "caf-params.yaml").write_text("inactive_days: 1\n", encoding="utf-8")
@@ -73,6 +76,7 @@ def test_paths_are_relative_to_the_file_and_used(here):
     assert inactive, "inactive_days: 1 from the file's parameter override"
 
 
+@pytest.mark.cli
 def test_lang_from_the_environment_then_the_option(here):
     (here / ".cdap-policy.yaml").write_text("lang: fr\n", encoding="utf-8")
     assert "Fichier de configuration" in invoke("config").stdout
@@ -80,6 +84,7 @@ def test_lang_from_the_environment_then_the_option(here):
     assert "Fichier de configuration" in invoke("config", "--lang", "fr", env={"CDAP_POLICY_LANG": "en"}).stdout
 
 
+@pytest.mark.cli
 def test_config_shows_where_each_value_comes_from(here):
     (here / ".cdap-policy.yaml").write_text(
         "# team defaults\nfail-on: medium\nlog-root: [logs]\nskip:\n  gov-browser-supported: parc renouvelé en 2025\n",
@@ -98,12 +103,14 @@ def test_config_shows_where_each_value_comes_from(here):
     assert ".cdap-policy.yaml:2]" in text and "par défaut" in text
 
 
+@pytest.mark.cli
 def test_no_configuration_file(here):
     result = invoke("config")
     assert result.exit_code == 0 and "Aucun fichier de configuration" in result.stdout
     assert invoke("--no-config", "config").stdout.startswith("Aucun")
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("text,line,words", [
     ("fail_on: high\n", 1, "did you mean 'fail-on'"),
     ("format: pdf\n", 1, "'pdf'"),
@@ -120,6 +127,7 @@ def test_a_bad_file_stops_with_its_line(here, text, line, words):
     assert result.exit_code == 2 and f".cdap-policy.yaml:{line}:" in result.stderr and "Traceback" not in result.output
 
 
+@pytest.mark.cli
 def test_a_rule_skipped_with_its_reason_is_reported_as_skipped(here):
     (here / ".cdap-policy.yaml").write_text("skip:\n  elig-t1-attestation-current: l'attestation 2025 est chez la Caf\n",
                                             encoding="utf-8")
@@ -135,6 +143,7 @@ def test_a_rule_skipped_with_its_reason_is_reported_as_skipped(here):
     assert "non vérifiée : écartée par la configuration" in " ".join(table.stdout.split())  # the notices come first
 
 
+@pytest.mark.cli
 def test_skipping_an_unknown_rule_is_refused(here):
     (here / ".cdap-policy.yaml").write_text("skip:\n  elig-t1-attestation-curent: typo\n", encoding="utf-8")
     result = invoke("check", CCAS, *AS_OF, "--lang", "en")
@@ -142,6 +151,7 @@ def test_skipping_an_unknown_rule_is_refused(here):
     assert "unknown rule 'elig-t1-attestation-curent'" in result.stderr and "elig-t1-attestation-current" in result.stderr
 
 
+@pytest.mark.cli
 def test_quiet_and_verbose(here, tmp_path):
     snapshots = tmp_path / "lot"
     snapshots.mkdir()

@@ -1,4 +1,5 @@
 """The rule reference under docs/rules/ is generated from the pack and must be current."""
+import pytest
 from click.testing import CliRunner
 
 from cdap_policy.cli import cli
@@ -34,6 +35,7 @@ def test_worked_examples_read_back_as_the_test_cases():
             assert loads("\n".join(to_yaml(case.snapshot))).data == case.snapshot, case.name
 
 
+@pytest.mark.cli
 def test_docs_command_writes_and_checks(tmp_path):
     target = tmp_path / "rules"
     result = CliRunner().invoke(cli, ["docs", "--output", str(target)])

@@ -39,6 +39,7 @@ def report(name, engine):
     return data["summary"], [(f["rule_id"], f["entity"]["key"], f["status"], f["message"]["fr"]) for f in data["findings"]]
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("name", NAMES)
 def test_compiled_and_interpreted_runners_agree(name):
     assert report(name, "compiled") == report(name, "interpreted")
@@ -87,6 +88,7 @@ def fixture_paths() -> list[Path]:
     return sorted(p for p in found if "waivers" not in p.name and p.name != "expected-findings.yaml")  # snapshots only
 
 
+@pytest.mark.cli
 @needs_native
 @pytest.mark.parametrize("path", fixture_paths(), ids=lambda p: p.name)
 def test_native_and_compiled_agree_on_every_fixture(packs, path):
@@ -120,6 +122,7 @@ def _generator():
     return generate, None
 
 
+@pytest.mark.cli
 @needs_native
 def test_native_and_compiled_agree_on_generated_partners(packs):
     """Partners of every organisation kind from the benchmark's generator, half of them with one to
@@ -145,6 +148,7 @@ def test_native_and_compiled_agree_on_generated_partners(packs):
     assert compared >= 40 and failing > 0
 
 
+@pytest.mark.cli
 @needs_native
 def test_native_and_compiled_agree_on_snapshots_drawn_from_the_schema(packs):
     """Schema-valid snapshots with generated users, providers and sections (the property tests'
@@ -162,6 +166,7 @@ def test_native_and_compiled_agree_on_snapshots_drawn_from_the_schema(packs):
     agree()
 
 
+@pytest.mark.cli
 @needs_native
 def test_native_reads_a_consultation_log_like_the_compiled_runner(packs, tmp_path):
     """Consultation rules run per log row (values handed over per call, not per entity)."""
@@ -193,6 +198,7 @@ def test_native_engine_errors_are_findings_not_crashes(packs):
     assert engine.compile('days_between(entity.d, "soon") > 1 || true').evaluate({"entity": {"d": "2025-01-01"}}) is True
 
 
+@pytest.mark.cli
 def test_native_without_its_package_is_refused_in_one_line(monkeypatch):
     """`--engine native` where the extra is missing: exit 2 and how to install it."""
     proc = subprocess.run([sys.executable, "-c", "import sys; sys.modules['cel'] = None; sys.argv = ['cdap-policy', 'check', "

@@ -1,5 +1,6 @@
 """`explain RULE --snapshot FILE --entity KEY` and `explain --fingerprint F --snapshot FILE`: the
 values behind a finding, each sub-condition's result, and an outcome that agrees with `check`."""
+import pytest
 import json
 
 from click.testing import CliRunner
@@ -24,6 +25,7 @@ def parts(part):
         yield from parts(child)
 
 
+@pytest.mark.cli
 def test_a_fixture_finding_shows_the_values_and_sub_conditions_behind_it():
     # the CCAS fixture's defect: u-04 was granted T1 after the attestation on honour and is missing from it
     result = run("explain", "elig-t1-attestation-current", "--snapshot", CCAS, "--entity", "u-04", *AS_OF, "--format", "json")
@@ -41,6 +43,7 @@ def test_a_fixture_finding_shows_the_values_and_sub_conditions_behind_it():
     assert data["finding"]["message"]["fr"].startswith("Karim Benhamou a le profil T1")
 
 
+@pytest.mark.cli
 def test_text_in_french_and_english():
     result = run("explain", "elig-t1-attestation-current", "--snapshot", CCAS, "--entity", "u-04", *AS_OF)
     assert result.exit_code == 0
@@ -51,6 +54,7 @@ def test_text_in_french_and_english():
     assert "Outcome: PASS" in result.output and "✓ true  ←  facts.attested" in result.output
 
 
+@pytest.mark.cli
 def test_fingerprint_of_a_check_report_finds_the_same_finding():
     report = json.loads(run("check", CCAS, *AS_OF, "--format", "json").output)
     finding = next(f for f in report["findings"] if f["rule_id"] == "elig-t1-attestation-current")
@@ -79,6 +83,7 @@ def test_explain_agrees_with_check_on_every_rule_and_entity_of_a_fixture():
     assert checked > 100
 
 
+@pytest.mark.cli
 def test_consultation_rule_explains_a_users_log_rows(tmp_path):
     data = base()
     data["consultations"] = [
@@ -93,6 +98,7 @@ def test_consultation_rule_explains_a_users_log_rows(tmp_path):
     assert {v["path"]: v["value"] for v in data["values"]}["facts.user_active"] is False
 
 
+@pytest.mark.cli
 def test_usage_errors_and_the_existing_behaviour():
     assert run("explain", "elig-t1-diploma", "--snapshot", CCAS, "--entity", "u-99", *AS_OF).exit_code == 2
     result = run("explain", "elig-t1-diploma", "--snapshot", CCAS, *AS_OF)

@@ -197,6 +197,7 @@ def test_a_file_over_10_mb_gzipped_is_refused(monkeypatch):
     assert "gzip" in caught.value.problems[0].message["fr"] and "--shard K/" in caught.value.problems[0].message["fr"]
 
 
+@pytest.mark.cli
 def test_the_check_command_turns_a_limit_into_exit_2(monkeypatch):
     from cdap_policy.cli import cli
 

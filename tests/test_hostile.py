@@ -1018,11 +1018,13 @@ def test_corpus_is_what_the_generator_writes(tmp_path):
     assert mismatched == [], "run python tests/hostile/make_corpus.py"
 
 
+@pytest.mark.cli
 def test_base_of_the_corpus_is_valid(workdir):
     run = run_cli(["validate", "base.yaml"], workdir, DEFAULT_TIMEOUT, DEFAULT_MAX_RSS_MB, [workdir / "base.yaml"])
     assert run.code == 0, run.stderr
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("case", SMALL, ids=[case_id(c) for c in SMALL])
 def test_hostile_input(case, results, workdir, request):
     snapshot, run = results[case_id(case)]
@@ -1032,6 +1034,7 @@ def test_hostile_input(case, results, workdir, request):
     check_outcome(case, snapshot, run, workdir, ref)
 
 
+@pytest.mark.cli
 @pytest.mark.large
 @pytest.mark.parametrize("case", LARGE, ids=[case_id(c) for c in LARGE])
 def test_very_large_input(case, workdir, record_property):
@@ -1048,6 +1051,7 @@ def test_very_large_input(case, workdir, record_property):
             (workdir / name).unlink(missing_ok=True)
 
 
+@pytest.mark.cli
 def test_no_file_is_left_behind_by_the_checker(workdir, results):
     """The checker writes nothing next to its inputs (no cache, no temporary file)."""
     expected = {str(p.relative_to(HOSTILE / "inputs")) for p in (HOSTILE / "inputs").rglob("*")}
@@ -1056,6 +1060,7 @@ def test_no_file_is_left_behind_by_the_checker(workdir, results):
     assert extra == set()
 
 
+@pytest.mark.cli
 def test_gzip_log_and_plain_log_give_the_same_report(tmp_path):
     """A well-formed gzip log is read like the plain one (so the truncated-gzip case tests truncation only)."""
     base = (HOSTILE / "inputs" / "base.yaml").read_text(encoding="utf-8")

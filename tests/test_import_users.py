@@ -58,6 +58,7 @@ EXPECTED = [
 ]
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("sheet", ["ccas-personnel.xlsx", "ccas-personnel.csv"])
 def test_example_spreadsheet_into_a_starter(starter, sheet):
     before = starter.read_text(encoding="utf-8")
@@ -69,6 +70,7 @@ def test_example_spreadsheet_into_a_starter(starter, sheet):
     assert users_block_removed(after) == users_block_removed(before)  # every other line, comments included, as it was
 
 
+@pytest.mark.cli
 def test_reimport_changes_nothing(starter):
     run("import-users", EXAMPLES / "ccas-personnel.xlsx", "--into", starter)
     once = starter.read_bytes()
@@ -77,6 +79,7 @@ def test_reimport_changes_nothing(starter):
     assert starter.read_bytes() == once
 
 
+@pytest.mark.cli
 def test_merge_keeps_existing_keys_and_the_rest_of_the_file(tmp_path):
     target = tmp_path / "ccas-2025.yaml"
     shutil.copy(FIXTURES / "ccas-2025.yaml", target)
@@ -110,6 +113,7 @@ def test_merge_keeps_existing_keys_and_the_rest_of_the_file(tmp_path):
 
 
 
+@pytest.mark.cli
 def test_a_profile_history_survives_an_import(tmp_path):
     """A staff list says which profiles a person has now, not when one was withdrawn: the periods
     of an existing user are kept, the same current profiles change nothing, a new one is added."""
@@ -130,6 +134,7 @@ def test_a_profile_history_survives_an_import(tmp_path):
     assert result.exit_code == 0, result.output
     assert load_snapshot(target).data["users"][0]["profiles"] == history + ["T2"]
 
+@pytest.mark.cli
 def test_french_header_variants_and_map(tmp_path, starter):
     sheet = tmp_path / "agents.csv"
     sheet.write_text("Nom de l'agent,PRÉNOM,E-mail,Intitulé du poste,Profils CDAP,Diplôme d'État,Date d'obtention,Nature du contrat,Service\n"
@@ -149,6 +154,7 @@ def test_french_header_variants_and_map(tmp_path, starter):
     assert run("import-users", sheet, "--into", starter, "--map", "Nom=surname").exit_code == 2
 
 
+@pytest.mark.cli
 def test_bad_rows_are_reported_with_their_row_numbers(tmp_path, starter):
     before = starter.read_bytes()
     sheet = tmp_path / "personnel.csv"
@@ -170,6 +176,7 @@ def test_bad_rows_are_reported_with_their_row_numbers(tmp_path, starter):
     assert starter.read_bytes() == before  # nothing written
 
 
+@pytest.mark.cli
 def test_xlsx_dates_sheets_and_default_profile(tmp_path, starter):
     import openpyxl
 
@@ -191,6 +198,7 @@ def test_xlsx_dates_sheets_and_default_profile(tmp_path, starter):
     assert run("import-users", path, "--into", starter, "--sheet", "Nope").exit_code == 2
 
 
+@pytest.mark.cli
 def test_windows_csv_and_json_snapshot(tmp_path):
     target = tmp_path / "snapshot.json"
     data = load_snapshot(FIXTURES / "ccas-2025.yaml").data
@@ -203,6 +211,7 @@ def test_windows_csv_and_json_snapshot(tmp_path):
     assert [u["id"] for u in users] == ["u-01", "u-02"] and users[1]["function"] == "Assistante de service social"
 
 
+@pytest.mark.cli
 def test_unreadable_inputs_exit_2(tmp_path, starter):
     assert "cdap-policy init" in run("import-users", EXAMPLES / "ccas-personnel.csv", "--into", tmp_path / "none.yaml").output
     old = tmp_path / "old.xls"

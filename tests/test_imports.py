@@ -33,6 +33,7 @@ def imported(*args) -> set:
     return set(json.loads(proc.stderr.strip().splitlines()[-1]))
 
 
+@pytest.mark.cli
 def test_help_and_rules_import_no_engine():
     subprocess.run([sys.executable, "-m", "cdap_policy", "rules"], capture_output=True, cwd=ROOT, timeout=300)  # the pack cached
     assert imported("--help") & ENGINES == set()
@@ -40,6 +41,7 @@ def test_help_and_rules_import_no_engine():
     assert rules & ENGINES == set() and "cdap_policy.policy" in rules
 
 
+@pytest.mark.cli
 @pytest.mark.skipif(available("native") is not None, reason="native engine not installed")
 def test_a_native_check_imports_no_cel_python():
     args = ["check", FIXTURES / "departement-2017.yaml", "--as-of", "2025-06-30", "--format", "json", "--output", "-",
@@ -52,6 +54,7 @@ def test_a_native_check_imports_no_cel_python():
     assert "celpy" in compiled and "cdap_policy.engines.native" not in compiled
 
 
+@pytest.mark.cli
 @pytest.mark.skipif(available("native") is not None, reason="native engine not installed")
 def test_a_batch_runs_on_the_native_engine_unless_another_is_named(tmp_path):
     """The fastest engine installed, which tests/test_engines.py proves gives the same reports."""

@@ -23,6 +23,7 @@ def run(*args, input=None):
     return CliRunner().invoke(cli, [str(a) for a in args], input=input)
 
 
+@pytest.mark.cli
 def test_prompts_write_a_valid_snapshot(tmp_path):
     target = tmp_path / "ccas.yaml"
     answers = [
@@ -68,6 +69,7 @@ def test_prompts_write_a_valid_snapshot(tmp_path):
     assert data["users"] == []
 
 
+@pytest.mark.cli
 def test_no_input_with_options(tmp_path):
     target = tmp_path / "ccas.yaml"
     result = run("init", target, *UNATTENDED)
@@ -85,6 +87,7 @@ def test_no_input_with_options(tmp_path):
     assert text.count("\n# — ") >= 5  # a comment on each section
 
 
+@pytest.mark.cli
 def test_english_comments_with_lang_en(tmp_path):
     target = tmp_path / "ccas.yaml"
     assert run("init", target, *UNATTENDED, "--lang", "en").exit_code == 0
@@ -93,6 +96,7 @@ def test_english_comments_with_lang_en(tmp_path):
     load_snapshot(target)
 
 
+@pytest.mark.cli
 def test_refuses_to_overwrite_without_force(tmp_path):
     target = tmp_path / "ccas.yaml"
     target.write_text("keep me\n", encoding="utf-8")
@@ -103,6 +107,7 @@ def test_refuses_to_overwrite_without_force(tmp_path):
     load_snapshot(target)
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("args, option", [
     (["--no-input", "--name", "X"], "--kind"),
     (["--no-input", "--kind", "ccas"], "--name"),
@@ -151,6 +156,7 @@ def test_kind_names_are_those_of_the_readme_table():
         assert name["fr"] in rows[code], code
 
 
+@pytest.mark.cli
 def test_modeline_points_at_the_schema(tmp_path):
     target = tmp_path / "ccas.yaml"
     run("init", target, *UNATTENDED)
@@ -167,6 +173,7 @@ def test_parsers():
     assert (person.first_name, person.last_name, person.email, person.phone) == ("Soizic", "Le Bihan", "dpo@pont-guerin.example", "02 40 00 00 09")
 
 
+@pytest.mark.cli
 def test_the_starter_asks_for_the_deliberation_and_each_profiles_supporting_document(tmp_path):
     """Before signing: the deliberation authorising the signature, and (2025) the supporting
     documents of the profiles other than T1, are placeholders to complete, not silent gaps."""
@@ -181,3 +188,20 @@ def test_the_starter_asks_for_the_deliberation_and_each_profiles_supporting_docu
     assert bare.exit_code == 0 and re.search(r"# deliberation: \{body: .*adopted_on", (tmp_path / "other.yaml").read_text(encoding="utf-8"))
     assert re.search(r"# supporting_documents: \[\{profile: T5,", text) and "profile: T1," not in text
 
+
+
+def test_the_starter_writes_the_supporting_documents_given_and_asks_for_the_others(tmp_path):
+    """Documents given (the web form's) are written; the profiles still without one keep their
+    placeholder, as an item of the same list; the file validates."""
+    choices = load_choices()
+    answers = Answers(kind="ccas", name="CCAS de la Brume", taken_on="2026-12-07", department="44", quotas={"T1": 2, "T2": 1, "T13": 1},
+                      flags={"caf_social_action_subsidy": True},
+                      supporting_documents=[{"profile": "T2", "document": "Notification de subvention : « action sociale »",
+                                             "provided_on": "2026-10-01"}])
+    text = render(answers, choices, "snapshot.schema.json")
+    assert '    - {profile: "T2", document: "Notification de subvention : « action sociale »", provided_on: "2026-10-01"}' in text
+    assert re.search(r'^    # - \{profile: T13, document: "", provided_on: "AAAA-MM-JJ"\}   # À COMPLÉTER', text, re.M)
+    assert "profile: T1," not in text and "# supporting_documents:" not in text
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    documents = load_snapshot(tmp_path / "s.yaml").data["convention"]["supporting_documents"]
+    assert documents == [{"profile": "T2", "document": "Notification de subvention : « action sociale »", "provided_on": "2026-10-01"}]

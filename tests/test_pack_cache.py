@@ -51,6 +51,7 @@ def status(pack) -> str:
     return cache_status(pack.engine)
 
 
+@pytest.mark.cli
 def test_a_run_fills_the_cache_and_the_next_reads_it_with_the_same_report(tmp_path):
     home = tmp_path / "cache"
     uncached = run(home, cache="off")
@@ -89,6 +90,7 @@ def test_a_cached_pack_evaluates_as_a_freshly_compiled_one(home):
     assert a == b and a["summary"]["by_status"]["fail"] > 0
 
 
+@pytest.mark.cli
 def test_a_cache_hit_needs_no_parser(home):
     """The point of the cache: neither cel-python's parser (Lark grammar) nor its transpiler run."""
     load()  # fills the cache in this process
@@ -105,6 +107,7 @@ def test_a_cache_hit_needs_no_parser(home):
     assert proc.stdout.split() == ["hit", "True", "True"]
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "flip", "empty", "directory"])
 def test_a_damaged_cache_is_rebuilt_not_fatal(home, damage):
     reference = run(home)
@@ -138,6 +141,7 @@ def test_a_file_someone_else_may_write_is_not_read(home):
     path.parent.chmod(0o700)
 
 
+@pytest.mark.cli
 def test_an_unusable_cache_folder_costs_only_speed(tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x", encoding="utf-8")
@@ -195,6 +199,7 @@ def test_old_cache_files_are_pruned_and_no_temporary_file_is_left(home):
     assert not list(folder.glob(".tmp-*"))
 
 
+@pytest.mark.cli
 def test_the_cache_holds_no_snapshot_data(home):
     """It depends on the pack only: nothing of the partner checked ends up in the user's cache."""
     run(home)

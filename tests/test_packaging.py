@@ -1,6 +1,7 @@
 """The package as it is published: metadata, one version, the licence, types, and no placeholder
 address in what is shipped. (`.ci/run` builds the sdist and the wheel, runs `twine check` and
 checks a fixture with the wheel installed alone.)"""
+import pytest
 import importlib.metadata
 import re
 import shutil
@@ -24,6 +25,7 @@ PLACEHOLDER_URL = re.compile(r"https?://[^\s\"'<>)]*(\.invalid|\.example|\.test|
                              r"(?=[/\s\"'<>):]|$)")
 
 
+@pytest.mark.cli
 def test_one_version_from_one_place():
     project = PYPROJECT["project"]
     assert "version" not in project and "version" in project["dynamic"]

@@ -1,6 +1,7 @@
 """The path of issue 15, as a new user runs it: a 4-worker CCAS goes from nothing to a
 pre-signature report with `init` and `import-users` on the shipped example spreadsheet only,
 without editing YAML."""
+import pytest
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ def cli(*args, cwd):
     return proc
 
 
+@pytest.mark.cli
 def test_from_nothing_to_a_pre_signature_report(tmp_path):
     proc = cli("init", "ccas.yaml", "--no-input", "--kind", "ccas", "--name", "CCAS de Pont-Guérin", "--siret", "26440999600016",
                "--department", "44", "--profile", "T1=4",
@@ -37,6 +39,7 @@ def test_from_nothing_to_a_pre_signature_report(tmp_path):
     assert proc.returncode in (0, 1) and "Thomas Bérard" in proc.stdout
 
 
+@pytest.mark.cli
 def test_the_terminal_path_needs_no_yaml(tmp_path):
     """`init` with every answer, `import-users --t1-attestation`: a clean pre-signature checklist,
     the T1 attestation drawn from the diplomas imported and the Caf's conditions recorded."""

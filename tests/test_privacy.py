@@ -1,5 +1,6 @@
 """Personal data: --redact leaves no name, e-mail or phone in any output and keeps pseudonyms
 stable; the checker makes no network access and writes nothing but the outputs asked for."""
+import pytest
 import json
 import os
 import socket
@@ -25,6 +26,7 @@ def personal_strings(data):
                 yield person[key]
 
 
+@pytest.mark.cli
 def test_redacted_reports_hold_no_personal_data_in_any_format(tmp_path):
     path = FIXTURES / "departement-2017.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -58,6 +60,7 @@ def test_same_person_same_pseudonym_whatever_the_accents_or_case():
     assert p.person("Léa Schmitt") == p.person("LEA  schmitt")
 
 
+@pytest.mark.cli
 def test_no_network_access(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("network access attempted")
@@ -78,6 +81,7 @@ def snapshot_tree(root):
     return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
 
 
+@pytest.mark.cli
 def test_writes_nothing_but_the_output_asked_for(tmp_path):
     home, work = tmp_path / "home", tmp_path / "work"
     home.mkdir(), work.mkdir()
@@ -98,6 +102,7 @@ def test_writes_nothing_but_the_output_asked_for(tmp_path):
     assert after[1]["snap.yaml"] == before[1]["snap.yaml"]
 
 
+@pytest.mark.cli
 def test_redact_also_covers_error_lines(tmp_path):
     from helpers import base, write
 

@@ -34,6 +34,7 @@ def test_the_shipped_files_are_recognised(path, expected):
     assert kind(path) == expected
 
 
+@pytest.mark.cli
 def test_reports_and_overrides_are_recognised(tmp_path):
     runner = CliRunner()
     for fmt, expected in (("json", "report"), ("sarif", "sarif"), ("codequality", "codequality"), ("oscal", "oscal")):
@@ -80,6 +81,7 @@ def folder(tmp_path):
     return tmp_path
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_a_folder_with_snapshots_waivers_and_reports_is_checked(folder, lang):
     result = CliRunner().invoke(cli, ["check", str(folder / "snapshots"), "--as-of", "2026-06-30", "--format", "json",
@@ -97,6 +99,7 @@ def test_a_folder_with_snapshots_waivers_and_reports_is_checked(folder, lang):
     assert "ccas.waivers.yaml" not in notes[0]
 
 
+@pytest.mark.cli
 def test_a_folder_of_compliant_snapshots_exits_0_and_validate_takes_folders(folder):
     for name in ("ccas.yaml", "ccas.waivers.yaml", "hopital.yaml"):
         (folder / "snapshots" / name).unlink()
@@ -110,6 +113,7 @@ def test_a_folder_of_compliant_snapshots_exits_0_and_validate_takes_folders(fold
     assert "4 fichier(s) du projet ignoré(s)" in result.stderr
 
 
+@pytest.mark.cli
 def test_an_unknown_yaml_is_refused_in_one_line(folder):
     (folder / "snapshots" / "docker-compose.yml").write_text("services:\n  web: {image: nginx}\n", encoding="utf-8")
     for command in ("check", "validate"):
@@ -121,6 +125,7 @@ def test_an_unknown_yaml_is_refused_in_one_line(folder):
                             "mapping with sections partner, convention, users..."], result.stderr
 
 
+@pytest.mark.cli
 def test_a_missing_section_is_reported_once(tmp_path):
     text = (POLICIES / "tests" / "base-2025.yaml").read_text(encoding="utf-8")
     head, users = text.split("users:\n", 1)
@@ -131,6 +136,7 @@ def test_a_missing_section_is_reported_once(tmp_path):
     assert len(missing) == 1 and "'convention', 'users'" in missing[0], result.stderr
 
 
+@pytest.mark.cli
 def test_a_pre_commit_hook_given_only_a_waiver_file_checks_its_snapshot(folder):
     result = CliRunner().invoke(cli, ["check", str(folder / "snapshots" / "ccas.waivers.yaml"), "--as-of", "2026-06-30",
                                       "--format", "json"])
@@ -139,6 +145,7 @@ def test_a_pre_commit_hook_given_only_a_waiver_file_checks_its_snapshot(folder):
     assert report["snapshot"]["file"].endswith("ccas.yaml") and report["waivers"]["file"].endswith("ccas.waivers.yaml")
 
 
+@pytest.mark.cli
 def test_the_shipped_fixtures_folder_is_checked(tmp_path):
     result = CliRunner().invoke(cli, ["check", str(ROOT / "fixtures"), *AS_OF, "--format", "json", "-o", str(tmp_path / "r.json")])
     assert result.exit_code == 1, result.output

@@ -59,6 +59,7 @@ def test_nesting_of_64_levels_is_read():
 
 # -- 2. a consultation log stays inside the snapshot's folder ------------------------------------------
 
+@pytest.mark.cli
 @pytest.mark.parametrize("ref", ["/etc/passwd", "/proc/self/environ", "../other/log.csv"])
 def test_log_outside_the_snapshot_folder_is_refused(tmp_path, ref):
     (tmp_path / "other").mkdir()
@@ -71,6 +72,7 @@ def test_log_outside_the_snapshot_folder_is_refused(tmp_path, ref):
     assert "root:" not in proc.stderr and "SECRET-ROW" not in proc.stderr and "PATH=" not in proc.stderr
 
 
+@pytest.mark.cli
 def test_a_symbolic_link_out_of_the_folder_is_refused(tmp_path):
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "log.csv").write_text("at,user,profile\n2025-06-01T10:00:00,SECRET-ROW,T1\n", encoding="utf-8")
@@ -80,6 +82,7 @@ def test_a_symbolic_link_out_of_the_folder_is_refused(tmp_path):
     assert proc.returncode == 2 and proc.stdout == "" and "SECRET-ROW" not in proc.stderr + proc.stdout
 
 
+@pytest.mark.cli
 def test_log_root_allows_another_folder_explicitly(tmp_path):
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "log.csv").write_text("at,user,profile\n2025-06-01T10:00:00,u-1,T1\n", encoding="utf-8")
@@ -89,6 +92,7 @@ def test_log_root_allows_another_folder_explicitly(tmp_path):
     assert json.loads(proc.stdout)["summary"]["by_status"]["error"] == 0
 
 
+@pytest.mark.cli
 def test_a_file_that_is_not_a_log_is_not_quoted_back(tmp_path):
     snapshot = with_log(tmp_path, "notes.txt")
     (snapshot.parent / "notes.txt").write_text("Mot de passe du compte partagé: hunter2-SECRET\nautre ligne\n", encoding="utf-8")
@@ -98,6 +102,7 @@ def test_a_file_that_is_not_a_log_is_not_quoted_back(tmp_path):
     assert "not a consultation log" in problems(proc)[0]
 
 
+@pytest.mark.cli
 def test_error_lines_quote_only_a_short_escaped_excerpt(tmp_path):
     snapshot = with_log(tmp_path, "log.csv")
     value = "x" * 1_000_000
@@ -106,6 +111,7 @@ def test_error_lines_quote_only_a_short_escaped_excerpt(tmp_path):
     assert proc.returncode == 2 and len(proc.stderr) < 1000, len(proc.stderr)
 
 
+@pytest.mark.cli
 def test_a_header_without_the_required_columns_is_refused_even_without_rows(tmp_path):
     snapshot = with_log(tmp_path, "log.csv")
     (snapshot.parent / "log.csv").write_text("at,user\n", encoding="utf-8")
@@ -115,6 +121,7 @@ def test_a_header_without_the_required_columns_is_refused_even_without_rows(tmp_
     assert run("check", snapshot, *AS_OF).returncode == 2
 
 
+@pytest.mark.cli
 def test_a_small_gzip_of_newlines_stops_fast(tmp_path):
     snapshot = with_log(tmp_path, "log.csv.gz")
     chunk = b"\n" * (1 << 20)
@@ -192,6 +199,7 @@ def test_personal_fields_are_listed_in_the_schema():
             "profiles_justification"} <= personal_fields()
 
 
+@pytest.mark.cli
 def test_no_personal_value_appears_in_any_format(tmp_path):
     from cdap_policy.formatters import REPORT_FORMATS
 
@@ -216,6 +224,7 @@ def test_redaction_works_on_the_normalised_name(tmp_path):
     assert redactor.text("un petit nombre") == "un petit nombre"
 
 
+@pytest.mark.cli
 def test_error_lines_are_redacted_too(tmp_path):
     data = personal_snapshot()
     data["users"][0]["email"] = "ines.lefranc@villebrume"  # no top-level domain: refused and quoted
@@ -237,6 +246,7 @@ def test_error_lines_redact_addresses_and_phones_by_shape():
 
 # -- 4. nothing passes silently ------------------------------------------------------------------------
 
+@pytest.mark.cli
 def test_a_pack_without_rules_is_refused(tmp_path):
     import shutil
 
@@ -249,6 +259,7 @@ def test_a_pack_without_rules_is_refused(tmp_path):
     assert proc.returncode == 2 and "the pack has no rules" in proc.stderr and proc.stdout == ""
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("text,field,message", [
     ("bulletin_2025_edition_from: 2025/01/01\n", "/bulletin_2025_edition_from", "expected an ISO 8601 date"),
     ("max_administrators: -1\n", "/max_administrators", "expected an integer ≥ 1"),
@@ -273,6 +284,7 @@ def test_every_default_parameter_satisfies_its_schema():
     assert all(p.schema for p in params.values())
 
 
+@pytest.mark.cli
 def test_a_whole_quota_written_with_a_decimal_point_is_read_as_an_integer(tmp_path):
     data = base()
     data["convention"]["quotas"]["T1"] = 2.0
@@ -284,6 +296,7 @@ def test_a_whole_quota_written_with_a_decimal_point_is_read_as_an_integer(tmp_pa
 
 # -- 5. --output destroys nothing --------------------------------------------------------------------
 
+@pytest.mark.cli
 def test_a_failed_run_leaves_the_old_report_untouched(tmp_path):
     out = tmp_path / "report.json"
     out.write_text("old report\n", encoding="utf-8")
@@ -294,6 +307,7 @@ def test_a_failed_run_leaves_the_old_report_untouched(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "report.json"]  # no temporary file left
 
 
+@pytest.mark.cli
 def test_a_successful_run_replaces_the_report(tmp_path):
     out = tmp_path / "report.json"
     out.write_text("old report\n", encoding="utf-8")
@@ -302,6 +316,7 @@ def test_a_successful_run_replaces_the_report(tmp_path):
     assert json.loads(out.read_text(encoding="utf-8"))["snapshot"]["file"].endswith("ccas-2025.yaml")
 
 
+@pytest.mark.cli
 def test_output_may_not_be_an_input(tmp_path):
     data = base()
     data["consultations"] = {"file": "log.csv"}
@@ -323,12 +338,14 @@ def test_output_may_not_be_an_input(tmp_path):
         assert target.read_bytes() == before, target
 
 
+@pytest.mark.cli
 def test_dash_is_standard_output(tmp_path):
     proc = run("check", FIXTURES / "ccas-2025.yaml", *AS_OF, "--format", "json", "-o", "-", cwd=tmp_path)
     assert proc.returncode == 1 and json.loads(proc.stdout)["edition"] == 2025
     assert not (tmp_path / "-").exists()
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("target", ["/dev/full", "missing-folder/report.json"])
 def test_a_write_error_is_bad_usage_in_one_line(tmp_path, target):
     if target == "/dev/full" and not Path("/dev/full").exists():
@@ -339,6 +356,7 @@ def test_a_write_error_is_bad_usage_in_one_line(tmp_path, target):
 
 # -- 6. bounds, signals, determinism ----------------------------------------------------------------
 
+@pytest.mark.cli
 def test_a_huge_first_name_gives_a_bounded_report(tmp_path):
     data = base()
     data["users"][0]["first_name"] = "É" * 2_000_000
@@ -347,6 +365,7 @@ def test_a_huge_first_name_gives_a_bounded_report(tmp_path):
     assert proc.returncode == 1 and len(proc.stdout) < 200_000, len(proc.stdout)
 
 
+@pytest.mark.cli
 def test_control_characters_are_escaped_in_the_field_of_an_error(tmp_path):
     snapshot = with_log(tmp_path, "log.csv")
     (snapshot.parent / "log.csv").write_text("at,user,profile\x1b]0;pwned\x07\n", encoding="utf-8")
@@ -395,6 +414,7 @@ def big_log_snapshot(tmp_path, rows=400_000):
     return snapshot
 
 
+@pytest.mark.cli
 def test_the_whole_run_deadline_stops_with_exit_2_and_writes_nothing(tmp_path):
     snapshot = big_log_snapshot(tmp_path)
     out = tmp_path / "report.json"
@@ -405,6 +425,7 @@ def test_the_whole_run_deadline_stops_with_exit_2_and_writes_nothing(tmp_path):
     assert time.monotonic() - started < 30 and out.read_text() == "old\n"
 
 
+@pytest.mark.cli
 def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path):
     snapshot = big_log_snapshot(tmp_path, 800_000)
     out = tmp_path / "report.json"
@@ -417,6 +438,7 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path):
     assert not out.exists() and list(tmp_path.glob(".report.json*")) == []
 
 
+@pytest.mark.cli
 def test_users_in_another_order_give_the_same_bytes(tmp_path):
     data = base(2017)
     data["users"][0]["account_type"] = "shared"
@@ -436,6 +458,7 @@ def test_users_in_another_order_give_the_same_bytes(tmp_path):
 
 # -- 7. what a new user trips over ---------------------------------------------------------------------
 
+@pytest.mark.cli
 def test_narrow_terminal_or_pipe_reads_at_80_columns():
     proc = run("check", FIXTURES / "ccas-2025.yaml", *AS_OF, env={"COLUMNS": "80"})
     lines = proc.stdout.splitlines()
@@ -455,6 +478,7 @@ def test_no_color_is_respected_on_a_terminal():
     assert b"\x1b[" not in read_through_a_terminal({"NO_COLOR": "1"})
 
 
+@pytest.mark.cli
 def test_errors_follow_the_language():
     proc = run("check", "does-not-exist.yaml", *AS_OF)
     assert proc.returncode == 2 and "fichier introuvable" in proc.stderr
@@ -464,11 +488,13 @@ def test_errors_follow_the_language():
         assert run(*command, "--lang", "en").returncode == 0, command
 
 
+@pytest.mark.cli
 def test_fixtures_folder_holds_only_snapshots():
     proc = run("validate", *sorted(FIXTURES.glob("*.yaml")))
     assert proc.returncode == 0, proc.stderr
 
 
+@pytest.mark.cli
 def test_test_command_refuses_an_unknown_rule_with_a_suggestion():
     proc = run("test", "--rule", "quota-profil-max", "--lang", "en")
     assert proc.returncode == 2 and "unknown rule" in proc.stderr and "quota-profile-max" in proc.stderr
@@ -476,12 +502,14 @@ def test_test_command_refuses_an_unknown_rule_with_a_suggestion():
     assert proc.returncode == 2 and "did you mean: quota-profile-max" in proc.stderr
 
 
+@pytest.mark.cli
 def test_test_command_accepts_a_policy_file():
     proc = run("test", POLICIES / "quota.yaml", "--lang", "en")
     assert proc.returncode == 0 and proc.stdout.strip().splitlines()[-1].endswith(" 0 failed")
     assert "elig-" not in proc.stdout
 
 
+@pytest.mark.cli
 def test_a_stale_snapshot_is_flagged_and_the_date_explained(tmp_path):
     data = base()
     data["snapshot"] = {"taken_on": "2023-06-30"}
@@ -493,6 +521,7 @@ def test_a_stale_snapshot_is_flagged_and_the_date_explained(tmp_path):
     assert "today, as no --as-of was given" in table and "The snapshot was taken on 2023-06-30" in table
 
 
+@pytest.mark.cli
 def test_the_table_names_tool_pack_snapshot_and_the_rules_that_applied():
     from cdap_policy import __version__
 
@@ -502,6 +531,7 @@ def test_the_table_names_tool_pack_snapshot_and_the_rules_that_applied():
     assert "rule(s) applied out of" in text and "other bulletin edition" in text
 
 
+@pytest.mark.cli
 def test_one_unreadable_snapshot_prints_no_empty_looking_report(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("partner: [\n", encoding="utf-8")
@@ -509,6 +539,7 @@ def test_one_unreadable_snapshot_prints_no_empty_looking_report(tmp_path):
     assert proc.returncode == 2 and proc.stdout == ""
 
 
+@pytest.mark.cli
 def test_a_thousand_bad_items_give_a_bounded_error_output(tmp_path):
     data = base()
     data["users"][0]["profiles"] = ["T99"] * 1000

@@ -120,7 +120,8 @@ def _entry_ok(entry) -> bool:
         return False
     if entry.get("code") is not None and not isinstance(entry["code"], (bytes, str)):
         return False
-    if "native" in entry and not (isinstance(entry["native"], str) and {"code", "paths", "maps"} <= set(entry)):
+    if "native" in entry and not ((entry["native"] is None or isinstance(entry["native"], str))
+                                  and {"code", "paths", "maps"} <= set(entry)):
         return False
     if entry.get("paths") is not None and not _is_paths(entry["paths"]):
         return False

@@ -127,7 +127,7 @@ def render(reports: list, options) -> str:
         running = f"{pages[0]['partner']} — {pages[0]['as_of']}"
     else:
         running = f"{labels['batch_title']} — {', '.join(sorted({r.as_of for r in reports}))[:60]}"
-    return _template().render(lang=lang, csp=CSP, t=labels, reports=pages, tool=f"{c.TOOL_NAME} {version}", running=running,
+    return _template().render(lang=lang, csp=CSP, t=c.Words(labels), reports=pages, tool=f"{c.TOOL_NAME} {version}", running=running,
                               severities=[(s, pick(c.SEVERITY_NAMES[s], lang)) for s in SEVERITY_RANK], batch=batch)
 
 

@@ -42,7 +42,8 @@ def _rule_dict(pack, rule) -> dict:
         "title": rule.title, "description": rule.source.get("description", ""),
         "interpretation": rule.interpretation or None,
         "when": rule.source.get("when"), "check": rule.source["check"], "evidence": rule.source.get("evidence", {}),
-        "requires": [{"field": n.field, "when": n.when_source, "what": n.what} for n in rule.requires],
+        "requires": [{"field": n.field, "when": n.when_source, "what": n.what, **({"remediation": n.remediation} if n.remediation else {})}
+                     for n in rule.requires],
         "message": rule.message, "remediation": rule.remediation, "references": rule.references,
         "parameters": {name: {"value": pack.param_values.get(name), "description": pack.parameters[name].description,
                               "source": pack.parameters[name].source} for name in params if name in pack.parameters},
@@ -107,7 +108,8 @@ def explain_text(pack, rule, lang: str = "fr") -> str:
         out += [_t("applies", lang), f"  {d['when']}"]
     if d["requires"]:
         out.append(_t("requires", lang))
-        out += [f"  {n['field']}" + (f" ({n['when']})" if n["when"] else "") + f" — {n['what'][lang]}" for n in d["requires"]]
+        out += [f"  {n['field']}" + (f" ({n['when']})" if n["when"] else "") + f" — {n['what'][lang]}"
+                + (f" → {n['remediation'][lang]}" if n.get("remediation") else "") for n in d["requires"]]
     out += [_t("passes", lang), f"  {d['check']}"]
     if d["evidence"]:
         out.append(_t("evidence", lang))

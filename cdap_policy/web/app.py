@@ -96,7 +96,9 @@ class _Handlers:
 
         lang = context.pop("lang", None) or self.lang(request)
         cookie = request.cookies.get(security.CSRF_COOKIE) or security.Csrf.new_cookie()
-        t = {key: pick(value, lang) for key, value in T.items()}
+        from cdap_policy.formatters.common import Words
+
+        t = Words({key: pick(value, lang) for key, value in T.items()})
         root = self.root(request)
         path = request.url.path
         path = path[len(root):] if root and path.startswith(root + "/") else path
