@@ -30,6 +30,7 @@ _T = {
     "over": tr("Porte sur", "Iterates over"),
     "defined": tr("Définie dans", "Defined in"),
     "interpretation": tr("Interprétation du paquet", "The pack's reading"),
+    "let": tr("Noms définis (let)", "Names defined (let)"),
     "when": tr("S'applique si", "Applies when"),
     "check": tr("Conforme si", "Passes when"),
     "requires": tr("Données nécessaires (absentes : erreur, pas échec)", "Data needed (absent: error, not failure)"),
@@ -151,6 +152,11 @@ def _rule_section(pack, rule, cases: list, lang: str) -> list[str]:
     if rule.interpretation:
         out += [f"**{t('interpretation')}** : {pick(rule.interpretation, lang)}" if lang == "fr"
                 else f"**{t('interpretation')}**: {pick(rule.interpretation, lang)}", ""]
+    if rule.lets:
+        out += [f"**{t('let')}**", "", "```yaml", "let:"]
+        for name, expr in rule.lets.items():
+            out += [f"  {name}: >-", *(f"    {line}" for line in str(expr).strip().splitlines())]
+        out += ["```", ""]
     if rule.source.get("when"):
         out += [f"**{t('when')}**", "", "```cel", str(rule.source["when"]).strip(), "```", ""]
     if rule.requires:

@@ -10,7 +10,7 @@ import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdap_policy import diskcache, params as params_mod
+from cdap_policy import diskcache, lets as lets_mod, params as params_mod
 from cdap_policy.engines import CompileError, Engine, Program, finish, make_engine
 from cdap_policy.engines.base import field_path
 from cdap_policy.errors import InputError, PolicyError, Problem, pointer
@@ -121,6 +121,12 @@ class Rule:
     interpretation: dict = field(default_factory=dict)  # the pack's reading where the text needs one, {fr, en}
     holders: bool = False  # over profiles: a failure also gives one finding per holder
     requires: list = field(default_factory=list)  # Needed: fields without which the rule cannot judge
+    lets: dict = field(default_factory=dict)  # name -> expression as written (`let:`), in order
+
+    def bound(self, source: str) -> str:
+        """`source` (an expression of this rule, or a part of one) with the lets it names bound,
+        as the loader compiles it (see `lets`)."""
+        return lets_mod.bind(source, self.lets)
 
     def applies(self, stage: str | None, edition: int, framework: str = "mon_compte_partenaire") -> bool:
         return (stage is None or stage in self.stages) and edition in self.editions and framework in self.frameworks
@@ -227,6 +233,7 @@ def _build_pack(directory: Path, source, params_file, runner: str | None) -> Pac
     rules: list[Rule] = []
     problems = []
     seen: dict[str, Rule] = {}
+    let_names = source.let_names()
     rule_files: list[Path] = []
     for path in pack_glob(directory, "*.yaml"):
         if path.name in ("pack.yaml", CHECKLIST, req_file.rsplit("/", 1)[-1]) or path.name.endswith(".tests.yaml"):
@@ -240,7 +247,7 @@ def _build_pack(directory: Path, source, params_file, runner: str | None) -> Pac
         for index, spec in enumerate(doc.data["rules"]):
             rule_path = ("rules", index)
             try:
-                rule = _build_rule(spec, family, doc, rule_path, engine, requirements, meta)
+                rule = _build_rule(spec, family, doc, rule_path, engine, requirements, meta, let_names)
             except PolicyError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -321,6 +328,11 @@ class _ReadPack:
         self.recorded["checklist"] = _load_checklist(self.directory, requirements, rule_ids)
         return self.recorded["checklist"]
 
+    def let_names(self) -> dict:
+        """The names each expression of a rule with lets reads (`lets.names_read`), as the loader
+        finds them: kept, so that a cached pack binds its lets without reading them again."""
+        return self.recorded.setdefault("let_names", {})
+
 
 class _StoredDoc:
     """A rule file as the loaded pack's cache keeps it: its data and the line of each rule (a
@@ -371,7 +383,7 @@ class _StoredPack:
 
         files = [p for p in pack_glob(directory, "*.yaml") if not p.name.endswith(".tests.yaml")]
         files += pack_glob(directory, "params/*.yaml")
-        code = [Path(m.__file__) for m in (sys.modules[__name__], params_mod, schema_mod, yamlsource) if m.__file__]
+        code = [Path(m.__file__) for m in (sys.modules[__name__], lets_mod, params_mod, schema_mod, yamlsource) if m.__file__]
         schemas = [schema_mod.schema_path(name) for name in ("pack.schema.json", "requirements.schema.json",
                                                                "policy.schema.json", "params.schema.json", "checklist.schema.json")]
         return json.dumps({
@@ -415,6 +427,13 @@ class _StoredPack:
 
     def checklist(self, requirements: dict, rule_ids: set) -> list:
         return self.data["checklist"]
+
+    def let_names(self) -> dict:
+        names = self.data.get("let_names", {})
+        if not (isinstance(names, dict) and all(isinstance(k, str) and isinstance(v, list) and all(isinstance(n, str) for n in v)
+                                                for k, v in names.items())):
+            raise ValueError("let_names")  # a damaged cache: the pack is read again
+        return dict(names)  # a source it lacks is read and not kept: the stored pack is never rewritten
 
 
 def _load_checklist(directory: Path, requirements: dict, rule_ids: set | frozenset = frozenset()) -> list[dict]:
@@ -468,7 +487,7 @@ def _compile(engine: Engine, source: str, doc, path: tuple, rule_id: str, lazy: 
             f"règle {rule_id} : l'expression ne compile pas : {exc}", f"rule {rule_id}: expression does not compile: {exc}"))) from None
 
 
-def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rule:
+def _build_rule(spec, family, doc, rule_path, engine, requirements, meta, let_names: dict | None = None) -> Rule:
     rule_id = spec["id"]
     problems = []
     for index, req in enumerate(spec["requirements"]):
@@ -510,27 +529,32 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
             listed = ", ".join(sorted(unknown))
             problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
                 f"règle {rule_id} : {listed} absent(s) de evidence", f"rule {rule_id}: placeholder(s) {listed} not defined in evidence")))
+    lets, reads, read_by = _check_lets(spec, doc, rule_path, rule_id, problems, let_names if let_names is not None else {})
     if problems:
         raise PolicyError(problems)
+
+    def bound(source: str) -> str:
+        return lets_mod.bind(source, lets, reads, read_by.get(source)) if lets else source
+
     if engine is None:  # the rules as data only (see load_pack)
         when, check, evidence = None, None, {}
     else:
-        when = _compile(engine, spec["when"], doc, rule_path + ("when",), rule_id) if spec.get("when") else None
-        check = _compile(engine, spec["check"], doc, rule_path + ("check",), rule_id)
-        evidence = {name: _compile(engine, src, doc, rule_path + ("evidence", name), rule_id, lazy=True)
+        when = _compile(engine, bound(spec["when"]), doc, rule_path + ("when",), rule_id) if spec.get("when") else None
+        check = _compile(engine, bound(spec["check"]), doc, rule_path + ("check",), rule_id)
+        evidence = {name: _compile(engine, bound(src), doc, rule_path + ("evidence", name), rule_id, lazy=True)
                     for name, src in spec.get("evidence", {}).items()}
     requires = []
     for index, need in enumerate(spec.get("requires") or []):
         path = rule_path + ("requires", index)
         if "test" in need:  # data the rule needs that is not one field (a dated list recent enough...)
-            present = f"({need['test']})"
+            present = f"({bound(need['test'])})"
         else:
             if (steps := field_path(need["field"])) is None or len(steps) < 2:
                 raise PolicyError(Problem(doc.file, doc.line_of(path + ("field",)), pointer(path + ("field",)), tr(
                     f"règle {rule_id} : requires attend un champ (entity.x, facts.y…), pas {need['field']!r}",
                     f"rule {rule_id}: requires takes a field (entity.x, facts.y...), not {need['field']!r}")))
             present = f"has({need['field']})"
-        source = present if not need.get("when") else f"!({need['when']}) || {present}"
+        source = present if not need.get("when") else f"!({bound(need['when'])}) || {present}"
         program = _compile(engine, source, doc, path, rule_id) if engine is not None else None
         requires.append(Needed(need.get("field") or " ".join(need["test"].split()), dict(need["what"]),
                                program, need.get("when"), need.get("field"),
@@ -543,8 +567,66 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
         frameworks=list(spec.get("frameworks", FRAMEWORKS)), over=spec["over"],
         when=when, check=check, evidence=evidence, references=list(spec["references"]), locate=locate,
         file=doc.file, line=doc.line_of(rule_path), source=spec, interpretation=dict(spec.get("interpretation") or {}),
-        holders=bool(spec.get("holders", False)), requires=requires,
+        holders=bool(spec.get("holders", False)), requires=requires, lets=lets,
     )
+
+
+def _check_lets(spec: dict, doc, rule_path: tuple, rule_id: str, problems: list, known: dict) -> tuple[dict, dict, dict]:
+    """The rule's lets (name -> expression, in order), the names each reads, and those each of
+    its expressions reads (source -> names); what is wrong with them is added to `problems`: a name
+    that is already a variable, a let that reads itself or a later one, a let no expression of the
+    rule reads, and, in a rule with lets, a name that is neither a variable nor one of its lets (a
+    misspelt let). `known`: source -> names read, kept with the loaded pack (filled here)."""
+    lets = dict(spec.get("let") or {})
+    if not lets:
+        return {}, {}, {}
+
+    def names_read(expr: str) -> list:
+        if expr not in known:
+            known[expr] = lets_mod.names_read(expr)
+        return known[expr]
+
+    names = list(lets)
+    reads = {name: names_read(expr) for name, expr in lets.items()}
+
+    def problem(path: tuple, fr: str, en: str) -> None:
+        here = rule_path + path
+        problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(f"règle {rule_id} : {fr}", f"rule {rule_id}: {en}")))
+
+    for position, name in enumerate(names):
+        if name in VARIABLES:
+            problem(("let", name), f"le let {name!r} porte le nom d'une variable des expressions : le renommer",
+                    f"let {name!r} has the name of a variable expressions read: rename it")
+        elif name in lets_mod.RUNNER_NAMES:
+            problem(("let", name), f"le nom {name!r} est réservé par le moteur de cel-python (il y lirait autre chose) : "
+                    "renommer le let", f"name {name!r} is reserved by cel-python's runner (it would read something else "
+                    "there): rename the let")
+        for other in reads[name]:
+            if other in lets and names.index(other) >= position:
+                problem(("let", name),
+                        f"le let {name!r} lit {other!r}, qui n'est pas défini avant lui : un let ne lit que les let écrits au-dessus",
+                        f"let {name!r} reads {other!r}, which is not defined before it: a let reads only the lets written above it")
+    expressions: list[tuple[tuple, str]] = [(("let", name), expr) for name, expr in lets.items()]
+    expressions += [((part,), spec[part]) for part in ("when", "check") if spec.get(part)]
+    expressions += [(("evidence", name), expr) for name, expr in (spec.get("evidence") or {}).items()]
+    for index, need in enumerate(spec.get("requires") or []):
+        expressions += [(("requires", index, part), need[part]) for part in ("test", "when") if need.get(part)]
+    listed = ", ".join(names)
+    read_by = {expr: names_read(expr) for _, expr in expressions}
+    for path, expr in expressions:
+        unknown = [n for n in read_by[expr] if n not in VARIABLES and n not in lets]
+        if unknown:
+            problem(path, f"nom inconnu {unknown[0]!r} : ni une variable ni un let de la règle (let : {listed})",
+                    f"unknown name {unknown[0]!r}: neither a variable nor a let of the rule (lets: {listed})")
+    used: set[str] = set()
+    for path, expr in expressions:
+        if path[0] != "let":
+            used.update(lets_mod.needed(expr, lets, reads, read_by[expr]))
+    for name in names:
+        if name not in used:
+            problem(("let", name), f"le let {name!r} n'est lu par aucune expression de la règle (when, check, evidence, requires) : "
+                    "le retirer", f"let {name!r} is read by no expression of the rule (when, check, evidence, requires): remove it")
+    return lets, reads, read_by
 
 
 def _load_tests(directory: Path, rules: dict[str, Rule]) -> list[TestCase]:

@@ -12,6 +12,7 @@ from cdap_policy.facts.entity import Entity, listed
 from cdap_policy.facts.logs import DailyCounts, consultation_facts
 from cdap_policy.facts.profiles import profile_entities
 from cdap_policy.facts.providers import flatten_providers
+from cdap_policy.facts.transfers import safeguards
 from cdap_policy.facts.users import administrator_entities, all_codes, cel_view, counted_profiles, listed_profiles, periods, planned, user_entities
 from cdap_policy.snapshot import Snapshot
 
@@ -95,6 +96,7 @@ class Context:
                 if day and (profile not in first_by_profile or day < first_by_profile[profile]):
                     first_by_profile[profile] = day
         opened = [d for d in (convention.get("access_opened_on"), grants[0] if grants else None) if d]
+        coordination_ended_on = conv.coordination_ended_on(self.sections["control"], param_values["coordination_notice_months"])
         mode = conv.management_mode(convention, self.as_of)
         return {
             # the period an auditor reviews (recurring obligations: yearly plans, quarterly committees, yearly
@@ -103,7 +105,13 @@ class Context:
             "documents_by": documents_by,
             "first_granted_on": grants[0] if grants else None,
             "first_granted_by_profile": first_by_profile,
-            "coordination_ended_on": conv.coordination_ended_on(self.sections["control"], param_values["coordination_notice_months"]),
+            "coordination_ended_on": coordination_ended_on,
+            # the T19 coordination convention's period, for its recurring obligations (the quarterly committee):
+            # from its signature (else the first T19 grant) to its end, or the evaluation date while it runs
+            "coordination_started_on": conv.coordination_started_on(self.sections["control"], first_by_profile.get("T19")),
+            "coordination_period_end": min(coordination_ended_on, self.as_of) if coordination_ended_on else self.as_of,
+            # the control plan judged: the latest validated by `documents_by`, else the last one listed
+            "latest_control_plan": conv.latest_control_plan(self.sections["control"], documents_by),
             # the end of the convention's engagements after a termination: its effective date, not before the notice runs out
             "convention_ended_on": conv.convention_ended_on(convention, self.snapshot.framework, param_values),
             "profiles_held": sorted({p for u in self.users for p in listed_profiles(u, self.as_of)}),  # planned users too (GOV-EDITION)
@@ -195,7 +203,11 @@ class Context:
             "control_results": ("control_result", s["control"].get("results"), ("control", "results"), "id"),
         }
         kind, items, path, key = lists[name]
-        return listed(kind, items, path, key)
+        entities = listed(kind, items, path, key)
+        if name == "data_stores":  # a store outside the EEA is judged on its safeguards, as a provider is
+            for entity in entities:
+                entity.facts = {"safeguards": safeguards(entity.data)}
+        return entities
 
     def start_daily_counts(self) -> DailyCounts:
         """The counter the runner's single pass over the log feeds."""

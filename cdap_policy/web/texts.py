@@ -181,6 +181,7 @@ T = {
     "editions": tr("Éditions du bulletin", "Bulletin editions"),
     "interpretation": tr("Interprétation retenue", "Interpretation"),
     "expression": tr("Condition vérifiée (CEL)", "Condition checked (CEL)"),
+    "names_defined": tr("Noms définis par la règle (let, CEL)", "Names the rule defines (let, CEL)"),
     "applies_when": tr("S'applique quand (CEL)", "Applies when (CEL)"),
     "parameters": tr("Paramètres", "Parameters"),
     "error": tr("Erreur", "Error"),
