@@ -13,7 +13,8 @@ import re
 import stat
 import zlib
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
+from typing import NoReturn
 
 from cdap_policy.errors import InputError, Problem
 from cdap_policy.i18n import tr
@@ -44,7 +45,7 @@ MAX_BLANK_RUN = 1_000  # consecutive blank lines: no log has them, a gzip of new
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]{0,39}$")  # a header cell worth quoting back
 
 
-def _fail(file, line, field, message):
+def _fail(file, line, field, message) -> NoReturn:
     raise InputError(Problem(file, line, field, message))
 
 
@@ -276,7 +277,7 @@ def _read_csv(lines, display) -> Iterator[tuple[int, dict]]:
         if len(cells) != len(header):
             _fail(display, number, "", tr(f"{len(cells)} colonnes alors que l'en-tête en a {len(header)} (ligne tronquée ou mal formée)",
                                           f"{len(cells)} columns where the header has {len(header)} (truncated or malformed row)"))
-        yield number, normalise(dict(zip(header, cells)), display, number)
+        yield number, normalise(dict(zip(header, cells, strict=True)), display, number)
 
 
 def iter_consultations(snapshot) -> Iterator[tuple[str, int, dict]]:

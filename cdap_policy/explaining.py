@@ -9,6 +9,7 @@ as the whole expression. Nothing here prints: `formatters/explanation.py` render
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import lark
 
@@ -17,6 +18,9 @@ from cdap_policy.engines import CompileError, EvalError, to_python
 from cdap_policy.facts import Context, Entity
 from cdap_policy.findings import Finding, fingerprint
 from cdap_policy.runner import EVAL_TIMEOUT_S, Evaluator, missing
+
+if TYPE_CHECKING:
+    from cdap_policy.policy import Rule
 
 MAX_DEPTH = 4  # levels of sub-conditions shown; deeper parts are shown whole
 
@@ -60,12 +64,12 @@ class Let:
 
 @dataclass
 class Explanation:
-    rule: object
+    rule: Rule
     entity: Entity
     as_of: str
     edition: int
     excluded: str | None  # why the rule would not run on this snapshot (framework, edition), else None
-    values: list  # (path, value, present)
+    values: list[tuple[str, object, bool]]  # (path, value, present)
     when: Part | None
     check: Part | None
     status: str
@@ -211,7 +215,7 @@ def _lets(pack, rule, activation: dict, timeout) -> list[Let]:
     return [Let(name, " ".join(source.split()), *parts.evaluate(name)) for name, source in rule.lets.items()]
 
 
-def _needs(rule, activation, timeout) -> tuple[str, object] | None:
+def _needs(rule, activation, timeout) -> tuple[str, str | dict] | None:
     """("error", why) when a field the rule requires is absent (or cannot be read), else None."""
     for need in rule.requires:
         present, error = _program_result(need.program, activation, timeout)
@@ -264,6 +268,7 @@ def _find(entities: list, key: str | None) -> Entity:
 def _finish(pack, rule, entity, activation, context, evaluator, excluded, timeout, as_of, rows=None, location=None) -> Explanation:
     when = _explain_expression(pack, rule, rule.when, rule.source["when"], activation, timeout) if rule.when else None
     check = _explain_expression(pack, rule, rule.check, rule.source["check"], activation, timeout)
+    error: str | dict | None  # the engine's words, or {fr, en} naming the data missing
     status, error = _status(when, check)
     if when is None or (not when.error and when.value is True):  # applies: what it needs comes before the check
         status, error = _needs(rule, activation, timeout) or (status, error)
@@ -273,7 +278,7 @@ def _finish(pack, rule, entity, activation, context, evaluator, excluded, timeou
                          "first_row": rows["line"], "sample": []})
     evaluator.record(rule, entity, status, evidence, error, *(location or (None, None)))
     variables = set(activation)
-    values = []
+    values: list[tuple[str, object, bool]] = []
     for expression in [e for e in (*rule.lets.values(), rule.source.get("when"), rule.source["check"]) if e]:
         for chain in reads(pack.engine.syntax(expression), variables):
             path = ".".join(chain)
@@ -290,7 +295,9 @@ def _explain_consultations(pack, snapshot, rule, user_id, as_of, context, evalua
     """A consultation rule judges log rows; the finding is per user. Explain the user's first
     failing row (or error, else the first row), with the counts of all their rows."""
     counts = {"pass": 0, "fail": 0, "error": 0, "not_applicable": 0}
-    chosen, chosen_status, users = None, None, []
+    chosen: tuple | None = None  # (file, line, row, activation) of the row explained
+    chosen_status = ""
+    users: list[str] = []
     for file, line, row in iter_consultations(snapshot):
         user = str(row.get("user"))
         if user not in users and len(users) < 50:

@@ -95,7 +95,7 @@ class Unreadable:
     message: dict  # {fr, en}: every problem as `file:line: [field] message`, one per line (bounded)
 
     @classmethod
-    def of(cls, file: str, problems=(), internal: str | None = None, redact_line=None) -> "Unreadable":
+    def of(cls, file: str, problems=(), internal: str | None = None, redact_line=None) -> Unreadable:
         """From the problems that stopped it (errors.Problem), or an internal error in one line;
         `redact_line(line, field)` masks personal data as the error lines on standard error do."""
         if internal is not None:
@@ -124,7 +124,7 @@ class Report:
     snapshot_file: str
     partner: str
     findings: list[Finding]
-    counts: dict  # status -> count, passes included
+    counts: dict[str, int]  # status -> count, passes included
     rules_run: int
     framework: str = "mon_compte_partenaire"
     siret: str = ""

@@ -111,7 +111,7 @@ class Rule:
     frameworks: list[str]
     over: str
     when: Program | None
-    check: Program
+    check: Program | None  # None when the pack is only read, not compiled
     evidence: dict[str, Program]
     references: list[dict]
     locate: tuple | None
@@ -176,11 +176,11 @@ class Pack:
     name: str
     version: str
     rules: list[Rule]
-    parameters: dict  # name -> params.Parameter
+    parameters: dict[str, params_mod.Parameter]  # by name
     param_values: dict
     requirements: dict  # id -> {title, source, family}
     documents: dict
-    engine: Engine
+    engine: Engine | None  # None when the pack is only read (documentation, traceability), not compiled
     files: list = field(default_factory=list)  # every file the pack was read from
     checklist: list = field(default_factory=list)  # pre-signature documents to prepare (checklist.yaml)
     source_editions: dict = field(default_factory=dict)  # source document -> the bulletin edition whose text it holds
@@ -358,7 +358,7 @@ class _StoredPack:
         self.directory, self.path, self.key_text, self.data = directory, path, key_text, data
 
     @classmethod
-    def open(cls, directory: Path) -> "_StoredPack":
+    def open(cls, directory: Path) -> _StoredPack:
         try:
             key_text = cls.key(directory)
         except (OSError, PolicyError):  # the loader, reading the files, says what is wrong
@@ -383,7 +383,7 @@ class _StoredPack:
 
         files = [p for p in pack_glob(directory, "*.yaml") if not p.name.endswith(".tests.yaml")]
         files += pack_glob(directory, "params/*.yaml")
-        code = [Path(m.__file__) for m in (sys.modules[__name__], lets_mod, params_mod, schema_mod, yamlsource)]
+        code = [Path(m.__file__) for m in (sys.modules[__name__], lets_mod, params_mod, schema_mod, yamlsource) if m.__file__]
         schemas = [schema_mod.schema_path(name) for name in ("pack.schema.json", "requirements.schema.json",
                                                                "policy.schema.json", "params.schema.json", "checklist.schema.json")]
         return json.dumps({
@@ -418,7 +418,8 @@ class _StoredPack:
         return self.file(relative), {r["id"]: r for r in items}
 
     def parameters(self) -> dict:
-        return {row[0]: params_mod.Parameter(*row[:5], self.file(row[5]), *row[6:]) for row in self.data["parameters"]}
+        return {name: params_mod.Parameter(name, value, description, source, unit, self.file(file), *rest)
+                for name, value, description, source, unit, file, *rest in self.data["parameters"]}
 
     def rule_file(self, path: Path):
         data, lines = self.data["rule_files"][path.name]
@@ -507,7 +508,8 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta, let_na
     # a need's words may name what the rule read too; a log row the rule cannot judge has no evidence
     # of its own (only its counts), so a consultation rule's needs name only those
     need_placeholders = (BUILTIN_PLACEHOLDERS | CONSULTATION_PLACEHOLDERS) if spec.get("over") == "consultations" else placeholders
-    texts = [((part, lang), spec[part][lang], placeholders) for part in ("message", "remediation") for lang in ("fr", "en")]
+    texts: list[tuple[tuple, str, set[str]]] = [((part, lang), spec[part][lang], placeholders)
+                                               for part in ("message", "remediation") for lang in ("fr", "en")]
     texts += [(("requires", index, part, lang), need[part][lang], need_placeholders)
               for index, need in enumerate(spec.get("requires") or []) for part in ("what", "remediation") if part in need
               for lang in ("fr", "en")]
@@ -524,15 +526,15 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta, let_na
             continue
         unknown = names - allowed
         if unknown:
-            names = ", ".join(sorted(unknown))
+            listed = ", ".join(sorted(unknown))
             problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
-                f"règle {rule_id} : {names} absent(s) de evidence", f"rule {rule_id}: placeholder(s) {names} not defined in evidence")))
-    lets, reads, names = _check_lets(spec, doc, rule_path, rule_id, problems, let_names if let_names is not None else {})
+                f"règle {rule_id} : {listed} absent(s) de evidence", f"rule {rule_id}: placeholder(s) {listed} not defined in evidence")))
+    lets, reads, read_by = _check_lets(spec, doc, rule_path, rule_id, problems, let_names if let_names is not None else {})
     if problems:
         raise PolicyError(problems)
 
     def bound(source: str) -> str:
-        return lets_mod.bind(source, lets, reads, names.get(source)) if lets else source
+        return lets_mod.bind(source, lets, reads, read_by.get(source)) if lets else source
 
     if engine is None:  # the rules as data only (see load_pack)
         when, check, evidence = None, None, {}
@@ -547,7 +549,7 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta, let_na
         if "test" in need:  # data the rule needs that is not one field (a dated list recent enough...)
             present = f"({bound(need['test'])})"
         else:
-            if field_path(need["field"]) is None or len(field_path(need["field"])) < 2:
+            if (steps := field_path(need["field"])) is None or len(steps) < 2:
                 raise PolicyError(Problem(doc.file, doc.line_of(path + ("field",)), pointer(path + ("field",)), tr(
                     f"règle {rule_id} : requires attend un champ (entity.x, facts.y…), pas {need['field']!r}",
                     f"rule {rule_id}: requires takes a field (entity.x, facts.y...), not {need['field']!r}")))
@@ -604,7 +606,7 @@ def _check_lets(spec: dict, doc, rule_path: tuple, rule_id: str, problems: list,
                 problem(("let", name),
                         f"le let {name!r} lit {other!r}, qui n'est pas défini avant lui : un let ne lit que les let écrits au-dessus",
                         f"let {name!r} reads {other!r}, which is not defined before it: a let reads only the lets written above it")
-    expressions = [(("let", name), expr) for name, expr in lets.items()]
+    expressions: list[tuple[tuple, str]] = [(("let", name), expr) for name, expr in lets.items()]
     expressions += [((part,), spec[part]) for part in ("when", "check") if spec.get(part)]
     expressions += [(("evidence", name), expr) for name, expr in (spec.get("evidence") or {}).items()]
     for index, need in enumerate(spec.get("requires") or []):

@@ -198,7 +198,7 @@ class Evaluator:
             values["evidence_errors"] = errors
         return bound_evidence(values)
 
-    def record(self, rule: Rule, entity: Entity, status: str, evidence: dict, error: str | None = None,
+    def record(self, rule: Rule, entity: Entity, status: str, evidence: dict, error: str | dict | None = None,
                file: str | None = None, line: int | None = None, via: tuple | None = None):
         self.counts[status] = self.counts.get(status, 0) + 1
         if status in ("pass", "not_applicable") and not self.keep_passed:
@@ -208,7 +208,7 @@ class Evaluator:
         rows = "checked" in evidence and "errors" in evidence  # a consultation finding: counts of the user's rows
         if status == "error":
             need = next((n for n in rule.requires if isinstance(error, dict) and error == missing(n)), None)
-            if need is not None:  # what is missing may name what the rule read (the date of a stale list...)
+            if need is not None and isinstance(error, dict):  # what is missing may name what the rule read (the date of a stale list...)
                 error = {lang: render(error[lang], values, lang) for lang in ("fr", "en")}
             template = _ROWS_ERROR_MESSAGE if rows else _ERROR_MESSAGE
             message = {lang: render(template[lang], {**values, "label": label, "error": error}, lang) for lang in ("fr", "en")}
@@ -251,7 +251,7 @@ class Evaluator:
         for entity in self.context.collection(rule.over):
             built: list = []
 
-            def activation():
+            def activation(entity=entity, built=built):  # bound at definition: never a later iteration's entity
                 if not built:
                     built.append(self.context.activation(entity))
                 return built[0]
@@ -276,11 +276,11 @@ class Evaluator:
         """Findings that share a cause (the same profile, user or provider) name each other: an
         auditor reads one problem, each obligation keeps its own finding."""
         by_subject: dict[tuple, list[int]] = {}
-        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects)):
+        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects, strict=True)):
             if finding.status in ("fail", "error"):
                 for item in subject:
                     by_subject.setdefault(item, []).append(index)
-        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects)):
+        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects, strict=True)):
             if finding.status not in ("fail", "error"):
                 continue
             others = {self.findings[i].fingerprint for item in subject for i in by_subject.get(item, ()) if i != index}
@@ -329,7 +329,7 @@ class Evaluator:
             facts = self.context.consultation_facts(row)
             built: list = []
 
-            def activation():
+            def activation(row=row, facts=facts, built=built):  # bound at definition, as in run_rule
                 if not built:
                     act = dict(self.context.variables)
                     act["entity"] = to_cel(row)
@@ -337,7 +337,7 @@ class Evaluator:
                     built.append(act)
                 return built[0]
 
-            for index, rule in enumerate(rules):
+            for index in range(len(rules)):
                 status, error = self.combine(whens[index], checks[index], row, facts, activation, needs[index])
                 user = str(row.get("user"))
                 group = groups[index].get(user)
@@ -424,7 +424,6 @@ class _RowCache:
         self.fact_fields = tuple(sorted(program.reads.get("facts", ())))
         self.whole = "*" in self.entity_fields or "*" in self.fact_fields
         self.results: dict = {}
-        self.evaluations = 0
 
     def result(self, row: dict, facts: dict, activation) -> tuple[bool | None, str | None]:
         key = None
@@ -439,7 +438,7 @@ class _RowCache:
                 cached = self.results.get(key)
             if cached is not None:
                 return cached
-        self.evaluations += 1
+        result: tuple[bool | None, str | None]
         try:
             result = (_truthy(self.program.evaluate(activation(), self.timeout)), None)
         except EvalError as exc:
@@ -457,7 +456,8 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
     context = Context(snapshot, param_values or pack.param_values, as_of, edition, stage, engine=pack.engine)
     evaluator = Evaluator(pack, context, timeout, include_passed)
     framework = snapshot.framework
-    selected, excluded = [], {}
+    selected: list[Rule] = []
+    excluded: dict[str, int] = {}  # why -> rules not run for that reason
     for rule in pack.rules:
         why = rule.exclusion(stage, context.edition, framework)
         if why is None and rule_ids is not None and rule.id not in rule_ids:

@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from cdap_policy import celfuncs
 from cdap_policy.i18n import pick, tr
@@ -31,7 +32,7 @@ class Choices:
     editions: tuple
     frameworks: tuple
     modes: tuple
-    catalogue: dict  # edition (str) -> profile code -> catalogue entry
+    catalogue: dict[str, dict[str, dict]]  # edition (str) -> profile code -> catalogue entry
     countries: dict  # params.countries, for eligible()
     flags: tuple  # partner flags the catalogue's routes may require
 
@@ -153,6 +154,27 @@ def parse_profiles(text: str) -> dict[str, int]:
     return out
 
 
+class BeneficiaryInformation(TypedDict, total=False):
+    """`partner.beneficiary_information`: how beneficiaries are told of the processing (CONV art. 11)."""
+    method: str
+    since: str  # AAAA-MM-JJ
+    non_opposition_recorded: bool
+
+
+class Workstation(TypedDict):
+    """One item of `partner.workstations`: a browser, its version, how many workstations run it."""
+    browser: str
+    version: int
+    count: int
+
+
+class Deliberation(TypedDict, total=False):
+    """`convention.deliberation`: the deliberative body's decision authorising the signature."""
+    body: str
+    reference: str
+    adopted_on: str  # AAAA-MM-JJ
+
+
 @dataclass
 class Answers:
     kind: str
@@ -172,10 +194,10 @@ class Answers:
     support_l1: Person = field(default_factory=Person)
     providers: list = field(default_factory=list)
     flags: dict = field(default_factory=dict)  # partner flags answered (see conditional_flags)
-    beneficiary_information: dict | None = None  # {method, since, non_opposition_recorded}
-    workstations: list = field(default_factory=list)  # [{browser, version, count}]
-    t1_attestation: dict | None = None  # {signed_on, entries}: see importers.attestation
-    deliberation: dict | None = None  # {body, reference, adopted_on}: the deliberation authorising the signature
+    beneficiary_information: BeneficiaryInformation | None = None
+    workstations: list[Workstation] = field(default_factory=list)
+    t1_attestation: dict | None = None  # {signed_on, entries}: as importers.attestation.attestation builds it
+    deliberation: Deliberation | None = None
     supporting_documents: list = field(default_factory=list)  # [{profile, document, provided_on}]: other profiles' legitimacy
 
 
@@ -200,7 +222,8 @@ def _slug(text: str, taken: set) -> str:
 
 class _Writer:
     def __init__(self, lang: str):
-        self.lang, self.lines = lang, []
+        self.lang = lang
+        self.lines: list[str] = []
 
     def t(self, fr: str, en: str) -> str:
         return pick(tr(fr, en), self.lang)

@@ -153,7 +153,7 @@ def test_a_batch_with_broken_snapshots_checks_the_others_reports_each_error_and_
     reports = lines_of(out.read_text(encoding="utf-8"))
     expected = sorted(str(snapshots / e["file"]) for e in manifest["partners"])
     assert [r["snapshot"]["file"] for r in reports] == expected  # input order, whatever the pool did
-    for entry, report in zip(sorted(manifest["partners"], key=lambda e: str(snapshots / e["file"])), reports):
+    for entry, report in zip(sorted(manifest["partners"], key=lambda e: str(snapshots / e["file"])), reports, strict=True):
         failing = {f["rule_id"] for f in report["findings"] if f["status"] in ("fail", "error")}
         assert {d["rule"] for d in entry["defects"]} <= failing
         assert bool(entry["defects"]) == bool(failing), entry

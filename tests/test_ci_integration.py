@@ -362,7 +362,7 @@ def test_github_pr_gate_fails_only_on_what_the_change_introduces(tmp_path):
     annotations = re.findall(r"^::(error|warning|notice) file=([^,]*),line=(\d+),title=([^:]*)::", gate.stdout, re.M)
     errors = [a for a in annotations if a[0] == "error"]
     assert [(a[1], a[3].split(" ")[0]) for a in errors] == [("snapshots/ccas.yaml", "gov-admin-contact-email")]
-    line = next(i for i, l in enumerate(changed.splitlines(), 1) if "accueil@saint-aubin.example" in l)
+    line = next(i for i, text in enumerate(changed.splitlines(), 1) if "accueil@saint-aubin.example" in text)
     assert int(errors[0][2]) == line
     known = {a[3].split(" ")[0] for a in annotations if a[0] == "notice" and "connu" in a[3]}
     assert {"gov-contract-end-active", "elig-t1-attestation-current"} <= known

@@ -108,7 +108,7 @@ def test_native_and_compiled_agree_on_every_rule_test_case(packs):
 
     compiled, native = (run_cases(pack) for pack in packs)
     assert len(compiled) == len(native) > 100
-    differing = [(c.case.rule, c.case.name, c.detail, n.detail) for c, n in zip(compiled, native)
+    differing = [(c.case.rule, c.case.name, c.detail, n.detail) for c, n in zip(compiled, native, strict=True)
                  if (c.ok, c.detail, c.statuses) != (n.ok, n.detail, n.statuses)]
     assert differing == []
 

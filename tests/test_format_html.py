@@ -227,7 +227,7 @@ def test_chromium_shows_the_chart_and_the_findings(browser, tmp_path):
         assert len(colors) > 10
         critical = chart_colors()["critical"]
         if any(f.severity == "critical" and f.status == "fail" for f in rep.findings):
-            assert any(sum(abs(a - b) for a, b in zip(px, critical)) < 30 for px in colors)
+            assert any(sum(abs(a - b) for a, b in zip(px, critical, strict=True)) < 30 for px in colors)
 
     articles = browser.find_elements(By.CSS_SELECTOR, "article.finding")
     assert len(articles) == sum(len(r.listed()) for r in reps)

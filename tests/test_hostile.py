@@ -1096,7 +1096,7 @@ def test_a_memory_failure_reading_a_parquet_log_is_not_called_corrupt(tmp_path, 
     path = tmp_path / "log.parquet"
     pq.write_table(pa.table({"at": ["2025-06-02"] * 3, "user": ["u-1"] * 3, "profile": ["T1"] * 3}), path)
     for failure in (MemoryError(), pa.ArrowMemoryError("malloc of size 209715200 failed")):
-        def explode(self, *args, **kwargs):
+        def explode(self, *args, failure=failure, **kwargs):
             raise failure
             yield  # a generator, like the real one
 

@@ -13,7 +13,7 @@ from helpers import FIXTURES, ROOT, pack
 REPRO = ROOT / "tests" / "repro" / "turn3"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _report(name: str, as_of: str, stage: str | None = None):
     path = FIXTURES / name if name.endswith(".yaml") else REPRO / f"{name}.yaml"  # a shipped fixture, or a reproduction
     return evaluate(pack(), load_snapshot(path), as_of, stage=stage, include_passed=True)

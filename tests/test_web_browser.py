@@ -189,7 +189,7 @@ def test_partner_path_to_a_clean_checklist_without_yaml(page, downloads):
     p.check("03-profils")
     p.click("next")
     for role in ROLES:
-        for field, value in zip(FIELDS, PEOPLE[role]):
+        for field, value in zip(FIELDS, PEOPLE[role], strict=True):
             p.fill(f"{role}-{field}", value)
     p.check("04-personnes")
     p.click("next")

@@ -27,7 +27,7 @@ WORKSTATIONS = {"information_method": "Mention sur les formulaires de demande", 
 
 
 def people_fields() -> dict:
-    return {f"{role}-{field}": value for role, values in PEOPLE.items() for field, value in zip(FIELDS, values)}
+    return {f"{role}-{field}": value for role, values in PEOPLE.items() for field, value in zip(FIELDS, values, strict=True)}
 
 
 def hidden(page: str, name: str) -> str:

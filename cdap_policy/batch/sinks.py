@@ -18,12 +18,12 @@ class Sink:
     def __init__(self, fmt: str, output, format_options, with_summary: bool, redact_line=None):
         self.fmt, self.format_options, self.with_summary = fmt, format_options, with_summary
         self.streamed = stream.streamed(fmt)
-        self._joiner = stream.Joiner(fmt) if self.streamed else None
+        self._joiner = stream.Joiner(fmt) if self.streamed else None  # set exactly when streamed
         self._reports: list = []
         self._unreadable: list = []  # findings.Unreadable, for the formats that show them
         self._redact_line = redact_line  # --redact: masks error lines as on standard error
         self._output = output
-        self._destination = None
+        self._destination: out.Destination | None = None
         self.count = 0
 
     def _write(self, text: str) -> None:
@@ -36,7 +36,7 @@ class Sink:
     def add(self, outcome) -> None:
         """A checked snapshot's report (unreadable ones are not reports)."""
         self.count += 1
-        if self.streamed:
+        if self._joiner is not None:
             self._write(self._joiner.add(outcome.text))
         else:
             self._reports.append(outcome.report)
@@ -58,7 +58,7 @@ class Sink:
             self.abort()
             return
         show = summary if self.with_summary and self.fmt in SUMMARY_FORMATS else None
-        if self.streamed:
+        if self._joiner is not None:
             self._write(self._joiner.end())
             if show is not None:
                 from cdap_policy.formatters.batch_summary import table

@@ -121,6 +121,8 @@ class _Pass:
 
     def add(self, batch: Batch, enc: Encoded):
         users, user_values = enc.codes["user"], enc.values["user"]
+        if enc.day_codes is None or enc.day_values is None:  # encode() refuses a batch without days first
+            raise Fallback("no days")
         user_ids, day_ids = self.ids["user"].of(users, user_values), self.ids["day"].of(enc.day_codes, enc.day_values)
         if self.need_facts:
             profile_ids = self.ids["profile"].of(enc.codes["profile"], enc.values["profile"])
@@ -140,7 +142,7 @@ class _Pass:
             fails = np.flatnonzero(status == _FAIL)
             if len(fails):  # each user's first failing row, whatever errors come before it
                 owners, first = np.unique(users[fails], return_index=True)
-                for code, index in zip(owners.tolist(), fails[first].tolist()):
+                for code, index in zip(owners.tolist(), fails[first].tolist(), strict=True):
                     group = rule.groups[names[code]]
                     if group["first_fail"] is None:
                         group["first_fail"] = (self.display, batch.first_line + index)

@@ -70,8 +70,8 @@ class Facts:
                     added.setdefault(name, []).append(code)
             names = list(added)
             old = [self.codes.get(name, np.empty(0, dtype=np.int32)) for name in names]
-            self.keys, merged = _merge(self.keys, new, *[(o, np.array(added[n], dtype=np.int32)) for o, n in zip(old, names)])
-            self.codes = dict(zip(names, merged))
+            self.keys, merged = _merge(self.keys, new, *[(o, np.array(added[n], dtype=np.int32)) for o, n in zip(old, names, strict=True)])
+            self.codes = dict(zip(names, merged, strict=True))
         position = np.searchsorted(self.keys, key)
         return {name: codes[position] for name, codes in self.codes.items()}
 
@@ -97,4 +97,4 @@ class Daily:
     def counts_by_key(self, ids: dict, display: str) -> dict:
         users, days = ids["user"].values, ids["day"].values
         return {(str(users[key >> _BITS]), days[key & (_LIMIT - 1)]): [count, display, line]
-                for key, count, line in zip(self.keys.tolist(), self.counts.tolist(), self.first.tolist())}
+                for key, count, line in zip(self.keys.tolist(), self.counts.tolist(), self.first.tolist(), strict=True)}

@@ -28,7 +28,7 @@ KEEP = 16  # cache files kept; older ones (other packs, parameters, versions) ar
 def _versions() -> dict:
     import cdap_policy
 
-    out = {"cdap-policy": cdap_policy.__version__, "python": sys.version, "magic": importlib.util.MAGIC_NUMBER.hex()}
+    out: dict[str, str | None] = {"cdap-policy": cdap_policy.__version__, "python": sys.version, "magic": importlib.util.MAGIC_NUMBER.hex()}
     for module, dist in (("celpy", "cel-python"), ("lark", "lark"), ("cel", "common-expression-language")):
         out[dist] = diskcache.dist_version(module, dist)
     return out
@@ -68,7 +68,7 @@ class PackCache:
         self.status = "hit" if self.hit else ("off" if path is None else "miss")
 
     @classmethod
-    def open(cls, engine: str, pack_files: list, params: dict, variables, functions: dict) -> "PackCache":
+    def open(cls, engine: str, pack_files: list, params: dict, variables, functions: dict) -> PackCache:
         try:
             text = key(engine, pack_files, params, variables, functions)
         except OSError:  # a pack file vanished: the loader will say so, uncached

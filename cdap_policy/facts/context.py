@@ -3,6 +3,8 @@ aggregates, and the collections rules iterate over (built on first use, by the m
 collection they describe)."""
 from __future__ import annotations
 
+from typing import Any
+
 from cdap_policy.celfuncs import add_months
 from cdap_policy.consultations import iter_consultations
 from cdap_policy.facts import convention as conv
@@ -36,7 +38,7 @@ class Context:
         data = snapshot.data
         self.edition = edition or data["convention"]["edition"]
         self.stage = stage
-        self.sections = {name: data.get(name) if data.get(name) is not None else kind() for name, kind in SECTIONS.items()}
+        self.sections: dict[str, Any] = {name: data.get(name) if data.get(name) is not None else kind() for name, kind in SECTIONS.items()}
         # users in key order: every list built from them (holders, messages, evidence) is the same
         # whatever order the snapshot writes them in; `user_index` keeps each one's place for its line
         self.user_index = {u["id"]: index for index, u in enumerate(self.sections["users"])}
@@ -158,8 +160,8 @@ class Context:
             if name not in self.SPARSE:
                 section = self.SECTION_ITEMS.get(name)
                 items = self.sections.get(section) if section else None
-                same = items is not None and len(items) == len(entities) and all(e.data is i for e, i in zip(entities, items))
-                if same:
+                same = items is not None and len(items) == len(entities) and all(e.data is i for e, i in zip(entities, items, strict=True))
+                if section and same:
                     self.engine.bind(entities, name, shared=(section, self.variables[section]))
                 else:
                     self.engine.bind(entities, name)
@@ -187,11 +189,12 @@ class Context:
         if name == "amendments":
             return conv.amendment_entities(s["convention"], self.users, self.as_of)
         if name == "daily_volumes":
-            if self.daily_counts is None:  # not fed by a pass over the log (no consultation rule selected)
+            counts = self.daily_counts
+            if counts is None:  # not fed by a pass over the log (no consultation rule selected)
                 counts = self.start_daily_counts()
                 for file, line, row in iter_consultations(self.snapshot):
                     counts.add(file, line, row)
-            return self.daily_counts.entities()
+            return counts.entities()
         lists = {
             "data_stores": ("data_store", s["data_stores"], ("data_stores",), "id"),
             "automations": ("automation", s["automations"], ("automations",), "id"),

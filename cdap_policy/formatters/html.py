@@ -236,7 +236,7 @@ def chart(report, lang: str):
     families = sorted({r.get("family") or "—" for r in report.rules} | {f.family or "—" for f in report.findings
                                                                          if f.status in ("fail", "error")},
                       key=c.family_rank)
-    counts = {family: {} for family in families}
+    counts: dict[str, dict[str, int]] = {family: {} for family in families}
     for finding in report.findings:
         key = "error" if finding.status == "error" else finding.severity if finding.status == "fail" else None
         if key:

@@ -34,7 +34,7 @@ class Joiner:
     first item is held until a second one (or the end) says which."""
 
     def __init__(self, fmt: str):
-        self.fmt, self.count, self._held = fmt, 0, None
+        self.fmt, self.count, self._held = fmt, 0, ""  # the first JSON report, held until a second one comes
 
     def add(self, text: str) -> str:
         self.count += 1
@@ -46,7 +46,7 @@ class Joiner:
             self._held = text
             return ""
         out = ("[\n" + _indent(self._held) if self.count == 2 else "") + ",\n" + _indent(text)
-        self._held = None
+        self._held = ""
         return out
 
     def end(self) -> str:

@@ -19,12 +19,11 @@ from pathlib import Path
 from cdap_policy.i18n import pick, tr
 from cdap_policy.web import draft as drafts
 from cdap_policy.web import security
-from cdap_policy.web.texts import FIELD_LABELS, T
+from cdap_policy.web.texts import T
 
 LANG_COOKIE = "cdap_lang"
 SNAPSHOT_SUFFIXES = (".yaml", ".yml", ".json")
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
-MAX_EXPLAINED = 100  # findings explained inline on one report page
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import json
 import re
 
 from cdap_policy.i18n import tr
-from cdap_policy.starter import Answers, Choices, Person, render
+from cdap_policy.starter import Answers, BeneficiaryInformation, Choices, Deliberation, Person, render
 
 MAX_DRAFT_BYTES = 2 * 1024 * 1024  # a CCAS or a hospital's service: a few hundred users at most
 MAX_TEXT = 200
@@ -103,7 +103,8 @@ def answers(draft: dict, choices: Choices, today: str) -> Answers:
     edition = int(draft["edition"]) if str(draft.get("edition") or "").isdigit() else max(choices.editions)
     info = draft.get("information") or {}
     t1 = edition == 2025 and "T1" in (draft.get("quotas") or {})
-    documents = draft.get("documents") if isinstance(draft.get("documents"), dict) else {}
+    people = {key: _person((draft.get("people") or {}).get(key) or {}) for key in PEOPLE}
+    documents = found if isinstance(found := draft.get("documents"), dict) else {}
     return Answers(
         kind=draft.get("kind") or "other", name=draft.get("name") or "—", taken_on=today, siret=draft.get("siret") or "",
         department=draft.get("department") or "", framework=draft.get("framework") or choices.frameworks[0], edition=edition,
@@ -111,13 +112,14 @@ def answers(draft: dict, choices: Choices, today: str) -> Answers:
         management_mode=draft.get("mode") or ("delegated" if "delegated" in choices.modes else choices.modes[0]),
         providers=list(draft.get("providers") or []),
         flags={k: bool(v) for k, v in (draft.get("flags") or {}).items()},
-        beneficiary_information={k: v for k, v in info.items() if v not in ("", None)} or None,
+        beneficiary_information=BeneficiaryInformation(**{k: v for k, v in info.items() if v not in ("", None)}) or None,
         workstations=list(draft.get("workstations") or []),
         t1_attestation=attestation_block(draft) if t1 and draft.get("attestation_on") else None,
-        deliberation=_texts(draft.get("deliberation"), DELIBERATION_KEYS) or None,
+        deliberation=Deliberation(**_texts(draft.get("deliberation"), DELIBERATION_KEYS)) or None,
         supporting_documents=[{"profile": code, **_texts(documents.get(code), DOCUMENT_KEYS)}
                               for code in documented_profiles(draft, edition) if _texts(documents.get(code), DOCUMENT_KEYS)],
-        **{key: _person((draft.get("people") or {}).get(key) or {}) for key in PEOPLE},
+        principal=people["principal"], deputy=people["deputy"], security_officer=people["security_officer"],
+        data_protection_referent=people["data_protection_referent"], support_l1=people["support_l1"],
     )
 
 

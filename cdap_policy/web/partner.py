@@ -154,7 +154,7 @@ class Step:
 
         method = clean(form.get("information_method"), 300)
         since = str(form.get("information_since") or "").strip()
-        info = {"method": method}
+        info: dict[str, str | bool] = {"method": method}
         if since:
             day = drafts.read_date(since)
             if day is None:
@@ -291,11 +291,11 @@ class Step:
         for code in drafts.documented_profiles(self.draft, self.edition):
             document = {"document": clean(form.get(f"document-{code}"))}
             typed = str(form.get(f"document_on-{code}") or "").strip()
-            day = drafts.read_date(typed) if typed else None
-            if typed and day is None:
+            provided = drafts.read_date(typed) if typed else None
+            if typed and provided is None:
                 self.fail(f"document_on-{code}", tr(f"{code} : date de remise du justificatif illisible (JJ/MM/AAAA)",
                                                     f"{code}: unreadable date the document was given (DD/MM/YYYY)"))
-            document["provided_on"] = day or ""
+            document["provided_on"] = provided or ""
             if any(document.values()):
                 documents[code] = {k: v for k, v in document.items() if v}
         self.draft["documents"] = documents
@@ -342,7 +342,7 @@ def sheet_of(grid: dict):
     rows = grid.get("rows") or []
     header_row = grid.get("header_row")
     header = next((cells for number, cells in rows if number == header_row), None)
-    if header is None:
+    if header is None or header_row is None:
         return None
     headers = list(header)
     while headers and not headers[-1]:
@@ -425,7 +425,7 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
         if grid and grid.get("header_row") is not None:
             sheet = sheet_of(grid)
             if sheet is not None:
-                context["headers"] = list(zip(sheet.headers, default_mapping(sheet.headers)))
+                context["headers"] = list(zip(sheet.headers, default_mapping(sheet.headers), strict=True))
                 context["samples"] = [cells for _, cells in sheet.rows[:3]]
         from cdap_policy.importers.users import FIELDS
         from cdap_policy.web.texts import FIELD_LABELS
@@ -442,7 +442,7 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
         } for u in draft.get("users") or []]
     if target == "attestation":
         context["needs_attestation"] = edition == 2025 and "T1" in (draft.get("quotas") or {})
-        documents = draft.get("documents") if isinstance(draft.get("documents"), dict) else {}
+        documents = found if isinstance(found := draft.get("documents"), dict) else {}
         context["documents"] = [(code, c.profile_label(edition, code, lang), documents[code] if isinstance(documents.get(code), dict) else {})
                                 for code in drafts.documented_profiles(draft, edition)]
         block = drafts.attestation_block(draft)

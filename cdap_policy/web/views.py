@@ -18,7 +18,7 @@ def checklist_view(report, lang: str, full: bool = False) -> dict:
     """The pre-signature checklist: documents, each with its findings (full: with their messages)."""
     options = _Options(lang)
     by_fp = {f.fingerprint: f for f in report.listed()}
-    documents = []
+    documents: list[dict] = []
     for number, document in enumerate(report.checklist or [], 1):
         findings = [by_fp[fp] for fp in document["findings"] if fp in by_fp]
         if not findings:
