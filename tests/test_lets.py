@@ -196,7 +196,7 @@ def test_every_let_name_of_the_pack_reads_its_value_on_every_engine():
             chunk = names[start:start + 10]
             source = lets.bind("[" + ", ".join(chunk) + "]", {name: str(index) for index, name in enumerate(chunk)})
             got = to_python(runtime.compile(source).evaluate({}))
-            assert got == list(range(len(chunk))), (engine, [n for n, v in zip(chunk, got) if v != chunk.index(n)])
+            assert got == list(range(len(chunk))), (engine, [n for n, v in zip(chunk, got, strict=False) if v != chunk.index(n)])
 
 
 # -- what users read ------------------------------------------------------------------------
