@@ -255,7 +255,7 @@ def row_layer(table, engines, repeat):
 
     packs = {engine: load_pack(runner=engine) for engine in engines}
     results: dict = {engine: [] for engine in engines}
-    for engine, pack in packs.items():  # warm: variants compiled, code loaded
+    for pack in packs.values():  # warm: variants compiled, code loaded
         evaluate(pack, load_snapshot(DEPARTMENT), AS_OF)
     for _ in range(repeat):  # interleaved: a burst of load hits both engines alike
         for engine, pack in packs.items():
@@ -513,7 +513,7 @@ def row_growth(table, engines, sizes, repeat):
             top = sizes[-2:]
             tail = math.log(times[top[1]] / times[top[0]]) / math.log(top[1] / top[0])
             target = TARGETS["growth"][engine == "native"]
-            pairs = [(a, b) for a, b in zip(sizes, sizes[1:]) if a >= 400] or list(zip(sizes, sizes[1:]))
+            pairs = [(a, b) for a, b in zip(sizes, sizes[1:], strict=False) if a >= 400] or list(zip(sizes, sizes[1:], strict=False))
             worst = max(math.log(times[b] / times[a]) / math.log(b / a) for a, b in pairs)
             table.add(f"growth {sizes[0]:,} → {sizes[-1]:,} users (snapshot load + evaluation, warm, CPU)", engine,
                       f"exponent {slope:.2f} ({tail:.2f} between {top[0]:,} and {top[1]:,}, at most {worst:.2f} between two sizes "
@@ -524,7 +524,7 @@ def row_growth(table, engines, sizes, repeat):
 
 def _fit(xs, ys):
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
     return my - slope * mx, slope
 
 
@@ -540,14 +540,14 @@ def slowest_rules(engines, count=10):
         spent: dict = {}
         original_rule, original_log = Evaluator.run_rule, Evaluator.run_consultations
 
-        def run_rule(self, rule):
+        def run_rule(self, rule, original_rule=original_rule, spent=spent):  # this engine's, bound now
             start = time.perf_counter()
             try:
                 return original_rule(self, rule)
             finally:
                 spent[rule.id] = spent.get(rule.id, 0.0) + time.perf_counter() - start
 
-        def run_consultations(self, rules):
+        def run_consultations(self, rules, original_log=original_log, spent=spent):
             start = time.perf_counter()
             try:
                 return original_log(self, rules)

@@ -141,7 +141,7 @@ def measure(rows: int = 10_000, repeat: int = 7, engines=("compiled", "native"))
         for engine, pack in packs.items():
             timed[engine] = lambda pack=pack: evaluate(pack, snapshot, AS_OF, rule_ids=set(RULES))
         spent: dict = {name: [] for name in timed}
-        for name, run in timed.items():  # warm: caches, first conversions, imports
+        for run in timed.values():  # warm: caches, first conversions, imports
             run()
         for _ in range(repeat):  # interleaved: a burst of load hits every side alike
             for name, run in timed.items():

@@ -99,7 +99,7 @@ def day(text_or_date, offset: int = 0) -> str:
     return (base + datetime.timedelta(days=offset)).isoformat()
 
 
-@functools.lru_cache(maxsize=None)  # read once: the pack's files do not change during a run
+@functools.cache  # read once: the pack's files do not change during a run
 def parameters() -> dict:
     """Every parameter of the live pack: name -> value (policies/params/*.yaml)."""
     values = {}
@@ -109,17 +109,17 @@ def parameters() -> dict:
     return values
 
 
-@functools.lru_cache(maxsize=None)  # read once: the pack's files do not change during a run
+@functools.cache  # read once: the pack's files do not change during a run
 def _schema() -> dict:
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
-@functools.lru_cache(maxsize=None)  # read once: the pack's files do not change during a run
+@functools.cache  # read once: the pack's files do not change during a run
 def catalogue() -> dict:
     return yaml.safe_load(PROFILES_FILE.read_text(encoding="utf-8"))["parameters"]["profiles"]["value"]
 
 
-@functools.lru_cache(maxsize=None)  # read once: the pack's files do not change during a run
+@functools.cache  # read once: the pack's files do not change during a run
 def kinds() -> tuple:
     """Every organisation kind of the live schema, in its order."""
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
@@ -129,14 +129,14 @@ def kinds() -> tuple:
     return tuple(kind["enum"])
 
 
-@functools.lru_cache(maxsize=None)  # read once: the pack's files do not change during a run
+@functools.cache  # read once: the pack's files do not change during a run
 def country_groups() -> dict:
     data = yaml.safe_load((ROOT / "policies" / "params" / "countries.yaml").read_text(encoding="utf-8"))
     countries = data["parameters"]["countries"]["value"]
     return {name: set(codes) for name, codes in countries.items() if isinstance(codes, list)}
 
 
-@functools.lru_cache(maxsize=None)  # read once: the pack's files do not change during a run
+@functools.cache  # read once: the pack's files do not change during a run
 def partner_fields() -> set:
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     return set(schema["properties"]["partner"]["properties"])

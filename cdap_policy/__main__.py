@@ -8,7 +8,7 @@ def run():
     try:
         from cdap_policy.cli import main
     except KeyboardInterrupt:
-        english = "--lang=en" in sys.argv or any(a == "--lang" and b == "en" for a, b in zip(sys.argv, sys.argv[1:]))
+        english = "--lang=en" in sys.argv or any(a == "--lang" and b == "en" for a, b in zip(sys.argv, sys.argv[1:], strict=False))
         sys.stderr.write("interrupted\n" if english else "interrompu\n")
         sys.exit(130)
     main()

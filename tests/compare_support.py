@@ -25,7 +25,7 @@ def check_report(path, as_of: str, **options):
                           CheckOptions(as_of=as_of, **options), display=str(path))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _report_json(path: str, as_of: str, include_passed: bool = False) -> str:
     report = check_report(path, as_of, include_passed=include_passed, find_waivers=False)
     return json.dumps(report.to_dict(include_passed), ensure_ascii=False, sort_keys=True)

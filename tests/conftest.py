@@ -18,11 +18,17 @@ def large_tests_enabled() -> bool:
 
 
 def pytest_configure(config):
-    # the compiled pack's disk cache (engines/cache.py) goes to a folder of this session, shared by
-    # every command the tests run, never to the user's own cache
+    # the disk caches (compiled and loaded pack, schema validators) go to a folder of this session,
+    # shared by every command the tests run, never to the user's own cache; pytest-xdist's workers
+    # inherit the folder their controller made (each would otherwise compile the pack again)
     import tempfile
 
-    config._cdap_cache = os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cdap-policy-test-cache-")
+    inherited = os.environ.get("CDAP_TEST_CACHE_HOME")
+    if inherited:
+        os.environ["XDG_CACHE_HOME"] = inherited
+        return
+    config._cdap_cache = os.environ["XDG_CACHE_HOME"] = os.environ["CDAP_TEST_CACHE_HOME"] = tempfile.mkdtemp(
+        prefix="cdap-policy-test-cache-")
 
 
 def pytest_unconfigure(config):
@@ -30,6 +36,7 @@ def pytest_unconfigure(config):
 
     if getattr(config, "_cdap_cache", None):
         shutil.rmtree(config._cdap_cache, ignore_errors=True)
+        os.environ.pop("CDAP_TEST_CACHE_HOME", None)
 
 
 def pytest_collection_modifyitems(config, items):

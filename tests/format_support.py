@@ -26,7 +26,7 @@ def fixture_ids() -> list[str]:
     return [str(p.relative_to(FIXTURES)) for p in fixture_paths()]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def report(name: str, include_passed: bool = False, as_of: str | None = None):
     path = FIXTURES / name
     taken_on = ((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("snapshot") or {}).get("taken_on")
@@ -66,6 +66,6 @@ def varied_report():
                                waivers={"file": "waivers.yaml", "applied": 2, "expired": 0, "stale": 0})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def schema(name: str) -> dict:
     return json.loads((SCHEMAS / name).read_text(encoding="utf-8"))

@@ -13,7 +13,7 @@ FIXTURES = ROOT / "fixtures"
 POLICIES = ROOT / "policies"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pack():
     from cdap_policy.load.pack import load_pack
 

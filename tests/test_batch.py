@@ -110,6 +110,7 @@ def test_shards_are_disjoint_cover_everything_and_differ_by_one_at_most(size, n)
     assert max(map(len, parts)) - min(map(len, parts)) <= 1
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_shards_of_a_batch_make_up_the_whole_batch_and_their_summaries_its_summary(folder, tmp_path):
     from cdap_policy.pipeline.batch.summary import Summary
@@ -152,7 +153,7 @@ def test_a_batch_with_broken_snapshots_checks_the_others_reports_each_error_and_
     reports = lines_of(out.read_text(encoding="utf-8"))
     expected = sorted(str(snapshots / e["file"]) for e in manifest["partners"])
     assert [r["snapshot"]["file"] for r in reports] == expected  # input order, whatever the pool did
-    for entry, report in zip(sorted(manifest["partners"], key=lambda e: str(snapshots / e["file"])), reports):
+    for entry, report in zip(sorted(manifest["partners"], key=lambda e: str(snapshots / e["file"])), reports, strict=True):
         failing = {f["rule_id"] for f in report["findings"] if f["status"] in ("fail", "error")}
         assert {d["rule"] for d in entry["defects"]} <= failing
         assert bool(entry["defects"]) == bool(failing), entry
@@ -188,6 +189,7 @@ def test_the_table_ends_with_a_summary_by_family_rule_and_partner(folder):
     assert "Synthèse du lot" in french and "Par famille" in french and "Instantanés illisibles (3)" in french
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.parametrize("fmt, marker", [("markdown", "## Batch summary"), ("html", 'id="batch-summary"')])
 def test_markdown_and_html_carry_the_summary_too(folder, fmt, marker):
@@ -308,6 +310,7 @@ def _no_worker_left(pid: int) -> bool:
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table from /proc")
 def test_timeout_stops_the_workers_and_writes_nothing(slow_folder, tmp_path):
@@ -346,6 +349,7 @@ def _through_a_terminal(args, env):
     return code, output.decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_a_progress_bar_on_a_terminal_none_in_ci_or_with_no_progress(folder, tmp_path):
@@ -371,6 +375,7 @@ def _peak_rss_mb(args) -> float:
     return int(proc.stderr.rsplit("PEAK", 1)[1].split()[0]) / 1024
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.large
 def test_memory_does_not_grow_with_the_number_of_snapshots(tmp_path):

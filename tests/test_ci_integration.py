@@ -232,6 +232,7 @@ def _hook_status(output: str) -> dict:
             for line in output.splitlines() if line.startswith("cdap-policy ") and line.rstrip().endswith(("Passed", "Failed"))}
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is needed by pre-commit")
 def test_pre_commit_try_repo_on_a_snapshot_its_waivers_and_a_violating_change(tmp_path):
@@ -293,6 +294,7 @@ def test_pre_commit_try_repo_on_a_snapshot_its_waivers_and_a_violating_change(tm
     assert "gov-admin-contact-email" in output and "snapshots/villebrume.yaml" in output
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.parametrize("fmt", ["sarif", "junit", "codequality", "github", "markdown", "html", "oscal"])
 def test_standard_output_holds_the_report_and_nothing_else(fmt, tmp_path):
@@ -360,7 +362,7 @@ def test_github_pr_gate_fails_only_on_what_the_change_introduces(tmp_path):
     annotations = re.findall(r"^::(error|warning|notice) file=([^,]*),line=(\d+),title=([^:]*)::", gate.stdout, re.M)
     errors = [a for a in annotations if a[0] == "error"]
     assert [(a[1], a[3].split(" ")[0]) for a in errors] == [("snapshots/ccas.yaml", "gov-admin-contact-email")]
-    line = next(i for i, l in enumerate(changed.splitlines(), 1) if "accueil@saint-aubin.example" in l)
+    line = next(i for i, text in enumerate(changed.splitlines(), 1) if "accueil@saint-aubin.example" in text)
     assert int(errors[0][2]) == line
     known = {a[3].split(" ")[0] for a in annotations if a[0] == "notice" and "connu" in a[3]}
     assert {"gov-contract-end-active", "elig-t1-attestation-current"} <= known

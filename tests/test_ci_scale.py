@@ -76,6 +76,7 @@ def _render(fmt, caf, **kwargs):
     return render(fmt, reports, FormatOptions(srcroot=str(out), unreadable=unreadable, **kwargs))
 
 
+@pytest.mark.slow
 def test_one_sarif_run_within_githubs_limits(caf):
     reports, unreadable, _ = caf
     text = _render("sarif", caf)

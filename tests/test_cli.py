@@ -130,6 +130,7 @@ def test_rules_and_explain():
     assert proc.returncode == 2 and "règle inconnue" in proc.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_test_command_runs_cases():
     proc = cli("test", "--lang", "en")

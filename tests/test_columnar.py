@@ -112,6 +112,7 @@ def small_blocks(monkeypatch):
     monkeypatch.setattr(reader, "PARQUET_BATCH", 1000)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", [("csv", False), ("jsonl", False), ("csv", True), ("jsonl", True)],
                          ids=["csv", "jsonl", "csv-gz", "jsonl-gz"])
 def test_generated_logs_give_the_same_report(generated, key, monkeypatch, spy):
@@ -123,6 +124,7 @@ def test_generated_logs_give_the_same_report(generated, key, monkeypatch, spy):
     assert failing and any(len(f["evidence"]["sample"]) == 5 for f in failing)
 
 
+@pytest.mark.slow
 def test_parquet_gives_the_findings_of_the_same_rows_in_csv(generated, tmp_path, monkeypatch):
     import yaml
 
@@ -192,6 +194,7 @@ def _variants():
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(_variants()))
 def test_irregular_csv_logs_agree(name, tmp_path, monkeypatch, spy):
     content, falls_back = _variants()[name]
@@ -224,6 +227,7 @@ def _jsonl_variants():
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(_jsonl_variants()))
 def test_irregular_jsonl_logs_agree(name, tmp_path, monkeypatch, spy):
     content, falls_back = _jsonl_variants()[name]

@@ -100,7 +100,7 @@ def test_config_shows_where_each_value_comes_from(here):
     assert rows["format"]["source"] == "default" and rows["format"]["value"] == "table"
     assert rows["skip"]["value"] == {"gov-browser-supported": "parc renouvelé en 2025"}
     text = invoke("config").stdout
-    assert f".cdap-policy.yaml:2]" in text and "par défaut" in text
+    assert ".cdap-policy.yaml:2]" in text and "par défaut" in text
 
 
 @pytest.mark.cli
@@ -151,6 +151,7 @@ def test_skipping_an_unknown_rule_is_refused(here):
     assert "unknown rule 'elig-t1-attestation-curent'" in result.stderr and "elig-t1-attestation-current" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_quiet_and_verbose(here, tmp_path):
     snapshots = tmp_path / "lot"

@@ -38,6 +38,7 @@ def test_100k_rows_are_checked_and_violations_found(log_100k):
             assert f.file.endswith(".csv") and f.line > 1 and f.evidence["sample"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt,gz", [("jsonl", False), ("csv", True)])
 def test_formats_agree(tmp_path, fmt, gz):
     base = generate_log.main(["--rows", "20000", "--out", str(tmp_path / "csv")])

@@ -54,7 +54,7 @@ def test_every_format_shows_the_pinned_classes(tmp_path, fmt, lang):
                 "en": ["New findings", "Resolved findings", "Unchanged findings"]}[lang]
     positions = [text.index(h) for h in headings]
     assert positions == sorted(positions)  # new, then resolved, then unchanged
-    sections = dict(zip(["new", "absent", "unchanged"], [text[a:b] for a, b in zip(positions, positions[1:] + [len(text)])]))
+    sections = dict(zip(["new", "absent", "unchanged"], [text[a:b] for a, b in zip(positions, positions[1:] + [len(text)], strict=True)], strict=True))
     for name, section in sections.items():
         for line in EXPECTED["classes"][name]:
             rule_id, entity = line.split()

@@ -39,6 +39,7 @@ def report(name, engine):
     return data["summary"], [(f["rule_id"], f["entity"]["key"], f["status"], f["message"]["fr"]) for f in data["findings"]]
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.parametrize("name", NAMES)
 def test_compiled_and_interpreted_runners_agree(name):
@@ -98,6 +99,7 @@ def test_native_and_compiled_agree_on_every_fixture(packs, path):
     assert sum(data["summary"]["by_status"].values()) > 0  # the comparison judged something
 
 
+@pytest.mark.slow
 @needs_native
 def test_native_and_compiled_agree_on_every_rule_test_case(packs):
     """The rules' own cases (a failing and a passing one per rule at least) reach every rule's
@@ -106,7 +108,7 @@ def test_native_and_compiled_agree_on_every_rule_test_case(packs):
 
     compiled, native = (run_cases(pack) for pack in packs)
     assert len(compiled) == len(native) > 100
-    differing = [(c.case.rule, c.case.name, c.detail, n.detail) for c, n in zip(compiled, native)
+    differing = [(c.case.rule, c.case.name, c.detail, n.detail) for c, n in zip(compiled, native, strict=True)
                  if (c.ok, c.detail, c.statuses) != (n.ok, n.detail, n.statuses)]
     assert differing == []
 
@@ -148,6 +150,7 @@ def test_native_and_compiled_agree_on_generated_partners(packs):
     assert compared >= 40 and failing > 0
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @needs_native
 def test_native_and_compiled_agree_on_snapshots_drawn_from_the_schema(packs):

@@ -127,6 +127,25 @@ def test_snapshot_values_are_escaped_and_waivers_shown():
     assert len(page.find("article", "status-waived")) == 2 and len(page.find("article", "status-error")) == 1
 
 
+def test_evidence_named_like_a_mapping_method_shows_its_value():
+    """A value a rule read may be named `values`, `items`, `keys` or `get`: a template reading
+    names as attributes of a dict would print « <built-in method …> » instead of the value."""
+    import dataclasses
+
+    rep = report("ccas-2025.yaml")
+    first = next(f for f in rep.findings if f.status == "fail")
+    evidence = {"values": "valeur-lue-1", "items": ["article-a", "article-b"], "keys": "cle-7", "get": "lu-9"}
+    rep = dataclasses.replace(rep, findings=[dataclasses.replace(f, evidence=evidence) if f is first else f for f in rep.findings])
+    for lang in ("fr", "en"):
+        text = render("html", [rep], options(lang=lang))
+        assert "built-in method" not in text and "bound method" not in text
+        article = next(a for a in Page(text).find("article") if a["attrs"].get("id", "").endswith(first.fingerprint))
+        shown = Page.text(article)
+        for name, value in (("values", "valeur-lue-1"), ("keys", "cle-7"), ("get", "lu-9"), ("items", "article-a")):
+            assert re.search(rf"<code>{name}</code></td><td>[^<]*{value}", text), name
+            assert value in shown
+
+
 def test_several_snapshots_one_page_with_an_overview():
     reps = [report(n) for n in ("ccas-2025.yaml", "departement-2017.yaml", "hopital-2025-hebergeur.yaml")]
     page = assert_self_contained(render("html", reps, options()))
@@ -208,7 +227,7 @@ def test_chromium_shows_the_chart_and_the_findings(browser, tmp_path):
         assert len(colors) > 10
         critical = chart_colors()["critical"]
         if any(f.severity == "critical" and f.status == "fail" for f in rep.findings):
-            assert any(sum(abs(a - b) for a, b in zip(px, critical)) < 30 for px in colors)
+            assert any(sum(abs(a - b) for a, b in zip(px, critical, strict=True)) < 30 for px in colors)
 
     articles = browser.find_elements(By.CSS_SELECTOR, "article.finding")
     assert len(articles) == sum(len(r.listed()) for r in reps)

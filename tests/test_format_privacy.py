@@ -55,6 +55,7 @@ def test_redacted_reports_hold_no_personal_data(fmt, secrets, redacted):
     assert "Personne-" in text
 
 
+@pytest.mark.slow
 def test_the_same_report_unredacted_does_name_people(secrets):
     """Guards the test above: these formats do carry the names when --redact is not given."""
     plain = check_snapshot(pack(), FIXTURES / "departement-2017.yaml", CheckOptions(as_of=AS_OF))

@@ -1024,6 +1024,7 @@ def test_base_of_the_corpus_is_valid(workdir):
     assert run.code == 0, run.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.parametrize("case", SMALL, ids=[case_id(c) for c in SMALL])
 def test_hostile_input(case, results, workdir, request):
@@ -1034,6 +1035,7 @@ def test_hostile_input(case, results, workdir, request):
     check_outcome(case, snapshot, run, workdir, ref)
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.large
 @pytest.mark.parametrize("case", LARGE, ids=[case_id(c) for c in LARGE])
@@ -1094,7 +1096,7 @@ def test_a_memory_failure_reading_a_parquet_log_is_not_called_corrupt(tmp_path, 
     path = tmp_path / "log.parquet"
     pq.write_table(pa.table({"at": ["2025-06-02"] * 3, "user": ["u-1"] * 3, "profile": ["T1"] * 3}), path)
     for failure in (MemoryError(), pa.ArrowMemoryError("malloc of size 209715200 failed")):
-        def explode(self, *args, **kwargs):
+        def explode(self, *args, failure=failure, **kwargs):
             raise failure
             yield  # a generator, like the real one
 
@@ -1128,12 +1130,14 @@ def _report_dicts() -> list[dict]:
     return reports
 
 
+@pytest.mark.slow
 def test_every_report_the_checker_writes_satisfies_the_report_schema():
     reports = _report_dicts()
     assert any(f.get("waiver") for r in reports for f in r["findings"]) and any(r.get("checklist") for r in reports)
     assert any(f.get("baseline_state") for r in reports for f in r["findings"])
 
 
+@pytest.mark.slow
 def test_the_fast_report_verdict_is_jsonschemas(tmp_path):
     """schema.fast_validator says valid exactly when jsonschema does, on reports with one value
     replaced, at every path, by a value of every JSON type."""

@@ -272,3 +272,36 @@ def test_an_alias_of_another_users_anchor_is_written_out_and_nothing_else_moves(
     before, after = text.splitlines(keepends=True), result.text.splitlines(keepends=True)
     assert after[:15] == before[:15] and after[-1] == before[-1], result.text  # u-1, the comment, u-2 and its anchor
     assert "    contract: {type: fixed_term, ends_on: \"2026-12-31\"}\n" in after and "*contract" not in result.text
+
+
+def test_a_chart_sheet_or_a_chart_without_its_drawing_is_one_clear_line(tmp_path):
+    """A workbook whose named (or active) sheet is a chart has no cells: said as such, not an
+    internal error; a chart sheet whose drawing is missing is an unreadable workbook."""
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+
+    from cdap_policy.support.errors import InputError
+    from cdap_policy.authoring.importers.sheets import read_sheet
+
+    book = openpyxl.Workbook()
+    book.active.append(["Nom", "Prénom"])
+    chart = BarChart()
+    chart.add_data(Reference(book.active, min_col=1, min_row=1, max_row=1))
+    book.create_chartsheet("Graphique").add_chart(chart)
+    path = tmp_path / "agents.xlsx"
+    book.save(path)
+    with pytest.raises(InputError) as caught:
+        read_sheet(path, "Graphique")
+    assert caught.value.problems[0].render("fr") == f"{path}: la feuille 'Graphique' est un graphique, sans cellules"
+    book.active = 1
+    book.save(path)
+    with pytest.raises(InputError) as caught:
+        read_sheet(path)
+    assert caught.value.problems[0].render("en") == f"{path}: sheet 'Graphique' is a chart, with no cells"
+
+    bare = openpyxl.Workbook()
+    bare.create_chartsheet("Vide")  # no chart: the workbook has no drawing for it
+    bare.save(tmp_path / "bare.xlsx")
+    with pytest.raises(InputError) as caught:
+        read_sheet(tmp_path / "bare.xlsx")
+    assert "unreadable XLSX workbook" in caught.value.problems[0].render("en")

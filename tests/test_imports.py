@@ -41,6 +41,7 @@ def test_help_and_rules_import_no_engine():
     assert rules & ENGINES == set() and "cdap_policy.load.pack" in rules
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.skipif(available("native") is not None, reason="native engine not installed")
 def test_a_native_check_imports_no_cel_python():
@@ -54,6 +55,7 @@ def test_a_native_check_imports_no_cel_python():
     assert "celpy" in compiled and "cdap_policy.engines.native" not in compiled
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.skipif(available("native") is not None, reason="native engine not installed")
 def test_a_batch_runs_on_the_native_engine_unless_another_is_named(tmp_path):

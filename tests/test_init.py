@@ -188,3 +188,20 @@ def test_the_starter_asks_for_the_deliberation_and_each_profiles_supporting_docu
     assert bare.exit_code == 0 and re.search(r"# deliberation: \{body: .*adopted_on", (tmp_path / "other.yaml").read_text(encoding="utf-8"))
     assert re.search(r"# supporting_documents: \[\{profile: T5,", text) and "profile: T1," not in text
 
+
+
+def test_the_starter_writes_the_supporting_documents_given_and_asks_for_the_others(tmp_path):
+    """Documents given (the web form's) are written; the profiles still without one keep their
+    placeholder, as an item of the same list; the file validates."""
+    choices = load_choices()
+    answers = Answers(kind="ccas", name="CCAS de la Brume", taken_on="2026-12-07", department="44", quotas={"T1": 2, "T2": 1, "T13": 1},
+                      flags={"caf_social_action_subsidy": True},
+                      supporting_documents=[{"profile": "T2", "document": "Notification de subvention : « action sociale »",
+                                             "provided_on": "2026-10-01"}])
+    text = render(answers, choices, "snapshot.schema.json")
+    assert '    - {profile: "T2", document: "Notification de subvention : « action sociale »", provided_on: "2026-10-01"}' in text
+    assert re.search(r'^    # - \{profile: T13, document: "", provided_on: "AAAA-MM-JJ"\}   # À COMPLÉTER', text, re.M)
+    assert "profile: T1," not in text and "# supporting_documents:" not in text
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    documents = load_snapshot(tmp_path / "s.yaml").data["convention"]["supporting_documents"]
+    assert documents == [{"profile": "T2", "document": "Notification de subvention : « action sociale »", "provided_on": "2026-10-01"}]

@@ -76,6 +76,7 @@ def test_the_column_wise_reader_gives_the_same_report(tmp_path, monkeypatch):
     assert outcome() == fast
 
 
+@pytest.mark.slow
 def test_requires_takes_a_field_and_says_what_it_records(tmp_path):
     target = tmp_path / "pack"
     import shutil
@@ -85,6 +86,43 @@ def test_requires_takes_a_field_and_says_what_it_records(tmp_path):
     (target / "scope.yaml").write_text(text.replace("    - field: entity.cmg_request", "    - field: has(entity.cmg_request)", 1), encoding="utf-8")
     with pytest.raises(PolicyError):
         load_pack(target)
+
+
+def test_a_stale_browser_list_is_the_checkers_to_renew_not_the_partners(tmp_path):
+    """The pack's dated list of maintained browsers has aged past browser_list_max_age_months:
+    the error says the list's date and the age limit, and asks whoever runs the checker for a
+    current list as a parameter override, not the partner to complete its snapshot."""
+    snapshot = load_snapshot(write(tmp_path, base(2025)))
+    finding = _finding(evaluate(pack(), snapshot, "2026-12-31"), "gov-browser-up-to-date", "partner")
+    assert finding.status == "error"
+    assert "2025-06-30" in finding.message["fr"] and "plus de 12 mois avant la date d'évaluation" in finding.message["fr"]
+    assert "2025-06-30" in finding.message["en"] and "more than 12 months before the evaluation date" in finding.message["en"]
+    for lang in ("fr", "en"):
+        remediation = finding.remediation[lang]
+        assert "--params" in remediation and ".cdap-policy.yaml" in remediation and "cdap-policy serve" in remediation
+        assert "Caf" in remediation and "browser_supported_releases" in remediation and "12" in remediation
+        assert "…" not in finding.message[lang]  # said whole, not cut like a value quoted from the input
+    assert "Compléter ou corriger les données de l'instantané" not in finding.remediation["fr"]
+    assert finding.evidence["listed_on"] == "2025-06-30" and finding.evidence["max_age_months"] == 12
+    # what the remediation asks: a current list, supplied as an override (fictitious releases)
+    (tmp_path / "caf.yaml").write_text('browser_supported_releases:\n  "2026-11-30": {firefox: [128, 140, 145]}\n', encoding="utf-8")
+    renewed = evaluate(load_pack(POLICIES, tmp_path / "caf.yaml"), snapshot, "2026-12-31", rule_ids={"gov-browser-up-to-date"})
+    assert renewed.findings == [] and renewed.counts.get("pass") == 1  # judged: Firefox ESR 128 still maintained
+
+
+def test_a_need_names_only_values_its_rule_reads(tmp_path):
+    import shutil
+
+    target = tmp_path / "pack"
+    shutil.copytree(POLICIES, target)
+    text = (target / "gov.yaml").read_text(encoding="utf-8")
+    changed = text.replace("datée de moins de {max_age_months} mois", "datée de moins de {age_limite} mois", 1)
+    assert changed != text
+    (target / "gov.yaml").write_text(changed, encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_pack(target)
+    line = caught.value.problems[0].render("en")
+    assert "gov-browser-up-to-date" in line and "age_limite" in line and "/requires/0/remediation/fr" in line
 
 
 def test_explain_says_the_data_is_missing(tmp_path):

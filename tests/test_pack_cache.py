@@ -13,13 +13,31 @@ from helpers import FIXTURES, POLICIES, ROOT
 
 AS_OF = "2025-06-30"
 SNAPSHOT = FIXTURES / "ccas-2025.yaml"
+KEPT = ("pack.yaml", "requirements.yaml", "quota.yaml", "ret.yaml")
+SMALL = Path()  # set by the `small_pack` fixture
+
+
+@pytest.fixture(scope="module", autouse=True)
+def small_pack(tmp_path_factory):
+    """The cache's mechanics tested on a pack of two rule files (quota, ret; 18 rules): each test
+    compiles it cold several times. Whether a cached pack evaluates as a fresh one is tested on the
+    shipped pack."""
+    import shutil
+
+    global SMALL
+    SMALL = tmp_path_factory.mktemp("small") / "pack"
+    SMALL.mkdir()
+    for name in KEPT:
+        shutil.copy(POLICIES / name, SMALL / name)
+    shutil.copytree(POLICIES / "params", SMALL / "params")
+    return SMALL
 
 
 def run(cache_home: Path, *args, cache="on", engine="compiled"):
     env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "CDAP_POLICY_CACHE": cache}
     proc = subprocess.run([sys.executable, "-m", "cdap_policy", "check", str(SNAPSHOT), "--as-of", AS_OF, "--format", "json",
-                           "--include-passed", "--engine", engine, *map(str, args)], capture_output=True, text=True, cwd=ROOT,
-                          env=env, timeout=300)
+                           "--include-passed", "--engine", engine, "--policies", str(SMALL), *map(str, args)],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
     assert proc.returncode in (0, 1), proc.stderr
     assert proc.stderr == ""  # the cache never speaks
     report = json.loads(proc.stdout)
@@ -39,10 +57,10 @@ def home(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
-def load(directory=POLICIES, **kwargs):
+def load(directory=None, **kwargs):
     from cdap_policy.load.pack import load_pack
 
-    return load_pack(directory, **kwargs)
+    return load_pack(directory or SMALL, **kwargs)
 
 
 def status(pack) -> str:
@@ -51,6 +69,7 @@ def status(pack) -> str:
     return cache_status(pack.engine)
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_a_run_fills_the_cache_and_the_next_reads_it_with_the_same_report(tmp_path):
     home = tmp_path / "cache"
@@ -67,6 +86,7 @@ def test_a_run_fills_the_cache_and_the_next_reads_it_with_the_same_report(tmp_pa
     assert uncached == first == second
 
 
+@pytest.mark.slow
 def test_the_cache_status_says_what_happened(home):
     assert status(load()) == "written"
     assert status(load()) == "hit"
@@ -77,19 +97,21 @@ def test_the_cache_status_says_what_happened(home):
         del os.environ["CDAP_POLICY_CACHE"]
 
 
+@pytest.mark.slow
 def test_a_cached_pack_evaluates_as_a_freshly_compiled_one(home):
     from cdap_policy.evaluate.runner import evaluate
     from cdap_policy.load.snapshot import load_snapshot
 
     snapshot = load_snapshot(FIXTURES / "departement-2017.yaml")
-    fresh = load()
-    cached = load()
+    fresh = load(POLICIES)
+    cached = load(POLICIES)
     assert status(cached) == "hit"
     a, b = (evaluate(pack, snapshot, AS_OF, include_passed=True).to_dict() for pack in (fresh, cached))
     a.pop("duration_s", None), b.pop("duration_s", None)
     assert a == b and a["summary"]["by_status"]["fail"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_a_cache_hit_needs_no_parser(home):
     """The point of the cache: neither cel-python's parser (Lark grammar) nor its transpiler run."""
@@ -99,7 +121,7 @@ def test_a_cache_hit_needs_no_parser(home):
             "from cdap_policy.engines import analysis, cache_status\n"
             "from cdap_policy.evaluate.runner import evaluate\n"
             "from cdap_policy.load.snapshot import load_snapshot\n"
-            f"pack = load_pack({str(POLICIES)!r})\n"
+            f"pack = load_pack({str(SMALL)!r})\n"
             f"evaluate(pack, load_snapshot({str(FIXTURES / 'departement-2017.yaml')!r}), {AS_OF!r})\n"
             "print(cache_status(pack.engine), analysis._ENVIRONMENT is None, celpy.celparser.CELParser.CEL_PARSER is None)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=300)
@@ -107,6 +129,7 @@ def test_a_cache_hit_needs_no_parser(home):
     assert proc.stdout.split() == ["hit", "True", "True"]
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "flip", "empty", "directory"])
 def test_a_damaged_cache_is_rebuilt_not_fatal(home, damage):
@@ -129,6 +152,7 @@ def test_a_damaged_cache_is_rebuilt_not_fatal(home, damage):
         assert status(load()) == "hit"  # rewritten whole by the run that found it damaged
 
 
+@pytest.mark.slow
 def test_a_file_someone_else_may_write_is_not_read(home):
     if os.name != "posix":
         pytest.skip("permission bits are POSIX")
@@ -141,6 +165,7 @@ def test_a_file_someone_else_may_write_is_not_read(home):
     path.parent.chmod(0o700)
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_an_unusable_cache_folder_costs_only_speed(tmp_path):
     blocker = tmp_path / "not-a-folder"
@@ -149,6 +174,7 @@ def test_an_unusable_cache_folder_costs_only_speed(tmp_path):
     assert blocker.read_text(encoding="utf-8") == "x"
 
 
+@pytest.mark.slow
 def test_the_key_changes_with_what_the_cached_work_depends_on(home, tmp_path, monkeypatch):
     import shutil
 
@@ -166,7 +192,7 @@ def test_the_key_changes_with_what_the_cached_work_depends_on(home, tmp_path, mo
     override.write_text("inactive_days: 120\n", encoding="utf-8")
     assert name(params_file=override) != base
     copy = tmp_path / "pack"
-    shutil.copytree(POLICIES, copy)
+    shutil.copytree(SMALL, copy)
     assert load(copy).engine.cache.path.name == base  # the same files, wherever they are: the same key
     rule_file = next(p for p in sorted(copy.glob("*.yaml")) if p.name not in ("pack.yaml", "requirements.yaml", "checklist.yaml")
                      and not p.name.endswith(".tests.yaml"))
@@ -180,6 +206,7 @@ def test_the_key_changes_with_what_the_cached_work_depends_on(home, tmp_path, mo
     assert name() != base
 
 
+@pytest.mark.slow
 def test_old_cache_files_are_pruned_and_no_temporary_file_is_left(home):
     from cdap_policy.engines import cache
 
@@ -199,6 +226,7 @@ def test_old_cache_files_are_pruned_and_no_temporary_file_is_left(home):
     assert not list(folder.glob(".tmp-*"))
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_the_cache_holds_no_snapshot_data(home):
     """It depends on the pack only: nothing of the partner checked ends up in the user's cache."""
@@ -225,11 +253,12 @@ def as_data(pack) -> dict:
                        {k: p.source for k, p in r.evidence.items()}) for r in pack.rules]}
 
 
+@pytest.mark.slow
 def test_the_loaded_pack_is_cached_and_a_cached_pack_is_the_pack_read_from_its_files(home, tmp_path):
     import shutil
 
     copy = tmp_path / "pack"
-    shutil.copytree(POLICIES, copy)
+    shutil.copytree(SMALL, copy)
     fresh = load(copy)
     [stored] = loaded_files(home)
     cached = load(copy)
@@ -241,11 +270,12 @@ def test_the_loaded_pack_is_cached_and_a_cached_pack_is_the_pack_read_from_its_f
     assert as_data(again)["rules"][0][0]["id"] == as_data(fresh)["rules"][0][0]["id"]
 
 
+@pytest.mark.slow
 def test_a_changed_pack_file_is_read_again(home, tmp_path):
     import shutil
 
     copy = tmp_path / "pack"
-    shutil.copytree(POLICIES, copy)
+    shutil.copytree(SMALL, copy)
     load(copy)
     rule_file = copy / "quota.yaml"
     text = rule_file.read_text(encoding="utf-8")
@@ -255,6 +285,7 @@ def test_a_changed_pack_file_is_read_again(home, tmp_path):
     assert len(loaded_files(home)) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "flip"])
 def test_a_damaged_loaded_pack_is_read_again_not_trusted(home, damage):
     reference = as_data(load())
@@ -265,13 +296,14 @@ def test_a_damaged_loaded_pack_is_read_again_not_trusted(home, damage):
     assert as_data(load()) == reference
 
 
+@pytest.mark.slow
 def test_a_broken_pack_is_never_cached(home, tmp_path):
     import shutil
 
     from cdap_policy.support.errors import PolicyError
 
     copy = tmp_path / "pack"
-    shutil.copytree(POLICIES, copy)
+    shutil.copytree(SMALL, copy)
     rule_file = copy / "quota.yaml"
     rule_file.write_text(rule_file.read_text(encoding="utf-8").replace("entity.active_users <= entity.quota",
                                                                          "entity.active_users <= ", 1), encoding="utf-8")
@@ -281,6 +313,7 @@ def test_a_broken_pack_is_never_cached(home, tmp_path):
     assert loaded_files(home) == []
 
 
+@pytest.mark.slow
 def test_rules_lists_a_cached_pack_without_an_engine(home):
     load()
     pack = load(runner=None)

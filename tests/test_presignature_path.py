@@ -17,6 +17,7 @@ def cli(*args, cwd):
     return proc
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_from_nothing_to_a_pre_signature_report(tmp_path):
     proc = cli("init", "ccas.yaml", "--no-input", "--kind", "ccas", "--name", "CCAS de Pont-Guérin", "--siret", "26440999600016",

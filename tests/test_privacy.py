@@ -26,6 +26,7 @@ def personal_strings(data):
                 yield person[key]
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_redacted_reports_hold_no_personal_data_in_any_format(tmp_path):
     path = FIXTURES / "departement-2017.yaml"
@@ -81,6 +82,7 @@ def snapshot_tree(root):
     return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_writes_nothing_but_the_output_asked_for(tmp_path):
     home, work = tmp_path / "home", tmp_path / "work"

@@ -34,6 +34,7 @@ def test_the_shipped_files_are_recognised(path, expected):
     assert kind(path) == expected
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_reports_and_overrides_are_recognised(tmp_path):
     runner = CliRunner()
@@ -81,6 +82,7 @@ def folder(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_a_folder_with_snapshots_waivers_and_reports_is_checked(folder, lang):
@@ -99,6 +101,7 @@ def test_a_folder_with_snapshots_waivers_and_reports_is_checked(folder, lang):
     assert "ccas.waivers.yaml" not in notes[0]
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_a_folder_of_compliant_snapshots_exits_0_and_validate_takes_folders(folder):
     for name in ("ccas.yaml", "ccas.waivers.yaml", "hopital.yaml"):
@@ -113,6 +116,7 @@ def test_a_folder_of_compliant_snapshots_exits_0_and_validate_takes_folders(fold
     assert "4 fichier(s) du projet ignoré(s)" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_an_unknown_yaml_is_refused_in_one_line(folder):
     (folder / "snapshots" / "docker-compose.yml").write_text("services:\n  web: {image: nginx}\n", encoding="utf-8")
@@ -145,6 +149,7 @@ def test_a_pre_commit_hook_given_only_a_waiver_file_checks_its_snapshot(folder):
     assert report["snapshot"]["file"].endswith("ccas.yaml") and report["waivers"]["file"].endswith("ccas.waivers.yaml")
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_the_shipped_fixtures_folder_is_checked(tmp_path):
     result = CliRunner().invoke(cli, ["check", str(ROOT / "fixtures"), *AS_OF, "--format", "json", "-o", str(tmp_path / "r.json")])

@@ -230,6 +230,7 @@ def test_the_schema_strategies_produce_valid_snapshots():
     assert seen
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(snapshots())
 def test_never_crashes_and_is_deterministic(pack, data):
@@ -244,6 +245,7 @@ def test_never_crashes_and_is_deterministic(pack, data):
         assert finding["location"]["line"] >= 1
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(snapshots(), st.randoms(use_true_random=False))
 def test_reordering_changes_no_fingerprint(pack, data, rng):
@@ -266,6 +268,7 @@ TEMPLATES = {2025: ["u-1", "u-2"]}
 _PLAIN_NAME = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyzéèàç"), min_size=2, max_size=10).map(str.capitalize)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(st.sampled_from(sorted(TEMPLATES)), st.data(), _PLAIN_NAME, _PLAIN_NAME)
 def test_adding_a_compliant_user_adds_no_failing_finding(pack, edition, data, first, last):
@@ -288,6 +291,7 @@ def test_adding_a_compliant_user_adds_no_failing_finding(pack, edition, data, fi
     assert new == set(), [(f.rule_id, f.entity_key, f.message["en"]) for f in after.findings if f.fingerprint in new]
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(snapshots())
 def test_every_error_finding_fails_the_run(pack, data):
@@ -361,6 +365,7 @@ def test_fuzz_random_text_into_the_yaml_reader(text):
     _only_input_errors(lambda: loads(text, "fuzz.yaml"))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(mutated_yaml())
 def test_fuzz_mutated_yaml_into_the_loaders(pack, text):

@@ -91,6 +91,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("defect,name,as_of,stage,expected", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
 def test_each_reproduction_gives_the_finding_the_review_asks_for(defect, name, as_of, stage, expected):
     rep = report(name, as_of, stage)

@@ -13,7 +13,7 @@ from helpers import FIXTURES, ROOT, pack
 REPRO = ROOT / "tests" / "repro" / "turn3"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _report(name: str, as_of: str, stage: str | None = None):
     path = FIXTURES / name if name.endswith(".yaml") else REPRO / f"{name}.yaml"  # a shipped fixture, or a reproduction
     return evaluate(pack(), load_snapshot(path), as_of, stage=stage, include_passed=True)
@@ -107,6 +107,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("item,name,as_of,rule,entity,expected", CASES, ids=[f"{c[0]}-{c[1]}-{c[3]}" for c in CASES])
 def test_the_reproduction_gives_the_corrected_finding(item, name, as_of, rule, entity, expected):
     assert outcome(name, as_of, rule, entity) == expected

@@ -1,4 +1,5 @@
 """Evaluation: errors are findings, fingerprints are stable, the report is a contract."""
+import pytest
 import copy
 import json
 
@@ -97,6 +98,7 @@ def test_every_rule_explains():
         assert json.loads(explain_json(pack(), rule))["references"]
 
 
+@pytest.mark.slow
 def test_no_rule_raises_on_any_fixture_at_any_stage_or_edition():
     names = sorted(p for p in FIXTURES.glob("*.yaml") if p.name != "expected-findings.yaml")
     for path in names:

@@ -200,6 +200,7 @@ def test_personal_fields_are_listed_in_the_schema():
             "profiles_justification"} <= personal_fields()
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_no_personal_value_appears_in_any_format(tmp_path):
     from cdap_policy.formatters import REPORT_FORMATS
@@ -260,6 +261,7 @@ def test_a_pack_without_rules_is_refused(tmp_path):
     assert proc.returncode == 2 and "the pack has no rules" in proc.stderr and proc.stdout == ""
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.parametrize("text,field,message", [
     ("bulletin_2025_edition_from: 2025/01/01\n", "/bulletin_2025_edition_from", "expected an ISO 8601 date"),

@@ -59,6 +59,7 @@ def test_every_schema_of_ours_has_a_compiled_validator():
         assert schema.compiled_validator(name) is not None, name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path,name", documents(), ids=lambda x: getattr(x, "name", x))
 def test_the_two_validators_agree_on_every_file(path, name):
     try:
@@ -97,6 +98,7 @@ def mutate(data, rng: random.Random):
     return data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,path", [("snapshot.schema.json", FIXTURES / "ccas-2025.yaml"),
                                        ("snapshot.schema.json", FIXTURES / "departement-2017.yaml"),
                                        ("snapshot.schema.json", POLICIES / "tests" / "base-2025.yaml"),

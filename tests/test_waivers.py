@@ -108,6 +108,7 @@ def test_baseline_and_waivers_together_gate_on_what_is_new(tmp_path):
     assert cli(*args, "--waivers", EXAMPLE, "--fail-on", "medium").returncode == 1  # the expired waiver is new
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", sorted(REPORT_FORMATS))
 def test_every_report_format_renders_waiver_findings(fmt):
     proc = cli("check", YEAR2["snapshot"], "--as-of", YEAR2["as_of"], "--waivers", EXAMPLE, "--format", fmt)
@@ -181,6 +182,7 @@ GOOD = dict(rule="gov-dpo", entity="partner", justification="DPO mutualisé en c
             approved_by="Directrice du CCAS", approved_on="2026-01-05", expires_on="2026-12-31")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("change, where, fragment", [  # fragments: field names and values, not a library's wording
     ({"justification": None}, "[/waivers/0]", "'justification'"),
     ({"justification": "   "}, "[/waivers/0/justification]", "justification is blank"),
@@ -236,6 +238,7 @@ def test_duplicate_waivers_are_refused(tmp_path):
     assert caught.value.problems[0].render("en") == f"{path}:3: [/waivers/1] duplicate waiver 'gov-dpo:partner' (first on line 2)"
 
 
+@pytest.mark.slow
 def test_the_length_cap_is_a_pack_parameter(tmp_path):
     path = write_waivers(tmp_path, """\
         waivers:
@@ -252,6 +255,7 @@ def test_the_length_cap_is_a_pack_parameter(tmp_path):
     assert "waiver_max_months" in listing
 
 
+@pytest.mark.slow
 def test_a_waiver_file_of_another_partner_is_refused(tmp_path):
     path = write_waivers(tmp_path, """\
         siret: "26970999400017"

@@ -1,5 +1,6 @@
 """`cdap-policy serve` without a browser: the partner path over HTTP to a clean checklist, the
 auditor's report and diff, and what keeps it safe (CSRF, headers, limits, zip bombs, bind address)."""
+import html
 import io
 import json
 import re
@@ -13,16 +14,22 @@ pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
 from helpers import ROOT  # noqa: E402
-from web_support import ORGANISATION, SHEET, WORKSTATIONS, hidden, people_fields  # noqa: E402
+from web_support import DELIBERATION, ORGANISATION, SHEET, WORKSTATIONS, caf_params, hidden, people_fields  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def client():
+def params_file(tmp_path_factory):
+    return caf_params(tmp_path_factory.mktemp("caf"))
+
+
+@pytest.fixture(scope="module")
+def client(params_file):
+    """The server as a Caf runs it: with its current list of maintained browsers (--params)."""
     from starlette.testclient import TestClient
 
-    from cdap_policy.web.app import create_app
+    from cdap_policy.web.app import ServeOptions, create_app
 
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(ServeOptions(params_file=str(params_file)))) as c:
         yield c
 
 
@@ -37,7 +44,7 @@ def post(client, step, draft, go="next", files=None, **fields):
 
 
 def partner_path(client):
-    page, draft = post(client, "organisation", "", **ORGANISATION)
+    page, draft = post(client, "organisation", "", **ORGANISATION, **DELIBERATION)
     page, draft = post(client, "profiles", draft, **{"quota-T1": "4", "mode": "delegated"})
     page, draft = post(client, "people", draft, **people_fields())
     page, draft = post(client, "workstations", draft, **WORKSTATIONS)
@@ -69,6 +76,8 @@ def test_partner_path_reaches_a_clean_checklist_and_downloads(client):
     assert client.get("/schema/snapshot.schema.json").json()["$schema"].startswith("https://json-schema.org/")
     assert "t1_attestation:" in text and "ccas_t1_conditions_met: true" in text
     assert "Responsable informatique : mairie" in text  # a colon in a value is quoted, never a parser error
+    adopted = DELIBERATION["deliberation_adopted_on"]
+    assert f'deliberation: {{body: "Conseil d\'administration du CCAS", reference: "CA-2026-14", adopted_on: "{adopted}"}}' in text
     checklist = client.post("/partenaire/telecharger", data={**data, "what": "checklist"})
     assert checklist.status_code == 200 and checklist.text.startswith("<!DOCTYPE html>")
     report = client.post("/partenaire/telecharger", data={**data, "what": "report", "redact": "1"})
@@ -76,14 +85,55 @@ def test_partner_path_reaches_a_clean_checklist_and_downloads(client):
 
 
 @pytest.mark.cli
-def test_the_downloaded_snapshot_checks_clean_from_the_command_line(client, tmp_path):
+def test_the_downloaded_snapshot_checks_clean_from_the_command_line(client, tmp_path, params_file):
     _, draft = partner_path(client)
     text = client.post("/partenaire/telecharger", data={"csrf": token(client), "draft": draft, "what": "snapshot"}).text
     (tmp_path / "ccas.yaml").write_text(text, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "cdap_policy", "check", "ccas.yaml", "--stage", "pre-signature", "--format", "json"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "cdap_policy", "check", "ccas.yaml", "--stage", "pre-signature", "--format", "json",
+                           "--params", str(params_file)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["summary"]["by_status"]["fail"] == 0
+
+
+def test_the_deliberation_is_checked_field_by_field(client):
+    for lang, wrong, missing in (("fr", "Date d'adoption de la délibération : date illisible", "Date d'adoption de la délibération : indiquez-la"),
+                                 ("en", "Date the deliberation was adopted: unreadable date", "Date the deliberation was adopted: give it")):
+        response = client.post(f"/partenaire?lang={lang}", data={"csrf": token(client), "draft": "", "step": "organisation", "go": "next",
+                                                                 **ORGANISATION, **{**DELIBERATION, "deliberation_adopted_on": "31/02/2026"}})
+        page = response.text
+        assert response.status_code == 200 and 'id="err-deliberation_adopted_on"' in page and wrong in html.unescape(page)
+        assert 'aria-describedby="err-deliberation_adopted_on"' in page and "<h1>1. " in page  # stays on the step
+        assert 'value="CA-2026-14"' in page  # what was typed is kept
+        response = client.post(f"/partenaire?lang={lang}", data={"csrf": token(client), "draft": "", "step": "organisation", "go": "next",
+                                                                 **ORGANISATION, **{**DELIBERATION, "deliberation_adopted_on": ""}})
+        assert missing in html.unescape(response.text)
+    # typed the French way, read as a date; the live checklist no longer asks for it
+    page, _ = post(client, "organisation", "", **ORGANISATION, **{**DELIBERATION, "deliberation_adopted_on": "06/11/2026"})
+    assert "err-deliberation_adopted_on" not in page and '"adopted_on":"2026-11-06"' in html.unescape(page)
+    assert "Délibération de l&#39;organe délibérant autorisant la signature" not in page.split('id="live-title"', 1)[1]
+
+
+def test_supporting_documents_of_the_other_profiles(client):
+    """A CCAS asking T2 (the Caf's social-action subsidy) and T13 (the FSL) names the document
+    behind each; the T1 attestation is its own. A bad date is refused naming the profile."""
+    page, draft = post(client, "organisation", "", **ORGANISATION, **DELIBERATION)
+    page, draft = post(client, "profiles", draft, **{"quota-T2": "2", "quota-T13": "1", "mode": "delegated"})
+    page, draft = post(client, "people", draft, **people_fields())
+    page, draft = post(client, "workstations", draft, **WORKSTATIONS)
+    page, draft = post(client, "staff", draft)
+    assert 'id="document-T2"' in page and 'id="document-T13"' in page and 'id="document-T1"' not in page
+    shown = hidden(page, "flags_shown")
+    assert "caf_social_action_subsidy" in shown
+    flags = {"flags_shown": shown, "flag-caf_social_action_subsidy": "1"}
+    page, _ = post(client, "attestation", draft, **flags, **{"document-T2": "Notification de subvention", "document_on-T2": "2026-13-01"})
+    assert 'id="err-document_on-T2"' in page and "T2 : date de remise du justificatif illisible" in html.unescape(page)
+    page, draft = post(client, "attestation", draft, **flags, **{
+        "document-T2": "Notification de subvention d'action sociale de la Caf", "document_on-T2": "",
+        "document-T13": "Convention de gestion du FSL avec le département", "document_on-T13": "01/10/2026"})
+    assert 'id="checklist-clean"' in page, re.sub(r"<[^>]+>", " ", page)[-3000:]
+    text = client.post("/partenaire/telecharger", data={"csrf": token(client), "draft": draft, "what": "snapshot"}).text
+    assert '- {profile: "T2", document: "Notification de subvention d\'action sociale de la Caf"}' in text
+    assert '- {profile: "T13", document: "Convention de gestion du FSL avec le département", provided_on: "2026-10-01"}' in text
 
 
 def test_every_response_carries_a_strict_policy(client):
@@ -126,6 +176,34 @@ def test_auditor_report_and_diff(client):
                            files={"old": ("y1.json", json.dumps(older).encode()), "new": ("y2.json", report)})
     assert response.status_code == 200, response.text[:1000]
     assert 'id="diff-new"' in response.text
+
+
+def test_a_finding_shows_every_value_read_whatever_its_name(client, monkeypatch):
+    """Values a rule read named like a mapping's methods (`values`, `items`) are shown as
+    values, and the page's own words too: never « <built-in method values of dict object> »."""
+    import dataclasses
+
+    from cdap_policy.pipeline import check as checking
+
+    real = checking.check_loaded
+    evidence = {"values": "valeur-lue-1", "items": ["article-a", "article-b"], "keys": "cle-7"}
+
+    def with_odd_names(*args, **kwargs):
+        report = real(*args, **kwargs)
+        return dataclasses.replace(report, findings=[dataclasses.replace(f, evidence={**f.evidence, **evidence})
+                                                     for f in report.findings])
+
+    monkeypatch.setattr(checking, "check_loaded", with_odd_names)
+    fixture = ROOT / "fixtures" / "ccas-2025.yaml"
+    for lang, words in (("fr", "Valeurs lues"), ("en", "Values read")):
+        response = client.post(f"/auditeur/rapport?lang={lang}", data={"csrf": token(client), "as_of": "2025-06-30"},
+                               files={"snapshot": (fixture.name, fixture.read_bytes())})
+        assert response.status_code == 200, response.text[:1000]
+        page = response.text
+        assert "built-in method" not in page and "bound method" not in page
+        assert f"<summary>{words}</summary>" in page
+        for name, value in (("values", "valeur-lue-1"), ("items", "article-a"), ("keys", "cle-7")):
+            assert re.search(rf'<th scope="row">{name}</th><td>[^<]*{value}', page), name
 
 
 def test_a_rule_page_explains_the_rule(client):

@@ -28,7 +28,7 @@ pytest.importorskip("selenium")
 pypdf = pytest.importorskip("pypdf")
 
 from helpers import ROOT  # noqa: E402
-from web_support import ORGANISATION, PEOPLE, ROLES, SHEET, FIELDS  # noqa: E402
+from web_support import DELIBERATION, ORGANISATION, PEOPLE, ROLES, SHEET, FIELDS, caf_params  # noqa: E402
 
 CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
 pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(DRIVER).exists()),
@@ -48,15 +48,17 @@ def _axe_source():
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
+    """The server as a Caf runs it, with its current list of maintained browsers (--params)."""
     import uvicorn
 
-    from cdap_policy.web.app import create_app
+    from cdap_policy.web.app import ServeOptions, create_app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    params_file = caf_params(tmp_path_factory.mktemp("caf"))
+    config = uvicorn.Config(create_app(ServeOptions(params_file=str(params_file))), host="127.0.0.1", port=port, log_level="warning")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
@@ -169,6 +171,7 @@ def _wait_for(folder: Path, suffix: str, timeout: float = 20) -> Path:
     raise AssertionError(f"no {suffix} downloaded in {folder}: {[p.name for p in folder.iterdir()]}")
 
 
+@pytest.mark.slow
 def test_partner_path_to_a_clean_checklist_without_yaml(page, downloads):
     p = page
     p.d.get(p.base + "/")
@@ -177,13 +180,16 @@ def test_partner_path_to_a_clean_checklist_without_yaml(page, downloads):
     p.select("kind", ORGANISATION["kind"])
     for field in ("name", "siret", "department"):
         p.fill(field, ORGANISATION[field])
+    for field, value in DELIBERATION.items():  # the board's deliberation authorising the signature
+        p.fill(field, value)
     p.check("02-organisme")
     p.click("next")
     p.fill("quota-T1", "4")
+    p.fill("quota-T13", "1")  # the FSL profile: a supporting document to name before signing
     p.check("03-profils")
     p.click("next")
     for role in ROLES:
-        for field, value in zip(FIELDS, PEOPLE[role]):
+        for field, value in zip(FIELDS, PEOPLE[role], strict=True):
             p.fill(f"{role}-{field}", value)
     p.check("04-personnes")
     p.click("next")
@@ -209,6 +215,7 @@ def test_partner_path_to_a_clean_checklist_without_yaml(page, downloads):
     p.click("next")
     assert "Camille Arnoux" in p.text() and "Thomas Bérard" not in p.text()  # the attestation lists the diplomas imported
     p.fill("attestation_on", "2026-11-30")
+    p.fill("document-T13", "Convention de gestion du FSL avec le département")
     p.click("flag-ccas_t1_conditions_met")
     p.check("09-attestation")
     p.click("next")
@@ -218,6 +225,7 @@ def test_partner_path_to_a_clean_checklist_without_yaml(page, downloads):
     p.click("dl-snapshot")
     snapshot = _wait_for(downloads, ".yaml").read_text(encoding="utf-8")
     assert snapshot.startswith("# yaml-language-server: $schema=") and "t1_attestation:" in snapshot
+    assert "deliberation: {body:" in snapshot and '{profile: "T13", document: "Convention de gestion du FSL' in snapshot
     p.click("dl-checklist")
     assert "<!DOCTYPE html>" in _wait_for(downloads, "-avant-signature.html").read_text(encoding="utf-8")
     p.click("dl-report")
@@ -275,6 +283,7 @@ def _pdf(driver, path: Path):
     return reader, [pg.extract_text() for pg in reader.pages]
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_printed_reports(browser, tmp_path):
     """The department's report, the CCAS's checklist and a batch summary, printed on A4."""

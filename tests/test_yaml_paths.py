@@ -77,6 +77,7 @@ def corpus() -> list[Path]:
     return sorted(set(files))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", corpus(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_file_loads_the_same_on_both_paths_and_both_parsers(path):
     raw = path.read_bytes()
@@ -143,3 +144,21 @@ def test_random_documents_agree():
         same_everywhere(text)
 
     agree()
+
+
+def test_the_loader_imports_and_reads_with_a_pyyaml_built_without_libyaml(monkeypatch):
+    """A PyYAML wheel without libyaml (some platforms have none) still gives a working loader,
+    with the node and depth limits."""
+    import importlib.util
+    import sys
+
+    monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    spec = importlib.util.spec_from_file_location("yamlsource_without_libyaml", yamlsource.__file__)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    assert module._CLoader is None and not module.LIBYAML
+    assert module.loads("a: [1, {b: yes}]\n", "doc.yaml").data == {"a": [1, {"b": "yes"}]}
+    with pytest.raises(InputError) as caught:
+        module.compose_and_build("a: " + "[" * 200 + "]" * 200 + "\n", "doc.yaml")
+    assert "nesting too deep" in caught.value.problems[0].text("en")

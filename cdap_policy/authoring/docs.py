@@ -30,6 +30,7 @@ _T = {
     "over": tr("Porte sur", "Iterates over"),
     "defined": tr("Définie dans", "Defined in"),
     "interpretation": tr("Interprétation du paquet", "The pack's reading"),
+    "let": tr("Noms définis (let)", "Names defined (let)"),
     "when": tr("S'applique si", "Applies when"),
     "check": tr("Conforme si", "Passes when"),
     "requires": tr("Données nécessaires (absentes : erreur, pas échec)", "Data needed (absent: error, not failure)"),
@@ -151,12 +152,18 @@ def _rule_section(pack, rule, cases: list, lang: str) -> list[str]:
     if rule.interpretation:
         out += [f"**{t('interpretation')}** : {pick(rule.interpretation, lang)}" if lang == "fr"
                 else f"**{t('interpretation')}**: {pick(rule.interpretation, lang)}", ""]
+    if rule.lets:
+        out += [f"**{t('let')}**", "", "```yaml", "let:"]
+        for name, expr in rule.lets.items():
+            out += [f"  {name}: >-", *(f"    {line}" for line in str(expr).strip().splitlines())]
+        out += ["```", ""]
     if rule.source.get("when"):
         out += [f"**{t('when')}**", "", "```cel", str(rule.source["when"]).strip(), "```", ""]
     if rule.requires:
         out += [f"**{t('requires')}**", ""] + [f"- `{n.field}`" + (f" (si `{n.when_source}`)" if lang == "fr" and n.when_source
                                                                     else f" (when `{n.when_source}`)" if n.when_source else "")
-                                              + f" — {pick(n.what, lang)}" for n in rule.requires] + [""]
+                                              + f" — {pick(n.what, lang)}"
+                                              + (f" → {pick(n.remediation, lang)}" if n.remediation else "") for n in rule.requires] + [""]
     out += [f"**{t('check')}**", "", "```cel", str(rule.source["check"]).strip(), "```", ""]
     names = [n for n in _params_read(rule) if n in pack.parameters]
     if names:

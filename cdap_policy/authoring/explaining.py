@@ -9,6 +9,7 @@ as the whole expression. Nothing here prints: `formatters/explanation.py` render
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import lark
 
@@ -17,6 +18,9 @@ from cdap_policy.engines import CompileError, EvalError, to_python
 from cdap_policy.evaluate.facts import Context, Entity
 from cdap_policy.evaluate.findings import Finding, fingerprint
 from cdap_policy.evaluate.runner import EVAL_TIMEOUT_S, Evaluator, missing
+
+if TYPE_CHECKING:
+    from cdap_policy.load.pack import Rule
 
 MAX_DEPTH = 4  # levels of sub-conditions shown; deeper parts are shown whole
 
@@ -46,18 +50,32 @@ class Part:
 
 
 @dataclass
+class Let:
+    """One of the rule's named sub-expressions (`let:`): its name, its expression as written, and
+    its value on this entity."""
+    name: str
+    source: str
+    value: object = None
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "source": self.source, "value": self.value, "error": self.error}
+
+
+@dataclass
 class Explanation:
-    rule: object
+    rule: Rule
     entity: Entity
     as_of: str
     edition: int
     excluded: str | None  # why the rule would not run on this snapshot (framework, edition), else None
-    values: list  # (path, value, present)
+    values: list[tuple[str, object, bool]]  # (path, value, present)
     when: Part | None
     check: Part | None
     status: str
     finding: Finding
     rows: dict | None = None  # consultation rules: counts per status of the user's log rows, and the row explained
+    lets: list = field(default_factory=list)  # Let: the rule's named sub-expressions, as written, and their values
 
     def to_dict(self) -> dict:
         return {
@@ -65,6 +83,7 @@ class Explanation:
             "entity": {"kind": self.entity.kind, "key": self.entity.key, "label": self.entity.label},
             "location": {"file": self.finding.file, "line": self.finding.line},
             "values": [{"path": p, "value": v, "present": ok} for p, v, ok in self.values],
+            "lets": [let.to_dict() for let in self.lets],
             "when": self.when.to_dict() if self.when else None,
             "check": self.check.to_dict() if self.check else None,
             "status": self.status, "rows": self.rows,
@@ -155,12 +174,14 @@ def _value_at(engine, activation: dict, chain: list) -> tuple[object, bool]:
 # -- evaluating the parts -------------------------------------------------------------------
 
 class _Parts:
-    def __init__(self, engine, activation: dict, timeout):
-        self.engine, self.activation, self.timeout = engine, activation, timeout
+    def __init__(self, engine, activation: dict, timeout, rule=None):
+        self.engine, self.activation, self.timeout, self.rule = engine, activation, timeout, rule
 
     def evaluate(self, source: str) -> tuple[object, str | None]:
+        # a part naming one of the rule's lets is evaluated with it bound, as the loader compiles the whole
+        bound = self.rule.bound(source) if self.rule is not None else source
         try:
-            return to_python(self.engine.compile(source).evaluate(self.activation, self.timeout)), None
+            return to_python(self.engine.compile(bound).evaluate(self.activation, self.timeout)), None
         except (CompileError, EvalError) as exc:
             return None, str(exc)
 
@@ -181,13 +202,20 @@ def _program_result(program, activation, timeout):
         return None, str(exc)
 
 
-def _explain_expression(pack, program, source: str, activation: dict, timeout) -> Part:
+def _explain_expression(pack, rule, program, source: str, activation: dict, timeout) -> Part:
     tree = pack.engine.syntax(source)
     # the whole expression's value comes from the rule's own program, exactly as `check` computed it
-    return _Parts(pack.engine, activation, timeout).build(tree, source, 0, _program_result(program, activation, timeout))
+    return _Parts(pack.engine, activation, timeout, rule).build(tree, source, 0, _program_result(program, activation, timeout))
 
 
-def _needs(rule, activation, timeout) -> tuple[str, object] | None:
+def _lets(pack, rule, activation: dict, timeout) -> list[Let]:
+    """The rule's lets as written, each with its value on this entity (a let that cannot be
+    evaluated shows its error: an expression naming it has that error too)."""
+    parts = _Parts(pack.engine, activation, timeout, rule)
+    return [Let(name, " ".join(source.split()), *parts.evaluate(name)) for name, source in rule.lets.items()]
+
+
+def _needs(rule, activation, timeout) -> tuple[str, str | dict] | None:
     """("error", why) when a field the rule requires is absent (or cannot be read), else None."""
     for need in rule.requires:
         present, error = _program_result(need.program, activation, timeout)
@@ -238,8 +266,9 @@ def _find(entities: list, key: str | None) -> Entity:
 
 
 def _finish(pack, rule, entity, activation, context, evaluator, excluded, timeout, as_of, rows=None, location=None) -> Explanation:
-    when = _explain_expression(pack, rule.when, rule.source["when"], activation, timeout) if rule.when else None
-    check = _explain_expression(pack, rule.check, rule.source["check"], activation, timeout)
+    when = _explain_expression(pack, rule, rule.when, rule.source["when"], activation, timeout) if rule.when else None
+    check = _explain_expression(pack, rule, rule.check, rule.source["check"], activation, timeout)
+    error: str | dict | None  # the engine's words, or {fr, en} naming the data missing
     status, error = _status(when, check)
     if when is None or (not when.error and when.value is True):  # applies: what it needs comes before the check
         status, error = _needs(rule, activation, timeout) or (status, error)
@@ -249,13 +278,14 @@ def _finish(pack, rule, entity, activation, context, evaluator, excluded, timeou
                          "first_row": rows["line"], "sample": []})
     evaluator.record(rule, entity, status, evidence, error, *(location or (None, None)))
     variables = set(activation)
-    values = []
-    for expression in [e for e in (rule.source.get("when"), rule.source["check"]) if e]:
+    values: list[tuple[str, object, bool]] = []
+    for expression in [e for e in (*rule.lets.values(), rule.source.get("when"), rule.source["check"]) if e]:
         for chain in reads(pack.engine.syntax(expression), variables):
             path = ".".join(chain)
             if all(path != p for p, _, _ in values):
                 values.append((path, *_value_at(pack.engine, activation, chain)))
-    return Explanation(rule, entity, as_of, context.edition, excluded, values, when, check, status, evaluator.findings[-1], rows)
+    return Explanation(rule, entity, as_of, context.edition, excluded, values, when, check, status, evaluator.findings[-1], rows,
+                       _lets(pack, rule, activation, timeout))
 
 
 _RANK = {"fail": 0, "error": 1, "pass": 2, "not_applicable": 3}  # which of a user's rows is worth explaining
@@ -265,7 +295,9 @@ def _explain_consultations(pack, snapshot, rule, user_id, as_of, context, evalua
     """A consultation rule judges log rows; the finding is per user. Explain the user's first
     failing row (or error, else the first row), with the counts of all their rows."""
     counts = {"pass": 0, "fail": 0, "error": 0, "not_applicable": 0}
-    chosen, chosen_status, users = None, None, []
+    chosen: tuple | None = None  # (file, line, row, activation) of the row explained
+    chosen_status = ""
+    users: list[str] = []
     for file, line, row in iter_consultations(snapshot):
         user = str(row.get("user"))
         if user not in users and len(users) < 50:

@@ -28,7 +28,7 @@ class CaseResult:
     case: TestCase
     ok: bool
     detail: str
-    statuses: dict  # entity key -> status
+    statuses: dict[str, str]  # entity key -> status
 
 
 def merge(base, fragment):
@@ -41,7 +41,7 @@ def merge(base, fragment):
     return copy.deepcopy(fragment)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read(path: Path) -> dict:
     # read once per run, not once per case; merge() never mutates what it is given
     return load_file(path).data

@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from cdap_policy.engines import celfuncs
 from cdap_policy.support.i18n import pick, tr
@@ -31,7 +32,7 @@ class Choices:
     editions: tuple
     frameworks: tuple
     modes: tuple
-    catalogue: dict  # edition (str) -> profile code -> catalogue entry
+    catalogue: dict[str, dict[str, dict]]  # edition (str) -> profile code -> catalogue entry
     countries: dict  # params.countries, for eligible()
     flags: tuple  # partner flags the catalogue's routes may require
 
@@ -153,6 +154,27 @@ def parse_profiles(text: str) -> dict[str, int]:
     return out
 
 
+class BeneficiaryInformation(TypedDict, total=False):
+    """`partner.beneficiary_information`: how beneficiaries are told of the processing (CONV art. 11)."""
+    method: str
+    since: str  # AAAA-MM-JJ
+    non_opposition_recorded: bool
+
+
+class Workstation(TypedDict):
+    """One item of `partner.workstations`: a browser, its version, how many workstations run it."""
+    browser: str
+    version: int
+    count: int
+
+
+class Deliberation(TypedDict, total=False):
+    """`convention.deliberation`: the deliberative body's decision authorising the signature."""
+    body: str
+    reference: str
+    adopted_on: str  # AAAA-MM-JJ
+
+
 @dataclass
 class Answers:
     kind: str
@@ -172,10 +194,11 @@ class Answers:
     support_l1: Person = field(default_factory=Person)
     providers: list = field(default_factory=list)
     flags: dict = field(default_factory=dict)  # partner flags answered (see conditional_flags)
-    beneficiary_information: dict | None = None  # {method, since, non_opposition_recorded}
-    workstations: list = field(default_factory=list)  # [{browser, version, count}]
-    t1_attestation: dict | None = None  # {signed_on, entries}: see importers.attestation
-    deliberation: dict | None = None  # {body, reference, adopted_on}: the deliberation authorising the signature
+    beneficiary_information: BeneficiaryInformation | None = None
+    workstations: list[Workstation] = field(default_factory=list)
+    t1_attestation: dict | None = None  # {signed_on, entries}: as importers.attestation.attestation builds it
+    deliberation: Deliberation | None = None
+    supporting_documents: list = field(default_factory=list)  # [{profile, document, provided_on}]: other profiles' legitimacy
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -199,7 +222,8 @@ def _slug(text: str, taken: set) -> str:
 
 class _Writer:
     def __init__(self, lang: str):
-        self.lang, self.lines = lang, []
+        self.lang = lang
+        self.lines: list[str] = []
 
     def t(self, fr: str, en: str) -> str:
         return pick(tr(fr, en), self.lang)
@@ -382,8 +406,18 @@ def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr"
                   "sociale pour T2, marché avec le département pour T5, mission FSL pour T13, mandat pour T9…) :",
                   "Supporting documents of the legitimacy of each other profile requested, given to the Caf (social-action\n"
                   "subsidy for T2, contract with the department for T5, FSL mission for T13, mandate for T9...):", 2)
-        entries = ", ".join(f'{{profile: {code}, document: "", provided_on: "AAAA-MM-JJ"}}' for code in others)
-        w.todo(f"supporting_documents: [{entries}]", "pièces à remettre à la Caf", "documents to give the Caf", 2)
+        given = [d for d in a.supporting_documents if d.get("profile") in others]
+        if given:
+            w.line("  supporting_documents:")
+            for document in given:
+                w.line("    - {" + ", ".join(f"{k}: {_q(document[k])}" for k in ("profile", "document", "provided_on") if document.get(k)) + "}")
+        left = [code for code in others if code not in {d["profile"] for d in given}]
+        if left and given:
+            for code in left:
+                w.todo(f'- {{profile: {code}, document: "", provided_on: "AAAA-MM-JJ"}}', "pièce à remettre à la Caf", "document to give the Caf", 4)
+        elif left:
+            entries = ", ".join(f'{{profile: {code}, document: "", provided_on: "AAAA-MM-JJ"}}' for code in left)
+            w.todo(f"supporting_documents: [{entries}]", "pièces à remettre à la Caf", "documents to give the Caf", 2)
     w.blank()
 
     w.comment("— Les personnes désignées (annexe 1 du contrat de service) : deux administrateurs au plus,\n"

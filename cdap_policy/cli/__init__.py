@@ -16,6 +16,7 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -64,12 +65,12 @@ class Terminated(BaseException):
     """SIGTERM received: unwinds the run like Ctrl-C (BaseException: no `except Exception` stops it)."""
 
 
-def _terminate(signum, frame):
+def _terminate(signum, frame) -> NoReturn:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
     raise Terminated
 
 
-def main(argv=None):
+def main(argv=None) -> NoReturn:
     from cdap_policy.cli.localise import detect, error_prefix, set_lang
 
     lang = detect(sys.argv[1:] if argv is None else argv)

@@ -8,6 +8,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -84,7 +85,7 @@ def _shard(ctx, param, value):
 @click.pass_context
 def check(ctx, snapshots, fmt, output, as_of, policies, params_file, stage, edition, rule_ids, families, fail_on, lang,
           include_passed, engine, redact, log_roots, timeout, baseline, waivers_file, no_waivers, jobs, shard,
-          summary_file, no_progress):
+          summary_file, no_progress) -> NoReturn:
     """Check snapshot(s): files, folders (recursively) or quoted globs, and report findings."""
     from cdap_policy import formatters
     from cdap_policy.support import output as out
@@ -107,7 +108,7 @@ def check(ctx, snapshots, fmt, output, as_of, policies, params_file, stage, edit
     except InputError as exc:
         report_problems(exc, tr("sortie refusée", "output refused"), lang)
         sys.exit(EXIT_INPUT)
-    sinks = []  # the sink, once there is one: what a stuck run must clean up
+    sinks: list[Sink] = []  # the sink, once there is one: what a stuck run must clean up
     WATCHDOG.run_deadline(timeout or None, on_stuck=lambda: _stuck(timeout, lang, sinks))
     paths, problems = discover(snapshots)
     log.debug(tr(f"{len(paths)} fichier(s) à vérifier", f"{len(paths)} file(s) to check"))
@@ -312,7 +313,7 @@ def _srcroot() -> str:
     return str(here)
 
 
-def _stuck(timeout, lang, sinks=()):
+def _stuck(timeout, lang, sinks=()) -> NoReturn:
     for sink in sinks:  # no temporary report left behind
         sink.abort()
     sys.stderr.write(error_prefix(lang) + pick(tr(f"durée maximale dépassée ({timeout:g} s) ; rien n'a été écrit",

@@ -5,7 +5,9 @@ import datetime
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -34,7 +36,16 @@ _LEVEL_WORDS = {
     logging.WARNING: {"fr": "attention :", "en": "warning:"},
     logging.ERROR: {"fr": "erreur :", "en": "error:"},
 }
-_LOG_STATE = {"lang": "fr", "level": logging.INFO}
+
+
+@dataclass
+class _LogState:
+    """What the log handler of this invocation writes: its language and its threshold."""
+    lang: str = "fr"
+    level: int = logging.INFO
+
+
+_LOG_STATE = _LogState()
 
 
 class _Formatter(logging.Formatter):
@@ -42,7 +53,7 @@ class _Formatter(logging.Formatter):
         from cdap_policy.support.i18n import pick
         from cdap_policy.support.textsafe import printable
 
-        lang = _LOG_STATE["lang"]
+        lang = _LOG_STATE.lang
         text = pick(record.msg, lang) if isinstance(record.msg, dict) else str(record.msg)
         if record.args:
             text = text % record.args
@@ -60,14 +71,14 @@ def install_log_handler() -> None:
     handler.setFormatter(_Formatter())
     logger.addHandler(handler)
     logger.propagate = False
-    _LOG_STATE.update(lang="fr", level=logging.INFO)
+    _LOG_STATE.lang, _LOG_STATE.level = "fr", logging.INFO
     logger.setLevel(logging.INFO)
 
 
 def _set_level(level: int):
     def callback(ctx, param, value):
         if value:
-            _LOG_STATE["level"] = level
+            _LOG_STATE.level = level
             logging.getLogger(LOGGER).setLevel(level)
         return value
     return callback
@@ -75,7 +86,7 @@ def _set_level(level: int):
 
 def _remember_lang(ctx, param, value):
     if value:
-        _LOG_STATE["lang"] = value
+        _LOG_STATE.lang = value
     return value
 
 
@@ -90,7 +101,7 @@ def verbosity_options(command):
 
 
 def quiet() -> bool:
-    return _LOG_STATE["level"] > logging.WARNING
+    return _LOG_STATE.level > logging.WARNING
 
 
 def helptext(fr: str, en: str) -> str:
@@ -185,7 +196,7 @@ def load_pack_or_exit(policies, params_file, engine: str | None = "compiled", la
         sys.exit(EXIT_INPUT)
 
 
-def fail_usage(message: dict, lang: str) -> None:
+def fail_usage(message: dict, lang: str) -> NoReturn:
     """Bad usage noticed after parsing: one line, exit 2."""
     from cdap_policy.support.i18n import pick
 

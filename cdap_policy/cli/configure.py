@@ -85,7 +85,7 @@ _DEFAULTS = {
 
 def settings(conf) -> list[dict]:
     """Each key: its value in force and where it came from (file and line, environment, default)."""
-    rows = []
+    rows: list[dict] = []
     for key, (default, described) in _DEFAULTS.items():
         if key == "lang" and os.environ.get(ENV_LANG):
             rows.append({"key": key, "value": os.environ[ENV_LANG], "source": "environment", "where": ENV_LANG})

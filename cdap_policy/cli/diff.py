@@ -5,6 +5,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -25,7 +26,7 @@ from cdap_policy.support.i18n import tr
               help="Lowest severity of a new failing finding that makes the exit code 1 (a new error always does).")
 @click.option("--force", is_flag=True, help="Compare reports of two different partners (SIRET) anyway.")
 @lang_option
-def diff(old, new, fmt, output, fail_on, force, lang):
+def diff(old, new, fmt, output, fail_on, force, lang) -> NoReturn:
     """Compare two reports of `check --format json`: new, resolved (absent), unchanged and updated findings."""
     from cdap_policy import formatters
     from cdap_policy.support import output as out

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -17,7 +18,7 @@ from cdap_policy.support.i18n import pick, tr
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 when the folder is not the current reference.")
 @policies_option
 @lang_option
-def docs(directory, check_only, policies, lang):
+def docs(directory, check_only, policies, lang) -> NoReturn:
     """Generate the reference of every rule: requirement, article, editions, stages, severity, parameters, worked examples."""
     from cdap_policy.support import output
     from cdap_policy.authoring.docs import MARKER, pages, stale

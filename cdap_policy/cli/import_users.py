@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -30,7 +31,7 @@ from cdap_policy.support.textsafe import printable
 @click.option("--dry-run", is_flag=True, help="Print the snapshot that would be written, write nothing.")
 @policies_option
 @lang_option
-def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, attestation_on, dry_run, policies, lang):
+def import_users(sheet_file, snapshot_file, maps, sheet, profiles, status, attestation_on, dry_run, policies, lang) -> NoReturn:
     """Import users from a staff spreadsheet (French headers recognised) into a snapshot."""
     from cdap_policy.support import output
     from cdap_policy.load import params as params_mod

@@ -10,6 +10,7 @@ import re
 import stat
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -18,6 +19,9 @@ from cdap_policy.support.errors import InputError
 from cdap_policy.cli.localise import h
 from cdap_policy.support.i18n import pick, tr
 from cdap_policy.support.textsafe import printable
+
+if TYPE_CHECKING:  # the starter is imported when the command runs
+    from cdap_policy.authoring.starter import Deliberation, Workstation
 
 DEFAULT_FILE = "instantane-cdap.yaml"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -73,7 +77,7 @@ def _person_option(name: str, fr: str):
 @policies_option
 @lang_option
 def init(file, kind, name, siret, department, framework, edition, missions, profiles, mode, principal, deputy,
-         security_officer, dpo, support, flags, information, browsers, deliberation, providers, no_input, force, policies, lang):
+         security_officer, dpo, support, flags, information, browsers, deliberation, providers, no_input, force, policies, lang) -> NoReturn:
     """Write a starter snapshot (default instantane-cdap.yaml) from a few questions."""
     from cdap_policy.support import output
     from cdap_policy.authoring.starter import Answers, load_choices, render
@@ -469,13 +473,13 @@ class _Asker:
                 answers[flag] = True
         return answers
 
-    def browsers(self, given) -> list:
+    def browsers(self, given) -> list[Workstation]:
         from cdap_policy.load.schemainfo import enum
 
         names = enum("/properties/partner/properties/workstations/items/properties/browser")
 
-        def verdict(text: str) -> list:
-            out = []
+        def verdict(text: str) -> list[Workstation]:
+            out: list[Workstation] = []
             for part in re.split(r"[,;\s]+", self._clean(text)):
                 if not part:
                     continue
@@ -509,7 +513,7 @@ class _Asker:
         return [p.strip() for p in answer.split(",") if p.strip()]
 
 
-def _deliberation(text: str, lang: str) -> dict:
+def _deliberation(text: str, lang: str) -> Deliberation:
     """« organe, AAAA-MM-JJ[, référence] » as the convention's deliberation; a bad date is bad usage."""
     import datetime
 
@@ -523,7 +527,7 @@ def _deliberation(text: str, lang: str) -> dict:
         fail_usage(tr(f"--deliberation : « {text} » : indiquez l'organe, la date d'adoption (AAAA-MM-JJ) et la référence",
                       f"--deliberation: « {text} »: give the body, the date adopted (YYYY-MM-DD) and the reference"), lang)
     others = [p for p in parts if p != dates[0]]
-    out = {"body": others[0]} if others else {}
+    out: Deliberation = {"body": others[0]} if others else {}
     if len(others) > 1:
         out["reference"] = ", ".join(others[1:])
     out["adopted_on"] = dates[0]

@@ -140,11 +140,16 @@ class _Context(click.Context):
     formatter_class = _Formatter
 
 
+# click's first-sentence shortener: click 8.5 deprecated its public name (to go in 9.0) for a
+# private one; older versions have only the public one
+_make_short_help = getattr(click.utils, "_make_default_short_help", None) or vars(click.utils)["make_default_short_help"]
+
+
 def short_help(command, limit: int = 45) -> str:
     text = command.short_help or command.help or ""
     if current() == "en":
         text = english(text)
-    return click.utils.make_default_short_help(text, limit)
+    return _make_short_help(text, limit)
 
 
 # -- click's own words ---------------------------------------------------------------------------
@@ -278,7 +283,8 @@ def _install_gettext() -> None:
     _INSTALLED = True
     for name in ("core", "exceptions", "formatting", "parser", "types", "decorators", "termui", "utils", "shell_completion"):
         module = sys.modules.get(f"click.{name}") or __import__(f"click.{name}", fromlist=["_"])
-        if getattr(module, "_", None) is gettext.gettext:
-            module._ = _gettext
-        if getattr(module, "ngettext", None) is gettext.ngettext:
-            module.ngettext = _ngettext
+        names = vars(module)  # click's modules bind gettext's functions as module globals
+        if names.get("_") is gettext.gettext:
+            names["_"] = _gettext
+        if names.get("ngettext") is gettext.ngettext:
+            names["ngettext"] = _ngettext

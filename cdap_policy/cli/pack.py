@@ -5,6 +5,7 @@ import difflib
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -37,7 +38,7 @@ def unknown_rule(pack, rule_id: str, lang: str) -> None:
 @click.option("--verbose", "-v", is_flag=True, help="List every case, not only failures.")
 @engine_option
 @lang_option
-def test_cmd(policies, rules, verbose, engine, lang):
+def test_cmd(policies, rules, verbose, engine, lang) -> NoReturn:
     """Run the rules' test cases: of the whole pack, of one pack folder, or of one policy file."""
     from cdap_policy.authoring.rulecases import run_cases
 
@@ -137,7 +138,7 @@ def explain(rule_id, policies, params_file, fmt, snapshot, entity, fingerprint, 
 @policies_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @lang_option
-def coverage(policies, fmt, lang):
+def coverage(policies, fmt, lang) -> NoReturn:
     """For every requirement of the catalogue: the rules implementing it and their test counts."""
     from cdap_policy.authoring.traceability import compute, render_table
 

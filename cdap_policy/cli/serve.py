@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
-from cdap_policy.cli.common import EXIT_INPUT, fail_usage, lang_option, params_option, policies_option
+from cdap_policy.cli.common import fail_usage, lang_option, params_option, policies_option
 from cdap_policy.cli.localise import h
 from cdap_policy.support.i18n import tr
 
@@ -24,7 +25,7 @@ from cdap_policy.support.i18n import tr
 @policies_option
 @params_option
 @lang_option
-def serve(host, port, allow_remote, root_path, policies, params_file, lang):
+def serve(host, port, allow_remote, root_path, policies, params_file, lang) -> NoReturn:
     """Serve the partner's self-assessment and the auditor's report on web pages (extra: pip install '.[web]')."""
     from cdap_policy.web.security import is_loopback
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -19,7 +20,7 @@ from cdap_policy.support.textsafe import printable
 @lang_option
 @verbosity_options
 @click.pass_context
-def validate(ctx, snapshots, log_roots, lang):
+def validate(ctx, snapshots, log_roots, lang) -> NoReturn:
     """Validate snapshot(s) against the schema only: files, folders (recursively) or quoted globs."""
     from cdap_policy.pipeline.batch.discover import discover
     from cdap_policy.cli import configure

@@ -48,19 +48,25 @@ def make_engine(name: str, variables: set, params: dict, pack_files: list | None
     if name not in ENGINES:
         raise ValueError(available(name))
     if name == "native":
-        from cdap_policy.engines import celfuncs as module  # called with plain values by the runtime
-        from cdap_policy.engines.native import NativeEngine as engine_class
+        from cdap_policy.engines import celfuncs  # called with plain values by the runtime
+
+        functions = celfuncs.FUNCTIONS
     else:
-        from cdap_policy.engines import celpy as module  # type: ignore[no-redef]
-        from cdap_policy.engines.celpy import CelPyEngine as engine_class  # type: ignore[assignment]
+        from cdap_policy.engines import celpy
+
+        functions = celpy.FUNCTIONS
     cache = None
     if pack_files is not None:
         from cdap_policy.engines.cache import PackCache
 
-        cache = PackCache.open(name, pack_files, params, variables, module.FUNCTIONS)
+        cache = PackCache.open(name, pack_files, params, variables, functions)
     if name == "native":
-        return engine_class(variables, params, cache)
-    return engine_class(variables, params, name, cache)
+        from cdap_policy.engines.native import NativeEngine
+
+        return NativeEngine(variables, params, cache)
+    from cdap_policy.engines.celpy import CelPyEngine
+
+    return CelPyEngine(variables, params, name, cache)
 
 
 def finish(engine) -> None:

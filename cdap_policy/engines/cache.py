@@ -28,7 +28,7 @@ KEEP = 16  # cache files kept; older ones (other packs, parameters, versions) ar
 def _versions() -> dict:
     import cdap_policy
 
-    out = {"cdap-policy": cdap_policy.__version__, "python": sys.version, "magic": importlib.util.MAGIC_NUMBER.hex()}
+    out: dict[str, str | None] = {"cdap-policy": cdap_policy.__version__, "python": sys.version, "magic": importlib.util.MAGIC_NUMBER.hex()}
     for module, dist in (("celpy", "cel-python"), ("lark", "lark"), ("cel", "common-expression-language")):
         out[dist] = diskcache.dist_version(module, dist)
     return out
@@ -68,7 +68,7 @@ class PackCache:
         self.status = "hit" if self.hit else ("off" if path is None else "miss")
 
     @classmethod
-    def open(cls, engine: str, pack_files: list, params: dict, variables, functions: dict) -> "PackCache":
+    def open(cls, engine: str, pack_files: list, params: dict, variables, functions: dict) -> PackCache:
         try:
             text = key(engine, pack_files, params, variables, functions)
         except OSError:  # a pack file vanished: the loader will say so, uncached
@@ -120,7 +120,8 @@ def _entry_ok(entry) -> bool:
         return False
     if entry.get("code") is not None and not isinstance(entry["code"], (bytes, str)):
         return False
-    if "native" in entry and not (isinstance(entry["native"], str) and {"code", "paths", "maps"} <= set(entry)):
+    if "native" in entry and not ((entry["native"] is None or isinstance(entry["native"], str))
+                                  and {"code", "paths", "maps"} <= set(entry)):
         return False
     if entry.get("paths") is not None and not _is_paths(entry["paths"]):
         return False

@@ -75,7 +75,7 @@ def _activation_getattr(self, name):
 
 
 if _Activation.__getattr__.__qualname__ == "Activation.__getattr__":  # the method this replaces
-    _Activation.__getattr__ = _activation_getattr
+    _Activation.__getattr__ = _activation_getattr  # type: ignore[method-assign]  # on purpose: see _activation_getattr
     _Activation.get = _activation_getattr
 
 
@@ -159,8 +159,8 @@ class CelPyEngine(CelValues):
         self.params = params or {}
         self.cache = cache
         self.functions = FUNCTIONS
-        self._env = None
-        self._base = None
+        self._env: celpy.Environment | None = None
+        self._base: _Activation | None = None
 
     # -- what the protocol asks -----------------------------------------------------------------
     @property
@@ -232,7 +232,7 @@ class CelPyEngine(CelValues):
         if self._base is None:
             self._base = _Activation(package=None, annotations=dict(celpy.googleapis), functions=self.functions)
         runner = celpy.evaluation.Transpiler.__new__(celpy.evaluation.Transpiler)
-        runner.ast, runner.source_text = None, ""
+        runner.ast, runner.source_text = None, ""  # type: ignore[assignment]  # no tree: it runs the code object alone
         runner.base_activation = runner.activation = self._base
         runner.executable_code = marshal.loads(code) if isinstance(code, bytes) else code
         return runner

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import threading
 import time
+from collections.abc import Callable
 
 
 class EvaluationTimeout(BaseException):
@@ -44,8 +45,8 @@ class Watchdog:
         self._lock = threading.Lock()
         self._slots: dict[int, _Slot] = {}
         self._run: tuple[int, float] | None = None  # (thread, monotonic deadline) of --timeout
-        self._stuck: tuple[float, object] | None = None  # (monotonic time, callback) once RunTimeout was sent
-        self._on_stuck = None
+        self._stuck: tuple[float, Callable[[], object] | None] | None = None  # (monotonic time, callback) once RunTimeout was sent
+        self._on_stuck: Callable[[], object] | None = None
         self._thread: threading.Thread | None = None
 
     def _ensure_thread(self):
@@ -74,7 +75,7 @@ class Watchdog:
 
     GRACE = 5.0  # seconds a run may take to stop once interrupted (a long call in C delays it)
 
-    def run_deadline(self, seconds: float | None, on_stuck=None):
+    def run_deadline(self, seconds: float | None, on_stuck: Callable[[], object] | None = None):
         """Interrupt the calling thread with RunTimeout after `seconds` (None: no deadline). If the
         thread has not stopped GRACE seconds later (stuck in C code), call `on_stuck`, which is
         expected to end the process."""

@@ -35,10 +35,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from cdap_policy.engines import celfuncs
 from cdap_policy.engines import analysis
 from cdap_policy.engines.base import CompileError, EvalError, FieldProgram, field_path
+
+if TYPE_CHECKING:  # imported at run time only when an expression needs cel-python
+    from cdap_policy.engines.celpy import CelPyEngine
 
 # The bindings log a warning for every custom function that raises (a CEL error we report as a
 # finding): without this, it would reach stderr through logging's last-resort handler.
@@ -89,6 +93,8 @@ def _extension():
             if os.path.isfile(path):
                 try:
                     ext = importlib.util.spec_from_file_location("cel.cel", path)
+                    if ext is None or ext.loader is None:
+                        return None
                     module = importlib.util.module_from_spec(ext)
                     ext.loader.exec_module(module)
                 except (ImportError, OSError):
@@ -182,7 +188,7 @@ class _Timeout(EvalError):
 class NativeProgram:
     __slots__ = ("engine", "source", "runtime_source", "reads", "names", "_slots", "_variants", "reference")
 
-    def __init__(self, engine: "NativeEngine", source: str, reads: dict, program, reference=None, runtime_source=None):
+    def __init__(self, engine: NativeEngine, source: str, reads: dict, program, reference=None, runtime_source=None):
         self.engine, self.source, self.reads = engine, source, reads
         self.runtime_source = runtime_source or source  # as the runtime reads it (analysis.hoisted_source)
         self.names = tuple(reads)
@@ -225,7 +231,7 @@ class NativeProgram:
     def evaluate_natively(self, activation: dict, timeout: float | None = None):
         state = self.engine.state()
         context, current, calls = state.context, state.current, state.calls
-        key = ()
+        key: tuple = ()
         for name, per_call, index in self._slots:
             value = activation.get(name, _MISSING)
             if per_call:
@@ -312,8 +318,8 @@ def _in_literal_order(value, orders):
         order = next((o for o in orders if len(o) == len(keys) and set(o) == keys), None)
         if order is None:
             return _MISSING if len(keys) > 1 else value
-        out = {k: _in_literal_order(value[k], orders) for k in order}
-        return _MISSING if any(v is _MISSING for v in out.values()) else out
+        ordered = {k: _in_literal_order(value[k], orders) for k in order}
+        return _MISSING if any(v is _MISSING for v in ordered.values()) else ordered
     return value
 
 
@@ -346,7 +352,7 @@ class _ReferenceProgram:
     are converted to cel-python's once per snapshot (entities per call)."""
     __slots__ = ("program", "engine", "source", "reads", "names")
 
-    def __init__(self, program, engine: "NativeEngine"):
+    def __init__(self, program, engine: NativeEngine):
         self.program, self.engine = program, engine
         self.source, self.reads, self.names = program.source, program.reads, program.names
 
@@ -379,7 +385,7 @@ class NativeEngine:
         self.cache = cache
         self.functions = {name: _wrap(name, function) for name, function in celfuncs.FUNCTIONS.items()}
         self._local = threading.local()
-        self._reference = None  # cel-python, built the first time an expression needs it
+        self._reference: CelPyEngine | None = None  # cel-python, built the first time an expression needs it
         self.reference_values: dict = {}  # variable -> (the object, its cel-python value)
         # name -> the items of the collections bound last (names of their own, never a variable's)
         self.batches: dict = {}

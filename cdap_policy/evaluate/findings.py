@@ -1,6 +1,7 @@
 """Findings and reports as plain values: what a formatter, a baseline or a diff works on."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -41,8 +42,9 @@ class Finding:
     baseline_state: str | None = None  # with --baseline: new, unchanged or updated
     waiver: dict | None = field(default=None, hash=False, compare=False)  # the waiver that applies (status waived)
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
+        # computed once per finding: grouping, sorting and every output read it many times
         return fingerprint(self.rule_id, self.entity_kind, self.entity_key)
 
     @property
@@ -93,7 +95,7 @@ class Unreadable:
     message: dict  # {fr, en}: every problem as `file:line: [field] message`, one per line (bounded)
 
     @classmethod
-    def of(cls, file: str, problems=(), internal: str | None = None, redact_line=None) -> "Unreadable":
+    def of(cls, file: str, problems=(), internal: str | None = None, redact_line=None) -> Unreadable:
         """From the problems that stopped it (errors.Problem), or an internal error in one line;
         `redact_line(line, field)` masks personal data as the error lines on standard error do."""
         if internal is not None:
@@ -122,7 +124,7 @@ class Report:
     snapshot_file: str
     partner: str
     findings: list[Finding]
-    counts: dict  # status -> count, passes included
+    counts: dict[str, int]  # status -> count, passes included
     rules_run: int
     framework: str = "mon_compte_partenaire"
     siret: str = ""

@@ -196,7 +196,7 @@ class Evaluator:
             values["evidence_errors"] = errors
         return bound_evidence(values)
 
-    def record(self, rule: Rule, entity: Entity, status: str, evidence: dict, error: str | None = None,
+    def record(self, rule: Rule, entity: Entity, status: str, evidence: dict, error: str | dict | None = None,
                file: str | None = None, line: int | None = None, via: tuple | None = None):
         self.counts[status] = self.counts.get(status, 0) + 1
         if status in ("pass", "not_applicable") and not self.keep_passed:
@@ -205,9 +205,15 @@ class Evaluator:
         values = {"key": entity.key, "label": label, "by_amendment": self.by_amendment, **evidence}
         rows = "checked" in evidence and "errors" in evidence  # a consultation finding: counts of the user's rows
         if status == "error":
+            need = next((n for n in rule.requires if isinstance(error, dict) and error == missing(n)), None)
+            if need is not None and isinstance(error, dict):  # what is missing may name what the rule read (the date of a stale list...)
+                error = {lang: render(error[lang], values, lang) for lang in ("fr", "en")}
             template = _ROWS_ERROR_MESSAGE if rows else _ERROR_MESSAGE
             message = {lang: render(template[lang], {**values, "label": label, "error": error}, lang) for lang in ("fr", "en")}
-            remediation = {lang: _ERROR_REMEDIATION[lang].format(rule=rule.id) for lang in ("fr", "en")}
+            if need is not None and need.remediation:  # not the snapshot's to complete: a parameter of the pack...
+                remediation = {lang: render(need.remediation[lang], values, lang) for lang in ("fr", "en")}
+            else:
+                remediation = {lang: _ERROR_REMEDIATION[lang].format(rule=rule.id) for lang in ("fr", "en")}
             evidence = {**evidence, "error": error}
         elif status == "fail":
             message = {lang: render(rule.message[lang], values, lang) for lang in ("fr", "en")}
@@ -243,7 +249,7 @@ class Evaluator:
         for entity in self.context.collection(rule.over):
             built: list = []
 
-            def activation():
+            def activation(entity=entity, built=built):  # bound at definition: never a later iteration's entity
                 if not built:
                     built.append(self.context.activation(entity))
                 return built[0]
@@ -268,11 +274,11 @@ class Evaluator:
         """Findings that share a cause (the same profile, user or provider) name each other: an
         auditor reads one problem, each obligation keeps its own finding."""
         by_subject: dict[tuple, list[int]] = {}
-        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects)):
+        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects, strict=True)):
             if finding.status in ("fail", "error"):
                 for item in subject:
                     by_subject.setdefault(item, []).append(index)
-        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects)):
+        for index, (finding, subject) in enumerate(zip(self.findings, self.subjects, strict=True)):
             if finding.status not in ("fail", "error"):
                 continue
             others = {self.findings[i].fingerprint for item in subject for i in by_subject.get(item, ()) if i != index}
@@ -321,6 +327,7 @@ class Evaluator:
                     continue
                 first_row = counted.fail_row if status == "fail" and counted.fail_row else counted.samples[0]
                 where = counted.first_fail if status == "fail" and counted.first_fail else counted.first
+                assert where is not None  # a user with a failing or error row has a first one
                 activation = dict(self.context.variables)
                 activation["entity"] = to_cel({k: v for k, v in first_row.items() if k != "line"})
                 activation["facts"] = to_cel(self.context.consultation_facts(first_row))
@@ -343,7 +350,7 @@ class RuleJudge:
         self.fact_fields = tuple(sorted(set().union(*(c.fact_fields for c in caches))))
         self.whole = any(c.whole for c in caches)
         # (row, facts, activation) -> (status, error): a partial, called once per row and rule
-        self.verdict = functools.partial(Evaluator.combine, self.when, self.check, needs=self.needs)
+        self.verdict: logs.Verdict = functools.partial(Evaluator.combine, self.when, self.check, needs=self.needs)
 
 
 def needed(rule, timeout) -> list:
@@ -371,7 +378,6 @@ class _RowCache:
         self.fact_fields = tuple(sorted(program.reads.get("facts", ())))
         self.whole = "*" in self.entity_fields or "*" in self.fact_fields
         self.results: dict = {}
-        self.evaluations = 0
 
     def result(self, row: dict, facts: dict, activation) -> tuple[bool | None, str | None]:
         key = None
@@ -386,7 +392,7 @@ class _RowCache:
                 cached = self.results.get(key)
             if cached is not None:
                 return cached
-        self.evaluations += 1
+        result: tuple[bool | None, str | None]
         try:
             result = (_truthy(self.program.evaluate(activation(), self.timeout)), None)
         except EvalError as exc:
@@ -404,7 +410,8 @@ def evaluate(pack: Pack, snapshot: Snapshot, as_of: str, stage: str | None = Non
     context = Context(snapshot, param_values or pack.param_values, as_of, edition, stage, engine=pack.engine)
     evaluator = Evaluator(pack, context, timeout, include_passed)
     framework = snapshot.framework
-    selected, excluded = [], {}
+    selected: list[Rule] = []
+    excluded: dict[str, int] = {}  # why -> rules not run for that reason
     for rule in pack.rules:
         why = rule.exclusion(stage, context.edition, framework)
         if why is None and rule_ids is not None and rule.id not in rule_ids:

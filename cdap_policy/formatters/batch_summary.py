@@ -156,7 +156,7 @@ def _lines(console, title: str, head: list, rows_: list, width: int, lang: str) 
     for row in rows_:
         words = " — ".join(str(v) for v in row if not isinstance(v, int) and v != "")
         counts = ", ".join(f"{h.lower() if h[:1].isupper() and not h[1:2].isupper() else h} {v}"
-                           for h, v in zip(head, row) if isinstance(v, int) and v and h)
+                           for h, v in zip(head, row, strict=True) if isinstance(v, int) and v and h)
         text = f"{words}{' :' if lang == 'fr' else ':'} {counts}" if counts else words
         console.print(Text(wrap.fill(text)), overflow="ignore", crop=False)
 

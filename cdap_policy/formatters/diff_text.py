@@ -75,12 +75,12 @@ def family_rows(diff, lang: str) -> list[list[str]]:
 
 
 def severity_status(finding: dict, lang: str) -> str:
-    return f"{pick(STATUS_NAMES.get(finding.get('status')), lang) or finding.get('status')} · " \
-           f"{pick(SEVERITY_NAMES.get(finding.get('severity')), lang) or finding.get('severity')}"
+    return f"{pick(STATUS_NAMES.get(finding.get('status', '')), lang) or finding.get('status')} · " \
+           f"{pick(SEVERITY_NAMES.get(finding.get('severity', '')), lang) or finding.get('severity')}"
 
 
 def rule_text(finding: dict, lang: str) -> str:
-    mark = PACK_CHANGE.get(finding.get("pack_change"))
+    mark = PACK_CHANGE.get(finding.get("pack_change", ""))
     return str(finding.get("rule_id")) + (f" ({pick(mark, lang)})" if mark else "")
 
 

@@ -90,6 +90,11 @@ def explanation_text(pack, explanation, lang: str = "fr") -> str:
     out += ["", t("Valeurs lues par la règle", "Values the rule read") + colon]
     for path, value, present in e.values:
         out.append(f"  {path} = {_value(value, lang)}" if present else f"  {path} : " + t("absent", "absent"))
+    if e.lets:
+        out += ["", t("Noms définis par la règle (let)", "Names the rule defines (let)") + colon]
+        for let in e.lets:
+            result = pick(tr("erreur : ", "error: "), lang) + let.error if let.error else _value(let.value, lang)
+            out.append(f"  {let.name} = {result}  ←  {bounded(let.source, MAX_SOURCE)}")
     if e.when is not None:
         out += ["", t("S'applique si (when)", "Applies when (when)") + colon]
         out += _part(e.when, lang, "  ")

@@ -128,7 +128,7 @@ def render(reports: list, options) -> str:
         running = f"{pages[0]['partner']} — {pages[0]['as_of']}"
     else:
         running = f"{labels['batch_title']} — {', '.join(sorted({r.as_of for r in reports}))[:60]}"
-    return _template().render(lang=lang, csp=CSP, t=labels, reports=pages, tool=f"{c.TOOL_NAME} {version}", running=running,
+    return _template().render(lang=lang, csp=CSP, t=c.Words(labels), reports=pages, tool=f"{c.TOOL_NAME} {version}", running=running,
                               severities=[(s, pick(c.SEVERITY_NAMES[s], lang)) for s in SEVERITY_RANK], batch=batch)
 
 
@@ -237,7 +237,7 @@ def chart(report, lang: str):
     families = sorted({r.get("family") or "—" for r in report.rules} | {f.family or "—" for f in report.findings
                                                                          if f.status in ("fail", "error")},
                       key=c.family_rank)
-    counts = {family: {} for family in families}
+    counts: dict[str, dict[str, int]] = {family: {} for family in families}
     for finding in report.findings:
         key = "error" if finding.status == "error" else finding.severity if finding.status == "fail" else None
         if key:

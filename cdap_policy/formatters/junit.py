@@ -72,7 +72,7 @@ def testsuite(report, options) -> tuple[ET.Element, dict]:
               "failures": outcomes["fail"] - known,
               "errors": outcomes["error"],
               "skipped": outcomes["waived"] + outcomes["not_applicable"] + known + len(skipped_rules)}
-    suite = ET.Element("testsuite", name=_xml(snapshot), **{k: str(v) for k, v in counts.items()})
+    suite = ET.Element("testsuite", {"name": _xml(snapshot), **{k: str(v) for k, v in counts.items()}})
     suite.set("time", _seconds(report.duration_s or 0.0))
     suite.set("timestamp", f"{report.as_of}T00:00:00")
     suite.set("file", _xml(snapshot))
@@ -99,7 +99,7 @@ def unreadable_suite(unreadable, options) -> tuple[ET.Element, dict]:
     """A snapshot that could not be checked: an error, never a clean suite (nor no suite at all)."""
     path, _ = c.relative_path(unreadable.file, options.srcroot)
     counts = {"tests": 1, "failures": 0, "errors": 1, "skipped": 0}
-    suite = ET.Element("testsuite", name=_xml(path), **{k: str(v) for k, v in counts.items()})
+    suite = ET.Element("testsuite", {"name": _xml(path), **{k: str(v) for k, v in counts.items()}})
     suite.set("time", _seconds(0.0))
     suite.set("file", _xml(path))
     case = ET.SubElement(suite, "testcase", classname=c.TOOL_NAME, name=UNREADABLE_CASE, file=_xml(path),

@@ -65,10 +65,10 @@ def render(reports: list, options) -> str:
         blocks += report_blocks(report, options)
     total = sum(n for _, n in blocks)
     out, used, shown = [], 0, 0
-    for index, (text, count) in enumerate(blocks):
+    for text, count in blocks:
         if used + len(text) > MAX_CHARS:
             hidden = total - shown
-            out.append(_truncated(hidden, total, len(blocks) - index, lang))
+            out.append(_truncated(hidden, total, lang))
             break
         out.append(text)
         used += len(text)
@@ -200,7 +200,7 @@ def _overview(reports, lang: str) -> str:
     return "\n".join(head) + "\n\n"
 
 
-def _truncated(hidden: int, total: int, blocks_left: int, lang: str) -> str:
+def _truncated(hidden: int, total: int, lang: str) -> str:
     fr = (f"> ✂️ **Rapport tronqué** à {c.number(MAX_CHARS, 'fr')} caractères (taille d'un commentaire) : "
           f"{hidden} constat(s) sur {total} non affiché(s). Le rapport complet : `--format html` ou `--format json`.\n")
     en = (f"> ✂️ **Report truncated** at {c.number(MAX_CHARS, 'en')} characters (a comment's size): "

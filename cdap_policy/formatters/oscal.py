@@ -93,7 +93,8 @@ def result(report, options) -> dict:
     key = _report_key(report, snapshot)
     outcomes = report.listed(include_passed=True)
     requirements = _requirements(report)
-    observations, risks, inventory = [], [], {}
+    observations, risks = [], []
+    inventory: dict[tuple[str, str], dict] = {}
     by_requirement: dict[str, dict] = {req: {"fail": 0, "error": 0, "waived": 0, "pass": 0, "not_applicable": 0,
                                              "observations": [], "risks": []} for req in requirements}
     for finding in outcomes:
@@ -149,7 +150,7 @@ def finding_of(key: str, req: str, counts: dict, lang: str) -> dict:
         state, reason, text = "satisfied", "pass", _L["satisfied"]
     else:
         state, reason, text = "satisfied", "other", _L["not_applicable"]
-    out = {
+    out: dict = {
         "uuid": _uuid("finding", key, req),
         "title": req,
         "description": _fill(text, lang, req=req, n=numbers["pass"], **numbers),
@@ -236,7 +237,7 @@ def _inventory_item(report, finding) -> dict:
 
 
 def _party(report) -> dict:
-    party = {"uuid": _uuid("party", _partner_key(report)), "type": "organization", "name": printable(report.partner, 300)}
+    party: dict = {"uuid": _uuid("party", _partner_key(report)), "type": "organization", "name": printable(report.partner, 300)}
     if report.siret:
         party["external-ids"] = [{"scheme": "urn:insee:siret", "id": report.siret}]
     return party

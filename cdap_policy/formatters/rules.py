@@ -17,6 +17,7 @@ _L = {
     "requirement": tr("Exigence", "Requirement"), "source": tr("Source", "Source"), "quote": tr("Texte", "Text"),
     "interpretation": tr("Lecture du paquet", "Pack's reading"),
     "applies": tr("S'applique quand (CEL) :", "Applies when (CEL):"), "passes": tr("Conforme quand (CEL) :", "Passes when (CEL):"),
+    "lets": tr("Noms définis (let, CEL) :", "Names defined (let, CEL):"),
     "requires": tr("Données nécessaires (absentes : erreur, pas échec) :", "Data needed (absent: error, not failure):"),
     "evidence": tr("Valeurs relevées en cas d'échec :", "Evidence recorded on failure:"),
     "parameters": tr("Paramètres :", "Parameters:"), "message": tr("Message", "Message"),
@@ -41,8 +42,9 @@ def _rule_dict(pack, rule) -> dict:
         "stages": rule.stages, "editions": rule.editions, "frameworks": rule.frameworks, "over": rule.over,
         "title": rule.title, "description": rule.source.get("description", ""),
         "interpretation": rule.interpretation or None,
-        "when": rule.source.get("when"), "check": rule.source["check"], "evidence": rule.source.get("evidence", {}),
-        "requires": [{"field": n.field, "when": n.when_source, "what": n.what} for n in rule.requires],
+        "let": dict(rule.lets), "when": rule.source.get("when"), "check": rule.source["check"], "evidence": rule.source.get("evidence", {}),
+        "requires": [{"field": n.field, "when": n.when_source, "what": n.what, **({"remediation": n.remediation} if n.remediation else {})}
+                     for n in rule.requires],
         "message": rule.message, "remediation": rule.remediation, "references": rule.references,
         "parameters": {name: {"value": pack.param_values.get(name), "description": pack.parameters[name].description,
                               "source": pack.parameters[name].source} for name in params if name in pack.parameters},
@@ -103,11 +105,15 @@ def explain_text(pack, rule, lang: str = "fr") -> str:
             f"{_t('stages', lang)}{sep}{', '.join(label(STAGES, s, lang) for s in rule.stages)}   "
             f"{_t('editions', lang)}{sep}{', '.join(map(str, rule.editions))}   {_t('frameworks', lang)}{sep}{_frameworks(rule, lang)}",
             f"{_t('over', lang)}{sep}{rule.over}", ""]
+    if d["let"]:
+        out.append(_t("lets", lang))
+        out += [f"  {name}: {expr}" for name, expr in d["let"].items()]
     if d["when"]:
         out += [_t("applies", lang), f"  {d['when']}"]
     if d["requires"]:
         out.append(_t("requires", lang))
-        out += [f"  {n['field']}" + (f" ({n['when']})" if n["when"] else "") + f" — {n['what'][lang]}" for n in d["requires"]]
+        out += [f"  {n['field']}" + (f" ({n['when']})" if n["when"] else "") + f" — {n['what'][lang]}"
+                + (f" → {n['remediation'][lang]}" if n.get("remediation") else "") for n in d["requires"]]
     out += [_t("passes", lang), f"  {d['check']}"]
     if d["evidence"]:
         out.append(_t("evidence", lang))

@@ -79,7 +79,8 @@ def run(reports: list, options) -> dict:
                          tr(f"au plus {c.number(MAX_RULES, 'fr')} par exécution", f"at most {c.number(MAX_RULES, 'en')} per run"),
                          None, options)
     index = {r["id"]: i for i, r in enumerate(rules)}
-    artifacts, artifact_index = [], {}
+    artifacts: list[dict] = []
+    artifact_index: dict[str, int] = {}
 
     def artifact(file: str, report=None) -> tuple[str, bool, int]:
         path, inside = c.relative_path(file, srcroot)
@@ -201,7 +202,7 @@ def _describe_run(reports: list, options, lang: str) -> str:
 def driver(report, rules: list, lang: str) -> dict:
     """The tool; `report` (any of the run's) names the pack, None when no snapshot could be read."""
     version = c.tool_version(report)
-    out = {
+    out: dict = {
         "name": c.TOOL_NAME,
         "fullName": f"{c.TOOL_NAME} {version}" + (f" ({report.pack_name} {report.pack_version})" if report else ""),
         "version": version,
@@ -261,7 +262,7 @@ def help_text(rule: dict, lang: str) -> str:
             lines.append(f"{c.colon(_LABELS['remediation'], code)} {c.generic(pick(rule['remediation'], code))}")
         lines.append(f"{c.colon(_LABELS['references'], code)} {c.references_text(rule.get('references', []))}")
         lines.append(f"{c.colon(_LABELS['requirements'], code)} {', '.join(rule.get('requirements', []))}"
-                     f" · {c.colon(_LABELS['severity'], code)} {pick(c.SEVERITY_NAMES.get(rule.get('severity')), code)}")
+                     f" · {c.colon(_LABELS['severity'], code)} {pick(c.SEVERITY_NAMES.get(rule.get('severity', '')), code)}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -279,7 +280,7 @@ def help_markdown(rule: dict, lang: str) -> str:
         lines.append(f"*{c.colon(_LABELS['references'], code)}*")
         lines += [f"- {c.md_escape(c.reference_text(ref))}" for ref in rule.get("references", [])]
         requirements = ", ".join(f"`{r}`" for r in rule.get("requirements", []))
-        severity = pick(c.SEVERITY_NAMES.get(rule.get("severity")), code)
+        severity = pick(c.SEVERITY_NAMES.get(rule.get("severity", "")), code)
         lines += ["", f"*{c.colon(_LABELS['requirements'], code)}* {requirements} · *{c.colon(_LABELS['severity'], code)}* {severity}"]
         blocks.append("\n".join(lines))
     return "\n\n---\n\n".join(blocks)
@@ -331,7 +332,7 @@ def result(finding, rule_index: int, path: str, inside: bool, artifact_index: in
 def suppression(waiver: dict | None) -> dict:
     """A waived finding stays in the log, suppressed by a waiver kept outside the snapshot."""
     waiver = waiver or {}
-    out = {"kind": "external", "status": "accepted"}
+    out: dict = {"kind": "external", "status": "accepted"}
     if waiver.get("justification"):
         out["justification"] = printable(waiver["justification"], 2000, keep_newlines=True)
     properties = {k: waiver[k] for k in ("approved_by", "approved_on", "expires_on", "ticket") if waiver.get(k)}

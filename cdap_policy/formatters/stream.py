@@ -38,7 +38,7 @@ class ObjectOrList(Joiner):
 
     def __init__(self):
         super().__init__()
-        self._held: str | None = None
+        self._held = ""  # the first report, held until a second one comes
 
     def add(self, text: str) -> str:
         self.count += 1
@@ -46,7 +46,7 @@ class ObjectOrList(Joiner):
             self._held = text
             return ""
         out = ("[\n" + _indent(self._held) if self.count == 2 else "") + ",\n" + _indent(text)
-        self._held = None
+        self._held = ""
         return out
 
     def end(self) -> str:

@@ -155,8 +155,8 @@ def _checklist(console: Console, report: Report, findings, lang: str, width: int
     by_fp = {f.fingerprint: f for f in findings}
     wrap = textwrap.TextWrapper(width=max(40, width - 1), initial_indent="  ", subsequent_indent="  ",
                                 break_long_words=False, break_on_hyphens=False)
-    listed = set()
-    for number, document in enumerate(report.checklist, 1):
+    listed: set[str] = set()
+    for number, document in enumerate(report.checklist or [], 1):
         mine = [by_fp[fp] for fp in document["findings"] if fp in by_fp]
         if not mine:
             continue

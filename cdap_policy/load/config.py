@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,6 @@ from cdap_policy.load.yamlsource import Document, load_file, read_text
 
 FILE_NAMES = (".cdap-policy.yaml", ".cdap-policy.yml")
 PYPROJECT = "pyproject.toml"
-TABLE = "tool.cdap-policy"
 SCHEMA = "config.schema.json"
 PATH_KEYS = ("params", "policies", "log-root", "waivers")
 KEYS = ("fail-on", "lang", "params", "policies", "log-root", "waivers", "format", "jobs", "skip")
@@ -119,10 +119,10 @@ def _with_suggestions(problems: list[Problem], doc: Document) -> list[Problem]:
 
 def _read_toml(path: Path) -> Document:
     """The [tool.cdap-policy] table of a pyproject.toml, with the line of each of its keys."""
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:  # Python 3.10: the same parser, from PyPI
+        import tomli as tomllib
 
     text = read_text(path, str(path))
     try:

@@ -8,7 +8,7 @@ is neither a snapshot nor one of them is refused in one line as « not a snapsho
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from cdap_policy.support.i18n import tr
 

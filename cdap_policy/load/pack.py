@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cdap_policy.support import diskcache
-from cdap_policy.load import params as params_mod
+from cdap_policy.load import lets as lets_mod, params as params_mod
 from cdap_policy.engines import CompileError, Engine, Program, finish, make_engine
 from cdap_policy.engines.base import field_path
 from cdap_policy.support.errors import InputError, PolicyError, Problem, pointer
@@ -95,6 +95,7 @@ class Needed:
     program: Program | None  # has(field), or !(when) || has(field); None when the pack is loaded as data only
     when_source: str | None = None  # the condition as written, if any
     field_path: str | None = None  # the field when the need is one field, None for a `test`
+    remediation: dict | None = None  # {fr, en}: what to do when it is not the snapshot's to complete (a parameter...)
 
 
 @dataclass
@@ -111,7 +112,7 @@ class Rule:
     frameworks: list[str]
     over: str
     when: Program | None
-    check: Program
+    check: Program | None  # None when the pack is only read, not compiled
     evidence: dict[str, Program]
     references: list[dict]
     locate: tuple | None
@@ -121,6 +122,12 @@ class Rule:
     interpretation: dict = field(default_factory=dict)  # the pack's reading where the text needs one, {fr, en}
     holders: bool = False  # over profiles: a failure also gives one finding per holder
     requires: list = field(default_factory=list)  # Needed: fields without which the rule cannot judge
+    lets: dict = field(default_factory=dict)  # name -> expression as written (`let:`), in order
+
+    def bound(self, source: str) -> str:
+        """`source` (an expression of this rule, or a part of one) with the lets it names bound,
+        as the loader compiles it (see `lets`)."""
+        return lets_mod.bind(source, self.lets)
 
     def applies(self, stage: str | None, edition: int, framework: str = "mon_compte_partenaire") -> bool:
         return (stage is None or stage in self.stages) and edition in self.editions and framework in self.frameworks
@@ -170,11 +177,11 @@ class Pack:
     name: str
     version: str
     rules: list[Rule]
-    parameters: dict  # name -> params.Parameter
+    parameters: dict[str, params_mod.Parameter]  # by name
     param_values: dict
     requirements: dict  # id -> {title, source, family}
     documents: dict
-    engine: Engine
+    engine: Engine | None  # None when the pack is only read (documentation, traceability), not compiled
     files: list = field(default_factory=list)  # every file the pack was read from
     checklist: list = field(default_factory=list)  # pre-signature documents to prepare (checklist.yaml)
     source_editions: dict = field(default_factory=dict)  # source document -> the bulletin edition whose text it holds
@@ -227,6 +234,7 @@ def _build_pack(directory: Path, source, params_file, runner: str | None) -> Pac
     rules: list[Rule] = []
     problems = []
     seen: dict[str, Rule] = {}
+    let_names = source.let_names()
     rule_files: list[Path] = []
     for path in pack_glob(directory, "*.yaml"):
         if path.name in ("pack.yaml", CHECKLIST, req_file.rsplit("/", 1)[-1]) or path.name.endswith(".tests.yaml"):
@@ -240,7 +248,7 @@ def _build_pack(directory: Path, source, params_file, runner: str | None) -> Pac
         for index, spec in enumerate(doc.data["rules"]):
             rule_path = ("rules", index)
             try:
-                rule = _build_rule(spec, family, doc, rule_path, engine, requirements, meta)
+                rule = _build_rule(spec, family, doc, rule_path, engine, requirements, meta, let_names)
             except PolicyError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -321,6 +329,11 @@ class _ReadPack:
         self.recorded["checklist"] = _load_checklist(self.directory, requirements, rule_ids)
         return self.recorded["checklist"]
 
+    def let_names(self) -> dict:
+        """The names each expression of a rule with lets reads (`lets.names_read`), as the loader
+        finds them: kept, so that a cached pack binds its lets without reading them again."""
+        return self.recorded.setdefault("let_names", {})
+
 
 class _StoredDoc:
     """A rule file as the loaded pack's cache keeps it: its data and the line of each rule (a
@@ -346,7 +359,7 @@ class _StoredPack:
         self.directory, self.path, self.key_text, self.data = directory, path, key_text, data
 
     @classmethod
-    def open(cls, directory: Path) -> "_StoredPack":
+    def open(cls, directory: Path) -> _StoredPack:
         try:
             key_text = cls.key(directory)
         except (OSError, PolicyError):  # the loader, reading the files, says what is wrong
@@ -372,7 +385,7 @@ class _StoredPack:
 
         files = [p for p in pack_glob(directory, "*.yaml") if not p.name.endswith(".tests.yaml")]
         files += pack_glob(directory, "params/*.yaml")
-        code = [Path(m.__file__) for m in (sys.modules[__name__], params_mod, schema_mod, formats, yamlsource)]
+        code = [Path(m.__file__) for m in (sys.modules[__name__], lets_mod, params_mod, schema_mod, formats, yamlsource) if m.__file__]
         schemas = [schema_mod.schema_path(name) for name in ("pack.schema.json", "requirements.schema.json",
                                                                "policy.schema.json", "params.schema.json", "checklist.schema.json")]
         return json.dumps({
@@ -407,7 +420,8 @@ class _StoredPack:
         return self.file(relative), {r["id"]: r for r in items}
 
     def parameters(self) -> dict:
-        return {row[0]: params_mod.Parameter(*row[:5], self.file(row[5]), *row[6:]) for row in self.data["parameters"]}
+        return {name: params_mod.Parameter(name, value, description, source, unit, self.file(file), *rest)
+                for name, value, description, source, unit, file, *rest in self.data["parameters"]}
 
     def rule_file(self, path: Path):
         data, lines = self.data["rule_files"][path.name]
@@ -415,6 +429,13 @@ class _StoredPack:
 
     def checklist(self, requirements: dict, rule_ids: set) -> list:
         return self.data["checklist"]
+
+    def let_names(self) -> dict:
+        names = self.data.get("let_names", {})
+        if not (isinstance(names, dict) and all(isinstance(k, str) and isinstance(v, list) and all(isinstance(n, str) for n in v)
+                                                for k, v in names.items())):
+            raise ValueError("let_names")  # a damaged cache: the pack is read again
+        return dict(names)  # a source it lacks is read and not kept: the stored pack is never rewritten
 
 
 def _load_checklist(directory: Path, requirements: dict, rule_ids: set | frozenset = frozenset()) -> list[dict]:
@@ -468,7 +489,7 @@ def _compile(engine: Engine, source: str, doc, path: tuple, rule_id: str, lazy: 
             f"règle {rule_id} : l'expression ne compile pas : {exc}", f"rule {rule_id}: expression does not compile: {exc}"))) from None
 
 
-def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rule:
+def _build_rule(spec, family, doc, rule_path, engine, requirements, meta, let_names: dict | None = None) -> Rule:
     rule_id = spec["id"]
     problems = []
     for index, req in enumerate(spec["requirements"]):
@@ -486,49 +507,60 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
     placeholders = set(spec.get("evidence", {})) | BUILTIN_PLACEHOLDERS
     if spec.get("over") == "consultations":
         placeholders |= CONSULTATION_PLACEHOLDERS
-    for part in ("message", "remediation"):
-        for lang in ("fr", "en"):
-            text = spec[part][lang]
-            try:
-                names = placeholders_of(text)
-            except ValueError as exc:
-                path = rule_path + (part, lang)
-                problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
-                    f"règle {rule_id} : marque de substitution invalide {excerpt(exc.args[0])} : seules les marques simples "
-                    "{nom} sont admises (ni attribut, ni index, ni format, ni conversion)",
-                    f"rule {rule_id}: bad placeholder {excerpt(exc.args[0])}: only plain {{name}} placeholders are allowed "
-                    "(no attribute, index, format spec or conversion)")))
-                continue
-            unknown = names - placeholders
-            if unknown:
-                path = rule_path + (part, lang)
-                names = ", ".join(sorted(unknown))
-                problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
-                    f"règle {rule_id} : {names} absent(s) de evidence", f"rule {rule_id}: placeholder(s) {names} not defined in evidence")))
+    # a need's words may name what the rule read too; a log row the rule cannot judge has no evidence
+    # of its own (only its counts), so a consultation rule's needs name only those
+    need_placeholders = (BUILTIN_PLACEHOLDERS | CONSULTATION_PLACEHOLDERS) if spec.get("over") == "consultations" else placeholders
+    texts: list[tuple[tuple, str, set[str]]] = [((part, lang), spec[part][lang], placeholders)
+                                               for part in ("message", "remediation") for lang in ("fr", "en")]
+    texts += [(("requires", index, part, lang), need[part][lang], need_placeholders)
+              for index, need in enumerate(spec.get("requires") or []) for part in ("what", "remediation") if part in need
+              for lang in ("fr", "en")]
+    for where, text, allowed in texts:
+        path = rule_path + where
+        try:
+            names = placeholders_of(text)
+        except ValueError as exc:
+            problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
+                f"règle {rule_id} : marque de substitution invalide {excerpt(exc.args[0])} : seules les marques simples "
+                "{nom} sont admises (ni attribut, ni index, ni format, ni conversion)",
+                f"rule {rule_id}: bad placeholder {excerpt(exc.args[0])}: only plain {{name}} placeholders are allowed "
+                "(no attribute, index, format spec or conversion)")))
+            continue
+        unknown = names - allowed
+        if unknown:
+            listed = ", ".join(sorted(unknown))
+            problems.append(Problem(doc.file, doc.line_of(path), pointer(path), tr(
+                f"règle {rule_id} : {listed} absent(s) de evidence", f"rule {rule_id}: placeholder(s) {listed} not defined in evidence")))
+    lets, reads, read_by = _check_lets(spec, doc, rule_path, rule_id, problems, let_names if let_names is not None else {})
     if problems:
         raise PolicyError(problems)
+
+    def bound(source: str) -> str:
+        return lets_mod.bind(source, lets, reads, read_by.get(source)) if lets else source
+
     if engine is None:  # the rules as data only (see load_pack)
         when, check, evidence = None, None, {}
     else:
-        when = _compile(engine, spec["when"], doc, rule_path + ("when",), rule_id) if spec.get("when") else None
-        check = _compile(engine, spec["check"], doc, rule_path + ("check",), rule_id)
-        evidence = {name: _compile(engine, src, doc, rule_path + ("evidence", name), rule_id, lazy=True)
+        when = _compile(engine, bound(spec["when"]), doc, rule_path + ("when",), rule_id) if spec.get("when") else None
+        check = _compile(engine, bound(spec["check"]), doc, rule_path + ("check",), rule_id)
+        evidence = {name: _compile(engine, bound(src), doc, rule_path + ("evidence", name), rule_id, lazy=True)
                     for name, src in spec.get("evidence", {}).items()}
     requires = []
     for index, need in enumerate(spec.get("requires") or []):
         path = rule_path + ("requires", index)
         if "test" in need:  # data the rule needs that is not one field (a dated list recent enough...)
-            present = f"({need['test']})"
+            present = f"({bound(need['test'])})"
         else:
-            if field_path(need["field"]) is None or len(field_path(need["field"])) < 2:
+            if (steps := field_path(need["field"])) is None or len(steps) < 2:
                 raise PolicyError(Problem(doc.file, doc.line_of(path + ("field",)), pointer(path + ("field",)), tr(
                     f"règle {rule_id} : requires attend un champ (entity.x, facts.y…), pas {need['field']!r}",
                     f"rule {rule_id}: requires takes a field (entity.x, facts.y...), not {need['field']!r}")))
             present = f"has({need['field']})"
-        source = present if not need.get("when") else f"!({need['when']}) || {present}"
+        source = present if not need.get("when") else f"!({bound(need['when'])}) || {present}"
         program = _compile(engine, source, doc, path, rule_id) if engine is not None else None
         requires.append(Needed(need.get("field") or " ".join(need["test"].split()), dict(need["what"]),
-                               program, need.get("when"), need.get("field")))
+                               program, need.get("when"), need.get("field"),
+                               dict(need["remediation"]) if need.get("remediation") else None))
     locate = tuple(int(p) if p.isdigit() else p for p in spec["locate"].strip("/").split("/")) if spec.get("locate") else None
     return Rule(
         id=rule_id, family=family, requirements=list(spec["requirements"]), title=spec["title"],
@@ -537,8 +569,66 @@ def _build_rule(spec, family, doc, rule_path, engine, requirements, meta) -> Rul
         frameworks=list(spec.get("frameworks", FRAMEWORKS)), over=spec["over"],
         when=when, check=check, evidence=evidence, references=list(spec["references"]), locate=locate,
         file=doc.file, line=doc.line_of(rule_path), source=spec, interpretation=dict(spec.get("interpretation") or {}),
-        holders=bool(spec.get("holders", False)), requires=requires,
+        holders=bool(spec.get("holders", False)), requires=requires, lets=lets,
     )
+
+
+def _check_lets(spec: dict, doc, rule_path: tuple, rule_id: str, problems: list, known: dict) -> tuple[dict, dict, dict]:
+    """The rule's lets (name -> expression, in order), the names each reads, and those each of
+    its expressions reads (source -> names); what is wrong with them is added to `problems`: a name
+    that is already a variable, a let that reads itself or a later one, a let no expression of the
+    rule reads, and, in a rule with lets, a name that is neither a variable nor one of its lets (a
+    misspelt let). `known`: source -> names read, kept with the loaded pack (filled here)."""
+    lets = dict(spec.get("let") or {})
+    if not lets:
+        return {}, {}, {}
+
+    def names_read(expr: str) -> list:
+        if expr not in known:
+            known[expr] = lets_mod.names_read(expr)
+        return known[expr]
+
+    names = list(lets)
+    reads = {name: names_read(expr) for name, expr in lets.items()}
+
+    def problem(path: tuple, fr: str, en: str) -> None:
+        here = rule_path + path
+        problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(f"règle {rule_id} : {fr}", f"rule {rule_id}: {en}")))
+
+    for position, name in enumerate(names):
+        if name in VARIABLES:
+            problem(("let", name), f"le let {name!r} porte le nom d'une variable des expressions : le renommer",
+                    f"let {name!r} has the name of a variable expressions read: rename it")
+        elif name in lets_mod.RUNNER_NAMES:
+            problem(("let", name), f"le nom {name!r} est réservé par le moteur de cel-python (il y lirait autre chose) : "
+                    "renommer le let", f"name {name!r} is reserved by cel-python's runner (it would read something else "
+                    "there): rename the let")
+        for other in reads[name]:
+            if other in lets and names.index(other) >= position:
+                problem(("let", name),
+                        f"le let {name!r} lit {other!r}, qui n'est pas défini avant lui : un let ne lit que les let écrits au-dessus",
+                        f"let {name!r} reads {other!r}, which is not defined before it: a let reads only the lets written above it")
+    expressions: list[tuple[tuple, str]] = [(("let", name), expr) for name, expr in lets.items()]
+    expressions += [((part,), spec[part]) for part in ("when", "check") if spec.get(part)]
+    expressions += [(("evidence", name), expr) for name, expr in (spec.get("evidence") or {}).items()]
+    for index, need in enumerate(spec.get("requires") or []):
+        expressions += [(("requires", index, part), need[part]) for part in ("test", "when") if need.get(part)]
+    listed = ", ".join(names)
+    read_by = {expr: names_read(expr) for _, expr in expressions}
+    for path, expr in expressions:
+        unknown = [n for n in read_by[expr] if n not in VARIABLES and n not in lets]
+        if unknown:
+            problem(path, f"nom inconnu {unknown[0]!r} : ni une variable ni un let de la règle (let : {listed})",
+                    f"unknown name {unknown[0]!r}: neither a variable nor a let of the rule (lets: {listed})")
+    used: set[str] = set()
+    for path, expr in expressions:
+        if path[0] != "let":
+            used.update(lets_mod.needed(expr, lets, reads, read_by[expr]))
+    for name in names:
+        if name not in used:
+            problem(("let", name), f"le let {name!r} n'est lu par aucune expression de la règle (when, check, evidence, requires) : "
+                    "le retirer", f"let {name!r} is read by no expression of the rule (when, check, evidence, requires): remove it")
+    return lets, reads, read_by
 
 
 def _load_tests(directory: Path, rules: dict[str, Rule]) -> list[TestCase]:

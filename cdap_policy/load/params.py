@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cdap_policy.support.errors import InputError, PolicyError, Problem, pointer
 from cdap_policy.support.i18n import tr
@@ -21,7 +22,7 @@ from cdap_policy.load.yamlsource import Document, load_file
 @dataclass(frozen=True)
 class Parameter:
     name: str
-    value: object
+    value: Any  # as the YAML gives it, checked against `schema`
     description: str
     source: str
     unit: str
@@ -55,8 +56,8 @@ def load_parameters(folder: Path, files: list[Path] | None = None) -> dict[str, 
                 problems.append(Problem(doc.file, doc.line_of(("parameters", name, "schema")), pointer(("parameters", name, "schema")),
                                         tr("schéma de paramètre invalide", "invalid parameter schema")))
                 continue
-            for path, message in errors_of(checker, param.value):
-                here = ("parameters", name, "value") + path
+            for at, message in errors_of(checker, param.value):  # `path` is the file's
+                here = ("parameters", name, "value") + at
                 problems.append(Problem(doc.file, doc.line_of(here), pointer(here), message))
             params[name] = param
     if problems:

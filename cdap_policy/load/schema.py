@@ -14,7 +14,7 @@ import dataclasses
 import json
 import re
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from cdap_policy.support import diskcache
@@ -41,7 +41,7 @@ FORMATS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _format_checker():
     import jsonschema
 
@@ -67,12 +67,12 @@ def schema_path(name: str) -> Path:
     raise FileNotFoundError(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema_text(name: str) -> str:
     return schema_path(name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str):
     """jsonschema's validator of a schema of ours: every error, worded by `errors_of`."""
     import jsonschema
@@ -118,7 +118,7 @@ class _Refused(Exception):
         super().__init__(*args)
 
 
-def _compilable(schema) -> dict | None:
+def _compilable(schema) -> dict | bool | None:
     """The schema as fastjsonschema must see it to mean what 2020-12 means, or None when it uses a
     keyword outside _COMPILED_KEYWORDS. In draft 7 a `$ref` hides its sibling keywords; in
     2020-12 they apply too: they go beside it under `allOf`."""
@@ -161,7 +161,7 @@ def _compilable(schema) -> dict | None:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _own_source() -> str:
     # how the code is generated and used is this module's business: a changed module, another key
     import hashlib
@@ -169,7 +169,7 @@ def _own_source() -> str:
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
-@lru_cache(maxsize=None)
+@cache
 def compiled_validator(name: str):
     """The compiled validator of a schema of ours (a function raising on an invalid document), or
     None where it cannot be had: fastjsonschema missing, or a keyword it would misread. Its code
@@ -353,7 +353,8 @@ def validate(doc: Document, schema_name: str) -> list[Problem]:
     seen: set = set()
     unique = []
     for problem in problems:
-        key = (problem.line, problem.path, tuple(sorted(problem.message.items())))
+        message = problem.message
+        key = (problem.line, problem.path, tuple(sorted(message.items())) if isinstance(message, dict) else message)
         if key not in seen:
             seen.add(key)
             unique.append(problem)
@@ -373,7 +374,7 @@ def mark_personal(problems: list[Problem], schema_name: str) -> list[Problem]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(name: str) -> dict:
     return json.loads(schema_path(name).read_text(encoding="utf-8"))
 
@@ -485,9 +486,9 @@ def _compile(node: dict, defs: dict, done: dict):
         elif keyword in ("minimum", "maximum"):
             number = _SIMPLE_TYPES["number"]
             if keyword == "minimum":
-                checks.append(lambda v, b=value: not number(v) or v >= b)
+                checks.append(lambda v, b=value, number=number: not number(v) or v >= b)
             else:
-                checks.append(lambda v, b=value: not number(v) or v <= b)
+                checks.append(lambda v, b=value, number=number: not number(v) or v <= b)
         elif keyword == "format":
             if value != "date":
                 raise Unsupported(value)

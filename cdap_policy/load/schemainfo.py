@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import lru_cache
+from functools import lru_cache, cache
 
 import jsonschema
 
@@ -17,7 +17,7 @@ from cdap_policy.load.schema import schema_path, validator
 SNAPSHOT_SCHEMA = "snapshot.schema.json"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema() -> dict:
     return json.loads(schema_path(SNAPSHOT_SCHEMA).read_text(encoding="utf-8"))
 
@@ -53,7 +53,7 @@ def properties(pointer: str) -> tuple:
         return ()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _skeleton() -> dict:
     """The smallest snapshot the schema accepts, with one user: a field is judged inside it."""
     return {
@@ -67,7 +67,7 @@ def _pointer(path: tuple) -> str:
     return "".join("/items" if isinstance(key, int) else f"/properties/{key}" for key in path)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _leaf_validator(pointer: str):
     """A validator of the node alone when it needs nothing around it (no `$ref` inside): checking
     an e-mail address per row of a 2,000-row staff list must not validate a document each time."""

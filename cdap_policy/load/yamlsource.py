@@ -10,6 +10,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NoReturn
 
 import yaml
 
@@ -40,9 +41,13 @@ class _Core12:
 
     yaml_implicit_resolvers: dict = {}
 
+    def compose_node(self, parent, index):  # both parsers compose through our counts and limits
+        return _counting_compose_node(self, parent, index)
 
+
+_CLoader: type | None = None  # without libyaml, only the pure-Python parser
 if getattr(yaml, "__with_libyaml__", False):
-    class _CLoader(_Core12, yaml._yaml.CParser, yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    class _LibyamlLoader(_Core12, yaml._yaml.CParser, yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
         """libyaml's event parser with PyYAML's Python composer: CSafeLoader's composer recurses
         in C and kills the process (SIGSEGV) on a document nested 100,000 deep, where the Python
         one raises RecursionError and counts nodes."""
@@ -56,8 +61,8 @@ if getattr(yaml, "__with_libyaml__", False):
         check_node = yaml.composer.Composer.check_node
         get_node = yaml.composer.Composer.get_node
         get_single_node = yaml.composer.Composer.get_single_node
-else:  # pragma: no cover - PyYAML built without libyaml
-    _CLoader = None
+
+    _CLoader = _LibyamlLoader
 
 
 class _PyLoader(_Core12, yaml.SafeLoader):
@@ -97,7 +102,6 @@ def _counting_compose_node(self, parent, index):
             path.pop()
 
 
-_CLoader.compose_node = _PyLoader.compose_node = _counting_compose_node  # type: ignore[union-attr]
 for _tag, _regexp, _first in [
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
     ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
@@ -135,7 +139,7 @@ class Document:
     """Plain data (dicts, lists, str, int, float, bool, None) plus the line of each path."""
 
     file: str
-    data: object
+    data: Any  # plain YAML values, as json.loads gives them: a mapping once a schema has accepted it
     lines: dict[tuple, int] = field(default_factory=dict)
 
     def line_of(self, path) -> int:
@@ -448,7 +452,7 @@ def compose_and_build(text: str, display: str = "<string>") -> Document:
         finally:
             loader.dispose()
     except _TooDeep as exc:
-        raise InputError(Problem(display, exc.problem_mark.line + 1, pointer(exc.path), _too_deep())) from None
+        raise InputError(Problem(display, exc.problem_mark.line + 1 if exc.problem_mark else None, pointer(exc.path), _too_deep())) from None
     except yaml.MarkedYAMLError as exc:
         deep = _deepest(text)
         if deep is not None:  # the library's own nesting limit fired first, in its words: say ours
@@ -485,7 +489,7 @@ def _deepest(text: str) -> int | None:
     has refused a document, so that its limits and wording never decide what the user reads."""
     depth, line, in_quote, comment = 0, 1, None, False
     previous = "\n"
-    for index, char in enumerate(text):
+    for char in text:
         if char == "\n":  # quoted scalars may span lines: `in_quote` stays
             line, comment = line + 1, False
         elif comment:
@@ -539,7 +543,7 @@ class _Builder:
         self.seen: set[int] = set()  # collection nodes already built once: reaching one again is an alias
         self.constructor = yaml.constructor.SafeConstructor()
 
-    def fail(self, node, path, message):
+    def fail(self, node, path, message) -> NoReturn:
         raise InputError(Problem(self.doc.file, node.start_mark.line + 1, pointer(path), message))
 
     def build(self, node, path, depth, alias=None):

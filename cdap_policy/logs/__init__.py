@@ -13,7 +13,7 @@ handed in as functions.
 - `columnar/`: the column-wise reader (extra `logs`), which gives the same Tally.
 """
 from cdap_policy.logs.read import daily_volumes, iter_consultations, read_log, scan
-from cdap_policy.logs.tally import SAMPLE_ROWS, STATUSES, DailyVolumes, Judge, Tally, UserTally
+from cdap_policy.logs.tally import SAMPLE_ROWS, STATUSES, DailyVolumes, Judge, Tally, UserTally, Verdict
 
-__all__ = ["DailyVolumes", "Judge", "SAMPLE_ROWS", "STATUSES", "Tally", "UserTally", "daily_volumes", "iter_consultations",
-           "read_log", "scan"]
+__all__ = ["DailyVolumes", "Judge", "SAMPLE_ROWS", "STATUSES", "Tally", "UserTally", "Verdict", "daily_volumes",
+           "iter_consultations", "read_log", "scan"]

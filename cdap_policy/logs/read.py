@@ -8,8 +8,8 @@ not a pass, and the same pass counts the daily volumes.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from cdap_policy.logs.rows import fail, log_format, read_lines
 from cdap_policy.support.i18n import tr

@@ -14,7 +14,8 @@ import re
 import stat
 import zlib
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
+from typing import NoReturn
 
 from cdap_policy.support.errors import InputError, Problem
 from cdap_policy.support.i18n import tr
@@ -45,7 +46,7 @@ MAX_BLANK_RUN = 1_000  # consecutive blank lines: no log has them, a gzip of new
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]{0,39}$")  # a header cell worth quoting back
 
 
-def fail(file, line, field, message):
+def fail(file, line, field, message) -> NoReturn:
     """Stop reading: the log's problem, with its file, line and field."""
     raise InputError(Problem(file, line, field, message))
 
@@ -265,4 +266,4 @@ def _read_csv(lines, display) -> Iterator[tuple[int, dict]]:
         if len(cells) != len(header):
             fail(display, number, "", tr(f"{len(cells)} colonnes alors que l'en-tête en a {len(header)} (ligne tronquée ou mal formée)",
                                          f"{len(cells)} columns where the header has {len(header)} (truncated or malformed row)"))
-        yield number, normalise(dict(zip(header, cells)), display, number)
+        yield number, normalise(dict(zip(header, cells, strict=True)), display, number)

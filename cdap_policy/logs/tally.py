@@ -12,14 +12,19 @@ judges and the facts of a row.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Protocol, Union
+from typing import Protocol
 
 STATUSES = ("pass", "fail", "error", "not_applicable")  # what a judge says of one row
 SAMPLE_ROWS = 5  # failing-or-error rows kept per rule and user, in file order
 
 Row = dict  # a consultation as the row reader validates it (logs.rows.normalise): field -> value
-Error = Union[str, dict, None]  # why a row could not be judged: a text, or a {fr, en} text
+Error = str | dict | None  # why a row could not be judged: a text, or a {fr, en} text
+
+
+# A rule's judgement of one row: (row, its facts, its activation) -> (status, error)
+Verdict = Callable[[Row, dict, Callable[[], dict]], tuple[str, Error]]
 
 
 class Judge(Protocol):
@@ -33,7 +38,7 @@ class Judge(Protocol):
     entity_fields: tuple[str, ...]
     fact_fields: tuple[str, ...]
     whole: bool  # reads the whole row or all its facts: judged row by row
-    verdict: Callable[[Row, dict, Callable[[], dict]], tuple[str, Error]]
+    verdict: Verdict
 
 
 # The facts of a row (what it says of its user on its day). The column-wise reader computes them
@@ -51,7 +56,8 @@ class LazyActivation:
     __slots__ = ("_build", "_args", "_value")
 
     def __init__(self, build: Callable[..., dict], *args):
-        self._build, self._args, self._value = build, args, None
+        self._build, self._args = build, args
+        self._value: dict | None = None
 
     def __call__(self) -> dict:
         if self._value is None:
@@ -64,8 +70,8 @@ class UserTally:
     """One rule's judgement of one user's rows, fed in file order."""
 
     counts: dict = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))  # status -> rows
-    first: tuple | None = None  # (file, line) of the first failing-or-error row
-    first_fail: tuple | None = None  # (file, line) of the first failing row
+    first: tuple[str, int] | None = None  # (file, line) of the first failing-or-error row
+    first_fail: tuple[str, int] | None = None  # (file, line) of the first failing row
     fail_row: dict | None = None  # that row's values, with its line
     error_text: Error = None  # why the first row that could not be judged could not
     samples: list = field(default_factory=list)  # the first SAMPLE_ROWS failing-or-error rows, with their lines

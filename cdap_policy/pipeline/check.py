@@ -9,10 +9,14 @@ import dataclasses
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cdap_policy.support.i18n import tr
 from cdap_policy.evaluate.runner import EVAL_TIMEOUT_S, evaluate
 from cdap_policy.load.snapshot import Snapshot, load_snapshot
+
+if TYPE_CHECKING:  # imported when a run has waivers
+    from cdap_policy.report.waivers import WaiverFile
 
 # A snapshot describes the partner on the day it was taken; judged much later, every delay has
 # run out and the report no longer describes that partner (a 10-failure fixture shows 410).
@@ -37,7 +41,7 @@ class CheckOptions:
     # several snapshots checked at once (a CI gate over a folder): a partner the baseline does not
     # hold is new to it (every finding new), not a mistake
     baseline_batch: bool = False
-    waivers: object | None = None  # a report.waivers.WaiverFile (--waivers); None: look next to the snapshot
+    waivers: WaiverFile | None = None  # --waivers; None: look next to the snapshot
     find_waivers: bool = True  # use <snapshot>.waivers.yaml when no waiver file is given (--no-waivers: False)
     skip: dict | None = None  # rule ID -> why the configuration does not run it
     skip_source: str = ""  # the configuration file that says so

@@ -86,7 +86,7 @@ def index(findings: list) -> dict:
 
 def sort_key(finding: dict):
     entity = finding.get("entity") or {}
-    return (SEVERITY_RANK.get(finding.get("severity"), len(SEVERITY_RANK)), str(finding.get("rule_id")),
+    return (SEVERITY_RANK.get(finding.get("severity", ""), len(SEVERITY_RANK)), str(finding.get("rule_id")),
             str(entity.get("kind")), str(entity.get("key")))
 
 
@@ -188,7 +188,7 @@ class Diff:
     def counts_for_exit(self, finding: dict, threshold: int) -> bool:
         if finding.get("status") == "error":
             return True  # as in `check`: a rule that could not be evaluated never counts as a pass
-        return finding.get("status") == "fail" and SEVERITY_RANK.get(finding.get("severity"), 0) <= threshold
+        return finding.get("status") == "fail" and SEVERITY_RANK.get(finding.get("severity", ""), 0) <= threshold
 
     def exit_code(self, fail_on: str) -> int:
         """1 when a `new` finding fails at or above `fail_on` (or is an error), else 0."""

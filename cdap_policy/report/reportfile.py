@@ -81,35 +81,41 @@ def _validate(report: dict, text: str, display: str, prefix: tuple) -> None:
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
+def _skip(text: str, pos: int) -> int:
+    """The position past the JSON whitespace at `pos`."""
+    match = _SPACE.match(text, pos)
+    return match.end() if match else pos  # the pattern matches the empty string: there is always a match
+
+
 def line_of(text: str, path: tuple) -> int | None:
     """The line where the value at `path` starts in the JSON `text` (None if not found): the
     members before it are skipped with the C decoder, so a large report costs little."""
     decoder = json.JSONDecoder()
     try:
-        pos = _SPACE.match(text, 0).end()
+        pos = _skip(text, 0)
         for step in path:
             if text[pos] == "{":
-                pos = _SPACE.match(text, pos + 1).end()
+                pos = _skip(text, pos + 1)
                 while text[pos] != "}":
-                    key, pos = json.decoder.scanstring(text, pos + 1)
-                    pos = _SPACE.match(text, _SPACE.match(text, pos).end() + 1).end()  # past the colon
+                    key, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]  # public, not in typeshed
+                    pos = _skip(text, _skip(text, pos) + 1)  # past the colon
                     if key == step:
                         break
                     _, pos = decoder.raw_decode(text, pos)
-                    pos = _SPACE.match(text, pos).end()
+                    pos = _skip(text, pos)
                     if text[pos] == ",":
-                        pos = _SPACE.match(text, pos + 1).end()
+                        pos = _skip(text, pos + 1)
                 else:
                     return None
             elif text[pos] == "[" and isinstance(step, int):
-                pos = _SPACE.match(text, pos + 1).end()
+                pos = _skip(text, pos + 1)
                 for _ in range(step):
                     if text[pos] == "]":
                         return None
                     _, pos = decoder.raw_decode(text, pos)
-                    pos = _SPACE.match(text, pos).end()
+                    pos = _skip(text, pos)
                     if text[pos] == ",":
-                        pos = _SPACE.match(text, pos + 1).end()
+                        pos = _skip(text, pos + 1)
                 if text[pos] == "]":
                     return None
             else:

@@ -125,9 +125,10 @@ def load(path: str | Path, display: str | None = None, found: bool = False) -> W
     problems = validate(doc, WAIVERS_SCHEMA)
     if problems:
         raise InputError(problems)
-    waivers, seen = [], {}
+    waivers: list[Waiver] = []
+    seen: dict[str, int] = {}  # waiver key -> its line
     for index, spec in enumerate(doc.data["waivers"]):
-        here = ("waivers", index)
+        here: tuple = ("waivers", index)
         if "rule" in spec and "requirement" in spec:
             where = here + ("requirement",)
             problems.append(Problem(doc.file, doc.line_of(where), pointer(where), tr(
@@ -363,7 +364,7 @@ def redact(report: Report, key: str) -> Report:
         return name if not isinstance(name, str) or not name or "Personne-" in name else pseudo.person(name)
 
     def clean(finding: Finding) -> Finding:
-        changes = {}
+        changes: dict = {}  # Finding field -> its pseudonymised value
         if finding.waiver:
             changes["waiver"] = {**finding.waiver, "approved_by": person(finding.waiver.get("approved_by"))}
         if finding.entity_kind == "waiver" and "approved_by" in finding.evidence:

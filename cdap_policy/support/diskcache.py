@@ -122,6 +122,7 @@ def write(path: Path, key_text: str, value, field: str = "entries"):
     if not private(directory, True):
         raise OSError(f"{directory} is not private to this user")
     payload = marshal.dumps({"key": key_text, field: value})
+    tmp: str | None  # None once renamed into place
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:

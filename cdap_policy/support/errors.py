@@ -12,7 +12,7 @@ class Problem:
     file: str
     line: int | None
     path: str  # JSON-pointer-like path of the field, "" for the whole file
-    message: object
+    message: dict | str  # {fr, en}, or a plain string
     # the field holds personal data (`x-personal` in its schema): what the message quotes of its
     # value is masked when printed, whatever --redact (cli.common.report_problems)
     personal: bool = False

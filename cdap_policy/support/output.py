@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TextIO
 
 from cdap_policy.support.errors import InputError, Problem
 from cdap_policy.support.i18n import tr
@@ -73,8 +74,10 @@ class Destination:
     def __init__(self, output: str | Path | None):
         self.output = output
         self._stdout = output is None or str(output) == STDOUT
-        self._handle = self._tmp = self._path = None
-        if self._stdout:
+        self._handle: TextIO | None = None
+        self._tmp: str | None = None  # the temporary file, renamed over the report by commit()
+        self._path: Path | None = None  # the report, None for a device node written in place
+        if self._stdout or output is None:
             return
         path = Path(output)
         folder = path.parent if str(path.parent) else Path(".")
@@ -97,6 +100,8 @@ class Destination:
             sys.stdout.write(text)
             sys.stdout.flush()
             return
+        if self._handle is None:
+            raise ValueError("the report was already committed or aborted")
         try:
             self._handle.write(text)
         except OSError as exc:
@@ -108,21 +113,21 @@ class Destination:
             return
         handle, self._handle = self._handle, None
         try:
-            if self._path is None:  # a device node, written in place
+            path, tmp = self._path, self._tmp
+            if path is None or tmp is None:  # a device node, written in place
                 handle.close()
                 return
             handle.flush()
             os.fsync(handle.fileno())
             handle.close()
-            path = self._path
             if path.exists():
                 try:  # keep the permissions of the report being replaced
-                    os.chmod(self._tmp, path.stat().st_mode & 0o7777)
+                    os.chmod(tmp, path.stat().st_mode & 0o7777)
                 except OSError:
                     pass
             else:
-                os.chmod(self._tmp, 0o666 & ~_umask())
-            os.replace(self._tmp, path)
+                os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, path)
             self._tmp = None
         except OSError as exc:
             self.abort()

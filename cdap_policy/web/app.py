@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from cdap_policy.support.i18n import pick, tr
 from cdap_policy.web import draft as drafts
 from cdap_policy.web import security
-from cdap_policy.web.texts import FIELD_LABELS, T
+from cdap_policy.web.texts import T
 
 LANG_COOKIE = "cdap_lang"
-MAX_EXPLAINED = 100  # findings explained inline on one report page
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,9 @@ class _Handlers:
 
         lang = context.pop("lang", None) or self.lang(request)
         cookie = request.cookies.get(security.CSRF_COOKIE) or security.Csrf.new_cookie()
-        t = {key: pick(value, lang) for key, value in T.items()}
+        from cdap_policy.formatters.common import Words
+
+        t = Words({key: pick(value, lang) for key, value in T.items()})
         root = self.root(request)
         path = request.url.path
         path = path[len(root):] if root and path.startswith(root + "/") else path

@@ -13,7 +13,7 @@ import json
 import re
 
 from cdap_policy.support.i18n import tr
-from cdap_policy.authoring.starter import Answers, Choices, Person, render
+from cdap_policy.authoring.starter import Answers, BeneficiaryInformation, Choices, Deliberation, Person, render
 
 MAX_DRAFT_BYTES = 2 * 1024 * 1024  # a CCAS or a hospital's service: a few hundred users at most
 MAX_TEXT = 200
@@ -32,7 +32,7 @@ def empty() -> dict:
     return {"step": "organisation", "kind": "", "name": "", "siret": "", "department": "", "framework": "",
             "edition": "", "quotas": {}, "missions": [], "mode": "", "flags": {},
             "people": {key: {} for key in PEOPLE}, "information": {}, "workstations": [], "providers": [],
-            "users": [], "grid": None, "attestation_on": ""}
+            "users": [], "grid": None, "attestation_on": "", "deliberation": {}, "documents": {}}
 
 
 def loads(text: str | None) -> dict:
@@ -79,11 +79,32 @@ def _person(data: dict) -> Person:
                   email=clean(data.get("email")), phone=clean(data.get("phone")), function=clean(data.get("function")))
 
 
+def _texts(data, keys) -> dict:
+    """The answers of a sub-form among `keys`, as cleaned text, the empty ones left out: a forged
+    draft brings no other key into the snapshot."""
+    data = data if isinstance(data, dict) else {}
+    return {key: clean(data.get(key)) for key in keys if clean(data.get(key))}
+
+
+DELIBERATION_KEYS = ("body", "reference", "adopted_on")
+DOCUMENT_KEYS = ("document", "provided_on")
+
+
+def documented_profiles(draft: dict, edition: int) -> list[str]:
+    """The profiles requested whose legitimacy a supporting document shows (2025 bulletin; T1 has
+    its attestation on honour): those the form asks a document for."""
+    if edition != 2025:
+        return []
+    return [code for code in sorted(draft.get("quotas") or {}, key=lambda c: int(c[1:]) if c[1:].isdigit() else 0) if code != "T1"]
+
+
 def answers(draft: dict, choices: Choices, today: str) -> Answers:
     """The `init` answers of the draft (only values that passed the form's checks are in it)."""
     edition = int(draft["edition"]) if str(draft.get("edition") or "").isdigit() else max(choices.editions)
     info = draft.get("information") or {}
     t1 = edition == 2025 and "T1" in (draft.get("quotas") or {})
+    people = {key: _person((draft.get("people") or {}).get(key) or {}) for key in PEOPLE}
+    documents = found if isinstance(found := draft.get("documents"), dict) else {}
     return Answers(
         kind=draft.get("kind") or "other", name=draft.get("name") or "—", taken_on=today, siret=draft.get("siret") or "",
         department=draft.get("department") or "", framework=draft.get("framework") or choices.frameworks[0], edition=edition,
@@ -91,10 +112,14 @@ def answers(draft: dict, choices: Choices, today: str) -> Answers:
         management_mode=draft.get("mode") or ("delegated" if "delegated" in choices.modes else choices.modes[0]),
         providers=list(draft.get("providers") or []),
         flags={k: bool(v) for k, v in (draft.get("flags") or {}).items()},
-        beneficiary_information={k: v for k, v in info.items() if v not in ("", None)} or None,
+        beneficiary_information=BeneficiaryInformation(**{k: v for k, v in info.items() if v not in ("", None)}) or None,
         workstations=list(draft.get("workstations") or []),
         t1_attestation=attestation_block(draft) if t1 and draft.get("attestation_on") else None,
-        **{key: _person((draft.get("people") or {}).get(key) or {}) for key in PEOPLE},
+        deliberation=Deliberation(**_texts(draft.get("deliberation"), DELIBERATION_KEYS)) or None,
+        supporting_documents=[{"profile": code, **_texts(documents.get(code), DOCUMENT_KEYS)}
+                              for code in documented_profiles(draft, edition) if _texts(documents.get(code), DOCUMENT_KEYS)],
+        principal=people["principal"], deputy=people["deputy"], security_officer=people["security_officer"],
+        data_protection_referent=people["data_protection_referent"], support_l1=people["support_l1"],
     )
 
 
@@ -138,7 +163,7 @@ STEPS = (
     ("people", tr("Personnes désignées", "People designated")),
     ("workstations", tr("Postes et information", "Workstations and information")),
     ("staff", tr("Liste du personnel", "Staff list")),
-    ("attestation", tr("Attestation et conditions", "Attestation and conditions")),
+    ("attestation", tr("Justificatifs et conditions", "Supporting documents and conditions")),
     ("checklist", tr("Liste avant signature", "Pre-signature checklist")),
 )
 STEP_NAMES = tuple(name for name, _ in STEPS)

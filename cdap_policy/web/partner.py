@@ -76,7 +76,25 @@ class Step:
         d["framework"] = framework if framework in c.frameworks else c.frameworks[0]
         edition = str(form.get("edition") or max(c.editions))
         d["edition"] = edition if edition in map(str, c.editions) else str(max(c.editions))
+        self.read_deliberation(form)
         return False
+
+    def read_deliberation(self, form):
+        """The deliberation authorising the signature (a local authority's, a CCAS's): its body,
+        reference and date of adoption; a body or a reference without a readable date is refused."""
+        deliberation = {"body": clean(form.get("deliberation_body")), "reference": clean(form.get("deliberation_reference"))}
+        typed = str(form.get("deliberation_adopted_on") or "").strip()
+        day = drafts.read_date(typed) if typed else None
+        if typed and day is None:
+            self.fail("deliberation_adopted_on", tr("Date d'adoption de la délibération : date illisible (JJ/MM/AAAA)",
+                                                    "Date the deliberation was adopted: unreadable date (DD/MM/YYYY)"))
+        elif not typed and (deliberation["body"] or deliberation["reference"]):
+            self.fail("deliberation_adopted_on", tr("Date d'adoption de la délibération : indiquez-la (JJ/MM/AAAA), "
+                                                    "ou laissez la délibération vide tant qu'elle n'est pas inscrite",
+                                                    "Date the deliberation was adopted: give it (DD/MM/YYYY), or leave the "
+                                                    "deliberation empty until it is scheduled"))
+        deliberation["adopted_on"] = day or ""
+        self.draft["deliberation"] = {k: v for k, v in deliberation.items() if v}
 
     # -- profiles, missions, mode ---------------------------------------------------------
 
@@ -136,7 +154,7 @@ class Step:
 
         method = clean(form.get("information_method"), 300)
         since = str(form.get("information_since") or "").strip()
-        info = {"method": method}
+        info: dict[str, str | bool] = {"method": method}
         if since:
             day = drafts.read_date(since)
             if day is None:
@@ -269,6 +287,18 @@ class Step:
             self.draft["attestation_on"] = parsed or ""
         else:
             self.draft["attestation_on"] = ""
+        documents = {}
+        for code in drafts.documented_profiles(self.draft, self.edition):
+            document = {"document": clean(form.get(f"document-{code}"))}
+            typed = str(form.get(f"document_on-{code}") or "").strip()
+            provided = drafts.read_date(typed) if typed else None
+            if typed and provided is None:
+                self.fail(f"document_on-{code}", tr(f"{code} : date de remise du justificatif illisible (JJ/MM/AAAA)",
+                                                    f"{code}: unreadable date the document was given (DD/MM/YYYY)"))
+            document["provided_on"] = provided or ""
+            if any(document.values()):
+                documents[code] = {k: v for k, v in document.items() if v}
+        self.draft["documents"] = documents
         shown = [f for f in str(form.get("flags_shown") or "").split(",") if f in self.env.choices.flags]
         flags = dict(self.draft.get("flags") or {})
         flags.update({flag: form.get(f"flag-{flag}") == "1" for flag in shown})
@@ -312,7 +342,7 @@ def sheet_of(grid: dict):
     rows = grid.get("rows") or []
     header_row = grid.get("header_row")
     header = next((cells for number, cells in rows if number == header_row), None)
-    if header is None:
+    if header is None or header_row is None:
         return None
     headers = list(header)
     while headers and not headers[-1]:
@@ -395,7 +425,7 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
         if grid and grid.get("header_row") is not None:
             sheet = sheet_of(grid)
             if sheet is not None:
-                context["headers"] = list(zip(sheet.headers, default_mapping(sheet.headers)))
+                context["headers"] = list(zip(sheet.headers, default_mapping(sheet.headers), strict=True))
                 context["samples"] = [cells for _, cells in sheet.rows[:3]]
         from cdap_policy.authoring.importers.users import FIELDS
         from cdap_policy.web.texts import FIELD_LABELS
@@ -412,6 +442,9 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
         } for u in draft.get("users") or []]
     if target == "attestation":
         context["needs_attestation"] = edition == 2025 and "T1" in (draft.get("quotas") or {})
+        documents = found if isinstance(found := draft.get("documents"), dict) else {}
+        context["documents"] = [(code, c.profile_label(edition, code, lang), documents[code] if isinstance(documents.get(code), dict) else {})
+                                for code in drafts.documented_profiles(draft, edition)]
         block = drafts.attestation_block(draft)
         users = {u["id"]: u for u in drafts.users_with_ids(draft)}
         context["entries"] = [{"name": " ".join(x for x in (e.get("first_name"), e.get("last_name")) if x) or e["user"],

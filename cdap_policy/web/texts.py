@@ -42,6 +42,17 @@ T = {
     "department": tr("Département (44, 2A, 974…)", "Department (44, 2A, 974…)"),
     "framework": tr("Cadre contractuel", "Contractual framework"),
     "edition": tr("Édition du bulletin d'adhésion", "Edition of the membership bulletin"),
+    "deliberation": tr("Délibération autorisant la signature (collectivité, CCAS, CIAS)",
+                       "Deliberation authorising the signature (local authority, CCAS, CIAS)"),
+    "deliberation_intro": tr("L'organe délibérant approuve la convention et ses annexes et autorise son représentant à les "
+                             "signer, avant la signature. Laisser vide tant qu'elle n'est pas inscrite.",
+                             "The deliberative body approves the convention and its annexes and authorises its representative "
+                             "to sign them, before the signature. Leave empty until it is scheduled."),
+    "deliberation_body": tr("Organe délibérant", "Deliberative body"),
+    "deliberation_body_hint": tr("par exemple : conseil d'administration du CCAS, conseil municipal",
+                                 "e.g. the CCAS board, the municipal council"),
+    "deliberation_reference": tr("Numéro ou référence de la délibération", "Number or reference of the deliberation"),
+    "deliberation_adopted_on": tr("Date d'adoption", "Date adopted"),
     # profiles
     "profiles_intro": tr("Nombre d'utilisateurs demandés pour chaque profil (laisser vide : profil non demandé).",
                          "Number of users requested for each profile (leave empty: profile not requested)."),
@@ -106,6 +117,13 @@ T = {
     "attestation_on": tr("Date de signature par le représentant légal", "Date signed by the legal representative"),
     "attestation_none": tr("Aucun agent T1 avec un diplôme d'État admis et sa date.", "No T1 agent with an admitted state diploma and its date."),
     "awarded_on": tr("Obtenu le", "Awarded on"),
+    "documents": tr("Justificatifs des autres profils demandés", "Supporting documents of the other profiles requested"),
+    "documents_intro": tr("La Caf demande les pièces qui montrent la légitimité de chaque profil : subvention d'action sociale "
+                          "de la Caf (T2), marché avec le département (T5), mission FSL (T13), mandat de protection (T9)…",
+                          "The Caf asks for the documents showing each profile is legitimate: the Caf's social-action subsidy "
+                          "(T2), a public contract with the department (T5), the FSL mission (T13), a protection mandate (T9)…"),
+    "document": tr("Justificatif", "Supporting document"),
+    "document_on": tr("Remis à la Caf le (facultatif avant la signature)", "Given to the Caf on (optional before signing)"),
     "conditions": tr("Conditions posées par la Caf", "Conditions set by the Caf"),
     "conditions_intro": tr("Ces profils demandés ne sont ouverts qu'à une condition : cochez celles qui sont remplies "
                            "(et dont vous avez la confirmation écrite).",
@@ -163,6 +181,7 @@ T = {
     "editions": tr("Éditions du bulletin", "Bulletin editions"),
     "interpretation": tr("Interprétation retenue", "Interpretation"),
     "expression": tr("Condition vérifiée (CEL)", "Condition checked (CEL)"),
+    "names_defined": tr("Noms définis par la règle (let, CEL)", "Names the rule defines (let, CEL)"),
     "applies_when": tr("S'applique quand (CEL)", "Applies when (CEL)"),
     "parameters": tr("Paramètres", "Parameters"),
     "error": tr("Erreur", "Error"),

@@ -18,7 +18,7 @@ def checklist_view(report, lang: str, full: bool = False) -> dict:
     """The pre-signature checklist: documents, each with its findings (full: with their messages)."""
     options = _Options(lang)
     by_fp = {f.fingerprint: f for f in report.listed()}
-    documents = []
+    documents: list[dict] = []
     for number, document in enumerate(report.checklist or [], 1):
         findings = [by_fp[fp] for fp in document["findings"] if fp in by_fp]
         if not findings:
@@ -76,6 +76,6 @@ def rule_context(pack, rule, lang: str) -> dict:
         "references": [{"text": c.reference_text(r), "quote": r.get("quote") or ""} for r in rule.references],
         "interpretation": pick(info["interpretation"], lang) if info.get("interpretation") else "",
         "remediation": pick(rule.remediation, lang),
-        "when": rule.source.get("when") or "", "check": rule.source.get("check") or "",
+        "lets": list(rule.lets.items()), "when": rule.source.get("when") or "", "check": rule.source.get("check") or "",
         "parameters": [(name, c.value_text(pack.param_values[name], 300)) for name in params],
     }

@@ -28,7 +28,6 @@ from cdap_policy.support.i18n import tr
 from cdap_policy.authoring.importers.users import norm
 from cdap_policy.load.schemainfo import properties
 
-NESTED = ("contract", "diploma")  # small mappings written on one line, like the fixtures
 DATES = {"granted_on", "ends_on", "awarded_on"}
 
 
@@ -53,7 +52,8 @@ def match(existing: list[dict], imported: list, file: str) -> tuple[list, list]:
     by_id = {u["id"]: i for i, u in enumerate(existing)}
     by_email = {(u.get("email") or "").casefold(): i for i, u in enumerate(existing) if u.get("email")}
     by_identity = {_identity(u): i for i, u in enumerate(existing) if _identity(u)}
-    out, problems, taken = [], [], {}
+    out, problems = [], []
+    taken: dict[int, int] = {}  # index of an existing user -> the row that is it
     for number, user in imported:
         index = by_id.get(user.get("id"))
         if index is None and user.get("email"):
@@ -76,7 +76,8 @@ def _next_ids(existing: list[dict], count: int) -> list[str]:
     width = len(numbers[0].group(1)) if numbers else 2
     start = max((int(m.group(1)) for m in numbers), default=0) + 1
     taken = {str(u["id"]) for u in existing}
-    ids, n = [], start
+    ids: list[str] = []
+    n = start
     while len(ids) < count:
         candidate = f"u-{n:0{width}d}"
         if candidate not in taken:
@@ -101,7 +102,7 @@ def _profiles(current: list, codes: list) -> list | None:
 
 def _changes(current: dict, new: dict) -> dict:
     """The fields of `new` that differ from `current` (nested mappings compared key by key)."""
-    out = {}
+    out: dict = {}
     for key, value in new.items():
         if key == "id":
             continue
@@ -111,7 +112,7 @@ def _changes(current: dict, new: dict) -> dict:
                 out[key] = merged
             continue
         if isinstance(value, dict):
-            inner = current.get(key) if isinstance(current.get(key), dict) else {}
+            inner = found if isinstance(found := current.get(key), dict) else {}
             diff = {k: v for k, v in value.items() if str(inner.get(k)) != str(v) or k not in inner}
             if diff:
                 out[key] = diff
@@ -358,10 +359,10 @@ def _detached(node):
         _drop_anchor(out)
         return out
     if isinstance(node, CommentedSeq):
-        out = CommentedSeq(_detached(value) for value in node)
-        node.copy_attributes(out)
-        _drop_anchor(out)
-        return out
+        seq = CommentedSeq(_detached(value) for value in node)
+        node.copy_attributes(seq)
+        _drop_anchor(seq)
+        return seq
     if getattr(getattr(node, "anchor", None), "value", None):
         out = copy.copy(node)
         _drop_anchor(out)

@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 from xml.etree import ElementTree
 
 from cdap_policy.support.errors import InputError, Problem
@@ -125,11 +126,12 @@ def _with_header(grid, display: str, header_row: int | None = None) -> Sheet:
 
 def _xlsx_rows(path: Path, sheet: str | None, display: str):
     import openpyxl
+    from openpyxl.chartsheet import Chartsheet
     from openpyxl.utils.exceptions import InvalidFileException
 
     # a damaged or hostile workbook fails in the zip, the XML or openpyxl's reading of it: one clear line
     broken = (zipfile.BadZipFile, InvalidFileException, ElementTree.ParseError, KeyError, OSError, ValueError, TypeError,
-              EOFError, zlib.error, NotImplementedError)
+              EOFError, zlib.error, NotImplementedError, AttributeError)
     try:
         _check_unpacked(path, display)
     except broken as exc:
@@ -141,13 +143,13 @@ def _xlsx_rows(path: Path, sheet: str | None, display: str):
         raise InputError(Problem(display, None, "", tr(f"classeur XLSX illisible ({type(exc).__name__})",
                                                       f"unreadable XLSX workbook ({type(exc).__name__})"))) from None
     try:
-        if sheet is not None:
-            if sheet not in book.sheetnames:
-                raise InputError(Problem(display, None, "", tr(f"pas de feuille {sheet!r} ; feuilles : {', '.join(book.sheetnames)}",
-                                                              f"no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}")))
-            worksheet = book[sheet]
-        else:
-            worksheet = book.active or book.worksheets[0]
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InputError(Problem(display, None, "", tr(f"pas de feuille {sheet!r} ; feuilles : {', '.join(book.sheetnames)}",
+                                                          f"no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}")))
+        worksheet = book[sheet] if sheet is not None else book.active or book.worksheets[0]
+        if isinstance(worksheet, Chartsheet):  # a chart alone on its sheet: no cells to read
+            raise InputError(Problem(display, None, "", tr(f"la feuille {worksheet.title!r} est un graphique, sans cellules",
+                                                          f"sheet {worksheet.title!r} is a chart, with no cells")))
         worksheet.reset_dimensions()  # a producer's stated dimensions can be wrong: read what is there
         number = 0
         try:
@@ -167,7 +169,7 @@ def _xlsx_rows(path: Path, sheet: str | None, display: str):
 def _check_unpacked(path: Path, display: str) -> None:
     """Refuse a workbook whose parts unpack beyond the limits, before anything is inflated but the
     shared strings, which are counted as they stream (never held)."""
-    def refuse(fr: str, en: str):
+    def refuse(fr: str, en: str) -> NoReturn:
         raise InputError(Problem(display, None, "", tr(fr, en)))
 
     with zipfile.ZipFile(path) as archive:

@@ -176,13 +176,16 @@ def read_users(sheet: Sheet, mapping: dict, enums: dict, catalogue: dict, defaul
     result = Imported(columns={name: sheet.headers[i] for name, i in found.items()}, ignored=ignored, problems=problems)
     if problems:
         return result
-    seen_email, seen_identity, seen_id = {}, {}, {}
+    # the row that first gave each id, e-mail address and name (first, last); one loop reads all three
+    seen_email: dict[str | tuple[str, str], int] = {}
+    seen_identity: dict[str | tuple[str, str], int] = {}
+    seen_id: dict[str | tuple[str, str], int] = {}
     for number, cells in sheet.rows:
-        def cell(name):
+        def cell(name, cells=cells):  # the row's values bound now, not the loop variable's
             index = found.get(name)
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
-        def bad(name, fr, en):
+        def bad(name, fr, en, number=number):
             # a personal column (name, e-mail) has its cell masked in the error line (cli.common)
             result.problems.append(Problem(sheet.file, number, bounded(sheet.headers[found[name]]) if name in found else "",
                                            tr(fr, en), _personal(name)))

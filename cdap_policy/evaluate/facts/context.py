@@ -3,6 +3,8 @@ aggregates, and the collections rules iterate over (built on first use, by the m
 collection they describe)."""
 from __future__ import annotations
 
+from typing import Any
+
 from cdap_policy import logs
 from cdap_policy.engines.celfuncs import add_months
 from cdap_policy.evaluate.facts import convention as conv
@@ -10,6 +12,7 @@ from cdap_policy.evaluate.facts.entity import Entity, listed
 from cdap_policy.evaluate.facts.logs import consultation_facts, daily_volume_entities
 from cdap_policy.evaluate.facts.profiles import profile_entities
 from cdap_policy.evaluate.facts.providers import flatten_providers
+from cdap_policy.evaluate.facts.transfers import safeguards
 from cdap_policy.evaluate.facts.users import administrator_entities, all_codes, cel_view, counted_profiles, listed_profiles, periods, planned, user_entities
 from cdap_policy.load.snapshot import Snapshot
 
@@ -35,7 +38,7 @@ class Context:
         data = snapshot.data
         self.edition = edition or data["convention"]["edition"]
         self.stage = stage
-        self.sections = {name: data.get(name) if data.get(name) is not None else kind() for name, kind in SECTIONS.items()}
+        self.sections: dict[str, Any] = {name: data.get(name) if data.get(name) is not None else kind() for name, kind in SECTIONS.items()}
         # users in key order: every list built from them (holders, messages, evidence) is the same
         # whatever order the snapshot writes them in; `user_index` keeps each one's place for its line
         self.user_index = {u["id"]: index for index, u in enumerate(self.sections["users"])}
@@ -93,6 +96,7 @@ class Context:
                 if day and (profile not in first_by_profile or day < first_by_profile[profile]):
                     first_by_profile[profile] = day
         opened = [d for d in (convention.get("access_opened_on"), grants[0] if grants else None) if d]
+        coordination_ended_on = conv.coordination_ended_on(self.sections["control"], param_values["coordination_notice_months"])
         mode = conv.management_mode(convention, self.as_of)
         return {
             # the period an auditor reviews (recurring obligations: yearly plans, quarterly committees, yearly
@@ -101,7 +105,13 @@ class Context:
             "documents_by": documents_by,
             "first_granted_on": grants[0] if grants else None,
             "first_granted_by_profile": first_by_profile,
-            "coordination_ended_on": conv.coordination_ended_on(self.sections["control"], param_values["coordination_notice_months"]),
+            "coordination_ended_on": coordination_ended_on,
+            # the T19 coordination convention's period, for its recurring obligations (the quarterly committee):
+            # from its signature (else the first T19 grant) to its end, or the evaluation date while it runs
+            "coordination_started_on": conv.coordination_started_on(self.sections["control"], first_by_profile.get("T19")),
+            "coordination_period_end": min(coordination_ended_on, self.as_of) if coordination_ended_on else self.as_of,
+            # the control plan judged: the latest validated by `documents_by`, else the last one listed
+            "latest_control_plan": conv.latest_control_plan(self.sections["control"], documents_by),
             # the end of the convention's engagements after a termination: its effective date, not before the notice runs out
             "convention_ended_on": conv.convention_ended_on(convention, self.snapshot.framework, param_values),
             "profiles_held": sorted({p for u in self.users for p in listed_profiles(u, self.as_of)}),  # planned users too (GOV-EDITION)
@@ -150,8 +160,8 @@ class Context:
             if name not in self.SPARSE:
                 section = self.SECTION_ITEMS.get(name)
                 items = self.sections.get(section) if section else None
-                same = items is not None and len(items) == len(entities) and all(e.data is i for e, i in zip(entities, items))
-                if same:
+                same = items is not None and len(items) == len(entities) and all(e.data is i for e, i in zip(entities, items, strict=True))
+                if section and same:
                     self.engine.bind(entities, name, shared=(section, self.variables[section]))
                 else:
                     self.engine.bind(entities, name)
@@ -190,7 +200,11 @@ class Context:
             "control_results": ("control_result", s["control"].get("results"), ("control", "results"), "id"),
         }
         kind, items, path, key = lists[name]
-        return listed(kind, items, path, key)
+        entities = listed(kind, items, path, key)
+        if name == "data_stores":  # a store outside the EEA is judged on its safeguards, as a provider is
+            for entity in entities:
+                entity.facts = {"safeguards": safeguards(entity.data)}
+        return entities
 
     # -- activations ------------------------------------------------------------------------
     def activation(self, entity: Entity) -> dict:

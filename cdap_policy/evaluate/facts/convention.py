@@ -146,6 +146,30 @@ def coordination_ended_on(control: dict, notice_months: int) -> str | None:
     return min(dates) if dates else None
 
 
+def coordination_started_on(control: dict, first_t19_grant: str | None) -> str | None:
+    """The day the T19 coordination convention's period starts: its signature, else the first T19
+    grant (a profile used without a signed convention still owes its committees); None when neither
+    is recorded."""
+    coord = control.get("coordination_convention")
+    if isinstance(coord, dict) and "signed_on" in coord:
+        return coord["signed_on"]
+    return first_t19_grant
+
+
+def latest_control_plan(control: dict, by: str) -> dict | None:
+    """The control plan judged on day `by`: of the plans validated on or before it, the one
+    validated last (the first listed of those validated that day); when none is, the last plan
+    listed; None when no plan is recorded."""
+    plans = [p for p in control.get("control_plan") or [] if isinstance(p, dict)]
+    if not plans:
+        return None
+    validated = [p for p in plans if "validated_on" in p and p["validated_on"] <= by]
+    if not validated:
+        return plans[-1]
+    latest = max(p["validated_on"] for p in validated)
+    return next(p for p in validated if p["validated_on"] == latest)
+
+
 def _names(admin: dict) -> set[str]:
     names = {admin["id"]} if admin.get("id") else set()
     if admin.get("first_name") and admin.get("last_name"):

@@ -13,7 +13,7 @@ def consultation_facts(users_by_id: dict, row: dict) -> dict:
         "user_known": user is not None,
         # the habilitation was in force that day and held the row's profile (one of its periods), and
         # the person still belonged to the staff (not after the end of a fixed-term contract)
-        "user_active": bool(user) and entitled_on(user, row.get("profile"), day),
+        "user_active": bool(user and entitled_on(user, row.get("profile"), day)),
         "user_contract_ended_on": contract_end(user) if user else None,
         "user_status": user.get("status") if user else None,
         "user_instructor_number": user.get("instructor_number") if user else None,

@@ -28,7 +28,7 @@ def profile_entities(users: list[dict], user_index: dict, quotas: dict, quota_ce
         grant_dates = [p["granted_on"] for u in users_of for p in periods(u) if p["profile"] == code]
         grants = sorted(d for d in grant_dates if d)
         if code in quota_cells:
-            path = ("convention", "quotas", code)
+            path: tuple = ("convention", "quotas", code)
         elif users_of:
             path = ("users", user_index[users_of[0]["id"]])
         elif code in planned_holders:

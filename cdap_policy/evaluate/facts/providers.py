@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from cdap_policy.evaluate.facts.entity import Entity
+from cdap_policy.evaluate.facts.transfers import safeguards
 
 
 def flatten_providers(subcontractors: list, partner_name: str, convention_start: str | None = None) -> list[Entity]:
@@ -23,6 +24,8 @@ def flatten_providers(subcontractors: list, partner_name: str, convention_start:
                 "chain_ends_on": ends,
                 # the day it starts working for this convention (CONV 14: « pour l'exécution de la présente convention »)
                 "use_starts_on": use_start(item, convention_start),
+                # its safeguards for a transfer outside the EEA, in one shape (facts/transfers.py)
+                "safeguards": safeguards(item),
             }
             out.append(Entity("subcontractor", "/".join(ids), here, data, facts, " › ".join([partner_name] + names)))
             walk(item.get("subcontractors"), here + ("subcontractors",), names, ids, ends)

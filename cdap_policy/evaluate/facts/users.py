@@ -112,7 +112,7 @@ def contract_end(user: dict) -> str | None:
     return contract.get("ends_on") if contract.get("type") in FIXED_TERM else None
 
 
-def holds_on(user: dict, profile: str, day: str) -> bool:
+def holds_on(user: dict, profile: str | None, day: str) -> bool:
     """Did the user hold `profile` in force on `day`? One of its periods covers the day and the
     account's habilitation was in force."""
     for period in periods(user):
@@ -126,7 +126,7 @@ def holds_on(user: dict, profile: str, day: str) -> bool:
     return False
 
 
-def entitled_on(user: dict, profile: str, day: str) -> bool:
+def entitled_on(user: dict, profile: str | None, day: str) -> bool:
     """The user held `profile` in force on `day` and still belonged to the partner's staff: after
     the end of a fixed-term contract the person « ne devrai[t] plus en bénéficier » (CONV 9.2),
     whatever the account's status says."""
@@ -223,7 +223,7 @@ def user_entities(users: list[dict], views: list[dict], user_index: dict, cel_us
             "counted_profiles": counted_profiles(user, as_of),
             "contract_ended_on": contract_end(user),
             # the habilitation was in force on the contract's last day (its end then had to remove it)
-            "in_force_at_contract_end": bool(contract_end(user)) and not planned(user) and user_active_on(user, contract_end(user)),
+            "in_force_at_contract_end": bool((ended := contract_end(user)) and not planned(user) and user_active_on(user, ended)),
             "access_stopped_on": access_stopped_on(user, as_of),
             "planned": planned(user),
             # what pre-signature rules judge: the profiles in force, or those a planned user will need
@@ -273,7 +273,7 @@ def _signature(user: dict) -> tuple:
 
 def _distinct(a: tuple, b: tuple) -> bool:
     """Two records differ on something both of them state."""
-    return any(x is not None and y is not None and x != y for x, y in zip(a, b))
+    return any(x is not None and y is not None and x != y for x, y in zip(a, b, strict=True))
 
 
 def _alike(ids: list, by_id: dict) -> dict:

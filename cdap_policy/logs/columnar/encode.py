@@ -77,7 +77,8 @@ class Encoded:
     def __init__(self, names, codes, values, row_facts):
         self.names, self.codes, self.values, self.row_facts = names, codes, values, row_facts
         self.n = len(codes[names[0]]) if names else 0
-        self.day_codes = self.day_values = None
+        self.day_codes: np.ndarray | None = None  # set by encode() from the `at` column
+        self.day_values: list | None = None
         self.fact_codes: dict = {}
         self.fact_values: dict = {}
 
@@ -100,7 +101,9 @@ def encode(table: pa.Table, row_facts, strict_rows=None) -> Encoded:
     """Validate and encode; `row_facts(row)` gives a row's facts (logs.tally.RowFacts). `strict_rows(indices)` is called with the rows that fail a check (in
     file order) when there is no row reader to take over (Parquet); without it they raise Fallback."""
     names = list(table.column_names)
-    codes, values, bad = {}, {}, np.zeros(table.num_rows, dtype=bool)
+    codes: dict[str, np.ndarray] = {}
+    values: dict[str, list | _Values] = {}  # per field, the value of each code
+    bad = np.zeros(table.num_rows, dtype=bool)
     at_strings = None
     for name in names:
         column = table.column(name).combine_chunks()
@@ -125,7 +128,7 @@ def encode(table: pa.Table, row_facts, strict_rows=None) -> Encoded:
         encoded = pc.dictionary_encode(strings)
         code = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
         if kind in ("str", "datetime"):  # free text: whole-column checks, values kept as they are
-            distinct = _Values(encoded.dictionary)
+            distinct: list | _Values = _Values(encoded.dictionary)
             bad |= _numpy_mask(pc.greater(pc.utf8_length(strings), MAX_CELL)) & ~empty
             if kind == "str":
                 bad |= _numpy_mask(pc.match_substring_regex(strings, _CONTROL_RE2))

@@ -13,6 +13,7 @@ line parsed again).
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -112,12 +113,14 @@ class _Pass:
 
     def add(self, batch: Batch, enc: Encoded):
         users, user_values = enc.codes["user"], enc.values["user"]
+        if enc.day_codes is None or enc.day_values is None:  # encode() refuses a batch without days first
+            raise Fallback("no days")
         if self.need_facts:
             user_ids, day_ids = self.ids["user"].of(users, user_values), self.ids["day"].of(enc.day_codes, enc.day_values)
             profile_ids = self.ids["profile"].of(enc.codes["profile"], enc.values["profile"])
             enc.set_facts(self.facts.of(user_ids, profile_ids, day_ids, self.ids), self.facts.values)
         names = [str(u) for u in user_values]
-        self.add_daily(batch, enc, names)
+        self.add_daily(batch, enc.codes["user"], enc.day_codes, enc.day_values, names)
         width = len(user_values)
         for rule in self.rules:
             status, error_of = self.statuses(rule, enc)
@@ -147,14 +150,13 @@ class _Pass:
                 line = batch.first_line + index
                 rule.users[names[users[index]]].offending(
                     STATUSES[status[index]], self.display, line,
-                    lambda index=index: self.sample_row(batch, enc, index), error_of(index))
+                    partial(self.sample_row, batch, enc, index), error_of(index))
 
-    def add_daily(self, batch: Batch, enc: Encoded, names: list):
+    def add_daily(self, batch: Batch, users: np.ndarray, day_codes: np.ndarray, day_values: list, names: list):
         """The batch's consultations per user and day, each with its first row."""
-        days = len(enc.day_values)
-        keys = enc.codes["user"].astype(np.int64) * days + enc.day_codes
+        days = len(day_values)
+        keys = users.astype(np.int64) * days + day_codes
         unique, first, counts = np.unique(keys, return_index=True, return_counts=True)
-        day_values = enc.day_values
         self.daily.add_many([names[u] for u in (unique // days).tolist()], [day_values[d] for d in (unique % days).tolist()],
                             self.display, (first + batch.first_line).tolist(), counts.tolist())
 

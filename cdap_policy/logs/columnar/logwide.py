@@ -69,7 +69,7 @@ class Facts:
                     added.setdefault(name, []).append(code)
             names = list(added)
             old = [self.codes.get(name, np.empty(0, dtype=np.int32)) for name in names]
-            self.keys, merged = _merge(self.keys, new, *[(o, np.array(added[n], dtype=np.int32)) for o, n in zip(old, names)])
-            self.codes = dict(zip(names, merged))
+            self.keys, merged = _merge(self.keys, new, *[(o, np.array(added[n], dtype=np.int32)) for o, n in zip(old, names, strict=True)])
+            self.codes = dict(zip(names, merged, strict=True))
         position = np.searchsorted(self.keys, key)
         return {name: codes[position] for name, codes in self.codes.items()}

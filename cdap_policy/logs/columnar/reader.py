@@ -14,7 +14,7 @@ import io
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -48,14 +48,17 @@ class Batch:
     start: int  # index in the file of the batch's first row
     first_line: int  # line number of that row
     raw: bytes | None = None  # the block's bytes, to re-read a sample row exactly as the row reader does
-    _ends: object = field(default=None, repr=False)
+    _ends: np.ndarray | None = field(default=None, repr=False)
 
     def raw_line(self, local: int) -> bytes:
-        if self._ends is None:
-            self._ends = np.flatnonzero(np.frombuffer(self.raw, dtype=np.uint8) == 10)
-        begin = 0 if local == 0 else int(self._ends[local - 1]) + 1
-        end = int(self._ends[local]) if local < len(self._ends) else len(self.raw)
-        return self.raw[begin:end]
+        raw, ends = self.raw, self._ends
+        if raw is None:
+            raise ValueError("the batch kept no raw bytes")  # only text formats keep them; callers check
+        if ends is None:
+            ends = self._ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
+        begin = 0 if local == 0 else int(ends[local - 1]) + 1
+        end = int(ends[local]) if local < len(ends) else len(raw)
+        return raw[begin:end]
 
 
 def batches(path: Path, display: str, fmt: str) -> Iterator[Batch]:
@@ -158,8 +161,8 @@ def _csv(handle) -> Iterator[Batch]:
             rows = list(csv.reader(io.StringIO(block.decode("utf-8"), newline="")))
             if len(rows) != lines or any(len(r) != len(header) for r in rows):
                 raise Fallback("quoted CSV")
-            columns = list(zip(*rows)) if rows else [()] * len(header)
-            table = pa.table({h: pa.array(c, pa.string(), memory_pool=pool) for h, c in zip(header, columns)})
+            columns = list(zip(*rows, strict=True)) if rows else [()] * len(header)
+            table = pa.table({h: pa.array(c, pa.string(), memory_pool=pool) for h, c in zip(header, columns, strict=True)})
         else:
             table = pacsv.read_csv(io.BytesIO(block), read_options=read_options, parse_options=parse_options,
                                    convert_options=convert, memory_pool=pool)

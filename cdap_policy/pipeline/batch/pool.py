@@ -27,8 +27,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cdap_policy.support.errors import InputError, NotASnapshot, PolicyError
+
+if TYPE_CHECKING:  # imported by the workers when they check, not when the pool module loads
+    from cdap_policy.pipeline.check import CheckOptions
+    from cdap_policy.formatters import FormatOptions
 
 EXIT_INPUT, EXIT_INTERNAL = 2, 3  # as cli.common: unreadable snapshot; internal error
 WINDOW_PER_WORKER = 4
@@ -60,10 +65,10 @@ class Setup:
     policies: Path | None
     params_file: Path | None
     engine: str
-    options: object  # pipeline.check.CheckOptions
+    options: CheckOptions
     fail_on: str
     fmt: str
-    format_options: object  # formatters.FormatOptions
+    format_options: FormatOptions
     deadline_s: float | None = None  # seconds left of --timeout when the pool starts
 
 
@@ -187,6 +192,8 @@ def _start_worker(setup: Setup) -> None:
 def _check_in_worker(index: int, path: str) -> Outcome | tuple:
     if _PACK_ERROR is not None:
         return _PACK_ERROR
+    if _CHECKER is None:  # _start_worker, the pool's initializer, sets it
+        raise RuntimeError("worker not initialised")
     return _CHECKER(index, path)
 
 
@@ -273,7 +280,7 @@ def _starting_a_worker():
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C held by the kernel is delivered now
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        for sig in dict.fromkeys(held):
+        for sig in map(signal.Signals, dict.fromkeys(held)):
             handler = previous[sig]
             if callable(handler):
                 handler(sig, None)  # KeyboardInterrupt, or the command line's SIGTERM exception

@@ -17,12 +17,12 @@ class Sink:
     def __init__(self, fmt: str, output, format_options, with_summary: bool, redact_line=None):
         self.fmt, self.format_options, self.with_summary = fmt, format_options, with_summary
         self.streamed = formatters.streams(fmt)
-        self._joiner = formatters.joiner(fmt) if self.streamed else None
+        self._joiner = formatters.joiner(fmt) if self.streamed else None  # set exactly when streamed
         self._reports: list = []
         self._unreadable: list = []  # evaluate.findings.Unreadable, for the formats that show them
         self._redact_line = redact_line  # --redact: masks error lines as on standard error
         self._output = output
-        self._destination = None
+        self._destination: out.Destination | None = None
         self.count = 0
 
     def _write(self, text: str) -> None:
@@ -35,7 +35,7 @@ class Sink:
     def add(self, outcome) -> None:
         """A checked snapshot's report (unreadable ones are not reports)."""
         self.count += 1
-        if self.streamed:
+        if self._joiner is not None:
             self._write(self._joiner.add(outcome.text))
         else:
             self._reports.append(outcome.report)
@@ -55,7 +55,7 @@ class Sink:
             self.abort()
             return
         show = summary if self.with_summary and formatters.shows_batch_summary(self.fmt) else None
-        if self.streamed:
+        if self._joiner is not None:
             self._write(self._joiner.end())
             if show is not None:
                 self._write(formatters.summary_after(self.fmt, show, self.format_options))

@@ -37,7 +37,7 @@ class Summary:
     snapshots: int = 0  # snapshots the batch tried
     checked: int = 0  # of which checked (the others could not be read)
     exit_code: int = 0  # the worst outcome
-    by_family: dict = field(default_factory=dict)  # family -> counts (fail, error, waived, partners)
+    by_family: dict[str, dict[str, int]] = field(default_factory=dict)  # family -> counts (fail, error, waived, partners)
     by_rule: dict = field(default_factory=dict)  # rule -> counts + family, severity
     partners: list = field(default_factory=list)  # one row per checked snapshot with a failing, error or waived finding
     unreadable: list = field(default_factory=list)  # {file, problems, first {fr, en}, exit_code}
@@ -51,7 +51,7 @@ class Summary:
         for rule_id, (family, severity, *counts) in item["rules"].items():
             rule = self.by_rule.setdefault(rule_id, {"family": family, "severity": severity, **_empty_counts()})
             fam = self.by_family.setdefault(family, _empty_counts())
-            for status, n in zip(COUNTED, counts):
+            for status, n in zip(COUNTED, counts, strict=True):
                 rule[status] += n
                 fam[status] += n
             rule["partners"] += 1
@@ -72,7 +72,7 @@ class Summary:
     def add_skipped(self, file: str, kind: str) -> None:
         self.skipped.append({"file": file, "kind": kind})
 
-    def merge(self, other: "Summary") -> "Summary":
+    def merge(self, other: Summary) -> Summary:
         """The summary of two disjoint parts of a batch (shards)."""
         merged = Summary.from_dict(self.to_dict())
         merged.snapshots += other.snapshots
@@ -123,7 +123,7 @@ class Summary:
                 "skipped": [dict(s) for s in self.skipped]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Summary":
+    def from_dict(cls, data: dict) -> Summary:
         if data.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"batch summary format {data.get('format_version')!r}, expected {FORMAT_VERSION}")
         return cls(snapshots=data["snapshots"], checked=data["checked"], exit_code=data["exit_code"],
