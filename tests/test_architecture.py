@@ -5,6 +5,7 @@ contracts of pyproject.toml, which `.ci/run` runs with `lint-imports`.)"""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 from helpers import ROOT
@@ -41,10 +42,15 @@ def _absolute(module: str, path: Path, node: ast.ImportFrom) -> str:
     return ".".join(parts + ([node.module] if node.module else []))
 
 
-def imports(module: str):
+@functools.cache  # both tests read every module: parsed once
+def imports(module: str) -> tuple:
     """(line, imported module, name imported from it or None) for every import of the package's
     own modules, wherever it stands (top of the file, a function, a branch); `m._name` on an
     imported module counts as importing `_name`."""
+    return tuple(_imports(module))
+
+
+def _imports(module: str):
     path = MODULES[module]
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     aliases: dict[str, str] = {}

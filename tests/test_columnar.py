@@ -237,6 +237,7 @@ def test_irregular_jsonl_logs_agree(name, tmp_path, monkeypatch, spy):
     assert spy.used == [not falls_back]
 
 
+@pytest.mark.slow
 def test_rows_not_judged_after_many_failures_are_said_as_the_row_pass_says_them(tmp_path, monkeypatch, spy):
     """A user whose first failing rows fill the samples, then a row the rule cannot judge (no RSA
     status) in a later batch: both passes say the failure and the row not judged, with its reason."""

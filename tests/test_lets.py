@@ -10,7 +10,7 @@ import pytest
 from helpers import FIXTURES, POLICIES, ROOT, pack
 from test_broken_policies import make_pack, rule, rule_file
 
-from cdap_policy import lets
+from cdap_policy.load import lets
 from cdap_policy.engines import available, make_engine, to_python
 from cdap_policy.support.errors import PolicyError
 from cdap_policy.load.pack import VARIABLES, load_pack
