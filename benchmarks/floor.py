@@ -17,6 +17,7 @@ planned user), gov-inactive-habilitation (a date computation per user), scope-t1
 scope-active-user (every row of the log, the second one against the user's habilitation on the
 row's day).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,12 +33,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 AS_OF = "2025-06-30"
-RULES = ("gov-nominative-personal-account", "gov-nominative-unique-email", "gov-inactive-habilitation",
-         "scope-t19-rsa-status", "scope-active-user")
+RULES = (
+    "gov-nominative-personal-account",
+    "gov-nominative-unique-email",
+    "gov-inactive-habilitation",
+    "scope-t19-rsa-status",
+    "scope-active-user",
+)
 ENDS = ("revoked_on", "left_on", "suspended_on")
 
 
 # -- the five rules in plain Python ---------------------------------------------------------------
+
 
 def _in_force(user: dict, day: str) -> bool:
     if user.get("status") == "planned":
@@ -76,9 +83,18 @@ def floor(data: dict, log: Path, params: dict, as_of: str = AS_OF) -> dict:
     inactive_days = params["inactive_days"]
     for user in users:
         uid, is_active = user["id"], active[user["id"]]
-        if (is_active or user.get("status") == "planned") and "account_type" in user and user["account_type"] != "personal":
+        if (
+            (is_active or user.get("status") == "planned")
+            and "account_type" in user
+            and user["account_type"] != "personal"
+        ):
             out["gov-nominative-personal-account"][uid] = 1
-        if is_active and "email" in user and user["email"] and emails[user["email"].strip().lower()] > 1:
+        if (
+            is_active
+            and "email" in user
+            and user["email"]
+            and emails[user["email"].strip().lower()] > 1
+        ):
             out["gov-nominative-unique-email"][uid] = 1
         if is_active:
             since = user.get("last_login_on") or user.get("granted_on")
@@ -99,23 +115,27 @@ def floor(data: dict, log: Path, params: dict, as_of: str = AS_OF) -> dict:
 
 # -- cdap-policy on the same rules ----------------------------------------------------------------
 
+
 def found_by_cdap_policy(report) -> dict:
     out: dict = {rule: {} for rule in RULES}
     for finding in report.findings:
         if finding.status == "fail" and finding.rule_id in out:
             out[finding.rule_id][finding.entity_key] = finding.evidence.get("rows", 1)
         elif finding.status == "error":
-            raise SystemExit(f"cdap-policy could not evaluate {finding.rule_id} on {finding.entity_key}")
+            raise SystemExit(
+                f"cdap-policy could not evaluate {finding.rule_id} on {finding.entity_key}"
+            )
     return out
 
 
 def measure(rows: int = 10_000, repeat: int = 7, engines=("compiled", "native")) -> dict:
-    """{"floor": s, "log_parse": s of the floor's csv pass alone, engine: s, "rows": n, "findings": n}
+    """{"floor": s, "log_parse": s of the floor's csv pass alone, engine: s, "rows": n, "findings":
+    n}
     (CPU seconds, medians); raises SystemExit when the two disagree."""
     import generate_log
 
-    from cdap_policy.load.pack import load_pack
     from cdap_policy.evaluate.runner import evaluate
+    from cdap_policy.load.pack import load_pack
     from cdap_policy.load.snapshot import load_snapshot
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -129,8 +149,10 @@ def measure(rows: int = 10_000, repeat: int = 7, engines=("compiled", "native"))
             got = found_by_cdap_policy(evaluate(pack, snapshot, AS_OF, rule_ids=set(RULES)))
             if got != expected:
                 differing = [r for r in RULES if got[r] != expected[r]]
-                raise SystemExit(f"the floor and cdap-policy ({engine}) disagree on {differing}: "
-                                 f"{ {r: (expected[r], got[r]) for r in differing} }")
+                raise SystemExit(
+                    f"the floor and cdap-policy ({engine}) disagree on {differing}: "
+                    f"{ {r: (expected[r], got[r]) for r in differing} }"
+                )
 
         def parse_only():
             with open(log, newline="", encoding="utf-8") as handle:
@@ -157,18 +179,31 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--engines", default=None, help="compiled,native (default: both where installed)")
+    parser.add_argument(
+        "--engines", default=None, help="compiled,native (default: both where installed)"
+    )
     args = parser.parse_args(argv)
     from cdap_policy.engines import available
 
-    engines = args.engines.split(",") if args.engines else ["compiled"] + (["native"] if available("native") is None else [])
+    engines = (
+        args.engines.split(",")
+        if args.engines
+        else ["compiled"] + (["native"] if available("native") is None else [])
+    )
     result = measure(args.rows, args.repeat, engines)
-    print(f"Five rules on the department and a {args.rows:,}-row log ({result['findings']} findings, the same on both sides); "
-          f"CPU, medians of {args.repeat}:")
-    print(f"  plain Python (the floor): {result['floor'] * 1000:.1f} ms, of which reading the log with csv "
-          f"{result['log_parse'] * 1000:.1f} ms")
+    print(
+        f"Five rules on the department and a {args.rows:,}-row log ({result['findings']} findings,"
+        f" the same on both sides); CPU, medians of {args.repeat}:"
+    )
+    print(
+        f"  plain Python (the floor): {result['floor'] * 1000:.1f} ms, of which reading the log"
+        f" with csv {result['log_parse'] * 1000:.1f} ms"
+    )
     for engine in engines:
-        print(f"  cdap-policy, {engine}: {result[engine] * 1000:.1f} ms, ×{result[engine] / result['floor']:.2f} the floor")
+        print(
+            f"  cdap-policy, {engine}: {result[engine] * 1000:.1f} ms,"
+            f" ×{result[engine] / result['floor']:.2f} the floor"
+        )
 
 
 if __name__ == "__main__":

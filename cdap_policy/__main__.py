@@ -1,4 +1,5 @@
 """Allow `python -m cdap_policy`; `run` is also the `cdap-policy` command's entry point."""
+
 import sys
 
 
@@ -8,7 +9,9 @@ def run():
     try:
         from cdap_policy.cli import main
     except KeyboardInterrupt:
-        english = "--lang=en" in sys.argv or any(a == "--lang" and b == "en" for a, b in zip(sys.argv, sys.argv[1:], strict=False))
+        english = "--lang=en" in sys.argv or any(
+            a == "--lang" and b == "en" for a, b in zip(sys.argv, sys.argv[1:], strict=False)
+        )
         sys.stderr.write("interrupted\n" if english else "interrompu\n")
         sys.exit(130)
     main()

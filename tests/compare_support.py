@@ -1,5 +1,6 @@
 """Shared by the diff, baseline and waiver tests: reports of the annual-review pair as the JSON
 `check --format json` writes, and the command line run as a user runs it."""
+
 from __future__ import annotations
 
 import copy
@@ -10,10 +11,11 @@ import subprocess
 import sys
 
 import yaml
-
 from helpers import ROOT, pack
 
-EXPECTED = yaml.safe_load((ROOT / "tests" / "annual_review.expected.yaml").read_text(encoding="utf-8"))
+EXPECTED = yaml.safe_load(
+    (ROOT / "tests" / "annual_review.expected.yaml").read_text(encoding="utf-8")
+)
 YEAR1, YEAR2 = EXPECTED["old"], EXPECTED["new"]
 
 
@@ -21,8 +23,12 @@ def check_report(path, as_of: str, **options):
     """The Report object of one snapshot through the check pipeline (waivers, baseline)."""
     from cdap_policy.pipeline.check import CheckOptions, check_snapshot
 
-    return check_snapshot(pack(), ROOT / path if not os.path.isabs(str(path)) else path,
-                          CheckOptions(as_of=as_of, **options), display=str(path))
+    return check_snapshot(
+        pack(),
+        ROOT / path if not os.path.isabs(str(path)) else path,
+        CheckOptions(as_of=as_of, **options),
+        display=str(path),
+    )
 
 
 @functools.cache
@@ -44,8 +50,14 @@ def write_json(path, data) -> str:
 def cli(*args, cwd=ROOT, columns=200):
     env = {**os.environ, "COLUMNS": str(columns)}
     env.pop("NO_COLOR", None)
-    proc = subprocess.run([sys.executable, "-m", "cdap_policy", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=120, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cdap_policy", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env=env,
+    )
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
     assert "internal error" not in proc.stderr and "erreur interne" not in proc.stderr, proc.stderr
     return proc

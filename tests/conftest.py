@@ -6,6 +6,7 @@ subprocess, `slow` those that take seconds, `large` those that generate very lar
 environment sets CI=true) or when CDAP_LARGE_TESTS=1; a plain local `pytest` skips them. The fast
 inner loop is `pytest -m "not slow and not large"`.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,9 @@ import pytest
 
 
 def large_tests_enabled() -> bool:
-    return os.environ.get("CDAP_LARGE_TESTS", "") not in ("", "0") or os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    return os.environ.get("CDAP_LARGE_TESTS", "") not in ("", "0") or os.environ.get(
+        "CI", ""
+    ).lower() in ("1", "true", "yes")
 
 
 def pytest_configure(config):
@@ -27,8 +30,9 @@ def pytest_configure(config):
     if inherited:
         os.environ["XDG_CACHE_HOME"] = inherited
         return
-    config._cdap_cache = os.environ["XDG_CACHE_HOME"] = os.environ["CDAP_TEST_CACHE_HOME"] = tempfile.mkdtemp(
-        prefix="cdap-policy-test-cache-")
+    config._cdap_cache = os.environ["XDG_CACHE_HOME"] = os.environ["CDAP_TEST_CACHE_HOME"] = (
+        tempfile.mkdtemp(prefix="cdap-policy-test-cache-")
+    )
 
 
 def pytest_unconfigure(config):

@@ -1,4 +1,5 @@
 """Shared test helpers: the shipped pack loaded once, and a snapshot writer."""
+
 from __future__ import annotations
 
 import functools

@@ -2,6 +2,7 @@
 `_private` name, and no import cycle, imports inside functions included. (The layers themselves,
 load → logs → evaluate → report → formatters → cli, are kept one-way by the import-linter
 contracts of pyproject.toml, which `.ci/run` runs with `lint-imports`.)"""
+
 from __future__ import annotations
 
 import ast
@@ -38,7 +39,7 @@ def _absolute(module: str, path: Path, node: ast.ImportFrom) -> str:
     if not node.level:
         return node.module or ""
     parts = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
-    parts = parts[:len(parts) - node.level + 1]
+    parts = parts[: len(parts) - node.level + 1]
     return ".".join(parts + ([node.module] if node.module else []))
 
 
@@ -92,16 +93,25 @@ def _private(name: str | None) -> bool:
 
 
 def test_no_module_imports_a_private_name_of_another():
-    found = [f"{MODULES[m].relative_to(ROOT)}:{line}: {target}.{name}"
-             for m in MODULES for line, target, name in imports(m) if target != m and _private(name)]
-    assert not found, "a `_private` name used outside its module (make it public, or move the code):\n" + "\n".join(found)
+    found = [
+        f"{MODULES[m].relative_to(ROOT)}:{line}: {target}.{name}"
+        for m in MODULES
+        for line, target, name in imports(m)
+        if target != m and _private(name)
+    ]
+    assert not found, (
+        "a `_private` name used outside its module (make it public, or move the code):\n"
+        + "\n".join(found)
+    )
 
 
 def _graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {m: set() for m in MODULES}
     for module in MODULES:
         for _, target, _ in imports(module):
-            if target and target != module and target != PACKAGE:  # the root package holds the version only
+            if (
+                target and target != module and target != PACKAGE
+            ):  # the root package holds the version only
                 graph[module].add(target)
     return graph
 
@@ -150,7 +160,10 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_cycle_even_inside_functions():
     found = cycles(_graph())
-    assert not found, "modules that import each other (an import inside a function too):\n" + "\n".join(" ↔ ".join(c) for c in found)
+    assert not found, (
+        "modules that import each other (an import inside a function too):\n"
+        + "\n".join(" ↔ ".join(c) for c in found)
+    )
 
 
 def test_the_checks_see_a_cycle_and_a_private_import():

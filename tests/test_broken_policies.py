@@ -4,6 +4,7 @@ line and rule), and a rule that cannot be evaluated gives `error` findings (exit
 Each test builds a small pack in a temporary directory: the shipped pack.yaml, requirements.yaml
 and params/, plus one tiny rule file (written as text, so that lines are known).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from cdap_policy.support.errors import PolicyError
-from cdap_policy.load.pack import load_pack
 from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.pack import load_pack
 from cdap_policy.load.snapshot import load_snapshot
+from cdap_policy.support.errors import PolicyError
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
@@ -28,7 +29,9 @@ BASE_2025 = POLICIES / "tests" / "base-2025.yaml"
 AS_OF = "2025-06-30"
 
 
-def rule(rule_id: str = "zz-probe", over: str = "users", check: str = "'true'", extra: str = "") -> str:
+def rule(
+    rule_id: str = "zz-probe", over: str = "users", check: str = "'true'", extra: str = ""
+) -> str:
     """One rule as YAML text (13 lines, or more with `extra`); `check` is written verbatim."""
     return textwrap.dedent(f"""\
     - id: {rule_id}
@@ -62,14 +65,32 @@ def rule_file(*rules: str, family: str = "GOV") -> str:
 
 
 def cli(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "cdap_policy", *args, "--lang", "en"], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", "cdap_policy", *args, "--lang", "en"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert "Traceback" not in result.stdout + result.stderr
     assert "internal error" not in result.stderr and "erreur interne" not in result.stderr
     return result
 
 
 def check(pack: Path, snapshot: Path = BASE_2025, *extra: str) -> subprocess.CompletedProcess:
-    return cli("check", "--as-of", AS_OF, "--format", "json", "--include-passed", "--policies", str(pack), *extra, str(snapshot), cwd=pack.parent)
+    return cli(
+        "check",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--include-passed",
+        "--policies",
+        str(pack),
+        *extra,
+        str(snapshot),
+        cwd=pack.parent,
+    )
 
 
 def problem_lines(result) -> list[str]:
@@ -95,9 +116,12 @@ def assert_broken_pack(result, where: str, *fragments: str):
 
 # -- the pack does not load: exit 2 ------------------------------------------------------------
 
+
 @pytest.mark.cli
 def test_a_sound_probe_rule_loads_and_passes(tmp_path):
-    """Control: the probe rule as written loads, runs and passes, so each defect below is the cause."""
+    """Control: the probe rule as written loads, runs and passes, so each defect
+    below is the cause.
+    """
     result = check(make_pack(tmp_path, {"zz.yaml": rule_file(rule())}))
     assert result.returncode == 0, result.stderr
     assert set(statuses(result).values()) == {"pass"}
@@ -105,21 +129,32 @@ def test_a_sound_probe_rule_loads_and_passes(tmp_path):
 
 @pytest.mark.cli
 def test_unknown_key_in_a_rule(tmp_path):
-    pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(extra="chek: entity.status == 'active'\n"))})
-    assert_broken_pack(check(pack), f"{pack}/zz.yaml:14: [/rules/0/chek]", "unknown field(s): 'chek'")
+    pack = make_pack(
+        tmp_path, {"zz.yaml": rule_file(rule(extra="chek: entity.status == 'active'\n"))}
+    )
+    assert_broken_pack(
+        check(pack), f"{pack}/zz.yaml:14: [/rules/0/chek]", "unknown field(s): 'chek'"
+    )
 
 
 @pytest.mark.cli
 def test_expression_that_does_not_compile(tmp_path):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(check="'entity.status == '"))})
-    assert_broken_pack(check(pack), f"{pack}/zz.yaml:9: [/rules/0/check]", "rule zz-probe: expression does not compile")
+    assert_broken_pack(
+        check(pack),
+        f"{pack}/zz.yaml:9: [/rules/0/check]",
+        "rule zz-probe: expression does not compile",
+    )
 
 
 @pytest.mark.cli
-@pytest.mark.parametrize("expression, why", [
-    ("'no_such_function(entity)'", "unknown function 'no_such_function'"),
-    ("'usrs.size() > 0'", "unknown variable 'usrs'"),
-])
+@pytest.mark.parametrize(
+    "expression, why",
+    [
+        ("'no_such_function(entity)'", "unknown function 'no_such_function'"),
+        ("'usrs.size() > 0'", "unknown variable 'usrs'"),
+    ],
+)
 def test_unknown_names_are_refused_at_load(tmp_path, expression, why):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(check=expression))})
     assert_broken_pack(check(pack), f"{pack}/zz.yaml:9: [/rules/0/check]", "rule zz-probe", why)
@@ -127,33 +162,67 @@ def test_unknown_names_are_refused_at_load(tmp_path, expression, why):
 
 @pytest.mark.cli
 def test_evidence_that_does_not_compile(tmp_path):
-    pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(extra="evidence:\n  status: 'entity.status +'\n"))})
-    assert_broken_pack(check(pack), f"{pack}/zz.yaml:15: [/rules/0/evidence/status]", "rule zz-probe: expression does not compile")
+    pack = make_pack(
+        tmp_path, {"zz.yaml": rule_file(rule(extra="evidence:\n  status: 'entity.status +'\n"))}
+    )
+    assert_broken_pack(
+        check(pack),
+        f"{pack}/zz.yaml:15: [/rules/0/evidence/status]",
+        "rule zz-probe: expression does not compile",
+    )
 
 
 @pytest.mark.cli
 def test_reference_to_a_missing_parameter(tmp_path):
-    pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(over="partner", check="'size(users) <= params.max_users_per_desk'"))})
-    assert_broken_pack(check(pack), f"{pack}/zz.yaml:9: [/rules/0/check]", "unknown parameter params.max_users_per_desk")
+    pack = make_pack(
+        tmp_path,
+        {
+            "zz.yaml": rule_file(
+                rule(over="partner", check="'size(users) <= params.max_users_per_desk'")
+            )
+        },
+    )
+    assert_broken_pack(
+        check(pack),
+        f"{pack}/zz.yaml:9: [/rules/0/check]",
+        "unknown parameter params.max_users_per_desk",
+    )
 
 
 @pytest.mark.cli
 def test_placeholder_without_evidence(tmp_path):
     text = rule().replace('en: "failed {key}"', 'en: "failed {key}: {reason}"')
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(text)})
-    assert_broken_pack(check(pack), f"{pack}/zz.yaml:10: [/rules/0/message/en]", "placeholder(s) reason not defined in evidence")
+    assert_broken_pack(
+        check(pack),
+        f"{pack}/zz.yaml:10: [/rules/0/message/en]",
+        "placeholder(s) reason not defined in evidence",
+    )
 
 
 @pytest.mark.cli
 def test_same_rule_id_twice_in_one_file(tmp_path):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(), rule(check="'false'"))})
-    assert_broken_pack(check(pack), f"{pack}/zz.yaml:14: [/rules/1/id]", "rule id 'zz-probe' already defined at", "zz.yaml:3")
+    assert_broken_pack(
+        check(pack),
+        f"{pack}/zz.yaml:14: [/rules/1/id]",
+        "rule id 'zz-probe' already defined at",
+        "zz.yaml:3",
+    )
 
 
 @pytest.mark.cli
 def test_same_rule_id_in_two_files(tmp_path):
-    pack = make_pack(tmp_path, {"za.yaml": rule_file(rule()), "zb.yaml": rule_file(rule(check="'false'"), family="SCOPE")})
-    assert_broken_pack(check(pack), f"{pack}/zb.yaml:3: [/rules/0/id]", "rule id 'zz-probe' already defined at", "za.yaml:3")
+    pack = make_pack(
+        tmp_path,
+        {"za.yaml": rule_file(rule()), "zb.yaml": rule_file(rule(check="'false'"), family="SCOPE")},
+    )
+    assert_broken_pack(
+        check(pack),
+        f"{pack}/zb.yaml:3: [/rules/0/id]",
+        "rule id 'zz-probe' already defined at",
+        "za.yaml:3",
+    )
 
 
 @pytest.mark.cli
@@ -164,8 +233,14 @@ def test_unknown_collection(tmp_path):
 
 @pytest.mark.cli
 def test_unknown_requirement(tmp_path):
-    pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule().replace("[GOV-NOMINATIVE]", "[GOV-NOPE]"))})
-    assert_broken_pack(check(pack), f"{pack}/zz.yaml:4: [/rules/0/requirements/0]", "unknown requirement 'GOV-NOPE'")
+    pack = make_pack(
+        tmp_path, {"zz.yaml": rule_file(rule().replace("[GOV-NOMINATIVE]", "[GOV-NOPE]"))}
+    )
+    assert_broken_pack(
+        check(pack),
+        f"{pack}/zz.yaml:4: [/rules/0/requirements/0]",
+        "unknown requirement 'GOV-NOPE'",
+    )
 
 
 @pytest.mark.cli
@@ -178,14 +253,20 @@ def test_hostile_yaml_in_a_rule_file(tmp_path):
 @pytest.mark.cli
 def test_every_command_refuses_a_broken_pack(tmp_path):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(), rule())})
-    for args in (["rules", "--policies", str(pack)], ["test", str(pack)], ["coverage", "--policies", str(pack)],
-                 ["explain", "zz-probe", "--policies", str(pack)]):
+    for args in (
+        ["rules", "--policies", str(pack)],
+        ["test", str(pack)],
+        ["coverage", "--policies", str(pack)],
+        ["explain", "zz-probe", "--policies", str(pack)],
+    ):
         result = cli(*args, cwd=tmp_path)
         assert result.returncode == 2, (args, result.stderr)
         assert "already defined" in result.stderr
 
 
-# -- the pack loads, the rule cannot be evaluated: `error` findings, exit 1, never a pass ------------
+# -- the pack loads, the rule cannot be evaluated: `error` findings, exit 1, never a pass
+# ------------
+
 
 @pytest.mark.cli
 def test_expression_returning_a_non_boolean(tmp_path):
@@ -208,11 +289,21 @@ def test_when_returning_a_non_boolean_is_an_error_not_a_skip(tmp_path):
 @pytest.mark.cli
 def test_rule_that_raises_on_some_entities_only(tmp_path):
     """2017 base: u-1 (ASS) and u-2 (CESF) have a diploma, u-3 and u-4 have none."""
-    result = check(make_pack(tmp_path, {"zz.yaml": rule_file(rule(check="'entity.diploma.type in [\"ASS\", \"CESF\"]'"))}), BASE_2017)
+    result = check(
+        make_pack(
+            tmp_path,
+            {"zz.yaml": rule_file(rule(check='\'entity.diploma.type in ["ASS", "CESF"]\''))},
+        ),
+        BASE_2017,
+    )
     assert result.returncode == 1, result.stderr
     assert statuses(result) == {"u-1": "pass", "u-2": "pass", "u-3": "error", "u-4": "error"}
     report = json.loads(result.stdout)
-    lines = {f["entity"]["key"]: f["location"]["line"] for f in report["findings"] if f["rule_id"] == "zz-probe"}
+    lines = {
+        f["entity"]["key"]: f["location"]["line"]
+        for f in report["findings"]
+        if f["rule_id"] == "zz-probe"
+    }
     text = BASE_2017.read_text(encoding="utf-8").splitlines()
     for user in ("u-3", "u-4"):  # each error is reported on the entity's own line of the snapshot
         assert lines[user] == next(n for n, line in enumerate(text, 1) if f"id: {user}" in line)
@@ -222,16 +313,35 @@ def test_rule_that_raises_on_some_entities_only(tmp_path):
 def test_consultation_rule_that_raises_on_some_rows(tmp_path):
     """Streamed log: rows without rsa_status raise; their user gets an `error`, counted per row."""
     log = tmp_path / "log.csv"
-    log.write_text("at,user,profile,rsa_status\n2025-06-02T09:00:00,u-1,T1,paid\n2025-06-02T09:05:00,u-2,T1,\n"
-                   "2025-06-02T09:06:00,u-2,T1,paid\n", encoding="utf-8")
+    log.write_text(
+        "at,user,profile,rsa_status\n2025-06-02T09:00:00,u-1,T1,paid\n2025-06-02T09:05:00,u-2,T1,\n"
+        "2025-06-02T09:06:00,u-2,T1,paid\n",
+        encoding="utf-8",
+    )
     snapshot = tmp_path / "snapshot.yaml"
-    snapshot.write_text(BASE_2025.read_text(encoding="utf-8") + "consultations: {file: log.csv}\n", encoding="utf-8")
-    pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(over="consultations", check="'entity.rsa_status == \"paid\"'"), family="SCOPE")})
+    snapshot.write_text(
+        BASE_2025.read_text(encoding="utf-8") + "consultations: {file: log.csv}\n", encoding="utf-8"
+    )
+    pack = make_pack(
+        tmp_path,
+        {
+            "zz.yaml": rule_file(
+                rule(over="consultations", check="'entity.rsa_status == \"paid\"'"), family="SCOPE"
+            )
+        },
+    )
     result = check(pack, snapshot)
     assert result.returncode == 1, result.stderr
     assert statuses(result) == {"u-1": "pass", "u-2": "error"}
-    finding = next(f for f in json.loads(result.stdout)["findings"] if f["rule_id"] == "zz-probe" and f["entity"]["key"] == "u-2")
-    assert (Path(finding["location"]["file"]).name, finding["location"]["line"]) == ("log.csv", 3)  # the first row that raised
+    finding = next(
+        f
+        for f in json.loads(result.stdout)["findings"]
+        if f["rule_id"] == "zz-probe" and f["entity"]["key"] == "u-2"
+    )
+    assert (Path(finding["location"]["file"]).name, finding["location"]["line"]) == (
+        "log.csv",
+        3,
+    )  # the first row that raised
     assert finding["evidence"]["errors"] == 1 and finding["evidence"]["checked"] == 2
 
 
@@ -241,7 +351,10 @@ def test_an_evaluation_that_runs_too_long_is_an_error(tmp_path):
     heavy = "'users.all(a, users.all(b, users.all(c, a.id + b.id + c.id != \"\")))'"
     pack = load_pack(make_pack(tmp_path, {"zz.yaml": rule_file(rule(over="partner", check=heavy))}))
     text = BASE_2025.read_text(encoding="utf-8")
-    users = "".join(f"  - {{id: x-{i}, profiles: [T1], status: revoked, revoked_on: \"2025-04-02\"}}\n" for i in range(60))
+    users = "".join(
+        f'  - {{id: x-{i}, profiles: [T1], status: revoked, revoked_on: "2025-04-02"}}\n'
+        for i in range(60)
+    )
     snapshot_path = tmp_path / "many.yaml"
     snapshot_path.write_text(text.replace("users:\n", "users:\n" + users, 1), encoding="utf-8")
     start = time.monotonic()

@@ -1,49 +1,83 @@
 """The pre-signature report is a checklist: what is missing, grouped by the document to prepare."""
-import pytest
+
 import json
 import os
 import subprocess
 import sys
 
+import pytest
 import yaml
-
 from helpers import POLICIES, ROOT, base, pack, write
 
 
 def run(*args):
-    proc = subprocess.run([sys.executable, "-m", "cdap_policy", *map(str, args)], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "COLUMNS": "100"}, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cdap_policy", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "100"},
+        timeout=120,
+    )
     assert "Traceback" not in proc.stderr
     return proc
 
 
 def draft(tmp_path):
-    """A CCAS about to sign: a T1 worker without diploma, no security officer, a provider not announced."""
+    """A CCAS about to sign: a T1 worker without diploma, no security officer, a provider not
+    announced.
+    """
     data = base()
     data["users"][1]["diploma"] = {"type": "none"}
     data["users"][1]["status"] = "planned"
     data["contacts"]["security_officer"] = None
-    data["subcontractors"] = [{"id": "p-1", "name": "Armor Cloud", "country": "FR", "database_countries": ["FR"],
-                               "starts_on": "2025-09-01"}]
+    data["subcontractors"] = [
+        {
+            "id": "p-1",
+            "name": "Armor Cloud",
+            "country": "FR",
+            "database_countries": ["FR"],
+            "starts_on": "2025-09-01",
+        }
+    ]
     return write(tmp_path, data)
 
 
 def test_every_requirement_of_a_pre_signature_rule_has_a_document():
     listed = {req for document in pack().checklist for req in document["requirements"]}
-    pre = {req for rule in pack().rules if "pre-signature" in rule.stages for req in rule.requirements}
+    pre = {
+        req for rule in pack().rules if "pre-signature" in rule.stages for req in rule.requirements
+    }
     assert pre - listed == set()
 
 
 @pytest.mark.cli
 def test_pre_signature_findings_are_grouped_by_document(tmp_path):
-    proc = run("check", draft(tmp_path), "--as-of", "2025-06-30", "--stage", "pre-signature", "--format", "json")
+    proc = run(
+        "check",
+        draft(tmp_path),
+        "--as-of",
+        "2025-06-30",
+        "--stage",
+        "pre-signature",
+        "--format",
+        "json",
+    )
     report = json.loads(proc.stdout)
     groups = {item["id"]: item for item in report["checklist"]}
     by_fp = {f["fingerprint"]: f for f in report["findings"]}
     assert {"t1-attestation", "administrators-and-contacts", "provider-notice"} <= set(groups)
-    assert any(by_fp[fp]["rule_id"] == "elig-t1-diploma" for fp in groups["t1-attestation"]["findings"])
-    assert any(by_fp[fp]["rule_id"] == "gov-security-officer" for fp in groups["administrators-and-contacts"]["findings"])
-    assert any(by_fp[fp]["rule_id"].startswith("sub-notice") for fp in groups["provider-notice"]["findings"])
+    assert any(
+        by_fp[fp]["rule_id"] == "elig-t1-diploma" for fp in groups["t1-attestation"]["findings"]
+    )
+    assert any(
+        by_fp[fp]["rule_id"] == "gov-security-officer"
+        for fp in groups["administrators-and-contacts"]["findings"]
+    )
+    assert any(
+        by_fp[fp]["rule_id"].startswith("sub-notice")
+        for fp in groups["provider-notice"]["findings"]
+    )
     placed = [fp for item in report["checklist"] for fp in item["findings"]]
     failing = [f["fingerprint"] for f in report["findings"] if f["status"] in ("fail", "error")]
     assert sorted(placed) == sorted(failing)  # each failing finding under exactly one document
@@ -52,7 +86,10 @@ def test_pre_signature_findings_are_grouped_by_document(tmp_path):
 @pytest.mark.cli
 def test_the_table_is_a_checklist_in_plain_french(tmp_path):
     text = run("check", draft(tmp_path), "--as-of", "2025-06-30", "--stage", "pre-signature").stdout
-    assert "☐ 1. À préparer :" in text and "Attestation sur l'honneur des diplômes d'État (profil T1)" in text
+    assert (
+        "☐ 1. À préparer :" in text
+        and "Attestation sur l'honneur des diplômes d'État (profil T1)" in text
+    )
     assert text.index("À préparer : Attestation") < text.index("elig-t1-diploma")
     other_stage = run("check", draft(tmp_path), "--as-of", "2025-06-30").stdout
     assert "À préparer" not in other_stage
@@ -66,7 +103,9 @@ def test_checklist_file_is_validated(tmp_path):
     shutil.copytree(POLICIES, target)
     data = yaml.safe_load((target / "checklist.yaml").read_text(encoding="utf-8"))
     data["documents"][0]["requirements"].append("GOV-NOPE")
-    (target / "checklist.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    (target / "checklist.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
+    )
     proc = run("check", draft(tmp_path), "--policies", target, "--lang", "en")
     assert proc.returncode == 2 and "unknown requirement 'GOV-NOPE'" in proc.stderr
 
@@ -78,8 +117,21 @@ def test_the_html_report_renders_a_printable_checklist(tmp_path):
     from html.parser import HTMLParser
 
     snapshot = draft(tmp_path)
-    report = json.loads(run("check", snapshot, "--as-of", "2025-06-30", "--stage", "pre-signature", "--format", "json").stdout)
-    html = run("check", snapshot, "--as-of", "2025-06-30", "--stage", "pre-signature", "--format", "html").stdout
+    report = json.loads(
+        run(
+            "check",
+            snapshot,
+            "--as-of",
+            "2025-06-30",
+            "--stage",
+            "pre-signature",
+            "--format",
+            "json",
+        ).stdout
+    )
+    html = run(
+        "check", snapshot, "--as-of", "2025-06-30", "--stage", "pre-signature", "--format", "html"
+    ).stdout
 
     class Items(HTMLParser):
         def __init__(self):
@@ -115,8 +167,30 @@ def test_the_html_report_renders_a_printable_checklist(tmp_path):
 @pytest.mark.cli
 def test_the_markdown_report_is_a_task_list(tmp_path):
     snapshot = draft(tmp_path)
-    report = json.loads(run("check", snapshot, "--as-of", "2025-06-30", "--stage", "pre-signature", "--format", "json").stdout)
-    text = run("check", snapshot, "--as-of", "2025-06-30", "--stage", "pre-signature", "--format", "markdown", "--lang", "en").stdout
+    report = json.loads(
+        run(
+            "check",
+            snapshot,
+            "--as-of",
+            "2025-06-30",
+            "--stage",
+            "pre-signature",
+            "--format",
+            "json",
+        ).stdout
+    )
+    text = run(
+        "check",
+        snapshot,
+        "--as-of",
+        "2025-06-30",
+        "--stage",
+        "pre-signature",
+        "--format",
+        "markdown",
+        "--lang",
+        "en",
+    ).stdout
     boxes = [line for line in text.splitlines() if line.startswith("- [ ] **")]
     assert len(boxes) == len([d for d in report["checklist"] if d["findings"]]) > 1
     assert "Before signing: documents to prepare" in text

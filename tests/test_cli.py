@@ -1,12 +1,12 @@
 """The command line as a user runs it: exit codes 0/1/2, one-line errors, no tracebacks."""
-import pytest
+
 import json
 import os
 import subprocess
 import sys
 
+import pytest
 import yaml
-
 from helpers import FIXTURES, POLICIES, ROOT, base, write
 
 AS_OF = ["--as-of", "2025-06-30"]
@@ -14,7 +14,14 @@ AS_OF = ["--as-of", "2025-06-30"]
 
 def cli(*args, cwd=ROOT, columns=160):
     env = {**os.environ, "COLUMNS": str(columns)}
-    proc = subprocess.run([sys.executable, "-m", "cdap_policy", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cdap_policy", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env=env,
+    )
     assert "Traceback" not in proc.stdout + proc.stderr
     return proc
 
@@ -30,17 +37,30 @@ def test_check_fixture_table_cites_requirements_and_articles():
 @pytest.mark.cli
 def test_check_json_english_and_output_file(tmp_path):
     out = tmp_path / "report.json"
-    proc = cli("check", FIXTURES / "ccas-2025.yaml", *AS_OF, "--format", "json", "--lang", "en", "--output", out)
+    proc = cli(
+        "check",
+        FIXTURES / "ccas-2025.yaml",
+        *AS_OF,
+        "--format",
+        "json",
+        "--lang",
+        "en",
+        "--output",
+        out,
+    )
     assert proc.returncode == 1 and proc.stdout == ""
     report = json.loads(out.read_text())
-    assert report["as_of"] == "2025-06-30" and report["snapshot"]["partner"] == "CCAS de Saint-Aubin-sur-Loire"
+    assert (
+        report["as_of"] == "2025-06-30"
+        and report["snapshot"]["partner"] == "CCAS de Saint-Aubin-sur-Loire"
+    )
     assert report["summary"]["by_status"]["fail"] >= 1
 
 
 @pytest.mark.cli
 def test_fail_on_threshold(tmp_path):
     data = base()
-    data["users"][0]["account_type"] = "shared"     # a critical failure
+    data["users"][0]["account_type"] = "shared"  # a critical failure
     path = write(tmp_path, data)
     assert cli("check", path, *AS_OF, "--fail-on", "critical").returncode == 1
     compliant = write(tmp_path, base(), "ok.yaml")
@@ -98,7 +118,12 @@ def copy_pack(tmp_path):
 def test_broken_expression_exits_2_naming_the_rule(tmp_path):
     pack_dir = copy_pack(tmp_path)
     quota = pack_dir / "quota.yaml"
-    quota.write_text(quota.read_text().replace("check: entity.active_users <= entity.quota", "check: entity.active_users <=="), encoding="utf-8")
+    quota.write_text(
+        quota.read_text().replace(
+            "check: entity.active_users <= entity.quota", "check: entity.active_users <=="
+        ),
+        encoding="utf-8",
+    )
     proc = cli("check", FIXTURES / "ccas-2025.yaml", *AS_OF, "--policies", pack_dir)
     assert proc.returncode == 2
     assert "quota-profile-max" in proc.stderr and "quota.yaml:" in proc.stderr
@@ -108,12 +133,32 @@ def test_broken_expression_exits_2_naming_the_rule(tmp_path):
 def test_rule_that_raises_is_an_error_and_exits_non_zero(tmp_path):
     pack_dir = copy_pack(tmp_path)
     quota = pack_dir / "quota.yaml"
-    quota.write_text(quota.read_text().replace("check: entity.active_users <= entity.quota", "check: entity.no_such_field <= entity.quota"), encoding="utf-8")
-    proc = cli("check", FIXTURES / "ccas-2025.yaml", *AS_OF, "--policies", pack_dir, "--format", "json", "--fail-on", "critical")
+    quota.write_text(
+        quota.read_text().replace(
+            "check: entity.active_users <= entity.quota",
+            "check: entity.no_such_field <= entity.quota",
+        ),
+        encoding="utf-8",
+    )
+    proc = cli(
+        "check",
+        FIXTURES / "ccas-2025.yaml",
+        *AS_OF,
+        "--policies",
+        pack_dir,
+        "--format",
+        "json",
+        "--fail-on",
+        "critical",
+    )
     assert proc.returncode == 1
     report = json.loads(proc.stdout)
     errors = [f for f in report["findings"] if f["status"] == "error"]
-    assert errors and errors[0]["rule_id"] == "quota-profile-max" and "no_such_field" in errors[0]["evidence"]["error"]
+    assert (
+        errors
+        and errors[0]["rule_id"] == "quota-profile-max"
+        and "no_such_field" in errors[0]["evidence"]["error"]
+    )
 
 
 @pytest.mark.cli
@@ -123,7 +168,11 @@ def test_rules_and_explain():
     rules = json.loads(proc.stdout)["rules"]
     assert any(r["id"] == "quota-profile-max" for r in rules)
     proc = cli("explain", "quota-profile-max")
-    assert proc.returncode == 0 and "CS art. 2.2.1" in proc.stdout and "entity.active_users <= entity.quota" in proc.stdout
+    assert (
+        proc.returncode == 0
+        and "CS art. 2.2.1" in proc.stdout
+        and "entity.active_users <= entity.quota" in proc.stdout
+    )
     proc = cli("explain", "no-such-rule", "--lang", "en")
     assert proc.returncode == 2 and "unknown rule" in proc.stderr
     proc = cli("explain", "no-such-rule")
@@ -164,4 +213,7 @@ def test_params_listing(tmp_path):
     override = tmp_path / "p.yaml"
     override.write_text("subcontractor_notice_months: 9\n", encoding="utf-8")
     listing = json.loads(cli("params", "--format", "json", "--params", override).stdout)
-    assert listing["subcontractor_notice_months"]["value"] == 9 and listing["subcontractor_notice_months"]["default"] == 6
+    assert (
+        listing["subcontractor_notice_months"]["value"] == 9
+        and listing["subcontractor_notice_months"]["default"] == 6
+    )

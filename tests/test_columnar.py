@@ -1,28 +1,32 @@
 """The column-wise log reader (pyarrow) gives exactly the findings, and the errors, of the row
 reader: generated logs in CSV, JSON Lines, gzip and Parquet, the hostile logs of tests/hostile,
 and irregular variants (blank lines, quoted cells and newlines, BOM, CRLF, invalid values)."""
+
 import gzip
 import json
 import sys
 
 import pytest
-
-from cdap_policy.logs import columnar
-from cdap_policy.support.errors import InputError
-from cdap_policy.evaluate.runner import evaluate
-from cdap_policy.load.snapshot import load_snapshot
 from helpers import ROOT, pack
 
+from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load.snapshot import load_snapshot
+from cdap_policy.logs import columnar
+from cdap_policy.support.errors import InputError
+
 if not columnar.available():
-    pytest.skip("pyarrow and numpy are not installed (extra [logs]): the column-wise reader is not used", allow_module_level=True)
+    pytest.skip(
+        "pyarrow and numpy are not installed (extra [logs]): the column-wise reader is not used",
+        allow_module_level=True,
+    )
 
 import pyarrow as pa  # noqa: E402
 import pyarrow.csv as pacsv  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
+from cdap_policy.logs import read, read_log  # noqa: E402
 from cdap_policy.logs.columnar import groups, reader  # noqa: E402
 from cdap_policy.logs.rows import log_format  # noqa: E402
-from cdap_policy.logs import read, read_log  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import generate_log  # noqa: E402
@@ -53,7 +57,11 @@ def outcome(path):
     try:
         report = evaluate(pack(), load_snapshot(path), AS_OF).to_dict()
     except InputError as exc:
-        return ("error", [p.render("fr") for p in exc.problems], [p.render("en") for p in exc.problems])
+        return (
+            "error",
+            [p.render("fr") for p in exc.problems],
+            [p.render("en") for p in exc.problems],
+        )
     report.pop("duration_s", None)
     report.get("summary", {}).pop("duration_s", None)
     return json.dumps(report, sort_keys=False, default=str)
@@ -74,12 +82,16 @@ def spy(monkeypatch):
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    """6,000 rows with violations, in each format; a small block so that a log spans many batches."""
+    """6,000 rows with violations, in each format; a small block so that a log
+    spans many batches.
+    """
     out = {}
     for fmt, gz in (("csv", False), ("jsonl", False), ("csv", True), ("jsonl", True)):
         folder = tmp_path_factory.mktemp(f"{fmt}{'-gz' if gz else ''}")
-        out[(fmt, gz)] = generate_log.main(["--rows", "6000", "--seed", "3", "--out", str(folder), "--format", fmt]
-                                           + (["--gzip"] if gz else []))
+        out[(fmt, gz)] = generate_log.main(
+            ["--rows", "6000", "--seed", "3", "--out", str(folder), "--format", fmt]
+            + (["--gzip"] if gz else [])
+        )
     return out
 
 
@@ -96,7 +108,10 @@ def _snapshot_with_log(tmp_path, name, content: bytes | str, declared=None):
 
 
 def _log_lines(count=40, bad_at=None):
-    """CSV lines: users u-1 .. u-4 (some of them out of the fixture), T19 rows, a few with a status T19 may not consult."""
+    """CSV lines: users u-1 .. u-4 (some of them out of the fixture), T19 rows, a few with a status
+    T19
+    may not consult.
+    """
     lines = []
     for n in range(count):
         status = "never" if n % 7 == 3 else "paid"
@@ -113,14 +128,19 @@ def small_blocks(monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", [("csv", False), ("jsonl", False), ("csv", True), ("jsonl", True)],
-                         ids=["csv", "jsonl", "csv-gz", "jsonl-gz"])
+@pytest.mark.parametrize(
+    "key",
+    [("csv", False), ("jsonl", False), ("csv", True), ("jsonl", True)],
+    ids=["csv", "jsonl", "csv-gz", "jsonl-gz"],
+)
 def test_generated_logs_give_the_same_report(generated, key, monkeypatch, spy):
     fast, slow = both(generated[key], monkeypatch)
     assert spy.used == [True]
     assert fast == slow
     report = json.loads(fast)
-    failing = [f for f in report["findings"] if f["rule_id"].startswith("scope-") and f["status"] == "fail"]
+    failing = [
+        f for f in report["findings"] if f["rule_id"].startswith("scope-") and f["status"] == "fail"
+    ]
     assert failing and any(len(f["evidence"]["sample"]) == 5 for f in failing)
 
 
@@ -130,9 +150,16 @@ def test_parquet_gives_the_findings_of_the_same_rows_in_csv(generated, tmp_path,
 
     source = generated[("csv", False)]
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    names = open(source.parent / data["consultations"]["file"], encoding="utf-8").readline().strip().split(",")
-    table = pacsv.read_csv(source.parent / data["consultations"]["file"],
-                           convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}))
+    names = (
+        open(source.parent / data["consultations"]["file"], encoding="utf-8")
+        .readline()
+        .strip()
+        .split(",")
+    )
+    table = pacsv.read_csv(
+        source.parent / data["consultations"]["file"],
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}),
+    )
     pq.write_table(table, tmp_path / "log.parquet", row_group_size=2500)
     data["consultations"] = {"file": "log.parquet"}
     target = tmp_path / "snapshot.yaml"
@@ -148,9 +175,23 @@ def test_parquet_gives_the_findings_of_the_same_rows_in_csv(generated, tmp_path,
             evidence = {k: v for k, v in f["evidence"].items() if k not in ("first_row", "sample")}
             line = f["evidence"].get("first_row")
             # Parquet numbers rows (1 is the first row), CSV numbers lines (1 is the header)
-            out.append((f["rule_id"], f["entity"]["key"], f["status"], json.dumps(evidence, sort_keys=True),
-                        None if line is None else line - (1 if f["location"]["file"].endswith(".csv") else 0),
-                        [s["line"] - (1 if f["location"]["file"].endswith(".csv") else 0) for s in f["evidence"].get("sample", [])]))
+            out.append(
+                (
+                    f["rule_id"],
+                    f["entity"]["key"],
+                    f["status"],
+                    json.dumps(evidence, sort_keys=True),
+                    (
+                        None
+                        if line is None
+                        else line - (1 if f["location"]["file"].endswith(".csv") else 0)
+                    ),
+                    [
+                        s["line"] - (1 if f["location"]["file"].endswith(".csv") else 0)
+                        for s in f["evidence"].get("sample", [])
+                    ],
+                )
+            )
         return sorted(out)
 
     assert key(fast) == key(outcome(source)) and key(fast)
@@ -174,23 +215,59 @@ def _variants():
         "crlf": (good.replace("\n", "\r\n"), False),
         "bom": ("\ufeff" + good, False),
         "no-final-newline": (good.rstrip("\n"), False),
-        "quoted-cells": (HEADER + "".join('"' + line.rstrip("\n").replace(",", '","') + '"\n' for line in lines), False),
-        "quoted-newline": (HEADER + "".join(lines[:5]) + '2025-03-01T09:00:00,u-1,T19,"F-\n1",paid,,,,\n' + "".join(lines[5:]), True),
+        "quoted-cells": (
+            HEADER + "".join('"' + line.rstrip("\n").replace(",", '","') + '"\n' for line in lines),
+            False,
+        ),
+        "quoted-newline": (
+            HEADER
+            + "".join(lines[:5])
+            + '2025-03-01T09:00:00,u-1,T19,"F-\n1",paid,,,,\n'
+            + "".join(lines[5:]),
+            True,
+        ),
         "invalid-status-row-23": (HEADER + "".join(_log_lines(bad_at=21)), True),
-        "invalid-date": (HEADER + "".join(lines[:30]) + "2025-02-30T09:00:00,u-1,T19,F-1,paid,,,,\n", True),
-        "long-cell": (HEADER + "".join(lines[:3]) + f"2025-03-01T09:00:00,u-1,T19,{'F' * 300},paid,,,,\n", True),
-        "control-char": (HEADER + "".join(lines[:3]) + "2025-03-01T09:00:00,u-\x1b1,T19,F-1,paid,,,,\n", True),
-        "missing-user": (HEADER + "".join(lines[:3]) + "2025-03-01T09:00:00,,T19,F-1,paid,,,,\n", True),
+        "invalid-date": (
+            HEADER + "".join(lines[:30]) + "2025-02-30T09:00:00,u-1,T19,F-1,paid,,,,\n",
+            True,
+        ),
+        "long-cell": (
+            HEADER + "".join(lines[:3]) + f"2025-03-01T09:00:00,u-1,T19,{'F' * 300},paid,,,,\n",
+            True,
+        ),
+        "control-char": (
+            HEADER + "".join(lines[:3]) + "2025-03-01T09:00:00,u-\x1b1,T19,F-1,paid,,,,\n",
+            True,
+        ),
+        "missing-user": (
+            HEADER + "".join(lines[:3]) + "2025-03-01T09:00:00,,T19,F-1,paid,,,,\n",
+            True,
+        ),
         "ragged-row": (HEADER + "".join(lines[:3]) + "2025-03-01T09:00:00,u-1,T19\n", True),
         "unknown-column": (HEADER.replace("instructor_number", "colour") + "".join(lines), True),
         "no-user-column": ("at,profile,file\n2025-03-01T09:00:00,T19,F-1\n", True),
         "duplicate-column": ("at,user,profile,user\n2025-03-01T09:00:00,u-1,T19,u-1\n", True),
-        "lone-cr": (HEADER + "".join(lines[:3]) + "2025-03-01T09:00:00,u-1,T19,F\r-1,paid,,,,\n", True),
+        "lone-cr": (
+            HEADER + "".join(lines[:3]) + "2025-03-01T09:00:00,u-1,T19,F\r-1,paid,,,,\n",
+            True,
+        ),
         "header-only": (HEADER, False),
         "empty": ("", True),
-        "booleans-in-words": ("at,user,profile,non_opposition,entry\n" + "".join(
-            f"2025-03-0{1 + n % 9}T09:00:00,u-{1 + n % 3},T1,{['oui', 'NON', ' true', '0', ''][n % 5]},known_number\n" for n in range(30)), False),
-        "bad-utf8": (HEADER.encode() + "".join(lines[:3]).encode() + b"2025-03-01T09:00:00,u-\xff,T19,F-1,paid,,,,\n", True),
+        "booleans-in-words": (
+            "at,user,profile,non_opposition,entry\n"
+            + "".join(
+                f"2025-03-0{1 + n % 9}T09:00:00,u-{1 + n % 3},T1,"
+                f"{['oui', 'NON', ' true', '0', ''][n % 5]},known_number\n"
+                for n in range(30)
+            ),
+            False,
+        ),
+        "bad-utf8": (
+            HEADER.encode()
+            + "".join(lines[:3]).encode()
+            + b"2025-03-01T09:00:00,u-\xff,T19,F-1,paid,,,,\n",
+            True,
+        ),
     }
 
 
@@ -202,27 +279,65 @@ def test_irregular_csv_logs_agree(name, tmp_path, monkeypatch, spy):
     fast, slow = both(path, monkeypatch)
     assert fast == slow
     assert spy.used == [not falls_back]
-    if name == "invalid-status-row-23":  # the row reader's error: 21 rows after the header, then row 22 on line 23
+    if (
+        name == "invalid-status-row-23"
+    ):  # the row reader's error: 21 rows after the header, then row 22 on line 23
         assert fast[0] == "error" and len(fast[2]) == 1 and "log.csv:23: [rsa_status]" in fast[2][0]
 
 
 def _jsonl_variants():
-    rows = [{"at": f"2025-03-0{1 + n % 9}T09:00:00", "user": f"u-{1 + n % 4}", "profile": "T19", "file": f"F-{n}",
-             "rsa_status": "never" if n % 5 == 2 else "paid"} for n in range(40)]
+    rows = [
+        {
+            "at": f"2025-03-0{1 + n % 9}T09:00:00",
+            "user": f"u-{1 + n % 4}",
+            "profile": "T19",
+            "file": f"F-{n}",
+            "rsa_status": "never" if n % 5 == 2 else "paid",
+        }
+        for n in range(40)
+    ]
     good = "".join(json.dumps(r) + "\n" for r in rows)
-    shuffled = "".join(json.dumps(dict(reversed(list(r.items())))) + "\n" for r in rows)  # key order differs per line
+    shuffled = "".join(
+        json.dumps(dict(reversed(list(r.items())))) + "\n" for r in rows
+    )  # key order differs per line
     return {
         "plain": (good, False),
         "reordered-keys": ("".join(json.dumps(r) + "\n" for r in rows[:20]) + shuffled, False),
         "bom": ("\ufeff" + good, False),
         "blank-lines": (good.replace("\n", "\n\n", 3), True),
-        "duplicate-key": (good + '{"at": "2025-03-01T09:00:00", "user": "u-1", "user": "u-2", "profile": "T19"}\n', True),
-        "string-boolean": (good + '{"at": "2025-03-01T09:00:00", "user": "u-1", "profile": "T1", "non_opposition": "oui"}\n', True),
-        "number-user": (good + '{"at": "2025-03-01T09:00:00", "user": 12, "profile": "T19"}\n', True),
-        "two-objects-one-line": (good + '{"at": "2025-03-01", "user": "u-1", "profile": "T19"} {"at": "2025-03-01", "user": "u-1", "profile": "T19"}\n', True),
-        "invalid-profile": (good + '{"at": "2025-03-01T09:00:00", "user": "u-1", "profile": "X19"}\n', True),
-        "null-optional": (good + '{"at": "2025-03-01T09:00:00", "user": "u-1", "profile": "T19", "rsa_status": null}\n', False),
-        "newline-in-value": (good + '{"at": "2025-03-01T09:00:00\\n", "user": "u-1", "profile": "T19"}\n', True),
+        "duplicate-key": (
+            good
+            + '{"at": "2025-03-01T09:00:00", "user": "u-1", "user": "u-2", "profile": "T19"}\n',
+            True,
+        ),
+        "string-boolean": (
+            good + '{"at": "2025-03-01T09:00:00", "user": "u-1", "profile": "T1", "non_opposition":'
+            ' "oui"}\n',
+            True,
+        ),
+        "number-user": (
+            good + '{"at": "2025-03-01T09:00:00", "user": 12, "profile": "T19"}\n',
+            True,
+        ),
+        "two-objects-one-line": (
+            good
+            + '{"at": "2025-03-01", "user": "u-1", "profile": "T19"} {"at": "2025-03-01", "user":'
+            ' "u-1", "profile": "T19"}\n',
+            True,
+        ),
+        "invalid-profile": (
+            good + '{"at": "2025-03-01T09:00:00", "user": "u-1", "profile": "X19"}\n',
+            True,
+        ),
+        "null-optional": (
+            good + '{"at": "2025-03-01T09:00:00", "user": "u-1", "profile": "T19", "rsa_status":'
+            " null}\n",
+            False,
+        ),
+        "newline-in-value": (
+            good + '{"at": "2025-03-01T09:00:00\\n", "user": "u-1", "profile": "T19"}\n',
+            True,
+        ),
         "truncated": (good + '{"at": "2025-03-01T09:00:00", "user": "u-1"', True),
     }
 
@@ -238,9 +353,12 @@ def test_irregular_jsonl_logs_agree(name, tmp_path, monkeypatch, spy):
 
 
 @pytest.mark.slow
-def test_rows_not_judged_after_many_failures_are_said_as_the_row_pass_says_them(tmp_path, monkeypatch, spy):
+def test_rows_not_judged_after_many_failures_are_said_as_the_row_pass_says_them(
+    tmp_path, monkeypatch, spy
+):
     """A user whose first failing rows fill the samples, then a row the rule cannot judge (no RSA
-    status) in a later batch: both passes say the failure and the row not judged, with its reason."""
+    status) in a later batch: both passes say the failure and the row not judged, with its reason.
+    """
     lines = []
     for n in range(3000):
         user = 1 + n % 4
@@ -248,9 +366,20 @@ def test_rows_not_judged_after_many_failures_are_said_as_the_row_pass_says_them(
         lines.append(ROW.format(d=1 + n % 9, u=user, n=n, status=status))
     fast, slow = both(_snapshot_with_log(tmp_path, "log.csv", HEADER + "".join(lines)), monkeypatch)
     assert spy.used == [True] and fast == slow
-    finding = next(f for f in json.loads(fast)["findings"] if f["rule_id"] == "scope-t19-rsa-status" and f["entity"]["key"] == "u-1")
-    assert finding["status"] == "fail" and finding["evidence"]["errors"] == 1 and len(finding["evidence"]["sample"]) == 5
-    assert "could not be judged" in finding["message"]["en"] and "entity.rsa_status" in finding["message"]["en"]
+    finding = next(
+        f
+        for f in json.loads(fast)["findings"]
+        if f["rule_id"] == "scope-t19-rsa-status" and f["entity"]["key"] == "u-1"
+    )
+    assert (
+        finding["status"] == "fail"
+        and finding["evidence"]["errors"] == 1
+        and len(finding["evidence"]["sample"]) == 5
+    )
+    assert (
+        "could not be judged" in finding["message"]["en"]
+        and "entity.rsa_status" in finding["message"]["en"]
+    )
 
 
 def test_gzip_bomb_of_newlines_stops_fast_with_the_row_readers_error(tmp_path, monkeypatch):
@@ -258,7 +387,9 @@ def test_gzip_bomb_of_newlines_stops_fast_with_the_row_readers_error(tmp_path, m
 
     # 4 GiB of newlines after the header in a few MB: one compressed member of 16 MiB, repeated
     member = gzip.compress(b"\n" * (16 << 20), compresslevel=9, mtime=0)
-    path = _snapshot_with_log(tmp_path, "log.csv.gz", gzip.compress(HEADER.encode(), mtime=0) + member * 256)
+    path = _snapshot_with_log(
+        tmp_path, "log.csv.gz", gzip.compress(HEADER.encode(), mtime=0) + member * 256
+    )
     start = time.perf_counter()
     fast, slow = both(path, monkeypatch)
     assert time.perf_counter() - start < 30
@@ -271,8 +402,12 @@ def _parquet_snapshot(tmp_path, table):
 
 
 def _parquet_rows(count=30, **changes):
-    rows = {"at": [f"2025-03-0{1 + n % 9}T09:00:00" for n in range(count)], "user": [f"u-{1 + n % 4}" for n in range(count)],
-            "profile": ["T19"] * count, "rsa_status": ["never" if n % 5 == 2 else "paid" for n in range(count)]}
+    rows = {
+        "at": [f"2025-03-0{1 + n % 9}T09:00:00" for n in range(count)],
+        "user": [f"u-{1 + n % 4}" for n in range(count)],
+        "profile": ["T19"] * count,
+        "rsa_status": ["never" if n % 5 == 2 else "paid" for n in range(count)],
+    }
     rows.update(changes)
     return pa.table(rows)
 
@@ -308,7 +443,11 @@ def test_parquet_schema_is_checked_like_a_csv_header(tmp_path, monkeypatch, chan
 def test_parquet_gives_findings_and_its_row_numbers(tmp_path, monkeypatch, spy):
     fast, slow = both(_parquet_snapshot(tmp_path, _parquet_rows()), monkeypatch)
     assert fast == slow and spy.used == [True]
-    failing = [f for f in json.loads(fast)["findings"] if f["rule_id"] == "scope-t19-rsa-status" and f["status"] == "fail"]
+    failing = [
+        f
+        for f in json.loads(fast)["findings"]
+        if f["rule_id"] == "scope-t19-rsa-status" and f["status"] == "fail"
+    ]
     assert failing and all(f["location"]["line"] == f["evidence"]["first_row"] for f in failing)
     # rows 3, 8, 13, 18... hold the status T19 may not consult: the first of each of the four users
     assert sorted(f["evidence"]["first_row"] for f in failing) == [3, 8, 13, 18]
@@ -341,4 +480,7 @@ def test_parquet_is_a_format_of_the_schema_and_of_the_suffix(tmp_path):
 
     walk(schema)
     assert found and all("parquet" in enum for enum in found)
-    assert log_format(Path("x.parquet"), None) == "parquet" and log_format(Path("x.csv"), None) == "csv"
+    assert (
+        log_format(Path("x.parquet"), None) == "parquet"
+        and log_format(Path("x.csv"), None) == "csv"
+    )

@@ -1,4 +1,5 @@
 """Shell completion: commands, rule IDs, requirement IDs and file paths; the scripts to source."""
+
 import os
 import shutil
 import subprocess
@@ -34,12 +35,24 @@ def test_requirement_ids():
     found = values(["explain"], "ELIG-T1")
     assert {"ELIG-T1-ORG", "ELIG-T1-DIPLOMA", "ELIG-T1-ATTESTATION-CURRENT"} <= set(found)
     found = values(["explain"], "GOV-OPENING")
-    assert "GOV-OPENING" in found and "gov-opening-prerequisites" in found and all(v.upper().startswith("GOV-OPENING") for v in found)
-    assert not [v for v in values(["test", "--rule"], "GOV-") if v.isupper()]  # `test --rule` takes rule IDs only
+    assert (
+        "GOV-OPENING" in found
+        and "gov-opening-prerequisites" in found
+        and all(v.upper().startswith("GOV-OPENING") for v in found)
+    )
+    assert not [
+        v for v in values(["test", "--rule"], "GOV-") if v.isupper()
+    ]  # `test --rule` takes rule IDs only
 
 
 def test_file_paths_are_left_to_the_shell():
-    for args in (["check"], ["validate"], ["import-users"], ["import-users", "x.csv", "--into"], ["init"]):
+    for args in (
+        ["check"],
+        ["validate"],
+        ["import-users"],
+        ["import-users", "x.csv", "--into"],
+        ["init"],
+    ):
         items = complete(args, "")
         assert items and all(item.type == "file" for item in items), args
 
@@ -54,9 +67,20 @@ def test_completion_script(shell):
 @pytest.mark.cli
 @pytest.mark.skipif(shutil.which("cdap-policy") is None, reason="console script not installed")
 def test_the_installed_command_answers_the_shell():
-    env = {**os.environ, COMPLETE_VAR: "bash_complete", "COMP_WORDS": "cdap-policy explain quota-prof", "COMP_CWORD": "2"}
-    proc = subprocess.run([shutil.which("cdap-policy")], env=env, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0 and "quota-profile-max" in proc.stdout and "Traceback" not in proc.stderr
+    env = {
+        **os.environ,
+        COMPLETE_VAR: "bash_complete",
+        "COMP_WORDS": "cdap-policy explain quota-prof",
+        "COMP_CWORD": "2",
+    }
+    proc = subprocess.run(
+        [shutil.which("cdap-policy")], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert (
+        proc.returncode == 0
+        and "quota-profile-max" in proc.stdout
+        and "Traceback" not in proc.stderr
+    )
 
 
 @pytest.mark.cli

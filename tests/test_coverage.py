@@ -1,12 +1,13 @@
 """Traceability: the machine-readable catalogue matches the reference, every requirement has a
 rule, every rule has passing and failing test cases."""
+
 import re
 
 import pytest
 import yaml
+from helpers import POLICIES, ROOT, pack
 
 from cdap_policy.authoring.traceability import compute
-from helpers import POLICIES, ROOT, pack
 
 CATALOGUE_MD = ROOT.parent / "shared" / "reference" / "requirements.md"
 
@@ -21,7 +22,9 @@ def test_ids_are_unique():
     assert len(ids) == len(set(ids))
 
 
-@pytest.mark.skipif(not CATALOGUE_MD.exists(), reason="reference catalogue not beside the repository")
+@pytest.mark.skipif(
+    not CATALOGUE_MD.exists(), reason="reference catalogue not beside the repository"
+)
 def test_machine_readable_copy_matches_the_reference_catalogue():
     text = CATALOGUE_MD.read_text(encoding="utf-8")
     reference = re.findall(r"^\| ([A-Z]+(?:-[A-Z0-9]+)+) \|", text, flags=re.M)

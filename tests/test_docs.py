@@ -1,18 +1,22 @@
 """The rule reference under docs/rules/ is generated from the pack and must be current."""
+
 import pytest
 from click.testing import CliRunner
-
-from cdap_policy.cli import cli
-from cdap_policy.authoring.docs import MARKER, pages, stale, to_yaml
-from cdap_policy.load.yamlsource import loads
 from helpers import ROOT, pack
+
+from cdap_policy.authoring.docs import MARKER, pages, stale, to_yaml
+from cdap_policy.cli import cli
+from cdap_policy.load.yamlsource import loads
 
 DOCS = ROOT / "docs" / "rules"
 
 
 def test_committed_reference_is_current():
     outdated = stale(DOCS, pages(pack()))
-    assert outdated == [], f"docs/rules is out of date ({', '.join(outdated)}): run `cdap-policy docs --output docs/rules`"
+    assert outdated == [], (
+        f"docs/rules is out of date ({', '.join(outdated)}): run `cdap-policy docs --output"
+        " docs/rules`"
+    )
 
 
 def test_every_rule_in_both_languages_with_its_facts():
@@ -22,7 +26,11 @@ def test_every_rule_in_both_languages_with_its_facts():
         for lang in ("fr", "en"):
             page = generated[f"{lang}/{rule.family.lower()}.md"]
             section = page.split(f'<a id="{rule.id}"></a>', 1)[1].split("<a id=", 1)[0]
-            assert rule.title[lang] in section and rule.severity in section and ", ".join(rule.stages) in section
+            assert (
+                rule.title[lang] in section
+                and rule.severity in section
+                and ", ".join(rule.stages) in section
+            )
             assert all(req in section for req in rule.requirements)
             assert all(ref["article"] in section for ref in rule.references)
             assert all(case.name in section for case in pack().tests if case.rule == rule.id)
@@ -43,7 +51,9 @@ def test_docs_command_writes_and_checks(tmp_path):
     assert CliRunner().invoke(cli, ["docs", "--output", str(target), "--check"]).exit_code == 0
     page = target / "en" / "quota.md"
     page.write_text(page.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
-    (target / "fr" / "gone.md").write_text(MARKER + "\n", encoding="utf-8")  # a page of a family that no longer exists
+    (target / "fr" / "gone.md").write_text(
+        MARKER + "\n", encoding="utf-8"
+    )  # a page of a family that no longer exists
     result = CliRunner().invoke(cli, ["docs", "--output", str(target), "--check"])
     assert result.exit_code == 1 and "quota.md" in result.output and "gone.md" in result.output
     assert CliRunner().invoke(cli, ["docs", "--output", str(target)]).exit_code == 0

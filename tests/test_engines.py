@@ -13,6 +13,7 @@ an expression, cel-python gives the result and its words, so even an `error` fin
 Between cel-python's two runners, the words of an error may differ (tests do not depend on a
 library's wording).
 """
+
 import json
 import subprocess
 import sys
@@ -20,7 +21,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from helpers import FIXTURES, POLICIES, ROOT
 
 from cdap_policy.engines import available
@@ -28,15 +28,38 @@ from cdap_policy.engines import available
 NAMES = sorted(p.name for p in FIXTURES.glob("*.yaml") if p.name != "expected-findings.yaml")
 AS_OF = "2025-06-30"
 NATIVE_MISSING = available("native")
-needs_native = pytest.mark.skipif(NATIVE_MISSING is not None, reason=f"native engine not installed: {NATIVE_MISSING}")
+needs_native = pytest.mark.skipif(
+    NATIVE_MISSING is not None, reason=f"native engine not installed: {NATIVE_MISSING}"
+)
 
 
 def report(name, engine):
-    proc = subprocess.run([sys.executable, "-m", "cdap_policy", "check", str(FIXTURES / name), "--as-of", AS_OF,
-                           "--format", "json", "--include-passed", "--engine", engine], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cdap_policy",
+            "check",
+            str(FIXTURES / name),
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+            "--include-passed",
+            "--engine",
+            engine,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert proc.returncode in (0, 1), proc.stderr
     data = json.loads(proc.stdout)
-    return data["summary"], [(f["rule_id"], f["entity"]["key"], f["status"], f["message"]["fr"]) for f in data["findings"]]
+    return data["summary"], [
+        (f["rule_id"], f["entity"]["key"], f["status"], f["message"]["fr"])
+        for f in data["findings"]
+    ]
 
 
 @pytest.mark.slow
@@ -47,6 +70,7 @@ def test_compiled_and_interpreted_runners_agree(name):
 
 
 # -- the native engine against the compiled runner ------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def packs():
@@ -70,23 +94,35 @@ def comparable(report, strict: bool = True) -> dict:
 def same_findings(packs, snapshot):
     from cdap_policy.evaluate.runner import evaluate
 
-    compiled, native = (comparable(evaluate(pack, snapshot, AS_OF, include_passed=True)) for pack in packs)
+    compiled, native = (
+        comparable(evaluate(pack, snapshot, AS_OF, include_passed=True)) for pack in packs
+    )
     if compiled != native:
         expected = {(f["rule_id"], f["entity"]["key"]): f for f in compiled["findings"]}
         got = {(f["rule_id"], f["entity"]["key"]): f for f in native["findings"]}
         differing = sorted(k for k in expected.keys() | got.keys() if expected.get(k) != got.get(k))
         first = differing[0] if differing else None
-        pytest.fail(f"{snapshot.file}: {len(differing)} finding(s) differ, e.g. {first}:\n"
-                    f"  compiled: {expected.get(first)}\n  native:   {got.get(first)}\n"
-                    f"  summaries equal: {compiled['summary'] == native['summary']}")
+        pytest.fail(
+            f"{snapshot.file}: {len(differing)} finding(s) differ, e.g. {first}:\n"
+            f"  compiled: {expected.get(first)}\n  native:   {got.get(first)}\n"
+            f"  summaries equal: {compiled['summary'] == native['summary']}"
+        )
     # the same bytes: maps in the same order too (the runtime's own maps have none)
-    assert json.dumps(compiled, ensure_ascii=False) == json.dumps(native, ensure_ascii=False), f"{snapshot.file}: same values, another order"
+    assert json.dumps(compiled, ensure_ascii=False) == json.dumps(native, ensure_ascii=False), (
+        f"{snapshot.file}: same values, another order"
+    )
     return compiled
 
 
 def fixture_paths() -> list[Path]:
-    found = [*FIXTURES.glob("*.yaml"), *FIXTURES.glob("annual-review/*.yaml"), *(POLICIES / "tests").glob("base-*.yaml")]
-    return sorted(p for p in found if "waivers" not in p.name and p.name != "expected-findings.yaml")  # snapshots only
+    found = [
+        *FIXTURES.glob("*.yaml"),
+        *FIXTURES.glob("annual-review/*.yaml"),
+        *(POLICIES / "tests").glob("base-*.yaml"),
+    ]
+    return sorted(
+        p for p in found if "waivers" not in p.name and p.name != "expected-findings.yaml"
+    )  # snapshots only
 
 
 @pytest.mark.cli
@@ -108,8 +144,11 @@ def test_native_and_compiled_agree_on_every_rule_test_case(packs):
 
     compiled, native = (run_cases(pack) for pack in packs)
     assert len(compiled) == len(native) > 100
-    differing = [(c.case.rule, c.case.name, c.detail, n.detail) for c, n in zip(compiled, native, strict=True)
-                 if (c.ok, c.detail, c.statuses) != (n.ok, n.detail, n.statuses)]
+    differing = [
+        (c.case.rule, c.case.name, c.detail, n.detail)
+        for c, n in zip(compiled, native, strict=True)
+        if (c.ok, c.detail, c.statuses) != (n.ok, n.detail, n.statuses)
+    ]
     assert differing == []
 
 
@@ -129,14 +168,16 @@ def _generator():
 def test_native_and_compiled_agree_on_generated_partners(packs):
     """Partners of every organisation kind from the benchmark's generator, half of them with one to
     three deliberate defects, so that failing findings are compared too."""
-    from cdap_policy.support.errors import InputError
     from cdap_policy.load.snapshot import load_snapshot
+    from cdap_policy.support.errors import InputError
 
     generate, why = _generator()
     if generate is None:
         pytest.skip(f"benchmarks/generate.py not importable: {why}")
     with tempfile.TemporaryDirectory() as tmp:
-        manifest = generate.generate(Path(tmp), count=48, seed=16, violations=0.5, max_users=40, validate=False)
+        manifest = generate.generate(
+            Path(tmp), count=48, seed=16, violations=0.5, max_users=40, validate=False
+        )
         folder = Path(tmp) / manifest["snapshots"]
         compared = failing = 0
         for entry in manifest["partners"]:
@@ -157,11 +198,13 @@ def test_native_and_compiled_agree_on_snapshots_drawn_from_the_schema(packs):
     """Schema-valid snapshots with generated users, providers and sections (the property tests'
     strategy): dates, statuses and shapes no fixture has, and many `error` outcomes."""
     from hypothesis import HealthCheck, given, settings
-
-    from cdap_policy.load.snapshot import load_snapshot
     from test_properties import snapshots, write
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    from cdap_policy.load.snapshot import load_snapshot
+
+    @settings(
+        max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
     @given(snapshots())
     def agree(data):
         same_findings(packs, load_snapshot(write(data), "snapshot.json"))
@@ -192,33 +235,57 @@ def test_native_engine_errors_are_findings_not_crashes(packs):
     from cdap_policy.engines import EvalError
 
     engine = packs[1].engine
-    for source, activation in [("entity.missing > 1", {"entity": {}}), ('"a" + entity.n == "b"', {"entity": {"n": 1}}),
-                               ('days_between(entity.d, "soon") > 1', {"entity": {"d": "2025-01-01"}}),
-                               ("entity.n / 0 > 1", {"entity": {"n": 2}}), ("entity.x", {})]:
+    for source, activation in [
+        ("entity.missing > 1", {"entity": {}}),
+        ('"a" + entity.n == "b"', {"entity": {"n": 1}}),
+        ('days_between(entity.d, "soon") > 1', {"entity": {"d": "2025-01-01"}}),
+        ("entity.n / 0 > 1", {"entity": {"n": 2}}),
+        ("entity.x", {}),
+    ]:
         with pytest.raises(EvalError):
             engine.compile(source).evaluate(activation)
     # CEL's && and || absorb an error that the other side decides
-    assert engine.compile('days_between(entity.d, "soon") > 1 || true').evaluate({"entity": {"d": "2025-01-01"}}) is True
+    assert (
+        engine.compile('days_between(entity.d, "soon") > 1 || true').evaluate(
+            {"entity": {"d": "2025-01-01"}}
+        )
+        is True
+    )
 
 
 @pytest.mark.cli
 def test_native_without_its_package_is_refused_in_one_line(monkeypatch):
     """`--engine native` where the extra is missing: exit 2 and how to install it."""
-    proc = subprocess.run([sys.executable, "-c", "import sys; sys.modules['cel'] = None; sys.argv = ['cdap-policy', 'check', "
-                           f"{str(FIXTURES / 'ccas-2025.yaml')!r}, '--engine', 'native'];"
-                           "from cdap_policy.cli import main; main()"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys; sys.modules['cel'] = None; sys.argv = ['cdap-policy', 'check', "
+                f"{str(FIXTURES / 'ccas-2025.yaml')!r}, '--engine', 'native'];"
+                "from cdap_policy.cli import main; main()"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     assert "pip install '.[fast]'" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("source,paths", [
-    ("users.filter(u, u.active).map(u, u.id)", [("users",)]),
-    ("[1, 2].map(x, x + 1)", []),
-    ("(has(a.b) ? a.b : []).filter(x, x > 1)", [("a", "b")]),
-    ("users.map(u, u.profiles.filter(p, p != 'T1'))", [("users",), ("users", "*", "profiles")]),
-    ("params.m[entity.k].map(x, x)", None),  # an indexed value: cel-python decides
-    ("[[1], [2]].map(v, v.filter(x, x > 1))", []),
-])
+@pytest.mark.parametrize(
+    "source,paths",
+    [
+        ("users.filter(u, u.active).map(u, u.id)", [("users",)]),
+        ("[1, 2].map(x, x + 1)", []),
+        ("(has(a.b) ? a.b : []).filter(x, x > 1)", [("a", "b")]),
+        ("users.map(u, u.profiles.filter(p, p != 'T1'))", [("users",), ("users", "*", "profiles")]),
+        ("params.m[entity.k].map(x, x)", None),  # an indexed value: cel-python decides
+        ("[[1], [2]].map(v, v.filter(x, x > 1))", []),
+    ],
+)
 def test_what_a_list_building_macro_iterates_is_known_before_evaluating(source, paths):
     """The native engine hands evidence to cel-python where a `map` or `filter` could iterate a
     map (no fixed order in the runtime): known from the parse tree, looked at on the values."""
@@ -235,6 +302,9 @@ def test_maps_an_expression_returns_come_in_its_literal_s_order():
     tree = analysis.parse('has(entity.r) ? entity.r : {"fr": "jamais", "en": "never"}')
     assert analysis.result_maps(tree, variables) == ([["fr", "en"]], [("entity", "r")])
     assert analysis.result_maps(analysis.parse("entity.x.map(v, {'a': v})"), variables) is None
-    src = '!agg.p.exists(c, c in params.profiles[string(e)]) && has(params.x) && has(params.y.z)'
-    assert analysis.hoisted_source(analysis.parse(src), src) == (
-        '!agg.p.exists(c, c in __cdap_params_profiles[string(e)]) && has(params.x) && has(__cdap_params_y.z)')
+    src = "!agg.p.exists(c, c in params.profiles[string(e)]) && has(params.x) && has(params.y.z)"
+    assert (
+        analysis.hoisted_source(analysis.parse(src), src)
+        == "!agg.p.exists(c, c in __cdap_params_profiles[string(e)]) && has(params.x) &&"
+        " has(__cdap_params_y.z)"
+    )

@@ -3,14 +3,17 @@
 
 When a rule changes on purpose, review the new findings one by one, then update the file.
 """
+
 import pytest
 import yaml
+from helpers import FIXTURES, ROOT, pack
 
 from cdap_policy.evaluate.runner import evaluate
 from cdap_policy.load.snapshot import load_snapshot
-from helpers import FIXTURES, ROOT, pack
 
-EXPECTED = yaml.safe_load((ROOT / "tests" / "expected" / "fixture-findings.yaml").read_text(encoding="utf-8"))
+EXPECTED = yaml.safe_load(
+    (ROOT / "tests" / "expected" / "fixture-findings.yaml").read_text(encoding="utf-8")
+)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED["fixtures"]))

@@ -1,12 +1,13 @@
 """GitLab Code Quality (`--format codequality`) and GitHub workflow-command annotations
 (`--format github`): every fixture, the fields each consumer reads, escaping, severities."""
+
 import json
 import re
 
 import pytest
+from format_support import fixture_ids, options, report, varied_report
 
 from cdap_policy.formatters import github, render
-from format_support import fixture_ids, options, report, varied_report
 
 CODE_CLIMATE_SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
 COMMAND = re.compile(r"^::(error|warning|notice) file=([^,:]+),line=(\d+),title=([^:]+)::(.*)$")
@@ -28,17 +29,29 @@ def test_code_quality_for_every_fixture(name):
 
 def test_code_quality_severities_waivers_and_errors():
     rep = varied_report()
-    issues = {i["fingerprint"]: i for i in json.loads(render("codequality", [rep], options(lang="en")))}
+    issues = {
+        i["fingerprint"]: i for i in json.loads(render("codequality", [rep], options(lang="en")))
+    }
     from cdap_policy.formatters.common import located_fingerprint
 
     for finding in rep.listed():
-        issue = issues.get(located_fingerprint(finding.fingerprint, "fixtures/hopital-2025-hebergeur.yaml"))
+        issue = issues.get(
+            located_fingerprint(finding.fingerprint, "fixtures/hopital-2025-hebergeur.yaml")
+        )
         if finding.status == "waived":
             assert issue is None  # GitLab has no suppressions: a waived finding is no issue
         elif finding.status == "error":
-            assert issue["severity"] == "blocker"  # a rule that could not be evaluated is never a pass
+            assert (
+                issue["severity"] == "blocker"
+            )  # a rule that could not be evaluated is never a pass
         else:
-            expected = {"critical": "blocker", "high": "critical", "medium": "major", "low": "minor", "info": "info"}
+            expected = {
+                "critical": "blocker",
+                "high": "critical",
+                "medium": "major",
+                "low": "minor",
+                "info": "info",
+            }
             assert issue["severity"] == expected[finding.severity]
             assert issue["location"]["lines"]["begin"] == max(finding.line, 1)
 
@@ -51,13 +64,23 @@ def test_github_annotations_for_every_fixture(name):
     assert all(commands), lines
     failing = [f for f in rep.listed() if f.status in ("fail", "error")]
     assert len(commands) == len(failing)
-    assert {(m[2], int(m[3]), m[4].split(" ")[0]) for m in commands} == {(f"fixtures/{name}", f.line, f.rule_id) for f in failing}
-    levels = {"critical": "error", "high": "error", "medium": "warning", "low": "notice", "info": "notice"}
+    assert {(m[2], int(m[3]), m[4].split(" ")[0]) for m in commands} == {
+        (f"fixtures/{name}", f.line, f.rule_id) for f in failing
+    }
+    levels = {
+        "critical": "error",
+        "high": "error",
+        "medium": "warning",
+        "low": "notice",
+        "info": "notice",
+    }
     by_rule = {(f.rule_id, f.line): f for f in failing}
     for m in commands:
         finding = by_rule[(m[4].split(" ")[0], int(m[3]))]
         assert m[1] == ("error" if finding.status == "error" else levels[finding.severity])
-        assert "\n" not in m[5] and "%0A" in m[5]  # message, remediation and references on their own lines
+        assert (
+            "\n" not in m[5] and "%0A" in m[5]
+        )  # message, remediation and references on their own lines
     assert "annotation" in lines[-1]
 
 
@@ -71,9 +94,16 @@ def test_workflow_command_escaping():
 def test_github_known_findings_are_notices_and_waived_ones_are_left_out():
     rep = varied_report()
     lines = render("github", [rep], options(lang="en")).splitlines()
-    titles = {COMMAND.match(line)[4]: COMMAND.match(line)[1] for line in lines if line.startswith("::")}
+    titles = {
+        COMMAND.match(line)[4]: COMMAND.match(line)[1] for line in lines if line.startswith("::")
+    }
     known = next(f for f in rep.listed() if f.status == "fail" and f.baseline_state == "unchanged")
-    assert any(t.startswith(f"{known.rule_id} (") and "known" in t and level == "notice" for t, level in titles.items())
+    assert any(
+        t.startswith(f"{known.rule_id} (") and "known" in t and level == "notice"
+        for t, level in titles.items()
+    )
     for finding in rep.listed():
         if finding.status == "waived":
-            assert not any(t.startswith(f"{finding.rule_id} (") and finding.entity_key in t for t in titles)
+            assert not any(
+                t.startswith(f"{finding.rule_id} (") and finding.entity_key in t for t in titles
+            )

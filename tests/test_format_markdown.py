@@ -1,14 +1,15 @@
 """Markdown for merge-request comments, parsed with markdown-it-py (CommonMark with GitHub's
 tables): summary tables, findings grouped by family in balanced <details> blocks, values from
 the snapshot rendered as text, and the comment kept within GitHub's size."""
+
 import dataclasses
 import re
 
 import pytest
+from format_support import fixture_ids, options, report, varied_report
 from markdown_it import MarkdownIt
 
 from cdap_policy.formatters import markdown, render
-from format_support import fixture_ids, options, report, varied_report
 
 MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
@@ -64,10 +65,16 @@ def test_snapshot_values_render_as_text_and_english():
 def test_long_reports_are_cut_between_findings_with_a_count():
     base = report("departement-2017.yaml")
     failing = [f for f in base.findings if f.status == "fail"]
-    many = [dataclasses.replace(f, entity_key=f"{f.entity_key}-{i}") for i in range(150) for f in failing]
+    many = [
+        dataclasses.replace(f, entity_key=f"{f.entity_key}-{i}")
+        for i in range(150)
+        for f in failing
+    ]
     rep = dataclasses.replace(base, findings=many, counts={"fail": len(many)})
     text = render("markdown", [rep], options())
-    assert markdown.MAX_CHARS - 5_000 < len(text) <= markdown.MAX_CHARS + 500 < 65_536  # GitHub's comment limit
+    assert (
+        markdown.MAX_CHARS - 5_000 < len(text) <= markdown.MAX_CHARS + 500 < 65_536
+    )  # GitHub's comment limit
     tokens = MD.parse(text)
     opened, closed = details_balance(tokens)
     assert opened == closed and 0 < opened < len(many)

@@ -1,5 +1,6 @@
 """OSCAL assessment results: valid against the official OSCAL 1.0.6 schema for every fixture,
 one finding per requirement, one observation per failing finding, deterministic UUIDs."""
+
 import base64
 import json
 import uuid
@@ -7,12 +8,12 @@ import uuid
 import jsonschema
 import pytest
 import regex
-from jsonschema import validators
-
-from cdap_policy.pipeline.check import CheckOptions, check_snapshot
-from cdap_policy.formatters import oscal, render
 from format_support import fixture_ids, options, report, schema, varied_report
 from helpers import FIXTURES, pack
+from jsonschema import validators
+
+from cdap_policy.formatters import oscal, render
+from cdap_policy.pipeline.check import CheckOptions, check_snapshot
 
 
 def _pattern(validator, pattern, instance, _schema):
@@ -21,7 +22,9 @@ def _pattern(validator, pattern, instance, _schema):
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-VALIDATOR = validators.extend(jsonschema.Draft7Validator, {"pattern": _pattern})(schema("oscal-1.0.6-assessment-results.schema.json"))
+VALIDATOR = validators.extend(jsonschema.Draft7Validator, {"pattern": _pattern})(
+    schema("oscal-1.0.6-assessment-results.schema.json")
+)
 
 
 def assert_valid(doc: dict):
@@ -46,13 +49,31 @@ def all_uuids(node):
 
 def test_the_validator_rejects_what_the_schema_forbids():
     # guards the `pattern` override: a token with a space and a missing field are both caught
-    bad = {"assessment-results": {"uuid": str(uuid.uuid4()), "metadata": {"title": "t", "last-modified": "2025-06-30T00:00:00Z",
-                                                                           "version": "1", "oscal-version": "1.0.6"},
-                                  "import-ap": {"href": "#x"},
-                                  "results": [{"uuid": str(uuid.uuid4()), "title": "t", "description": "d",
-                                               "start": "2025-06-30T00:00:00Z",
-                                               "reviewed-controls": {"control-selections": [{"include-controls": [
-                                                   {"control-id": "not a token"}]}]}}]}}
+    bad = {
+        "assessment-results": {
+            "uuid": str(uuid.uuid4()),
+            "metadata": {
+                "title": "t",
+                "last-modified": "2025-06-30T00:00:00Z",
+                "version": "1",
+                "oscal-version": "1.0.6",
+            },
+            "import-ap": {"href": "#x"},
+            "results": [
+                {
+                    "uuid": str(uuid.uuid4()),
+                    "title": "t",
+                    "description": "d",
+                    "start": "2025-06-30T00:00:00Z",
+                    "reviewed-controls": {
+                        "control-selections": [
+                            {"include-controls": [{"control-id": "not a token"}]}
+                        ]
+                    },
+                }
+            ],
+        }
+    }
     messages = [e.message for e in VALIDATOR.iter_errors(bad)]
     assert any("not a token" in m for m in messages)
     del bad["assessment-results"]["import-ap"]
@@ -65,17 +86,26 @@ def test_every_fixture_gives_valid_assessment_results(name):
     doc = oscal_of([rep])
     assert_valid(doc)
     ar = doc["assessment-results"]
-    assert ar["metadata"]["last-modified"] == f"{rep.as_of}T00:00:00Z"  # from the report, not the clock
+    assert (
+        ar["metadata"]["last-modified"] == f"{rep.as_of}T00:00:00Z"
+    )  # from the report, not the clock
     assert ar["metadata"]["oscal-version"] == "1.0.6"
     (result,) = ar["results"]
     requirements = sorted({req for rule in rep.rules for req in rule["requirements"]})
-    reviewed = [c["control-id"] for c in result["reviewed-controls"]["control-selections"][0]["include-controls"]]
+    reviewed = [
+        c["control-id"]
+        for c in result["reviewed-controls"]["control-selections"][0]["include-controls"]
+    ]
     assert reviewed == requirements
-    assert [f["target"]["target-id"] for f in result["findings"]] == requirements  # one finding per requirement
+    assert [
+        f["target"]["target-id"] for f in result["findings"]
+    ] == requirements  # one finding per requirement
     failing = [f for f in rep.findings if f.status in ("fail", "error", "waived")]
     observations = {o["uuid"]: o for o in result.get("observations", [])}
     assert len(observations) == len(failing)  # one observation per failing finding
-    fingerprints = {p["value"] for o in observations.values() for p in o["props"] if p["name"] == "fingerprint"}
+    fingerprints = {
+        p["value"] for o in observations.values() for p in o["props"] if p["name"] == "fingerprint"
+    }
     assert fingerprints == {f.fingerprint for f in failing}
     items = {i["uuid"] for i in result.get("local-definitions", {}).get("inventory-items", [])}
     for obs in observations.values():
@@ -84,7 +114,11 @@ def test_every_fixture_gives_valid_assessment_results(name):
         assert obs["relevant-evidence"][0]["href"].startswith(f"fixtures/{name}#L")
     for finding in result["findings"]:
         req = finding["target"]["target-id"]
-        bad = [f for f in rep.findings if req in f.requirements and f.status in ("fail", "error", "waived")]
+        bad = [
+            f
+            for f in rep.findings
+            if req in f.requirements and f.status in ("fail", "error", "waived")
+        ]
         assert finding["target"]["status"]["state"] == ("not-satisfied" if bad else "satisfied")
         related = {r["observation-uuid"] for r in finding.get("related-observations", [])}
         assert related <= set(observations) and len(related) == len(bad)
@@ -92,11 +126,18 @@ def test_every_fixture_gives_valid_assessment_results(name):
     href = ar["import-ap"]["href"]
     resource = next(r for r in ar["back-matter"]["resources"] if f"#{r['uuid']}" == href)
     plan = json.loads(base64.b64decode(resource["base64"]["value"]))
-    assert plan["assessment-plan"]["reviewed-controls"]["control-selections"][0]["include-controls"] == \
-        [{"control-id": r} for r in requirements]
+    assert plan["assessment-plan"]["reviewed-controls"]["control-selections"][0][
+        "include-controls"
+    ] == [{"control-id": r} for r in requirements]
     ids = list(all_uuids(doc))
     assert all(uuid.UUID(u).version == 5 for u in ids)
-    declared = [ar["uuid"], result["uuid"], *observations, *(f["uuid"] for f in result["findings"]), *items]
+    declared = [
+        ar["uuid"],
+        result["uuid"],
+        *observations,
+        *(f["uuid"] for f in result["findings"]),
+        *items,
+    ]
     assert len(set(declared)) == len(declared)  # every object its own identity
 
 
@@ -108,7 +149,9 @@ def test_same_reports_same_bytes_whatever_the_run():
     assert render("oscal", [first], options()) == render("oscal", [second], options())
     later = check_snapshot(pack(), path, CheckOptions(as_of="2025-07-01", include_passed=True))
     doc, doc_later = oscal_of([first]), oscal_of([later])
-    assert doc["assessment-results"]["uuid"] != doc_later["assessment-results"]["uuid"]  # another assessment
+    assert (
+        doc["assessment-results"]["uuid"] != doc_later["assessment-results"]["uuid"]
+    )  # another assessment
     assert doc_later["assessment-results"]["metadata"]["last-modified"] == "2025-07-01T00:00:00Z"
 
 
@@ -118,8 +161,12 @@ def test_uuids_come_from_the_fixed_namespace_and_the_fingerprints():
     (result,) = doc["assessment-results"]["results"]
     obs = result["observations"][0]
     fingerprint = next(p["value"] for p in obs["props"] if p["name"] == "fingerprint")
-    key = "\x1f".join((f"siret:{rep.siret}", rep.as_of, "all", "fixtures/hopital-2025-hebergeur.yaml"))
-    assert obs["uuid"] == str(uuid.uuid5(oscal.NAMESPACE, "\x1f".join(("observation", key, fingerprint))))
+    key = "\x1f".join(
+        (f"siret:{rep.siret}", rep.as_of, "all", "fixtures/hopital-2025-hebergeur.yaml")
+    )
+    assert obs["uuid"] == str(
+        uuid.uuid5(oscal.NAMESPACE, "\x1f".join(("observation", key, fingerprint)))
+    )
 
 
 def test_waivers_are_approved_deviations_and_errors_not_satisfied():
@@ -134,7 +181,9 @@ def test_waivers_are_approved_deviations_and_errors_not_satisfied():
     risk = next(r for r in result["risks"] if full.entity_key in r["title"])
     assert full.waiver["justification"] in risk["statement"]
     error = next(f for f in rep.findings if f.status == "error")
-    finding = next(f for f in result["findings"] if f["target"]["target-id"] == error.requirements[0])
+    finding = next(
+        f for f in result["findings"] if f["target"]["target-id"] == error.requirements[0]
+    )
     assert finding["target"]["status"] == {"state": "not-satisfied", "reason": "fail"}
 
 
@@ -144,4 +193,6 @@ def test_several_snapshots_are_several_results_of_one_document():
     assert_valid(doc)
     results = doc["assessment-results"]["results"]
     assert len(results) == 2 and results[0]["uuid"] != results[1]["uuid"]
-    assert {p["name"] for p in doc["assessment-results"]["metadata"]["parties"]} == {r.partner for r in reps}
+    assert {p["name"] for p in doc["assessment-results"]["metadata"]["parties"]} == {
+        r.partner for r in reps
+    }

@@ -6,6 +6,7 @@ The report is checked and redacted once by the pipeline `check --redact` runs
 passing outcomes from `check`; a separate test shows those carry no personal data in either
 format (redacting the 7,000 outcomes of the 403-user department would only make this slow).
 """
+
 import base64
 import dataclasses
 import html
@@ -13,13 +14,13 @@ import json
 
 import pytest
 import yaml
-
-from cdap_policy.pipeline.check import CheckOptions, check_snapshot
-from cdap_policy.formatters import render
-from cdap_policy.report.redact import DEFAULT_KEY
 from format_support import options
 from helpers import FIXTURES, pack
 from test_privacy import AS_OF, personal_strings
+
+from cdap_policy.formatters import render
+from cdap_policy.pipeline.check import CheckOptions, check_snapshot
+from cdap_policy.report.redact import DEFAULT_KEY
 
 FORMATS = ("sarif", "junit", "markdown", "html", "oscal")
 
@@ -32,8 +33,11 @@ def secrets():
 
 @pytest.fixture(scope="module")
 def redacted():
-    return check_snapshot(pack(), FIXTURES / "departement-2017.yaml",
-                          CheckOptions(as_of=AS_OF, redact=True, redact_key=DEFAULT_KEY))
+    return check_snapshot(
+        pack(),
+        FIXTURES / "departement-2017.yaml",
+        CheckOptions(as_of=AS_OF, redact=True, redact_key=DEFAULT_KEY),
+    )
 
 
 def readable(fmt: str, text: str) -> str:
@@ -42,8 +46,10 @@ def readable(fmt: str, text: str) -> str:
     if fmt in ("sarif", "oscal"):
         out.append(json.dumps(json.loads(text), ensure_ascii=False))
     if fmt == "oscal":
-        out += [base64.b64decode(r["base64"]["value"]).decode("utf-8")
-                for r in json.loads(text)["assessment-results"]["back-matter"]["resources"]]
+        out += [
+            base64.b64decode(r["base64"]["value"]).decode("utf-8")
+            for r in json.loads(text)["assessment-results"]["back-matter"]["resources"]
+        ]
     return "\n".join(out)
 
 
@@ -64,8 +70,12 @@ def test_the_same_report_unredacted_does_name_people(secrets):
 
 
 def test_passing_outcomes_name_nobody_in_junit_and_oscal(secrets):
-    full = check_snapshot(pack(), FIXTURES / "departement-2017.yaml", CheckOptions(as_of=AS_OF, include_passed=True))
-    passes = dataclasses.replace(full, findings=[f for f in full.findings if f.status in ("pass", "not_applicable")])
+    full = check_snapshot(
+        pack(), FIXTURES / "departement-2017.yaml", CheckOptions(as_of=AS_OF, include_passed=True)
+    )
+    passes = dataclasses.replace(
+        full, findings=[f for f in full.findings if f.status in ("pass", "not_applicable")]
+    )
     assert len(passes.findings) > 7000
     for fmt in ("junit", "oscal"):
         text = readable(fmt, render(fmt, [passes], options()))

@@ -1,33 +1,39 @@
 """Functions and facts behind the GOV, COORD and QUOTA rules (issue 12): generic mailboxes, calendar
 quarters and years, opening hours, the end of the coordination convention, administrators in office,
 and the former single control plan still read with a warning."""
+
 import pytest
 from celpy import celtypes
+from helpers import base, write
 
 from cdap_policy.engines import celfuncs as f
 from cdap_policy.engines import celpy_functions as c
 from cdap_policy.engines.celpy import to_cel
 from cdap_policy.evaluate.facts.convention import coordination_ended_on, current_administrators
 from cdap_policy.load.snapshot import load_snapshot
-from helpers import base, write
 
-WORDS = to_cel(["accueil", "contact", "ccas", "social", "secretariat", "secretariat-general", "no-reply"])
+WORDS = to_cel(
+    ["accueil", "contact", "ccas", "social", "secretariat", "secretariat-general", "no-reply"]
+)
 
 
-@pytest.mark.parametrize("email,generic", [
-    ("accueil@ville.example", True),
-    ("Accueil@ville.example", True),
-    ("accueil2@ville.example", True),
-    ("secretariat-general@ville.example", True),
-    ("no-reply@ville.example", True),
-    ("contact.ccas@ville.example", True),
-    ("secretariat-2@ville.example", True),
-    ("ccas.ines.lefranc@ville.example", False),   # a word then a person: individual
-    ("social.martin@ville.example", False),
-    ("accueillante.dupont@ville.example", False),
-    ("ines.lefranc@ville.example", False),
-    ("2@ville.example", False),
-])
+@pytest.mark.parametrize(
+    "email,generic",
+    [
+        ("accueil@ville.example", True),
+        ("Accueil@ville.example", True),
+        ("accueil2@ville.example", True),
+        ("secretariat-general@ville.example", True),
+        ("no-reply@ville.example", True),
+        ("contact.ccas@ville.example", True),
+        ("secretariat-2@ville.example", True),
+        ("ccas.ines.lefranc@ville.example", False),  # a word then a person: individual
+        ("social.martin@ville.example", False),
+        ("accueillante.dupont@ville.example", False),
+        ("ines.lefranc@ville.example", False),
+        ("2@ville.example", False),
+    ],
+)
 def test_generic_mailbox_reads_the_whole_local_part(email, generic):
     assert bool(f.generic_mailbox(to_cel(email), WORDS)) is generic
 
@@ -44,7 +50,9 @@ def test_calendar_quarters():
     assert list(f.completed_quarters("2025-01-01", "2025-04-01")) == ["2025-Q1"]
     assert list(f.completed_quarters("2025-01-01", "2025-03-31")) == []
     assert list(f.completed_quarters("2025-06-30", "2025-01-01")) == []
-    assert isinstance(c.completed_quarters("2024-01-01", "2025-01-01"), celtypes.ListType)  # cel-python's own list
+    assert isinstance(
+        c.completed_quarters("2024-01-01", "2025-01-01"), celtypes.ListType
+    )  # cel-python's own list
 
 
 def test_years_between():
@@ -64,11 +72,14 @@ def test_opening_hours_skip_nights_and_week_ends():
     assert f.opening_hours_between("2025-06-03", "2025-06-02", HOURS) == -8
 
 
-@pytest.mark.parametrize("hours", [
-    {"days": [1], "opens": "16:00", "closes": "08:00"},
-    {"days": [0], "opens": "08:00", "closes": "16:00"},
-    {"days": [1], "opens": "8h", "closes": "16:00"},
-])
+@pytest.mark.parametrize(
+    "hours",
+    [
+        {"days": [1], "opens": "16:00", "closes": "08:00"},
+        {"days": [0], "opens": "08:00", "closes": "16:00"},
+        {"days": [1], "opens": "8h", "closes": "16:00"},
+    ],
+)
 def test_bad_opening_hours_raise_value_errors(hours):
     with pytest.raises(ValueError):
         f.opening_hours_between("2025-06-02", "2025-06-03", to_cel(hours))
@@ -87,15 +98,25 @@ def test_join_text():
         f.join_text(to_cel("128"), to_cel("/"))
 
 
-@pytest.mark.parametrize("coord,ended", [
-    ({}, None),
-    ({"signed_on": "2017-12-04"}, None),
-    ({"termination_notice_on": "2025-01-15"}, "2025-07-15"),
-    ({"termination_notice_on": "2025-01-15", "termination_reason": "breach"}, "2025-01-15"),
-    ({"termination_notice_on": "2025-01-15", "terminated_on": "2025-03-31"}, "2025-03-31"),
-    ({"termination_notice_on": "2025-01-15", "terminated_on": "2025-09-30", "termination_reason": "breach"}, "2025-01-15"),
-    ({"terminated_on": "2025-03-31"}, "2025-03-31"),
-])
+@pytest.mark.parametrize(
+    "coord,ended",
+    [
+        ({}, None),
+        ({"signed_on": "2017-12-04"}, None),
+        ({"termination_notice_on": "2025-01-15"}, "2025-07-15"),
+        ({"termination_notice_on": "2025-01-15", "termination_reason": "breach"}, "2025-01-15"),
+        ({"termination_notice_on": "2025-01-15", "terminated_on": "2025-03-31"}, "2025-03-31"),
+        (
+            {
+                "termination_notice_on": "2025-01-15",
+                "terminated_on": "2025-09-30",
+                "termination_reason": "breach",
+            },
+            "2025-01-15",
+        ),
+        ({"terminated_on": "2025-03-31"}, "2025-03-31"),
+    ],
+)
 def test_end_of_the_coordination_convention(coord, ended):
     assert coordination_ended_on({"coordination_convention": coord}, 6) == ended
 
@@ -104,9 +125,28 @@ def test_administrators_in_office():
     admins = [
         {"id": "adm-1", "role": "principal", "first_name": "Agnès", "last_name": "Perrot"},
         {"id": "adm-2", "role": "deputy", "first_name": "Malik", "last_name": "Haddad"},
-        {"id": "adm-3", "role": "deputy", "first_name": "Rose", "last_name": "Tanguy", "replaces": "Malik Haddad", "designated_on": "2025-05-02"},
-        {"id": "adm-4", "role": "deputy", "first_name": "Paul", "last_name": "Guyader", "designated_on": "2025-09-01"},
-        {"id": "adm-5", "role": "principal", "first_name": "Yves", "last_name": "Le Bihan", "replaced_on": "2025-01-31"},
+        {
+            "id": "adm-3",
+            "role": "deputy",
+            "first_name": "Rose",
+            "last_name": "Tanguy",
+            "replaces": "Malik Haddad",
+            "designated_on": "2025-05-02",
+        },
+        {
+            "id": "adm-4",
+            "role": "deputy",
+            "first_name": "Paul",
+            "last_name": "Guyader",
+            "designated_on": "2025-09-01",
+        },
+        {
+            "id": "adm-5",
+            "role": "principal",
+            "first_name": "Yves",
+            "last_name": "Le Bihan",
+            "replaced_on": "2025-01-31",
+        },
     ]
     current, replaced = current_administrators(admins, "2025-06-30")
     assert [a["id"] for a in current] == ["adm-1", "adm-3"]  # adm-4 is not designated yet
@@ -118,8 +158,11 @@ def test_administrators_in_office():
 
 def test_the_former_single_control_plan_is_read_as_a_list_with_a_warning(tmp_path):
     data = base(2017)
-    data["control"]["control_plan"] = {"reference": "Délibération CP-2017-118", "validated_on": "2017-11-20",
-                                       "validated_by": "Commission permanente"}
+    data["control"]["control_plan"] = {
+        "reference": "Délibération CP-2017-118",
+        "validated_on": "2017-11-20",
+        "validated_by": "Commission permanente",
+    }
     path = write(tmp_path, data)
     snapshot = load_snapshot(path)
     plans = snapshot.data["control"]["control_plan"]
@@ -135,7 +178,9 @@ def test_a_yearly_plan_needs_its_year(tmp_path):
     from cdap_policy.support.errors import InputError
 
     data = base(2017)
-    data["control"]["control_plan"] = [{"reference": "Délibération CP-2024-138", "validated_on": "2024-12-09"}]
+    data["control"]["control_plan"] = [
+        {"reference": "Délibération CP-2024-138", "validated_on": "2024-12-09"}
+    ]
     with pytest.raises(InputError) as exc:
         load_snapshot(write(tmp_path, data))
     assert any("control_plan" in p.path for p in exc.value.problems)

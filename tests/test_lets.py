@@ -1,25 +1,26 @@
 """Named sub-expressions of a rule (`let:`): the names an expression reads, found without a parser;
 the binding every engine runs; the loader's refusals; and what `explain` and the docs show."""
+
 from __future__ import annotations
 
 import json
 import textwrap
 
 import pytest
-
 from helpers import FIXTURES, POLICIES, ROOT, pack
 from test_broken_policies import make_pack, rule, rule_file
 
-from cdap_policy.load import lets
 from cdap_policy.engines import available, make_engine, to_python
-from cdap_policy.support.errors import PolicyError
+from cdap_policy.load import lets
 from cdap_policy.load.pack import VARIABLES, load_pack
 from cdap_policy.load.yamlsource import load_file
+from cdap_policy.support.errors import PolicyError
 
 ENGINES = ["compiled", "interpreted"] + (["native"] if available("native") is None else [])
 
 
 # -- the names an expression reads ----------------------------------------------------------
+
 
 def _free_names(tree) -> list[str]:
     """The same, from cel-python's parse tree: identifiers not bound by an enclosing macro, nor
@@ -33,8 +34,12 @@ def _free_names(tree) -> list[str]:
     def walk(node, bound):
         if not isinstance(node, lark.Tree):
             return
-        if node.data == "member_dot_arg" and str(node.children[1]) in lets.MACROS and node.children[2] is not None \
-                and len(node.children[2].children) >= 2:
+        if (
+            node.data == "member_dot_arg"
+            and str(node.children[1]) in lets.MACROS
+            and node.children[2] is not None
+            and len(node.children[2].children) >= 2
+        ):
             walk(node.children[0], bound)
             args = node.children[2].children
             for arg in args[1:]:
@@ -62,9 +67,18 @@ def _pack_expressions() -> list[str]:
         if path.name.endswith(".tests.yaml") or not isinstance(data, dict) or "rules" not in data:
             continue
         for spec in data["rules"]:
-            out += [spec["check"], *([spec["when"]] if spec.get("when") else []), *(spec.get("evidence") or {}).values(),
-                    *(spec.get("let") or {}).values()]
-            out += [need[k] for need in spec.get("requires") or [] for k in ("test", "when") if need.get(k)]
+            out += [
+                spec["check"],
+                *([spec["when"]] if spec.get("when") else []),
+                *(spec.get("evidence") or {}).values(),
+                *(spec.get("let") or {}).values(),
+            ]
+            out += [
+                need[k]
+                for need in spec.get("requires") or []
+                for k in ("test", "when")
+                if need.get(k)
+            ]
     return out
 
 
@@ -98,8 +112,12 @@ def test_names_read_on_every_expression_of_the_pack():
 
 # -- the binding ----------------------------------------------------------------------------
 
+
 def test_an_expression_without_lets_is_compiled_as_written():
-    assert lets.bind("entity.x > 1 // a comment", {"plan": "agg.latest_control_plan"}) == "entity.x > 1 // a comment"
+    assert (
+        lets.bind("entity.x > 1 // a comment", {"plan": "agg.latest_control_plan"})
+        == "entity.x > 1 // a comment"
+    )
 
 
 def test_lets_are_bound_in_order_and_only_those_needed():
@@ -107,7 +125,9 @@ def test_lets_are_bound_in_order_and_only_those_needed():
     assert lets.needed("c > 3", defined) == ["a", "b", "c"]
     assert lets.needed("xs.all(c, c > 3)", defined) == []  # hidden by the macro's variable
     source = lets.bind("c > 3", defined)
-    assert "unused" not in source and source.index("entity.n") < source.index("a + 1") < source.index("b * 2")
+    assert "unused" not in source and source.index("entity.n") < source.index(
+        "a + 1"
+    ) < source.index("b * 2")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -128,8 +148,14 @@ def test_every_engine_runs_the_binding(engine):
 
 # -- the loader -----------------------------------------------------------------------------
 
+
 def _load(tmp_path, extra: str, check: str = "'n > 0'", over: str = "users"):
-    return load_pack(make_pack(tmp_path, {"zz.yaml": rule_file(rule(check=check, over=over, extra=textwrap.dedent(extra)))}))
+    return load_pack(
+        make_pack(
+            tmp_path,
+            {"zz.yaml": rule_file(rule(check=check, over=over, extra=textwrap.dedent(extra)))},
+        )
+    )
 
 
 def _problem(tmp_path, extra: str, check: str = "'n > 0'"):
@@ -145,33 +171,95 @@ def test_a_rule_with_lets_loads_and_runs(tmp_path):
     from cdap_policy.evaluate.runner import evaluate
     from cdap_policy.load.snapshot import load_snapshot
 
-    loaded = _load(tmp_path, """\
+    loaded = _load(
+        tmp_path,
+        """\
         let:
           n: entity.profiles.size()
           many: n > 1
         evidence:
           count: n
-        """, check="'n > 0 && !many'")
+        """,
+        check="'n > 0 && !many'",
+    )
     probe = loaded.rule("zz-probe")
     assert list(probe.lets) == ["n", "many"] and probe.source["check"] == "n > 0 && !many"
-    report = evaluate(loaded, load_snapshot(POLICIES / "tests" / "base-2025.yaml"), "2025-06-30", include_passed=True)
+    report = evaluate(
+        loaded,
+        load_snapshot(POLICIES / "tests" / "base-2025.yaml"),
+        "2025-06-30",
+        include_passed=True,
+    )
     assert {f.status for f in report.findings if f.rule_id == "zz-probe"} == {"pass"}
 
 
-@pytest.mark.parametrize("extra, check, field, fr, en", [
-    ("let:\n  entity: '3'\n", "'entity > 1'", "/rules/0/let/entity", "porte le nom d'une variable", "has the name of a variable"),
-    ("let:\n  functions: '3'\n", "'functions > 1'", "/rules/0/let/functions", "réservé par le moteur", "reserved by cel-python's runner"),
-    ("let:\n  m: n + 1\n  n: '1'\n", "'m > 1'", "/rules/0/let/m", "n'est pas défini avant lui", "which is not defined before it"),
-    ("let:\n  n: n + 1\n", "'n > 1'", "/rules/0/let/n", "n'est pas défini avant lui", "which is not defined before it"),
-    ("let:\n  n: '1'\n  spare: '2'\n", "'n > 0'", "/rules/0/let/spare", "n'est lu par aucune expression", "is read by no expression"),
-    ("let:\n  n: '1'\n", "'entity.profiles.all(n, n != \"\")'", "/rules/0/let/n", "n'est lu par aucune expression", "is read by no expression"),
-    ("let:\n  n: '1'\n", "'n > 0 && nn > 0'", "/rules/0/check", "nom inconnu 'nn'", "unknown name 'nn'"),
-    ("let:\n  n: '1'\nevidence:\n  e: m\n", "'n > 0'", "/rules/0/evidence/e", "nom inconnu 'm'", "unknown name 'm'"),
-])
+@pytest.mark.parametrize(
+    "extra, check, field, fr, en",
+    [
+        (
+            "let:\n  entity: '3'\n",
+            "'entity > 1'",
+            "/rules/0/let/entity",
+            "porte le nom d'une variable",
+            "has the name of a variable",
+        ),
+        (
+            "let:\n  functions: '3'\n",
+            "'functions > 1'",
+            "/rules/0/let/functions",
+            "réservé par le moteur",
+            "reserved by cel-python's runner",
+        ),
+        (
+            "let:\n  m: n + 1\n  n: '1'\n",
+            "'m > 1'",
+            "/rules/0/let/m",
+            "n'est pas défini avant lui",
+            "which is not defined before it",
+        ),
+        (
+            "let:\n  n: n + 1\n",
+            "'n > 1'",
+            "/rules/0/let/n",
+            "n'est pas défini avant lui",
+            "which is not defined before it",
+        ),
+        (
+            "let:\n  n: '1'\n  spare: '2'\n",
+            "'n > 0'",
+            "/rules/0/let/spare",
+            "n'est lu par aucune expression",
+            "is read by no expression",
+        ),
+        (
+            "let:\n  n: '1'\n",
+            "'entity.profiles.all(n, n != \"\")'",
+            "/rules/0/let/n",
+            "n'est lu par aucune expression",
+            "is read by no expression",
+        ),
+        (
+            "let:\n  n: '1'\n",
+            "'n > 0 && nn > 0'",
+            "/rules/0/check",
+            "nom inconnu 'nn'",
+            "unknown name 'nn'",
+        ),
+        (
+            "let:\n  n: '1'\nevidence:\n  e: m\n",
+            "'n > 0'",
+            "/rules/0/evidence/e",
+            "nom inconnu 'm'",
+            "unknown name 'm'",
+        ),
+    ],
+)
 def test_what_the_loader_refuses(tmp_path, extra, check, field, fr, en):
     problem = _problem(tmp_path, extra, check)
     assert problem.path == field
-    assert fr in problem.text("fr") and en in problem.text("en") and "zz-probe" in problem.text("en")
+    assert (
+        fr in problem.text("fr") and en in problem.text("en") and "zz-probe" in problem.text("en")
+    )
 
 
 def test_a_let_name_that_is_not_a_plain_name_is_refused_by_the_schema(tmp_path):
@@ -182,7 +270,9 @@ def test_a_let_name_that_is_not_a_plain_name_is_refused_by_the_schema(tmp_path):
 def test_a_let_that_does_not_compile_names_the_expression_that_reads_it(tmp_path):
     with pytest.raises(PolicyError) as caught:
         _load(tmp_path, "let:\n  n: 'entity.profiles.size( +'\n")
-    assert "/rules/0/check" in str(caught.value.problems[0]) and "does not compile" in str(caught.value.problems[0])
+    assert "/rules/0/check" in str(caught.value.problems[0]) and "does not compile" in str(
+        caught.value.problems[0]
+    )
 
 
 def test_every_let_name_of_the_pack_reads_its_value_on_every_engine():
@@ -192,30 +282,53 @@ def test_every_let_name_of_the_pack_reads_its_value_on_every_engine():
     assert len(names) > 40
     for engine in ENGINES:
         runtime = make_engine(engine, VARIABLES, {})
-        for start in range(0, len(names), 10):  # ten levels of binding an expression: engines bound their recursion
-            chunk = names[start:start + 10]
-            source = lets.bind("[" + ", ".join(chunk) + "]", {name: str(index) for index, name in enumerate(chunk)})
+        for start in range(
+            0, len(names), 10
+        ):  # ten levels of binding an expression: engines bound their recursion
+            chunk = names[start : start + 10]
+            source = lets.bind(
+                "[" + ", ".join(chunk) + "]", {name: str(index) for index, name in enumerate(chunk)}
+            )
             got = to_python(runtime.compile(source).evaluate({}))
-            assert got == list(range(len(chunk))), (engine, [n for n, v in zip(chunk, got, strict=False) if v != chunk.index(n)])
+            assert got == list(range(len(chunk))), (
+                engine,
+                [n for n, v in zip(chunk, got, strict=False) if v != chunk.index(n)],
+            )
 
 
 # -- what users read ------------------------------------------------------------------------
+
 
 def test_explain_shows_the_lets_as_written_with_their_values():
     from click.testing import CliRunner
 
     from cdap_policy.cli import cli
 
-    args = ["explain", "gov-dpo", "--snapshot", str(FIXTURES / "ccas-2025.yaml"), "--as-of", "2025-06-30"]
+    args = [
+        "explain",
+        "gov-dpo",
+        "--snapshot",
+        str(FIXTURES / "ccas-2025.yaml"),
+        "--as-of",
+        "2025-06-30",
+    ]
     result = CliRunner().invoke(cli, args + ["--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     shown = {let["name"]: let for let in data["lets"]}
-    assert shown["designated"]["source"] == "has(contacts.data_protection_referent) && !(contacts.data_protection_referent == null)"
+    assert (
+        shown["designated"]["source"]
+        == "has(contacts.data_protection_referent) && !(contacts.data_protection_referent == null)"
+    )
     assert shown["designated"]["value"] is True and shown["designated"]["error"] is None
-    assert "[" not in data["check"]["source"].split("(", 1)[0]  # the check as written, not its binding
+    assert (
+        "[" not in data["check"]["source"].split("(", 1)[0]
+    )  # the check as written, not its binding
     text = CliRunner().invoke(cli, args + ["--lang", "en"]).output
-    assert "Names the rule defines (let):" in text and "designated = true  ←  has(contacts.data_protection_referent)" in text
+    assert (
+        "Names the rule defines (let):" in text
+        and "designated = true  ←  has(contacts.data_protection_referent)" in text
+    )
 
 
 def test_a_sub_condition_naming_a_let_is_evaluated_with_it():
@@ -224,7 +337,11 @@ def test_a_sub_condition_naming_a_let_is_evaluated_with_it():
 
     snapshot = load_snapshot(POLICIES / "tests" / "base-2025.yaml")
     result = explain(pack(), snapshot, pack().rule("gov-opening-prerequisites"), None, "2025-06-30")
-    assert result.check.source == "late.size() == 0" and result.check.error is None and result.check.value is True
+    assert (
+        result.check.source == "late.size() == 0"
+        and result.check.error is None
+        and result.check.value is True
+    )
     assert [let.name for let in result.lets] == ["late"] and result.lets[0].value == []
 
 
@@ -234,14 +351,25 @@ def test_the_rule_reference_and_listings_show_the_let_block():
 
     page = pages(pack())["en/coord.md"]
     section = page.split('<a id="coord-copil"></a>', 1)[1].split("<a id=", 1)[0]
-    assert "**Names defined (let)**" in section and "let:\n  quarters: >-\n    agg.coordination_started_on == null ? []" in section
+    assert (
+        "**Names defined (let)**" in section
+        and "let:\n  quarters: >-\n    agg.coordination_started_on == null ? []" in section
+    )
     assert "].map(quarters" not in page
     rule = pack().rule("coord-copil")
-    assert json.loads(explain_json(pack(), rule))["let"]["held"].startswith("has(reviews.control_committees)")
-    assert "Names defined (let, CEL):\n  quarters: agg.coordination_started_on == null" in explain_text(pack(), rule, "en")
+    assert json.loads(explain_json(pack(), rule))["let"]["held"].startswith(
+        "has(reviews.control_committees)"
+    )
+    assert (
+        "Names defined (let, CEL):\n  quarters: agg.coordination_started_on == null"
+        in explain_text(pack(), rule, "en")
+    )
 
 
 def test_the_policy_readme_documents_lets_and_the_traps():
     text = (ROOT / "policies" / "README.md").read_text(encoding="utf-8")
     assert "## Named sub-expressions (`let`)" in text and "## Traps of cel-python" in text
-    assert "`!= null` has no overload" in text and "A case cannot remove a field of the base snapshot" in text
+    assert (
+        "`!= null` has no overload" in text
+        and "A case cannot remove a field of the base snapshot" in text
+    )

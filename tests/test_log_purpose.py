@@ -1,27 +1,50 @@
-"""The consultation log's `purpose` column (COORD 4-3-3 uses of T19): accepted in CSV, JSON Lines and
-inline rows with the same values as the schema, refused with file:line otherwise, and only rows recorded
+"""The consultation log's `purpose` column (COORD 4-3-3 uses of T19): accepted in CSV, JSON Lines
+and
+inline rows with the same values as the schema, refused with file:line otherwise, and only rows
+recorded
 as fraud follow-up are held to the follow-up period."""
+
 import json
 
 import pytest
+from helpers import ROOT, base, pack, write
 
-from cdap_policy.logs import rows as consultations
 from cdap_policy import logs
-from cdap_policy.support.errors import InputError
 from cdap_policy.evaluate.runner import evaluate
 from cdap_policy.load.snapshot import load_snapshot
-from helpers import ROOT, base, pack, write
+from cdap_policy.logs import rows as consultations
+from cdap_policy.support.errors import InputError
 
 AS_OF = "2025-06-30"
 RULE = "scope-fraud-followup-consultation"
 # a file qualified as fraud in 2021: more than three years before the consultations below
 ROWS = [
-    {"at": "2025-06-02T09:00:00", "user": "u-4", "profile": "T19", "file": "F-9002", "rsa_status": "paid",
-     "fraud_decided_on": "2021-05-01", "purpose": "fraud_followup"},
-    {"at": "2025-06-02T09:30:00", "user": "u-4", "profile": "T19", "file": "F-9002", "rsa_status": "paid",
-     "fraud_decided_on": "2021-05-01", "purpose": "repeat_check"},
-    {"at": "2025-06-02T10:00:00", "user": "u-4", "profile": "T19", "file": "F-9002", "rsa_status": "paid",
-     "fraud_decided_on": "2021-05-01"},
+    {
+        "at": "2025-06-02T09:00:00",
+        "user": "u-4",
+        "profile": "T19",
+        "file": "F-9002",
+        "rsa_status": "paid",
+        "fraud_decided_on": "2021-05-01",
+        "purpose": "fraud_followup",
+    },
+    {
+        "at": "2025-06-02T09:30:00",
+        "user": "u-4",
+        "profile": "T19",
+        "file": "F-9002",
+        "rsa_status": "paid",
+        "fraud_decided_on": "2021-05-01",
+        "purpose": "repeat_check",
+    },
+    {
+        "at": "2025-06-02T10:00:00",
+        "user": "u-4",
+        "profile": "T19",
+        "file": "F-9002",
+        "rsa_status": "paid",
+        "fraud_decided_on": "2021-05-01",
+    },
 ]
 
 
@@ -30,7 +53,9 @@ def _schema_enum(prop):
     return set(schema["$defs"]["consultation"]["properties"][prop]["enum"])
 
 
-@pytest.mark.parametrize("prop,kind", [("purpose", "purpose"), ("entry", "entry"), ("rsa_status", "rsa")])
+@pytest.mark.parametrize(
+    "prop,kind", [("purpose", "purpose"), ("entry", "entry"), ("rsa_status", "rsa")]
+)
 def test_log_choices_are_the_schema_enums(prop, kind):
     # a CSV or JSON Lines log and inline rows must accept exactly the same values
     assert consultations.FIELDS[prop] == kind
@@ -45,7 +70,11 @@ def _snapshot(tmp_path, rows_or_ref):
 
 def _fraud_findings(path):
     report = evaluate(pack(), load_snapshot(path), AS_OF, rule_ids={RULE}, include_passed=True)
-    return [(f.entity_key, f.status, f.evidence.get("rows")) for f in report.findings if f.rule_id == RULE]
+    return [
+        (f.entity_key, f.status, f.evidence.get("rows"))
+        for f in report.findings
+        if f.rule_id == RULE
+    ]
 
 
 def _write_csv(path, rows):
@@ -62,9 +91,12 @@ def test_only_rows_recorded_as_fraud_followup_are_judged(tmp_path, fmt):
         _write_csv(tmp_path / "log.csv", ROWS)
         path = _snapshot(tmp_path, {"file": "log.csv"})
     else:
-        (tmp_path / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+        (tmp_path / "log.jsonl").write_text(
+            "".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8"
+        )
         path = _snapshot(tmp_path, {"file": "log.jsonl"})
-    # one failing row (the follow-up); the repeat-offence check and the row without purpose are not judged
+    # one failing row (the follow-up); the repeat-offence check and the row without purpose
+    # are not judged
     assert _fraud_findings(path) == [("u-4", "fail", 1)]
 
 

@@ -1,6 +1,7 @@
 """The compiled pack cached on disk (cdap_policy/engines/cache.py): in the user's cache folder,
 private, keyed by everything the cached work depends on, written atomically, never trusted when
 damaged or not ours, and a run with it gives the same report as a run without it."""
+
 import json
 import os
 import subprocess
@@ -8,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import FIXTURES, POLICIES, ROOT
 
 AS_OF = "2025-06-30"
@@ -35,9 +35,30 @@ def small_pack(tmp_path_factory):
 
 def run(cache_home: Path, *args, cache="on", engine="compiled"):
     env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "CDAP_POLICY_CACHE": cache}
-    proc = subprocess.run([sys.executable, "-m", "cdap_policy", "check", str(SNAPSHOT), "--as-of", AS_OF, "--format", "json",
-                           "--include-passed", "--engine", engine, "--policies", str(SMALL), *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cdap_policy",
+            "check",
+            str(SNAPSHOT),
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+            "--include-passed",
+            "--engine",
+            engine,
+            "--policies",
+            str(SMALL),
+            *map(str, args),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode in (0, 1), proc.stderr
     assert proc.stderr == ""  # the cache never speaks
     report = json.loads(proc.stdout)
@@ -79,7 +100,10 @@ def test_a_run_fills_the_cache_and_the_next_reads_it_with_the_same_report(tmp_pa
     written = files(home)
     assert len(written) == 1
     if os.name == "posix":  # private: the file holds code the checker runs
-        assert written[0].parent.stat().st_mode & 0o777 == 0o700 and written[0].stat().st_mode & 0o077 == 0
+        assert (
+            written[0].parent.stat().st_mode & 0o777 == 0o700
+            and written[0].stat().st_mode & 0o077 == 0
+        )
     stamp = written[0].stat().st_mtime_ns
     second = run(home)
     assert files(home) == written and written[0].stat().st_mtime_ns == stamp  # read, not rewritten
@@ -106,7 +130,9 @@ def test_a_cached_pack_evaluates_as_a_freshly_compiled_one(home):
     fresh = load(POLICIES)
     cached = load(POLICIES)
     assert status(cached) == "hit"
-    a, b = (evaluate(pack, snapshot, AS_OF, include_passed=True).to_dict() for pack in (fresh, cached))
+    a, b = (
+        evaluate(pack, snapshot, AS_OF, include_passed=True).to_dict() for pack in (fresh, cached)
+    )
     a.pop("duration_s", None), b.pop("duration_s", None)
     assert a == b and a["summary"]["by_status"]["fail"] > 0
 
@@ -116,15 +142,23 @@ def test_a_cached_pack_evaluates_as_a_freshly_compiled_one(home):
 def test_a_cache_hit_needs_no_parser(home):
     """The point of the cache: neither cel-python's parser (Lark grammar) nor its transpiler run."""
     load()  # fills the cache in this process
-    code = ("import celpy.celparser, celpy.evaluation\n"
-            "from cdap_policy.load.pack import load_pack\n"
-            "from cdap_policy.engines import analysis, cache_status\n"
-            "from cdap_policy.evaluate.runner import evaluate\n"
-            "from cdap_policy.load.snapshot import load_snapshot\n"
-            f"pack = load_pack({str(SMALL)!r})\n"
-            f"evaluate(pack, load_snapshot({str(FIXTURES / 'departement-2017.yaml')!r}), {AS_OF!r})\n"
-            "print(cache_status(pack.engine), analysis._ENVIRONMENT is None, celpy.celparser.CELParser.CEL_PARSER is None)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=300)
+    code = (
+        "import celpy.celparser, celpy.evaluation\nfrom cdap_policy.load.pack import"
+        " load_pack\nfrom cdap_policy.engines import analysis, cache_status\nfrom"
+        " cdap_policy.evaluate.runner import evaluate\nfrom cdap_policy.load.snapshot import"
+        f" load_snapshot\npack = load_pack({str(SMALL)!r})\nevaluate(pack,"
+        f" load_snapshot({str(FIXTURES / 'departement-2017.yaml')!r}),"
+        f" {AS_OF!r})\nprint(cache_status(pack.engine), analysis._ENVIRONMENT is None,"
+        " celpy.celparser.CELParser.CEL_PARSER is None)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ),
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["hit", "True", "True"]
 
@@ -193,9 +227,15 @@ def test_the_key_changes_with_what_the_cached_work_depends_on(home, tmp_path, mo
     assert name(params_file=override) != base
     copy = tmp_path / "pack"
     shutil.copytree(SMALL, copy)
-    assert load(copy).engine.cache.path.name == base  # the same files, wherever they are: the same key
-    rule_file = next(p for p in sorted(copy.glob("*.yaml")) if p.name not in ("pack.yaml", "requirements.yaml", "checklist.yaml")
-                     and not p.name.endswith(".tests.yaml"))
+    assert (
+        load(copy).engine.cache.path.name == base
+    )  # the same files, wherever they are: the same key
+    rule_file = next(
+        p
+        for p in sorted(copy.glob("*.yaml"))
+        if p.name not in ("pack.yaml", "requirements.yaml", "checklist.yaml")
+        and not p.name.endswith(".tests.yaml")
+    )
     rule_file.write_text(rule_file.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert load(copy).engine.cache.path.name != base
     monkeypatch.setattr(cdap_policy, "__version__", cdap_policy.__version__ + ".dev-other")
@@ -237,7 +277,9 @@ def test_the_cache_holds_no_snapshot_data(home):
         assert word.encode() not in blob
 
 
-# -- the loaded pack ----------------------------------------------------------------------------------
+# -- the loaded pack
+# ----------------------------------------------------------------------------------
+
 
 def loaded_files(cache_home: Path) -> list[Path]:
     folder = cache_home / "cdap-policy"
@@ -246,15 +288,34 @@ def loaded_files(cache_home: Path) -> list[Path]:
 
 def as_data(pack) -> dict:
     """Everything a loaded pack holds but its compiled programs."""
-    return {"name": pack.name, "version": pack.version, "requirements": pack.requirements, "documents": pack.documents,
-            "params": pack.param_values, "parameters": {k: vars(v) for k, v in pack.parameters.items()},
-            "checklist": pack.checklist, "files": [str(f) for f in pack.files], "source_editions": pack.source_editions,
-            "rules": [(r.info, r.source, r.file, r.line, [p.source for p in (r.when, r.check) if p],
-                       {k: p.source for k, p in r.evidence.items()}) for r in pack.rules]}
+    return {
+        "name": pack.name,
+        "version": pack.version,
+        "requirements": pack.requirements,
+        "documents": pack.documents,
+        "params": pack.param_values,
+        "parameters": {k: vars(v) for k, v in pack.parameters.items()},
+        "checklist": pack.checklist,
+        "files": [str(f) for f in pack.files],
+        "source_editions": pack.source_editions,
+        "rules": [
+            (
+                r.info,
+                r.source,
+                r.file,
+                r.line,
+                [p.source for p in (r.when, r.check) if p],
+                {k: p.source for k, p in r.evidence.items()},
+            )
+            for r in pack.rules
+        ],
+    }
 
 
 @pytest.mark.slow
-def test_the_loaded_pack_is_cached_and_a_cached_pack_is_the_pack_read_from_its_files(home, tmp_path):
+def test_the_loaded_pack_is_cached_and_a_cached_pack_is_the_pack_read_from_its_files(
+    home, tmp_path
+):
     import shutil
 
     copy = tmp_path / "pack"
@@ -266,7 +327,9 @@ def test_the_loaded_pack_is_cached_and_a_cached_pack_is_the_pack_read_from_its_f
     moved = tmp_path / "elsewhere"
     shutil.move(str(copy), moved)
     again = load(moved)  # the same files elsewhere: the same cache, the pack's own paths
-    assert loaded_files(home) == [stored] and all(str(f).startswith(str(moved)) for f in again.files)
+    assert loaded_files(home) == [stored] and all(
+        str(f).startswith(str(moved)) for f in again.files
+    )
     assert as_data(again)["rules"][0][0]["id"] == as_data(fresh)["rules"][0][0]["id"]
 
 
@@ -291,8 +354,15 @@ def test_a_damaged_loaded_pack_is_read_again_not_trusted(home, damage):
     reference = as_data(load())
     [path] = loaded_files(home)
     blob = path.read_bytes()
-    path.write_bytes(blob[: len(blob) // 2] if damage == "truncate" else os.urandom(2048) if damage == "garbage"
-                     else blob[:-50] + bytes([blob[-50] ^ 0xFF]) + blob[-49:])
+    path.write_bytes(
+        blob[: len(blob) // 2]
+        if damage == "truncate"
+        else (
+            os.urandom(2048)
+            if damage == "garbage"
+            else blob[:-50] + bytes([blob[-50] ^ 0xFF]) + blob[-49:]
+        )
+    )
     assert as_data(load()) == reference
 
 
@@ -305,8 +375,12 @@ def test_a_broken_pack_is_never_cached(home, tmp_path):
     copy = tmp_path / "pack"
     shutil.copytree(SMALL, copy)
     rule_file = copy / "quota.yaml"
-    rule_file.write_text(rule_file.read_text(encoding="utf-8").replace("entity.active_users <= entity.quota",
-                                                                         "entity.active_users <= ", 1), encoding="utf-8")
+    rule_file.write_text(
+        rule_file.read_text(encoding="utf-8").replace(
+            "entity.active_users <= entity.quota", "entity.active_users <= ", 1
+        ),
+        encoding="utf-8",
+    )
     for _ in range(2):
         with pytest.raises(PolicyError):
             load(copy)

@@ -1,11 +1,12 @@
 """Every rule's own test cases, run by pytest too (the same runner as `cdap-policy test`)."""
+
 import tempfile
 from pathlib import Path
 
 import pytest
+from helpers import pack
 
 from cdap_policy.authoring.rulecases import run_case
-from helpers import pack
 
 CASES = pack().tests
 

@@ -12,6 +12,7 @@ release, does not run with the Hypothesis in use here.) Invariants:
 - every `error` finding makes the exit code non-zero, whatever --fail-on;
 - fuzzing: random bytes and mutated YAML into the loaders raise InputError or nothing else.
 """
+
 from __future__ import annotations
 
 import copy
@@ -26,24 +27,31 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from cdap_policy.logs import read_log
-from cdap_policy.support.errors import InputError
 from cdap_policy.evaluate.findings import SEVERITY_RANK
+from cdap_policy.evaluate.runner import evaluate
 from cdap_policy.formatters import FormatOptions
 from cdap_policy.formatters.json_report import render
 from cdap_policy.load.pack import load_pack
-from cdap_policy.evaluate.runner import evaluate
 from cdap_policy.load.schema import schema_path, validate
-from cdap_policy.support.formats import siret_ok
 from cdap_policy.load.snapshot import load_snapshot
 from cdap_policy.load.yamlsource import Document, loads
+from cdap_policy.logs import read_log
+from cdap_policy.support.errors import InputError
+from cdap_policy.support.formats import siret_ok
 
 ROOT = Path(__file__).resolve().parent.parent
-BASES = {2025: ROOT / "policies" / "tests" / "base-2025.yaml", 2017: ROOT / "policies" / "tests" / "base-2017.yaml"}
+BASES = {
+    2025: ROOT / "policies" / "tests" / "base-2025.yaml",
+    2017: ROOT / "policies" / "tests" / "base-2017.yaml",
+}
 AS_OF = "2025-06-30"
 SCHEMA = json.loads(schema_path("snapshot.schema.json").read_text(encoding="utf-8"))
 EXAMPLES = 40  # per invariant; the fuzzers run more (cheaper)
-PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 _workdir = tempfile.TemporaryDirectory(prefix="cdap-properties-")
 WORK = Path(_workdir.name)
@@ -62,13 +70,18 @@ def base(edition: int) -> dict:
 
 _NAME_CHARS = st.characters(codec="utf-8", categories=("Lu", "Ll", "Nd", "Zs", "Pd", "Mn"))
 _TEXT = st.text(_NAME_CHARS, min_size=1, max_size=12)
-_DATES = st.dates(min_value=__import__("datetime").date(2015, 1, 1), max_value=__import__("datetime").date(2026, 12, 31)).map(lambda d: d.isoformat())
+_DATES = st.dates(
+    min_value=__import__("datetime").date(2015, 1, 1),
+    max_value=__import__("datetime").date(2026, 12, 31),
+).map(lambda d: d.isoformat())
 
 
 def _siret(body: str) -> str:
     """A valid SIRET from 12 digits: the SIREN's key, then the whole number's."""
     siren = next(body[:8] + str(d) for d in range(10) if luhn.is_valid(body[:8] + str(d)))
-    return next(siren + body[8:12] + str(d) for d in range(10) if siret_ok(siren + body[8:12] + str(d)))
+    return next(
+        siren + body[8:12] + str(d) for d in range(10) if siret_ok(siren + body[8:12] + str(d))
+    )
 
 
 _FORMATS = {
@@ -82,7 +95,9 @@ _FORMATS = {
 
 def from_schema(schema: dict, depth: int = 0) -> st.SearchStrategy:
     """A strategy for the instances of a (sub)schema of the snapshot schema. Covers the keywords
-    the snapshot schema uses; nested `$ref` recursion (subcontractors of subcontractors) stops at depth 3."""
+    the snapshot schema uses; nested `$ref` recursion (subcontractors of subcontractors) stops at
+    depth 3.
+    """
     if "$ref" in schema:
         return from_schema(SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[1]], depth)
     if "oneOf" in schema:
@@ -117,11 +132,21 @@ def from_schema(schema: dict, depth: int = 0) -> st.SearchStrategy:
         properties = schema.get("properties", {})
         if not properties and isinstance(schema.get("additionalProperties"), dict):
             keys = from_schema(schema.get("propertyNames", {"type": "string"}), depth + 1)
-            return st.dictionaries(keys, from_schema(schema["additionalProperties"], depth + 1), max_size=3)
+            return st.dictionaries(
+                keys, from_schema(schema["additionalProperties"], depth + 1), max_size=3
+            )
         required = set(schema.get("required", []))
         return st.fixed_dictionaries(
-            {name: from_schema(sub, depth + 1) for name, sub in properties.items() if name in required},
-            optional={name: from_schema(sub, depth + 1) for name, sub in properties.items() if name not in required},
+            {
+                name: from_schema(sub, depth + 1)
+                for name, sub in properties.items()
+                if name in required
+            },
+            optional={
+                name: from_schema(sub, depth + 1)
+                for name, sub in properties.items()
+                if name not in required
+            },
         )
     raise NotImplementedError(f"schema keyword set not covered: {sorted(schema)}")
 
@@ -135,6 +160,7 @@ def _with_ids(prefix: str):
                 item["subcontractors"] = _with_ids(f"{prefix}{index + 1}.")(item["subcontractors"])
             out.append(item)
         return out
+
     return assign
 
 
@@ -146,7 +172,11 @@ def _possible_history(users):
         kept, seen = [], set()
         for item in user.get("profiles") or []:
             code = item if isinstance(item, str) else item["profile"]
-            start = None if isinstance(item, str) else (item.get("granted_on") or user.get("granted_on"))
+            start = (
+                None
+                if isinstance(item, str)
+                else (item.get("granted_on") or user.get("granted_on"))
+            )
             end = None if isinstance(item, str) else item.get("ended_on")
             if code in seen or (start and end and end <= start):
                 continue
@@ -156,12 +186,26 @@ def _possible_history(users):
     return out
 
 
-USERS = st.lists(from_schema(SCHEMA["$defs"]["user"]), max_size=6).map(_possible_history).map(_with_ids("g-"))
-SUBCONTRACTORS = st.lists(from_schema(SCHEMA["$defs"]["subcontractor"]), max_size=3).map(_with_ids("p"))
-SECTIONS = {name: from_schema(SCHEMA["properties"][name]).map(_with_ids(name[:3] + "-")) for name in ("data_stores", "automations", "incidents")}
+USERS = (
+    st.lists(from_schema(SCHEMA["$defs"]["user"]), max_size=6)
+    .map(_possible_history)
+    .map(_with_ids("g-"))
+)
+SUBCONTRACTORS = st.lists(from_schema(SCHEMA["$defs"]["subcontractor"]), max_size=3).map(
+    _with_ids("p")
+)
+SECTIONS = {
+    name: from_schema(SCHEMA["properties"][name]).map(_with_ids(name[:3] + "-"))
+    for name in ("data_stores", "automations", "incidents")
+}
 SECTIONS["reviews"] = from_schema(SCHEMA["properties"]["reviews"])
 SECTIONS["contacts"] = from_schema(SCHEMA["properties"]["contacts"]).map(
-    lambda contacts: {**contacts, "administrators": _with_ids("adm-")(contacts["administrators"])} if "administrators" in contacts else contacts)
+    lambda contacts: (
+        {**contacts, "administrators": _with_ids("adm-")(contacts["administrators"])}
+        if "administrators" in contacts
+        else contacts
+    )
+)
 
 
 @st.composite
@@ -177,7 +221,9 @@ def snapshots(draw) -> dict:
     for name in draw(st.lists(st.sampled_from(sorted(SECTIONS)), max_size=2, unique=True)):
         data[name] = draw(SECTIONS[name])
     if draw(st.booleans()):
-        data["convention"]["quotas"] = draw(from_schema(SCHEMA["properties"]["convention"]["properties"]["quotas"]))
+        data["convention"]["quotas"] = draw(
+            from_schema(SCHEMA["properties"]["convention"]["properties"]["quotas"])
+        )
     return data
 
 
@@ -213,6 +259,7 @@ def outcomes(report) -> dict:
 
 
 # -- invariants --------------------------------------------------------------------------------
+
 
 def test_the_schema_strategies_produce_valid_snapshots():
     """Guard for the generator itself: what it draws passes the schema and the loader."""
@@ -265,7 +312,9 @@ def test_reordering_changes_no_fingerprint(pack, data, rng):
 # base, T1 goes from 2 to 3 users out of 4 (the 2017 base has no such room: 2 of 3 T1, 1 of 2 T5).
 # A T1 user also gets its entry in the T1 attestation.
 TEMPLATES = {2025: ["u-1", "u-2"]}
-_PLAIN_NAME = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyzéèàç"), min_size=2, max_size=10).map(str.capitalize)
+_PLAIN_NAME = st.text(
+    st.sampled_from("abcdefghijklmnopqrstuvwxyzéèàç"), min_size=2, max_size=10
+).map(str.capitalize)
 
 
 @pytest.mark.slow
@@ -275,20 +324,40 @@ def test_adding_a_compliant_user_adds_no_failing_finding(pack, edition, data, fi
     snapshot = copy.deepcopy(base(edition))
     before = evaluate(pack, load_snapshot(write(snapshot)), AS_OF)
     template = data.draw(st.sampled_from(TEMPLATES[edition]))
-    existing = {(u.get("first_name", "").lower(), u.get("last_name", "").lower()) for u in snapshot["users"]}
+    existing = {
+        (u.get("first_name", "").lower(), u.get("last_name", "").lower()) for u in snapshot["users"]
+    }
     assume((first.lower(), last.lower()) not in existing)
     user = copy.deepcopy(next(u for u in snapshot["users"] if u["id"] == template))
-    user.update(id="new-1", first_name=first, last_name=last, email=f"{re.sub('[^a-z]', '', first.lower())}.{re.sub('[^a-z]', '', last.lower())}.new@example.org")
+    user.update(
+        id="new-1",
+        first_name=first,
+        last_name=last,
+        email=(
+            f"{re.sub('[^a-z]', '', first.lower())}.{re.sub('[^a-z]', '', last.lower())}"
+            ".new@example.org"
+        ),
+    )
     position = data.draw(st.integers(min_value=0, max_value=len(snapshot["users"])))
     snapshot["users"].insert(position, user)
     attestation = snapshot["convention"].get("t1_attestation")
     if attestation and "T1" in user["profiles"]:
-        entry = dict(next(e for e in attestation["entries"] if e["user"] == template), user="new-1", first_name=first, last_name=last)
+        entry = dict(
+            next(e for e in attestation["entries"] if e["user"] == template),
+            user="new-1",
+            first_name=first,
+            last_name=last,
+        )
         attestation["entries"].append(entry)
     after = evaluate(pack, load_snapshot(write(snapshot)), AS_OF)
-    failing = lambda report: {f.fingerprint for f in report.findings if f.status in ("fail", "error")}  # noqa: E731
+
+    def failing(report):
+        return {f.fingerprint for f in report.findings if f.status in ("fail", "error")}
+
     new = failing(after) - failing(before)
-    assert new == set(), [(f.rule_id, f.entity_key, f.message["en"]) for f in after.findings if f.fingerprint in new]
+    assert new == set(), [
+        (f.rule_id, f.entity_key, f.message["en"]) for f in after.findings if f.fingerprint in new
+    ]
 
 
 @pytest.mark.slow
@@ -301,7 +370,11 @@ def test_every_error_finding_fails_the_run(pack, data):
         code = report.exit_code(fail_on)
         if "error" in statuses:
             assert code == 1
-        blocking = [f for f in report.findings if f.status == "fail" and SEVERITY_RANK[f.severity] <= SEVERITY_RANK[fail_on]]
+        blocking = [
+            f
+            for f in report.findings
+            if f.status == "fail" and SEVERITY_RANK[f.severity] <= SEVERITY_RANK[fail_on]
+        ]
         assert code == (1 if blocking or "error" in statuses else 0)
 
 
@@ -310,7 +383,11 @@ def test_every_error_finding_fails_the_run(pack, data):
 FUZZ_EXAMPLES = 1000  # per fuzzer: about 20 s for the four in all
 FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 BASE_TEXT = BASES[2025].read_text(encoding="utf-8")
-_YAML_NOISE = st.text(st.sampled_from(list(":-?[]{},&*!|>'\"#%@`\\\t\n ~.0123456789TtFfnul\ufeff\u00e9\u2028\x85")), min_size=1, max_size=8)
+_YAML_NOISE = st.text(
+    st.sampled_from(list(":-?[]{},&*!|>'\"#%@`\\\t\n ~.0123456789TtFfnul\ufeff\u00e9\u2028\x85")),
+    min_size=1,
+    max_size=8,
+)
 
 
 @st.composite
@@ -324,7 +401,10 @@ def mutated_yaml(draw) -> str:
             lines[index] = lines[index][:column] + draw(_YAML_NOISE) + lines[index][column:]
         elif operation == "delete":
             column = draw(st.integers(min_value=0, max_value=len(lines[index])))
-            lines[index] = lines[index][:column] + lines[index][column + draw(st.integers(min_value=1, max_value=6)):]
+            lines[index] = (
+                lines[index][:column]
+                + lines[index][column + draw(st.integers(min_value=1, max_value=6)) :]
+            )
         elif operation == "duplicate":
             lines.insert(index, lines[index])
         elif operation == "swap":
@@ -377,12 +457,18 @@ def test_fuzz_mutated_yaml_into_the_loaders(pack, text):
         _only_input_errors(lambda: evaluate(pack, snapshot, AS_OF), "evaluation")
 
 
-LOG_TEXT = ("at,user,profile,file,rsa_status,entry,non_opposition,automated\n"
-            "2025-06-02T09:15:00,u-1,T1,F1,paid,known_number,true,false\n"
-            "2025-06-03,u-2,T1,\"F,2\",ended,search,oui,0\n")
-JSONL_TEXT = ('{"at": "2025-06-02T09:15:00", "user": "u-1", "profile": "T1", "automated": false}\n'
-              '{"at": "2025-06-03", "user": "u-2", "profile": "T5", "rsa_status": "paid"}\n')
-_LOG_NOISE = st.text(st.sampled_from(list(',"\n\r{}[]:0123456789-Tt\x00\x1b\ufeffé ')), min_size=1, max_size=6)
+LOG_TEXT = (
+    "at,user,profile,file,rsa_status,entry,non_opposition,automated\n"
+    "2025-06-02T09:15:00,u-1,T1,F1,paid,known_number,true,false\n"
+    '2025-06-03,u-2,T1,"F,2",ended,search,oui,0\n'
+)
+JSONL_TEXT = (
+    '{"at": "2025-06-02T09:15:00", "user": "u-1", "profile": "T1", "automated": false}\n'
+    '{"at": "2025-06-03", "user": "u-2", "profile": "T5", "rsa_status": "paid"}\n'
+)
+_LOG_NOISE = st.text(
+    st.sampled_from(list(',"\n\r{}[]:0123456789-Tt\x00\x1b\ufeffé ')), min_size=1, max_size=6
+)
 
 
 @FUZZ
@@ -395,7 +481,7 @@ def test_fuzz_mutated_logs_into_the_log_reader(name, data):
         if data.draw(st.booleans()):
             text = text[:at] + data.draw(_LOG_NOISE) + text[at:]
         else:
-            text = text[:at] + text[at + data.draw(st.integers(min_value=1, max_value=8)):]
+            text = text[:at] + text[at + data.draw(st.integers(min_value=1, max_value=8)) :]
     raw = text.encode("utf-8")
     if name.endswith(".gz"):
         raw = __import__("gzip").compress(raw, mtime=0)

@@ -1,12 +1,14 @@
 """Evaluation: errors are findings, fingerprints are stable, the report is a contract."""
-import pytest
+
 import copy
 import json
+
+import pytest
+from helpers import FIXTURES, base, pack, write
 
 from cdap_policy.evaluate.findings import fingerprint
 from cdap_policy.evaluate.runner import evaluate
 from cdap_policy.load.snapshot import load_snapshot
-from helpers import FIXTURES, base, pack, write
 
 AS_OF = "2025-06-30"
 
@@ -48,9 +50,21 @@ def test_a_finding_points_at_its_user_line(tmp_path):
 
 def test_partner_level_findings_have_the_line_of_their_section(tmp_path):
     data = base()
-    data["contacts"]["administrators"].append({"id": "adm-3", "role": "principal", "first_name": "Zoé", "last_name": "Arnal", "email": "z@x.example"})
+    data["contacts"]["administrators"].append(
+        {
+            "id": "adm-3",
+            "role": "principal",
+            "first_name": "Zoé",
+            "last_name": "Arnal",
+            "email": "z@x.example",
+        }
+    )
     path = write(tmp_path, data)
-    finding = next(f for f in evaluate(pack(), load_snapshot(path), AS_OF).listed() if f.rule_id == "quota-administrators")
+    finding = next(
+        f
+        for f in evaluate(pack(), load_snapshot(path), AS_OF).listed()
+        if f.rule_id == "quota-administrators"
+    )
     assert path.read_text().splitlines()[finding.line - 1].startswith("contacts:")
 
 
@@ -70,8 +84,19 @@ def test_json_report_contract(tmp_path):
     assert {"tool", "policy_pack", "as_of", "snapshot", "summary", "findings"} <= set(report)
     assert report["tool"]["name"] == "cdap-policy" and report["policy_pack"]["version"]
     finding = report["findings"][0]
-    assert {"rule_id", "requirements", "severity", "status", "entity", "location", "message", "remediation",
-            "references", "evidence", "fingerprint"} <= set(finding)
+    assert {
+        "rule_id",
+        "requirements",
+        "severity",
+        "status",
+        "entity",
+        "location",
+        "message",
+        "remediation",
+        "references",
+        "evidence",
+        "fingerprint",
+    } <= set(finding)
     assert set(finding["message"]) == {"fr", "en"} and finding["location"]["line"] >= 1
     json.dumps(report)
 
@@ -86,7 +111,11 @@ def test_department_fixture_runs():
     report = evaluate(pack(), load_snapshot(FIXTURES / "departement-2017.yaml"), AS_OF)
     quota = [f for f in report.listed() if f.rule_id == "quota-profile-max"]
     assert [f.entity_key for f in quota] == ["T19"]
-    assert quota[0].message["fr"].startswith("16 utilisateurs actifs ont le profil T19, le bulletin en autorise 15")
+    assert (
+        quota[0]
+        .message["fr"]
+        .startswith("16 utilisateurs actifs ont le profil T19, le bulletin en autorise 15")
+    )
 
 
 def test_every_rule_explains():
@@ -106,5 +135,9 @@ def test_no_rule_raises_on_any_fixture_at_any_stage_or_edition():
         for stage in (None, "pre-signature", "opening", "operation", "annual-review"):
             for edition in (None, 2017, 2025):
                 report = evaluate(pack(), snapshot, AS_OF, stage=stage, edition=edition)
-                errors = [(f.rule_id, f.evidence.get("error")) for f in report.findings if f.status == "error"]
+                errors = [
+                    (f.rule_id, f.evidence.get("error"))
+                    for f in report.findings
+                    if f.status == "error"
+                ]
                 assert errors == [], (path.name, stage, edition, errors[:3])

@@ -6,6 +6,7 @@ if the compiled validator is never more lenient than jsonschema: checked here on
 the pack's own files, the hostile inputs and documents mutated at random (types swapped,
 booleans for numbers, dates that do not exist, trailing newlines, unknown or missing fields).
 """
+
 from __future__ import annotations
 
 import copy
@@ -13,16 +14,23 @@ import random
 from pathlib import Path
 
 import pytest
-
 from helpers import FIXTURES, POLICIES
 
 from cdap_policy.load import schema
-from cdap_policy.support.errors import InputError
 from cdap_policy.load.yamlsource import load_file
+from cdap_policy.support.errors import InputError
 
 HOSTILE = Path(__file__).resolve().parent / "hostile" / "inputs"
-SCHEMAS = ["snapshot.schema.json", "policy.schema.json", "params.schema.json", "pack.schema.json",
-           "requirements.schema.json", "checklist.schema.json", "policy-tests.schema.json", "waivers.schema.json"]
+SCHEMAS = [
+    "snapshot.schema.json",
+    "policy.schema.json",
+    "params.schema.json",
+    "pack.schema.json",
+    "requirements.schema.json",
+    "checklist.schema.json",
+    "policy-tests.schema.json",
+    "waivers.schema.json",
+]
 
 
 def jsonschema_valid(data, name) -> bool:
@@ -33,23 +41,44 @@ def agree(data, name) -> bool:
     """The compiled verdict, checked against jsonschema's: never valid where jsonschema is not."""
     fast = schema.compiled_validator(name)(data)
     if fast:
-        assert jsonschema_valid(data, name), f"{name}: the compiled validator accepts what jsonschema refuses: {str(data)[:300]}"
+        assert jsonschema_valid(data, name), (
+            f"{name}: the compiled validator accepts what jsonschema refuses: {str(data)[:300]}"
+        )
     return fast
 
 
 def documents():
     """(data, schema) for every YAML file we ship or test with, the schema it is meant for."""
     out = []
-    for path in sorted([*FIXTURES.rglob("*.yaml"), *(POLICIES / "tests").glob("base-*.yaml"), *HOSTILE.glob("*.y*ml"),
-                        *HOSTILE.glob("*.json")]):
+    for path in sorted(
+        [
+            *FIXTURES.rglob("*.yaml"),
+            *(POLICIES / "tests").glob("base-*.yaml"),
+            *HOSTILE.glob("*.y*ml"),
+            *HOSTILE.glob("*.json"),
+        ]
+    ):
         if "waivers" in path.name:
             out.append((path, "waivers.schema.json"))
         elif path.name != "expected-findings.yaml":
             out.append((path, "snapshot.schema.json"))
     for path in sorted(POLICIES.glob("*.yaml")):
-        name = {"pack.yaml": "pack.schema.json", "requirements.yaml": "requirements.schema.json",
-                "checklist.yaml": "checklist.schema.json"}.get(path.name)
-        out.append((path, name or ("policy-tests.schema.json" if path.name.endswith(".tests.yaml") else "policy.schema.json")))
+        name = {
+            "pack.yaml": "pack.schema.json",
+            "requirements.yaml": "requirements.schema.json",
+            "checklist.yaml": "checklist.schema.json",
+        }.get(path.name)
+        out.append(
+            (
+                path,
+                name
+                or (
+                    "policy-tests.schema.json"
+                    if path.name.endswith(".tests.yaml")
+                    else "policy.schema.json"
+                ),
+            )
+        )
     out += [(path, "params.schema.json") for path in sorted((POLICIES / "params").glob("*.yaml"))]
     return out
 
@@ -71,8 +100,31 @@ def test_the_two_validators_agree_on_every_file(path, name):
         assert fast, f"{path}: valid, but the compiled validator refuses it"
 
 
-MUTATIONS = [True, False, 0, 1, 1.0, 2.5, -1, 2**63, "", "x", "FR\n", "2025-02-30", "2025-06-30T25:00", "T1", "T99",
-             "12345678901234", None, [], {}, ["x"], [1, 1], {"x": 1}, "a" * 3000]
+MUTATIONS = [
+    True,
+    False,
+    0,
+    1,
+    1.0,
+    2.5,
+    -1,
+    2**63,
+    "",
+    "x",
+    "FR\n",
+    "2025-02-30",
+    "2025-06-30T25:00",
+    "T1",
+    "T99",
+    "12345678901234",
+    None,
+    [],
+    {},
+    ["x"],
+    [1, 1],
+    {"x": 1},
+    "a" * 3000,
+]
 
 
 def mutate(data, rng: random.Random):
@@ -99,12 +151,18 @@ def mutate(data, rng: random.Random):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name,path", [("snapshot.schema.json", FIXTURES / "ccas-2025.yaml"),
-                                       ("snapshot.schema.json", FIXTURES / "departement-2017.yaml"),
-                                       ("snapshot.schema.json", POLICIES / "tests" / "base-2025.yaml"),
-                                       ("policy.schema.json", POLICIES / "quota.yaml"),
-                                       ("params.schema.json", next(iter(sorted((POLICIES / "params").glob("*.yaml"))))),
-                                       ("pack.schema.json", POLICIES / "pack.yaml")], ids=lambda x: getattr(x, "name", x))
+@pytest.mark.parametrize(
+    "name,path",
+    [
+        ("snapshot.schema.json", FIXTURES / "ccas-2025.yaml"),
+        ("snapshot.schema.json", FIXTURES / "departement-2017.yaml"),
+        ("snapshot.schema.json", POLICIES / "tests" / "base-2025.yaml"),
+        ("policy.schema.json", POLICIES / "quota.yaml"),
+        ("params.schema.json", next(iter(sorted((POLICIES / "params").glob("*.yaml"))))),
+        ("pack.schema.json", POLICIES / "pack.yaml"),
+    ],
+    ids=lambda x: getattr(x, "name", x),
+)
 def test_the_two_validators_agree_on_mutated_documents(name, path):
     data = load_file(path).data
     rng = random.Random(f"{name}:{path.name}")
@@ -119,7 +177,11 @@ def test_a_refused_document_gets_jsonschema_s_errors_in_our_words(tmp_path):
     from cdap_policy.load.snapshot import load_snapshot
 
     path = tmp_path / "s.yaml"
-    text = (FIXTURES / "ccas-2025.yaml").read_text(encoding="utf-8").replace("edition: 2025", "edition: 2026", 1)
+    text = (
+        (FIXTURES / "ccas-2025.yaml")
+        .read_text(encoding="utf-8")
+        .replace("edition: 2025", "edition: 2026", 1)
+    )
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as exc:
         load_snapshot(path)
@@ -140,8 +202,12 @@ def test_without_the_compiled_validator_jsonschema_decides_alone(monkeypatch, tm
 
 def test_a_keyword_the_compiled_validator_would_misread_sends_the_schema_to_jsonschema():
     assert schema._compilable({"type": "object", "dependentRequired": {"a": ["b"]}}) is None
-    assert schema._compilable({"type": "array", "items": [{"type": "string"}]}) is None  # draft 7's tuple form
+    assert (
+        schema._compilable({"type": "array", "items": [{"type": "string"}]}) is None
+    )  # draft 7's tuple form
     assert schema._compilable({"$ref": "https://elsewhere.example/s.json"}) is None
     # a $ref's siblings apply in 2020-12: they go beside it
     assert schema._compilable({"$ref": "#/$defs/a", "maxLength": 3, "description": "d"}) == {
-        "description": "d", "allOf": [{"$ref": "#/$defs/a"}, {"maxLength": 3}]}
+        "description": "d",
+        "allOf": [{"$ref": "#/$defs/a"}, {"maxLength": 3}],
+    }

@@ -1,5 +1,7 @@
 """`cdap-policy serve` without a browser: the partner path over HTTP to a clean checklist, the
-auditor's report and diff, and what keeps it safe (CSRF, headers, limits, zip bombs, bind address)."""
+auditor's report and diff, and what keeps it safe (CSRF, headers, limits, zip bombs, bind address).
+"""
+
 import html
 import io
 import json
@@ -14,7 +16,15 @@ pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
 from helpers import ROOT  # noqa: E402
-from web_support import DELIBERATION, ORGANISATION, SHEET, WORKSTATIONS, caf_params, hidden, people_fields  # noqa: E402
+from web_support import (
+    DELIBERATION,
+    ORGANISATION,
+    SHEET,
+    WORKSTATIONS,
+    caf_params,
+    hidden,
+    people_fields,
+)  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +48,11 @@ def token(client) -> str:
 
 
 def post(client, step, draft, go="next", files=None, **fields):
-    response = client.post("/partenaire", data={"csrf": token(client), "draft": draft, "step": step, "go": go, **fields}, files=files)
+    response = client.post(
+        "/partenaire",
+        data={"csrf": token(client), "draft": draft, "step": step, "go": go, **fields},
+        files=files,
+    )
     assert response.status_code == 200, response.text[:2000]
     return response.text, hidden(response.text, "draft")
 
@@ -48,7 +62,9 @@ def partner_path(client):
     page, draft = post(client, "profiles", draft, **{"quota-T1": "4", "mode": "delegated"})
     page, draft = post(client, "people", draft, **people_fields())
     page, draft = post(client, "workstations", draft, **WORKSTATIONS)
-    page, draft = post(client, "staff", draft, go="upload", files={"sheet": (SHEET.name, SHEET.read_bytes())})
+    page, draft = post(
+        client, "staff", draft, go="upload", files={"sheet": (SHEET.name, SHEET.read_bytes())}
+    )
     page, draft = post(client, "staff", draft, go="header", header_row="1")
     mapping = {}
     for select in re.finditer(r'<select id="(map-\d+)".*?</select>', page, re.S):
@@ -57,11 +73,23 @@ def partner_path(client):
     page, draft = post(client, "staff", draft, go="map", **mapping)
     assert "4 agent(s) importé(s)" in page
     # Thomas Bérard has no state diploma: the partner unticks T1 for him
-    page, draft = post(client, "staff", draft, users_shown="1", **{"profiles-0": "T1", "profiles-1": "T1", "profiles-2": "T1"})
+    page, draft = post(
+        client,
+        "staff",
+        draft,
+        users_shown="1",
+        **{"profiles-0": "T1", "profiles-1": "T1", "profiles-2": "T1"},
+    )
     shown = hidden(page, "flags_shown")
     assert "ccas_t1_conditions_met" in shown  # the Caf's conditions are asked on screen
-    page, draft = post(client, "attestation", draft, attestation_on="2026-11-30", flags_shown=shown,
-                       **{"flag-ccas_t1_conditions_met": "1"})
+    page, draft = post(
+        client,
+        "attestation",
+        draft,
+        attestation_on="2026-11-30",
+        flags_shown=shown,
+        **{"flag-ccas_t1_conditions_met": "1"},
+    )
     return page, draft
 
 
@@ -72,12 +100,26 @@ def test_partner_path_reaches_a_clean_checklist_and_downloads(client):
     snapshot = client.post("/partenaire/telecharger", data={**data, "what": "snapshot"})
     assert snapshot.status_code == 200 and "attachment" in snapshot.headers["content-disposition"]
     text = snapshot.text
-    assert text.startswith("# yaml-language-server: $schema=http://testserver/schema/snapshot.schema.json\n") and "# Instantané CDAP de départ" in text
-    assert client.get("/schema/snapshot.schema.json").json()["$schema"].startswith("https://json-schema.org/")
+    assert (
+        text.startswith(
+            "# yaml-language-server: $schema=http://testserver/schema/snapshot.schema.json\n"
+        )
+        and "# Instantané CDAP de départ" in text
+    )
+    assert (
+        client.get("/schema/snapshot.schema.json")
+        .json()["$schema"]
+        .startswith("https://json-schema.org/")
+    )
     assert "t1_attestation:" in text and "ccas_t1_conditions_met: true" in text
-    assert "Responsable informatique : mairie" in text  # a colon in a value is quoted, never a parser error
+    assert (
+        "Responsable informatique : mairie" in text
+    )  # a colon in a value is quoted, never a parser error
     adopted = DELIBERATION["deliberation_adopted_on"]
-    assert f'deliberation: {{body: "Conseil d\'administration du CCAS", reference: "CA-2026-14", adopted_on: "{adopted}"}}' in text
+    assert (
+        'deliberation: {body: "Conseil d\'administration du CCAS", reference: "CA-2026-14",'
+        f' adopted_on: "{adopted}"}}' in text
+    )
     checklist = client.post("/partenaire/telecharger", data={**data, "what": "checklist"})
     assert checklist.status_code == 200 and checklist.text.startswith("<!DOCTYPE html>")
     report = client.post("/partenaire/telecharger", data={**data, "what": "report", "redact": "1"})
@@ -87,67 +129,171 @@ def test_partner_path_reaches_a_clean_checklist_and_downloads(client):
 @pytest.mark.cli
 def test_the_downloaded_snapshot_checks_clean_from_the_command_line(client, tmp_path, params_file):
     _, draft = partner_path(client)
-    text = client.post("/partenaire/telecharger", data={"csrf": token(client), "draft": draft, "what": "snapshot"}).text
+    text = client.post(
+        "/partenaire/telecharger", data={"csrf": token(client), "draft": draft, "what": "snapshot"}
+    ).text
     (tmp_path / "ccas.yaml").write_text(text, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "cdap_policy", "check", "ccas.yaml", "--stage", "pre-signature", "--format", "json",
-                           "--params", str(params_file)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cdap_policy",
+            "check",
+            "ccas.yaml",
+            "--stage",
+            "pre-signature",
+            "--format",
+            "json",
+            "--params",
+            str(params_file),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["summary"]["by_status"]["fail"] == 0
 
 
 def test_the_deliberation_is_checked_field_by_field(client):
-    for lang, wrong, missing in (("fr", "Date d'adoption de la délibération : date illisible", "Date d'adoption de la délibération : indiquez-la"),
-                                 ("en", "Date the deliberation was adopted: unreadable date", "Date the deliberation was adopted: give it")):
-        response = client.post(f"/partenaire?lang={lang}", data={"csrf": token(client), "draft": "", "step": "organisation", "go": "next",
-                                                                 **ORGANISATION, **{**DELIBERATION, "deliberation_adopted_on": "31/02/2026"}})
+    for lang, wrong, missing in (
+        (
+            "fr",
+            "Date d'adoption de la délibération : date illisible",
+            "Date d'adoption de la délibération : indiquez-la",
+        ),
+        (
+            "en",
+            "Date the deliberation was adopted: unreadable date",
+            "Date the deliberation was adopted: give it",
+        ),
+    ):
+        response = client.post(
+            f"/partenaire?lang={lang}",
+            data={
+                "csrf": token(client),
+                "draft": "",
+                "step": "organisation",
+                "go": "next",
+                **ORGANISATION,
+                **{**DELIBERATION, "deliberation_adopted_on": "31/02/2026"},
+            },
+        )
         page = response.text
-        assert response.status_code == 200 and 'id="err-deliberation_adopted_on"' in page and wrong in html.unescape(page)
-        assert 'aria-describedby="err-deliberation_adopted_on"' in page and "<h1>1. " in page  # stays on the step
+        assert (
+            response.status_code == 200
+            and 'id="err-deliberation_adopted_on"' in page
+            and wrong in html.unescape(page)
+        )
+        assert (
+            'aria-describedby="err-deliberation_adopted_on"' in page and "<h1>1. " in page
+        )  # stays on the step
         assert 'value="CA-2026-14"' in page  # what was typed is kept
-        response = client.post(f"/partenaire?lang={lang}", data={"csrf": token(client), "draft": "", "step": "organisation", "go": "next",
-                                                                 **ORGANISATION, **{**DELIBERATION, "deliberation_adopted_on": ""}})
+        response = client.post(
+            f"/partenaire?lang={lang}",
+            data={
+                "csrf": token(client),
+                "draft": "",
+                "step": "organisation",
+                "go": "next",
+                **ORGANISATION,
+                **{**DELIBERATION, "deliberation_adopted_on": ""},
+            },
+        )
         assert missing in html.unescape(response.text)
     # typed the French way, read as a date; the live checklist no longer asks for it
-    page, _ = post(client, "organisation", "", **ORGANISATION, **{**DELIBERATION, "deliberation_adopted_on": "06/11/2026"})
-    assert "err-deliberation_adopted_on" not in page and '"adopted_on":"2026-11-06"' in html.unescape(page)
-    assert "Délibération de l&#39;organe délibérant autorisant la signature" not in page.split('id="live-title"', 1)[1]
+    page, _ = post(
+        client,
+        "organisation",
+        "",
+        **ORGANISATION,
+        **{**DELIBERATION, "deliberation_adopted_on": "06/11/2026"},
+    )
+    assert (
+        "err-deliberation_adopted_on" not in page
+        and '"adopted_on":"2026-11-06"' in html.unescape(page)
+    )
+    assert (
+        "Délibération de l&#39;organe délibérant autorisant la signature"
+        not in page.split('id="live-title"', 1)[1]
+    )
 
 
 def test_supporting_documents_of_the_other_profiles(client):
     """A CCAS asking T2 (the Caf's social-action subsidy) and T13 (the FSL) names the document
     behind each; the T1 attestation is its own. A bad date is refused naming the profile."""
     page, draft = post(client, "organisation", "", **ORGANISATION, **DELIBERATION)
-    page, draft = post(client, "profiles", draft, **{"quota-T2": "2", "quota-T13": "1", "mode": "delegated"})
+    page, draft = post(
+        client, "profiles", draft, **{"quota-T2": "2", "quota-T13": "1", "mode": "delegated"}
+    )
     page, draft = post(client, "people", draft, **people_fields())
     page, draft = post(client, "workstations", draft, **WORKSTATIONS)
     page, draft = post(client, "staff", draft)
-    assert 'id="document-T2"' in page and 'id="document-T13"' in page and 'id="document-T1"' not in page
+    assert (
+        'id="document-T2"' in page
+        and 'id="document-T13"' in page
+        and 'id="document-T1"' not in page
+    )
     shown = hidden(page, "flags_shown")
     assert "caf_social_action_subsidy" in shown
     flags = {"flags_shown": shown, "flag-caf_social_action_subsidy": "1"}
-    page, _ = post(client, "attestation", draft, **flags, **{"document-T2": "Notification de subvention", "document_on-T2": "2026-13-01"})
-    assert 'id="err-document_on-T2"' in page and "T2 : date de remise du justificatif illisible" in html.unescape(page)
-    page, draft = post(client, "attestation", draft, **flags, **{
-        "document-T2": "Notification de subvention d'action sociale de la Caf", "document_on-T2": "",
-        "document-T13": "Convention de gestion du FSL avec le département", "document_on-T13": "01/10/2026"})
+    page, _ = post(
+        client,
+        "attestation",
+        draft,
+        **flags,
+        **{"document-T2": "Notification de subvention", "document_on-T2": "2026-13-01"},
+    )
+    assert (
+        'id="err-document_on-T2"' in page
+        and "T2 : date de remise du justificatif illisible" in html.unescape(page)
+    )
+    page, draft = post(
+        client,
+        "attestation",
+        draft,
+        **flags,
+        **{
+            "document-T2": "Notification de subvention d'action sociale de la Caf",
+            "document_on-T2": "",
+            "document-T13": "Convention de gestion du FSL avec le département",
+            "document_on-T13": "01/10/2026",
+        },
+    )
     assert 'id="checklist-clean"' in page, re.sub(r"<[^>]+>", " ", page)[-3000:]
-    text = client.post("/partenaire/telecharger", data={"csrf": token(client), "draft": draft, "what": "snapshot"}).text
-    assert '- {profile: "T2", document: "Notification de subvention d\'action sociale de la Caf"}' in text
-    assert '- {profile: "T13", document: "Convention de gestion du FSL avec le département", provided_on: "2026-10-01"}' in text
+    text = client.post(
+        "/partenaire/telecharger", data={"csrf": token(client), "draft": draft, "what": "snapshot"}
+    ).text
+    assert (
+        '- {profile: "T2", document: "Notification de subvention d\'action sociale de la Caf"}'
+        in text
+    )
+    assert (
+        '- {profile: "T13", document: "Convention de gestion du FSL avec le département",'
+        ' provided_on: "2026-10-01"}' in text
+    )
 
 
 def test_every_response_carries_a_strict_policy(client):
     response = client.get("/")
     csp = response.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp and "unsafe-inline" not in csp
-    assert response.headers["x-frame-options"] == "DENY" and response.headers["cache-control"] == "no-store"
+    assert (
+        response.headers["x-frame-options"] == "DENY"
+        and response.headers["cache-control"] == "no-store"
+    )
     assert "<script" not in response.text and "style=" not in response.text
 
 
 def test_a_post_without_its_csrf_token_is_refused(client):
-    response = client.post("/partenaire", data={"draft": "", "step": "organisation", **ORGANISATION})
+    response = client.post(
+        "/partenaire", data={"draft": "", "step": "organisation", **ORGANISATION}
+    )
     assert response.status_code == 403
-    response = client.post("/auditeur/rapport", data={"csrf": "0" * 64}, files={"snapshot": ("a.yaml", b"x: 1")})
+    response = client.post(
+        "/auditeur/rapport", data={"csrf": "0" * 64}, files={"snapshot": ("a.yaml", b"x: 1")}
+    )
     assert response.status_code == 403
 
 
@@ -155,25 +301,41 @@ def test_a_body_over_the_limit_is_refused(client):
     from cdap_policy.web import security
 
     big = b"x" * (security.MAX_REQUEST_BYTES + 10)
-    response = client.post("/auditeur/rapport", content=big, headers={"content-type": "application/octet-stream"})
+    response = client.post(
+        "/auditeur/rapport", content=big, headers={"content-type": "application/octet-stream"}
+    )
     assert response.status_code == 413
 
 
 def test_auditor_report_and_diff(client):
     fixture = ROOT / "fixtures" / "ccas-2025.yaml"
-    response = client.post("/auditeur/rapport", data={"csrf": token(client), "as_of": "2025-06-30"},
-                           files={"snapshot": (fixture.name, fixture.read_bytes())})
+    response = client.post(
+        "/auditeur/rapport",
+        data={"csrf": token(client), "as_of": "2025-06-30"},
+        files={"snapshot": (fixture.name, fixture.read_bytes())},
+    )
     assert response.status_code == 200, response.text[:1000]
     page = response.text
-    assert 'href="/regle/elig-t1-attestation-current"' in page and "Valeurs lues" in page and "Explication de la règle" in page
-    encoded = re.search(r'id="download-json" download="rapport.json" href="data:application/json;charset=utf-8;base64,([^"]+)"', page).group(1)
+    assert (
+        'href="/regle/elig-t1-attestation-current"' in page
+        and "Valeurs lues" in page
+        and "Explication de la règle" in page
+    )
+    encoded = re.search(
+        r'id="download-json" download="rapport.json"'
+        r' href="data:application/json;charset=utf-8;base64,([^"]+)"',
+        page,
+    ).group(1)
     import base64
 
     report = base64.b64decode(encoded)
     older = json.loads(report)
     older["findings"] = older["findings"][1:]  # last year: one finding fewer
-    response = client.post("/auditeur/comparaison", data={"csrf": token(client)},
-                           files={"old": ("y1.json", json.dumps(older).encode()), "new": ("y2.json", report)})
+    response = client.post(
+        "/auditeur/comparaison",
+        data={"csrf": token(client)},
+        files={"old": ("y1.json", json.dumps(older).encode()), "new": ("y2.json", report)},
+    )
     assert response.status_code == 200, response.text[:1000]
     assert 'id="diff-new"' in response.text
 
@@ -190,14 +352,21 @@ def test_a_finding_shows_every_value_read_whatever_its_name(client, monkeypatch)
 
     def with_odd_names(*args, **kwargs):
         report = real(*args, **kwargs)
-        return dataclasses.replace(report, findings=[dataclasses.replace(f, evidence={**f.evidence, **evidence})
-                                                     for f in report.findings])
+        return dataclasses.replace(
+            report,
+            findings=[
+                dataclasses.replace(f, evidence={**f.evidence, **evidence}) for f in report.findings
+            ],
+        )
 
     monkeypatch.setattr(checking, "check_loaded", with_odd_names)
     fixture = ROOT / "fixtures" / "ccas-2025.yaml"
     for lang, words in (("fr", "Valeurs lues"), ("en", "Values read")):
-        response = client.post(f"/auditeur/rapport?lang={lang}", data={"csrf": token(client), "as_of": "2025-06-30"},
-                               files={"snapshot": (fixture.name, fixture.read_bytes())})
+        response = client.post(
+            f"/auditeur/rapport?lang={lang}",
+            data={"csrf": token(client), "as_of": "2025-06-30"},
+            files={"snapshot": (fixture.name, fixture.read_bytes())},
+        )
         assert response.status_code == 200, response.text[:1000]
         page = response.text
         assert "built-in method" not in page and "bound method" not in page
@@ -222,11 +391,27 @@ def _zip(entries) -> bytes:
 
 def test_a_zip_of_a_folder_is_checked_and_hostile_ones_refused(client):
     fixture = (ROOT / "fixtures" / "ccas-2025.yaml").read_bytes()
-    response = client.post("/auditeur/rapport", data={"csrf": token(client), "as_of": "2025-06-30"},
-                           files={"snapshot": ("partenaires.zip", _zip([("a/ccas.yaml", fixture), ("b/broken.yaml", b"partner: [")]))})
-    assert response.status_code == 200 and "CCAS de Saint-Aubin-sur-Loire" in response.text and "broken.yaml" in response.text
+    response = client.post(
+        "/auditeur/rapport",
+        data={"csrf": token(client), "as_of": "2025-06-30"},
+        files={
+            "snapshot": (
+                "partenaires.zip",
+                _zip([("a/ccas.yaml", fixture), ("b/broken.yaml", b"partner: [")]),
+            )
+        },
+    )
+    assert (
+        response.status_code == 200
+        and "CCAS de Saint-Aubin-sur-Loire" in response.text
+        and "broken.yaml" in response.text
+    )
     for entries in ([("../evil.yaml", fixture)], [("bomb.yaml", b"\0" * (50 * 1024 * 1024))]):
-        response = client.post("/auditeur/rapport", data={"csrf": token(client)}, files={"snapshot": ("x.zip", _zip(entries))})
+        response = client.post(
+            "/auditeur/rapport",
+            data={"csrf": token(client)},
+            files={"snapshot": ("x.zip", _zip(entries))},
+        )
         assert response.status_code == 400, entries[0][0]
 
 
@@ -235,15 +420,28 @@ def test_nothing_is_left_on_disk(client, tmp_path, monkeypatch):
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     fixture = ROOT / "fixtures" / "ccas-2025.yaml"
-    client.post("/auditeur/rapport", data={"csrf": token(client)}, files={"snapshot": (fixture.name, fixture.read_bytes())})
+    client.post(
+        "/auditeur/rapport",
+        data={"csrf": token(client)},
+        files={"snapshot": (fixture.name, fixture.read_bytes())},
+    )
     partner_path(client)
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.cli
 def test_serve_refuses_a_public_address_without_allow_remote():
-    proc = subprocess.run([sys.executable, "-m", "cdap_policy", "serve", "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2 and proc.stderr.startswith("erreur : ") and "--allow-remote" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "cdap_policy", "serve", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (
+        proc.returncode == 2
+        and proc.stderr.startswith("erreur : ")
+        and "--allow-remote" in proc.stderr
+    )
 
 
 def test_behind_a_reverse_proxy_links_keep_the_prefix():

@@ -9,6 +9,7 @@ Screenshots of every page are saved for review in build/screenshots/ at the repo
 .ci/run into a temporary folder and found through $AXE_CORE_JS; without it the accessibility
 assertions are skipped, saying why.
 """
+
 import base64
 import io
 import json
@@ -28,16 +29,36 @@ pytest.importorskip("selenium")
 pypdf = pytest.importorskip("pypdf")
 
 from helpers import ROOT  # noqa: E402
-from web_support import DELIBERATION, ORGANISATION, PEOPLE, ROLES, SHEET, FIELDS, caf_params  # noqa: E402
+from web_support import (  # noqa: E402
+    DELIBERATION,
+    FIELDS,
+    ORGANISATION,
+    PEOPLE,
+    ROLES,
+    SHEET,
+    caf_params,
+)
 
-CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
-pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(DRIVER).exists()),
-                                reason="chromium and chromedriver are not installed (Debian: apt-get install chromium chromium-driver)")
+CHROMIUM, DRIVER = (
+    shutil.which("chromium") or "/usr/bin/chromium",
+    shutil.which("chromedriver") or "/usr/bin/chromedriver",
+)
+pytestmark = pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() and Path(DRIVER).exists()),
+    reason=(
+        "chromium and chromedriver are not installed (Debian: apt-get install chromium"
+        " chromium-driver)"
+    ),
+)
 SHOTS = Path(os.environ.get("CDAP_SCREENSHOTS") or ROOT / "build" / "screenshots")
 # text that must never reach a printed page: codes of the snapshot format in a French sentence,
 # file URLs, exit codes
-RAW = re.compile(r"« (?:department|ccas|cias|commune|active|planned|revoked|shared|hospital) »|\bpartner partner\b|reason_(?:fr|en)"
-                 r"|\(par défaut / default\)|file://|code de sortie|exit code|pre-signature|not_applicable|annual-review")
+RAW = re.compile(
+    r"« (?:department|ccas|cias|commune|active|planned|revoked|shared|hospital) »|\bpartner"
+    r" partner\b|reason_(?:fr|en)"
+    r"|\(par défaut / default\)|file://|code de sortie|exit"
+    r" code|pre-signature|not_applicable|annual-review"
+)
 
 
 def _axe_source():
@@ -58,7 +79,12 @@ def server(tmp_path_factory):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     params_file = caf_params(tmp_path_factory.mktemp("caf"))
-    config = uvicorn.Config(create_app(ServeOptions(params_file=str(params_file))), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(ServeOptions(params_file=str(params_file))),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+    )
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
@@ -82,11 +108,23 @@ def browser(downloads):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=fr-FR"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        "--lang=fr-FR",
+    ):
         options.add_argument(arg)
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False})
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
     SHOTS.mkdir(parents=True, exist_ok=True)
     yield driver
     driver.quit()
@@ -108,7 +146,9 @@ class Page:
 
     def fill(self, ident, value):
         element = self.by_id(ident)
-        if element.get_attribute("type") == "date":  # a date input's typing depends on the browser's locale
+        if (
+            element.get_attribute("type") == "date"
+        ):  # a date input's typing depends on the browser's locale
             self.d.execute_script("arguments[0].value = arguments[1]", element, value)
             return
         element.clear()
@@ -127,7 +167,9 @@ class Page:
         from selenium.webdriver.support.ui import WebDriverWait
 
         element = self.by_id(ident)
-        navigates = element.tag_name == "a" or (element.tag_name == "button" and element.get_attribute("type") == "submit")
+        navigates = element.tag_name == "a" or (
+            element.tag_name == "button" and element.get_attribute("type") == "submit"
+        )
         old = self.d.find_element(By.TAG_NAME, "html")
         element.click()
         if navigates and not ident.startswith("dl-"):
@@ -135,7 +177,9 @@ class Page:
                 WebDriverWait(self.d, 20).until(ec.staleness_of(old))
             except TimeoutException:
                 raise AssertionError(f"no new page after clicking {ident}") from None
-            WebDriverWait(self.d, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
+            WebDriverWait(self.d, 20).until(
+                lambda d: d.execute_script("return document.readyState") == "complete"
+            )
 
     def check(self, name):
         """Screenshot, then axe-core: serious and critical violations are collected by page."""
@@ -144,11 +188,15 @@ class Page:
             return
         self.d.execute_script(self.axe)
         result = self.d.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "axe.run(document, {resultTypes: ['violations']}).then(r => done(JSON.stringify(r.violations))).catch(e => done(String(e)));")
+            "const done = arguments[arguments.length - 1];axe.run(document, {resultTypes:"
+            " ['violations']}).then(r => done(JSON.stringify(r.violations))).catch(e =>"
+            " done(String(e)));"
+        )
         violations = [v for v in json.loads(result) if v.get("impact") in ("serious", "critical")]
         if violations:
-            self.violations[name] = [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in violations]
+            self.violations[name] = [
+                (v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in violations
+            ]
 
     def text(self):
         from selenium.webdriver.common.by import By
@@ -164,11 +212,17 @@ def page(browser, server):
 def _wait_for(folder: Path, suffix: str, timeout: float = 20) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = [p for p in folder.iterdir() if p.name.endswith(suffix) and not p.name.endswith(".crdownload")]
+        found = [
+            p
+            for p in folder.iterdir()
+            if p.name.endswith(suffix) and not p.name.endswith(".crdownload")
+        ]
         if found:
             return found[0]
         time.sleep(0.1)
-    raise AssertionError(f"no {suffix} downloaded in {folder}: {[p.name for p in folder.iterdir()]}")
+    raise AssertionError(
+        f"no {suffix} downloaded in {folder}: {[p.name for p in folder.iterdir()]}"
+    )
 
 
 @pytest.mark.slow
@@ -206,14 +260,18 @@ def test_partner_path_to_a_clean_checklist_without_yaml(page, downloads):
     assert p.by_id("header-1").is_selected()  # the header row is proposed, and can be changed
     p.check("06-en-tetes")
     p.click("use-header")
-    assert p.by_id("map-0").get_attribute("value") == "last_name"  # columns mapped on screen, French headers recognised
+    assert (
+        p.by_id("map-0").get_attribute("value") == "last_name"
+    )  # columns mapped on screen, French headers recognised
     p.check("07-colonnes")
     p.click("import")
     assert "4 agent(s) importé(s)" in p.text()
     p.click("profiles-3-T1")  # Thomas Bérard has no state diploma: untick T1
     p.check("08-personnel")
     p.click("next")
-    assert "Camille Arnoux" in p.text() and "Thomas Bérard" not in p.text()  # the attestation lists the diplomas imported
+    assert (
+        "Camille Arnoux" in p.text() and "Thomas Bérard" not in p.text()
+    )  # the attestation lists the diplomas imported
     p.fill("attestation_on", "2026-11-30")
     p.fill("document-T13", "Convention de gestion du FSL avec le département")
     p.click("flag-ccas_t1_conditions_met")
@@ -225,11 +283,18 @@ def test_partner_path_to_a_clean_checklist_without_yaml(page, downloads):
     p.click("dl-snapshot")
     snapshot = _wait_for(downloads, ".yaml").read_text(encoding="utf-8")
     assert snapshot.startswith("# yaml-language-server: $schema=") and "t1_attestation:" in snapshot
-    assert "deliberation: {body:" in snapshot and '{profile: "T13", document: "Convention de gestion du FSL' in snapshot
+    assert (
+        "deliberation: {body:" in snapshot
+        and '{profile: "T13", document: "Convention de gestion du FSL' in snapshot
+    )
     p.click("dl-checklist")
-    assert "<!DOCTYPE html>" in _wait_for(downloads, "-avant-signature.html").read_text(encoding="utf-8")
+    assert "<!DOCTYPE html>" in _wait_for(downloads, "-avant-signature.html").read_text(
+        encoding="utf-8"
+    )
     p.click("dl-report")
-    assert "Rapport de conformité CDAP" in _wait_for(downloads, "-rapport.html").read_text(encoding="utf-8")
+    assert "Rapport de conformité CDAP" in _wait_for(downloads, "-rapport.html").read_text(
+        encoding="utf-8"
+    )
 
     p.d.get(p.base + "/langue/en?retour=/partenaire")  # the English switch
     assert "Organisation kind" in p.text()
@@ -288,13 +353,19 @@ def _pdf(driver, path: Path):
 def test_printed_reports(browser, tmp_path):
     """The department's report, the CCAS's checklist and a batch summary, printed on A4."""
     from cdap_policy import formatters
-    from cdap_policy.pipeline.check import CheckOptions, check_snapshot
     from cdap_policy.load.pack import load_pack
+    from cdap_policy.pipeline.check import CheckOptions, check_snapshot
 
     pack = load_pack(None, None)
     fmt = formatters.FormatOptions(lang="fr")
-    department = check_snapshot(pack, ROOT / "fixtures" / "departement-2017.yaml", CheckOptions(as_of="2025-06-30"))
-    ccas = check_snapshot(pack, ROOT / "fixtures" / "ccas-2025.yaml", CheckOptions(as_of="2025-06-30", stage="pre-signature"))
+    department = check_snapshot(
+        pack, ROOT / "fixtures" / "departement-2017.yaml", CheckOptions(as_of="2025-06-30")
+    )
+    ccas = check_snapshot(
+        pack,
+        ROOT / "fixtures" / "ccas-2025.yaml",
+        CheckOptions(as_of="2025-06-30", stage="pre-signature"),
+    )
     pages = {}
     for name, reports, options in (("departement", [department], fmt), ("checklist", [ccas], fmt)):
         target = tmp_path / f"{name}.html"
@@ -302,10 +373,15 @@ def test_printed_reports(browser, tmp_path):
         reader, texts = _pdf(browser, target)
         pages[name] = texts
         box = reader.pages[0].mediabox
-        assert abs(float(box.width) - 595) < 3 and abs(float(box.height) - 842) < 3, name  # A4 in points
+        assert abs(float(box.width) - 595) < 3 and abs(float(box.height) - 842) < 3, (
+            name
+        )  # A4 in points
         for number, text in enumerate(texts, 1):
             assert f"Page {number} / {len(texts)}" in text, (name, number)  # page numbers
-            assert "2025-06-30" in text.split("\n", 2)[0] + text[-200:], (name, number)  # the running header
+            assert "2025-06-30" in text.split("\n", 2)[0] + text[-200:], (
+                name,
+                number,
+            )  # the running header
             found = RAW.findall(text)
             assert not found, (name, number, found)
     assert len(pages["departement"]) <= 5, len(pages["departement"])
@@ -315,9 +391,30 @@ def test_printed_reports(browser, tmp_path):
     import sys
 
     batch = tmp_path / "lot.html"
-    subprocess.run([sys.executable, "-m", "cdap_policy", "check", ROOT / "fixtures" / "ccas-2025.yaml", ROOT / "fixtures" / "departement-2017.yaml",
-                    "--as-of", "2025-06-30", "--format", "html", "-o", batch, "-j", "1"], capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cdap_policy",
+            "check",
+            ROOT / "fixtures" / "ccas-2025.yaml",
+            ROOT / "fixtures" / "departement-2017.yaml",
+            "--as-of",
+            "2025-06-30",
+            "--format",
+            "html",
+            "-o",
+            batch,
+            "-j",
+            "1",
+        ],
+        capture_output=True,
+        timeout=120,
+    )
     _, texts = _pdf(browser, batch)
     assert "Synthèse" in texts[0]
     for number, text in enumerate(texts, 1):
-        assert f"Page {number} / {len(texts)}" in text and not RAW.findall(text), (number, RAW.findall(text))
+        assert f"Page {number} / {len(texts)}" in text and not RAW.findall(text), (
+            number,
+            RAW.findall(text),
+        )

@@ -11,21 +11,21 @@ are the reference. The parser is libyaml's when PyYAML was built with it, PyYAML
 - documents drawn at random (anchors, aliases, flow and block styles, scalars that look like
   numbers, booleans, nulls, keys that are not strings, tags, duplicates) agree too.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 import yaml
-
 from helpers import FIXTURES, POLICIES, ROOT
-
-from cdap_policy.load import yamlsource
-from cdap_policy.support.errors import InputError
 
 # test_yamlsource's tests, collected here a second time: the fixture below runs them with the
 # pure-Python parser (they run with libyaml's in their own module)
 from test_yamlsource import *  # noqa: F401,F403
+
+from cdap_policy.load import yamlsource
+from cdap_policy.support.errors import InputError
 
 HOSTILE = Path(__file__).resolve().parent / "hostile" / "inputs"
 
@@ -40,16 +40,21 @@ def outcome(text: str, path: str, fast: bool):
     try:
         doc = yamlsource.loads(text, path) if fast else yamlsource.compose_and_build(text, path)
     except InputError as exc:
-        return ("error", [(p.file, p.line, p.path, p.text("fr"), p.text("en")) for p in exc.problems])
+        return (
+            "error",
+            [(p.file, p.line, p.path, p.text("fr"), p.text("en")) for p in exc.problems],
+        )
     return ("doc", repr(doc.data), list(doc.lines.items()))
 
 
 def outcomes(text: str, path: str = "doc.yaml") -> dict:
     out = {}
-    for libyaml in ([True, False] if getattr(yaml, "__with_libyaml__", False) else [False]):
+    for libyaml in [True, False] if getattr(yaml, "__with_libyaml__", False) else [False]:
         yamlsource.LIBYAML = libyaml
         for fast in (True, False):
-            out[("libyaml" if libyaml else "python", "fast" if fast else "composer")] = outcome(text, path, fast)
+            out[("libyaml" if libyaml else "python", "fast" if fast else "composer")] = outcome(
+                text, path, fast
+            )
     return out
 
 
@@ -60,20 +65,36 @@ def same_everywhere(text: str, path: str = "doc.yaml"):
     seen = outcomes(text, path)
     for parser in {k[0] for k in seen}:
         fast, composer = seen[(parser, "fast")], seen[(parser, "composer")]
-        assert fast == composer, f"{path} ({parser}): fast path {str(fast)[:400]}\ncomposer {str(composer)[:400]}"
+        assert fast == composer, (
+            f"{path} ({parser}): fast path {str(fast)[:400]}\ncomposer {str(composer)[:400]}"
+        )
     results = list(seen.values())
     if results[0][0] == "doc" or results[-1][0] == "doc":
-        assert results[0] == results[-1], f"{path}: the parsers disagree: {str(results[0])[:300]} / {str(results[-1])[:300]}"
+        assert results[0] == results[-1], (
+            f"{path}: the parsers disagree: {str(results[0])[:300]} / {str(results[-1])[:300]}"
+        )
     else:
+
         def words(problems):
-            return [(file, line, (fr.split(" : ")[0] if "YAML mal formé" in fr else fr)) for file, line, _, fr, _ in problems]
-        assert words(results[0][1]) == words(results[-1][1]), f"{path}: {results[0]} / {results[-1]}"
+            return [
+                (file, line, (fr.split(" : ")[0] if "YAML mal formé" in fr else fr))
+                for file, line, _, fr, _ in problems
+            ]
+
+        assert words(results[0][1]) == words(results[-1][1]), (
+            f"{path}: {results[0]} / {results[-1]}"
+        )
     return results[0]
 
 
 def corpus() -> list[Path]:
-    files = [*HOSTILE.glob("*.y*ml"), *HOSTILE.glob("*.json"), *FIXTURES.rglob("*.yaml"), *POLICIES.rglob("*.yaml"),
-             *(ROOT / "examples").rglob("*.y*ml")]
+    files = [
+        *HOSTILE.glob("*.y*ml"),
+        *HOSTILE.glob("*.json"),
+        *FIXTURES.rglob("*.yaml"),
+        *POLICIES.rglob("*.yaml"),
+        *(ROOT / "examples").rglob("*.y*ml"),
+    ]
     return sorted(set(files))
 
 
@@ -92,21 +113,48 @@ def test_the_fast_path_is_taken_for_plain_documents_with_aliases():
     """PyYAML writes shared objects as anchors and aliases: the department fixture has some."""
     text = (FIXTURES / "departement-2017.yaml").read_text(encoding="utf-8")
     assert "&id001" in text
-    for libyaml in ([True, False] if getattr(yaml, "__with_libyaml__", False) else [False]):
+    for libyaml in [True, False] if getattr(yaml, "__with_libyaml__", False) else [False]:
         yamlsource.LIBYAML = libyaml
         doc = yamlsource.fast_build(text, "d.yaml")
         assert doc is not None and len(doc.data["users"]) > 400
 
 
-@pytest.mark.parametrize("text", [
-    "", "# only a comment\n", "---\n", "42\n", "- a\n- b\n", "a: &x [1, 2]\nb: *x\nc: *x\n", "a: &x {k: v}\nb: [*x, *x]\n",
-    "a: &s text\nb: *s\n", "&r [1, *r]\n", "a: *nothing\n", "a: &x 1\nb: &x 2\n", "? [a]\n: 1\n", "1: a\ntrue: b\n1.5: c\n",
-    "null: a\n", "'<key>': 1\n", "a: 1\na: 2\n", "a: !!str 1\n", "a: !!binary aGk=\n", "a: !custom x\n",
-    "a: 0x1F\nb: 0o17\nc: 012\nd: -0\ne: +3\nf: 1e3\ng: .inf\nh: -.INF\ni: .nan\nj: 1_000\n",
-    "a: 99999999999999999999\n", "a: yes\nb: NO\nc: ~\nd: Null\ne:\n", "a: \"\\x1b[2J\"\n", "a: 'u\u202e'\n",
-    "a: [1, 2\n", "a: 1\n---\nb: 2\n", "a:\n  - b:\n    - c: [d, {e: f}]\n", "{a: [b, {c: d}], e: g}\n",
-    "a: >\n  folded\n  text\nb: |\n  literal\n", "a: 1\n...\n", "a: 'x'\r\nb: 2\r\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "# only a comment\n",
+        "---\n",
+        "42\n",
+        "- a\n- b\n",
+        "a: &x [1, 2]\nb: *x\nc: *x\n",
+        "a: &x {k: v}\nb: [*x, *x]\n",
+        "a: &s text\nb: *s\n",
+        "&r [1, *r]\n",
+        "a: *nothing\n",
+        "a: &x 1\nb: &x 2\n",
+        "? [a]\n: 1\n",
+        "1: a\ntrue: b\n1.5: c\n",
+        "null: a\n",
+        "'<key>': 1\n",
+        "a: 1\na: 2\n",
+        "a: !!str 1\n",
+        "a: !!binary aGk=\n",
+        "a: !custom x\n",
+        "a: 0x1F\nb: 0o17\nc: 012\nd: -0\ne: +3\nf: 1e3\ng: .inf\nh: -.INF\ni: .nan\nj: 1_000\n",
+        "a: 99999999999999999999\n",
+        "a: yes\nb: NO\nc: ~\nd: Null\ne:\n",
+        'a: "\\x1b[2J"\n',
+        "a: 'u\u202e'\n",
+        "a: [1, 2\n",
+        "a: 1\n---\nb: 2\n",
+        "a:\n  - b:\n    - c: [d, {e: f}]\n",
+        "{a: [b, {c: d}], e: g}\n",
+        "a: >\n  folded\n  text\nb: |\n  literal\n",
+        "a: 1\n...\n",
+        "a: 'x'\r\nb: 2\r\n",
+    ],
+)
 def test_edge_documents_agree(text):
     same_everywhere(text)
 
@@ -116,30 +164,85 @@ def test_nesting_and_size_limits_agree():
     same_everywhere("".join(" " * i + f"k{i}:\n" for i in range(80)) + " " * 80 + "v: 1\n")
     same_everywhere("a: " + "[" * 64 + "]" * 64 + "\n")
     lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]'] + [
-        f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 7)]
+        f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 7)
+    ]
     same_everywhere("\n".join(lines) + "\n")
 
 
 def test_random_documents_agree():
-    from hypothesis import HealthCheck, given, settings, strategies as st
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
 
-    words = st.sampled_from(["a", "id", "true", "False", "no", "null", "~", "", "12", "012", "0x1F", "1.5", "-3", ".inf",
-                             "2025-01-02", "u-1", "<key>", "x: y", "- z", "é", "#c", "a b", "1_0", "9" * 25])
-    scalars = st.one_of(words, st.integers(-2**70, 2**70), st.floats(allow_nan=False), st.booleans(), st.none())
-    trees = st.recursive(scalars, lambda children: st.one_of(
-        st.lists(children, max_size=4), st.dictionaries(st.one_of(words, st.integers(-5, 5), st.booleans()), children, max_size=4)),
-        max_leaves=25)
+    words = st.sampled_from(
+        [
+            "a",
+            "id",
+            "true",
+            "False",
+            "no",
+            "null",
+            "~",
+            "",
+            "12",
+            "012",
+            "0x1F",
+            "1.5",
+            "-3",
+            ".inf",
+            "2025-01-02",
+            "u-1",
+            "<key>",
+            "x: y",
+            "- z",
+            "é",
+            "#c",
+            "a b",
+            "1_0",
+            "9" * 25,
+        ]
+    )
+    scalars = st.one_of(
+        words, st.integers(-(2**70), 2**70), st.floats(allow_nan=False), st.booleans(), st.none()
+    )
+    trees = st.recursive(
+        scalars,
+        lambda children: st.one_of(
+            st.lists(children, max_size=4),
+            st.dictionaries(
+                st.one_of(words, st.integers(-5, 5), st.booleans()), children, max_size=4
+            ),
+        ),
+        max_leaves=25,
+    )
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(
+        max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
     @given(trees, st.sampled_from([None, True, False]), st.booleans(), st.data())
     def agree(tree, flow, share, data):
         if share and isinstance(tree, dict) and tree:  # the same object twice: anchors and aliases
-            tree = {**tree, "again": next(iter(tree.values())), "more": [tree.get(next(iter(tree)))]}
+            tree = {
+                **tree,
+                "again": next(iter(tree.values())),
+                "more": [tree.get(next(iter(tree)))],
+            }
         text = yaml.safe_dump(tree, default_flow_style=flow, allow_unicode=True, sort_keys=False)
         if data.draw(st.booleans()):  # damage it a little: duplicates, tags, tabs, stray brackets
             lines = text.splitlines(keepends=True) or [""]
             where = data.draw(st.integers(0, len(lines)))
-            extra = data.draw(st.sampled_from(["k: 1\n", "k: 2\n", "- !!str x\n", "\tx: 1\n", "]\n", "a: &z [*z]\n", "b: *z\n"]))
+            extra = data.draw(
+                st.sampled_from(
+                    [
+                        "k: 1\n",
+                        "k: 2\n",
+                        "- !!str x\n",
+                        "\tx: 1\n",
+                        "]\n",
+                        "a: &z [*z]\n",
+                        "b: *z\n",
+                    ]
+                )
+            )
             text = "".join(lines[:where]) + extra + "".join(lines[where:])
         same_everywhere(text)
 

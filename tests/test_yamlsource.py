@@ -1,12 +1,16 @@
 """The loader keeps lines, refuses duplicates, tags and bombs, and reads YAML 1.2 scalars."""
+
 import pytest
 
-from cdap_policy.support.errors import InputError
 from cdap_policy.load.yamlsource import load_file, loads
+from cdap_policy.support.errors import InputError
 
 
 def test_lines_of_mappings_and_list_items_are_kept():
-    doc = loads("partner:\n  name: X\nusers:\n  - id: u-1\n    profiles: [T1]\n  - id: u-2\n    profiles: [T5]\n")
+    doc = loads(
+        "partner:\n  name: X\nusers:\n  - id: u-1\n    profiles: [T1]\n  - id: u-2\n    profiles:"
+        " [T5]\n"
+    )
     assert doc.line_of(("users", 0)) == 4
     assert doc.line_of(("users", 1)) == 6
     assert doc.line_of(("users", 1, "profiles")) == 7
@@ -15,11 +19,14 @@ def test_lines_of_mappings_and_list_items_are_kept():
     assert doc.line_of(("users", 1, "nothing", "deeper")) == 6
 
 
-@pytest.mark.parametrize("text,line", [
-    ("a: 1\nb: 2\na: 3\n", 3),
-    ("users:\n  - id: u-1\n    status: active\n    status: revoked\n", 4),
-    ("partner:\n  name: A\n  kind: ccas\n  name: B\n", 4),
-])
+@pytest.mark.parametrize(
+    "text,line",
+    [
+        ("a: 1\nb: 2\na: 3\n", 3),
+        ("users:\n  - id: u-1\n    status: active\n    status: revoked\n", 4),
+        ("partner:\n  name: A\n  kind: ccas\n  name: B\n", 4),
+    ],
+)
 def test_duplicate_keys_are_errors_with_both_lines(text, line):
     with pytest.raises(InputError) as exc:
         loads(text, "snap.yaml")
@@ -30,15 +37,26 @@ def test_duplicate_keys_are_errors_with_both_lines(text, line):
 
 def test_yaml_12_scalars_norway_and_dates_stay_strings():
     doc = loads("country: NO\nflag: yes\nday: 2025-01-02\nn: 012\nt: true\nx: 1.5\nnull_: ~\n")
-    assert doc.data == {"country": "NO", "flag": "yes", "day": "2025-01-02", "n": 12, "t": True, "x": 1.5, "null_": None}
+    assert doc.data == {
+        "country": "NO",
+        "flag": "yes",
+        "day": "2025-01-02",
+        "n": 12,
+        "t": True,
+        "x": 1.5,
+        "null_": None,
+    }
 
 
-@pytest.mark.parametrize("text", [
-    "a: !!python/object/apply:os.system ['echo hacked']\n",
-    "a: !!python/name:os.system\n",
-    "a: !custom 3\n",
-    "!!set {a, b}\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!python/object/apply:os.system ['echo hacked']\n",
+        "a: !!python/name:os.system\n",
+        "a: !custom 3\n",
+        "!!set {a, b}\n",
+    ],
+)
 def test_tags_that_build_objects_are_refused(text):
     with pytest.raises(InputError) as exc:
         loads(text, "evil.yaml")
@@ -48,7 +66,7 @@ def test_tags_that_build_objects_are_refused(text):
 def test_alias_bomb_is_bounded():
     lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
     for i in range(1, 10):
-        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i-1}"] * 10) + "]")
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]")
     with pytest.raises(InputError) as exc:
         loads("\n".join(lines) + "\n", "bomb.yaml")
     assert "alias bomb" in str(exc.value)

@@ -6,6 +6,7 @@ or did not.
 tree (parentheses opened, a few levels deep); each part is evaluated with the same activation
 as the whole expression. Nothing here prints: `formatters/explanation.py` renders the result.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,11 +14,11 @@ from typing import TYPE_CHECKING
 
 import lark
 
-from cdap_policy.logs import iter_consultations
 from cdap_policy.engines import CompileError, EvalError, to_python
 from cdap_policy.evaluate.facts import Context, Entity
 from cdap_policy.evaluate.findings import Finding, fingerprint
 from cdap_policy.evaluate.runner import EVAL_TIMEOUT_S, Evaluator, missing
+from cdap_policy.logs import iter_consultations
 
 if TYPE_CHECKING:
     from cdap_policy.load.pack import Rule
@@ -36,6 +37,7 @@ class UnknownEntity(LookupError):
 @dataclass
 class Part:
     """One (sub-)condition: its source, its value on this entity, and its own parts."""
+
     source: str
     op: str  # "and", "or", "not", "ternary" or "leaf"
     value: object = None
@@ -53,6 +55,7 @@ class Part:
 class Let:
     """One of the rule's named sub-expressions (`let:`): its name, its expression as written, and
     its value on this entity."""
+
     name: str
     source: str
     value: object = None
@@ -68,39 +71,67 @@ class Explanation:
     entity: Entity
     as_of: str
     edition: int
-    excluded: str | None  # why the rule would not run on this snapshot (framework, edition), else None
+    excluded: (
+        str | None
+    )  # why the rule would not run on this snapshot (framework, edition), else None
     values: list[tuple[str, object, bool]]  # (path, value, present)
     when: Part | None
     check: Part | None
     status: str
     finding: Finding
-    rows: dict | None = None  # consultation rules: counts per status of the user's log rows, and the row explained
-    lets: list = field(default_factory=list)  # Let: the rule's named sub-expressions, as written, and their values
+    rows: dict | None = (
+        None  # consultation rules: counts per status of the user's log rows, and the row explained
+    )
+    lets: list = field(
+        default_factory=list
+    )  # Let: the rule's named sub-expressions, as written, and their values
 
     def to_dict(self) -> dict:
         return {
-            "rule": self.rule.info, "as_of": self.as_of, "edition": self.edition, "excluded": self.excluded,
-            "entity": {"kind": self.entity.kind, "key": self.entity.key, "label": self.entity.label},
+            "rule": self.rule.info,
+            "as_of": self.as_of,
+            "edition": self.edition,
+            "excluded": self.excluded,
+            "entity": {
+                "kind": self.entity.kind,
+                "key": self.entity.key,
+                "label": self.entity.label,
+            },
             "location": {"file": self.finding.file, "line": self.finding.line},
             "values": [{"path": p, "value": v, "present": ok} for p, v, ok in self.values],
             "lets": [let.to_dict() for let in self.lets],
             "when": self.when.to_dict() if self.when else None,
             "check": self.check.to_dict() if self.check else None,
-            "status": self.status, "rows": self.rows,
+            "status": self.status,
+            "rows": self.rows,
             "finding": self.finding.to_dict(),
         }
 
 
 # -- the parsed tree ------------------------------------------------------------------------
 
-_PASS_THROUGH = {"expr", "conditionalor", "conditionaland", "relation", "addition", "multiplication", "unary", "member",
-                 "primary", "paren_expr"}
+_PASS_THROUGH = {
+    "expr",
+    "conditionalor",
+    "conditionaland",
+    "relation",
+    "addition",
+    "multiplication",
+    "unary",
+    "member",
+    "primary",
+    "paren_expr",
+}
 
 
 def _unwrap(node):
     """Down single-child nodes (precedence levels, parentheses) to the first operator or leaf."""
-    while isinstance(node, lark.Tree) and node.data in _PASS_THROUGH and len(node.children) == 1 \
-            and isinstance(node.children[0], lark.Tree):
+    while (
+        isinstance(node, lark.Tree)
+        and node.data in _PASS_THROUGH
+        and len(node.children) == 1
+        and isinstance(node.children[0], lark.Tree)
+    ):
         node = node.children[0]
     return node
 
@@ -126,14 +157,18 @@ def _structure(node):
         return "or", _flatten(node, "conditionalor")
     if node.data == "conditionaland" and len(node.children) == 2:
         return "and", _flatten(node, "conditionaland")
-    if node.data == "unary" and len(node.children) == 2 and getattr(node.children[0], "data", None) == "unary_not":
+    if (
+        node.data == "unary"
+        and len(node.children) == 2
+        and getattr(node.children[0], "data", None) == "unary_not"
+    ):
         return "not", [node.children[1]]
     return "leaf", []
 
 
 def _source(node, text: str) -> str:
     meta = node.meta
-    return " ".join(text[meta.start_pos:meta.end_pos].split()) if not meta.empty else ""
+    return " ".join(text[meta.start_pos : meta.end_pos].split()) if not meta.empty else ""
 
 
 def _dotted(node) -> list | None:
@@ -155,8 +190,11 @@ def reads(tree, variables) -> list[list[str]]:
     appearance, without those that only lead to a longer one."""
     chains = []
     for node in tree.iter_subtrees_topdown():
-        chain = _dotted(node) if node.data == "member_dot" else (
-            [str(node.children[0])] if node.data == "ident" else None)
+        chain = (
+            _dotted(node)
+            if node.data == "member_dot"
+            else ([str(node.children[0])] if node.data == "ident" else None)
+        )
         if chain and chain[0] in variables and chain not in chains:
             chains.append(chain)
     return [c for c in chains if not any(len(o) > len(c) and o[: len(c)] == c for o in chains)]
@@ -173,15 +211,20 @@ def _value_at(engine, activation: dict, chain: list) -> tuple[object, bool]:
 
 # -- evaluating the parts -------------------------------------------------------------------
 
+
 class _Parts:
     def __init__(self, engine, activation: dict, timeout, rule=None):
         self.engine, self.activation, self.timeout, self.rule = engine, activation, timeout, rule
 
     def evaluate(self, source: str) -> tuple[object, str | None]:
-        # a part naming one of the rule's lets is evaluated with it bound, as the loader compiles the whole
+        # a part naming one of the rule's lets is evaluated with it bound, as the loader
+        # compiles the whole
         bound = self.rule.bound(source) if self.rule is not None else source
         try:
-            return to_python(self.engine.compile(bound).evaluate(self.activation, self.timeout)), None
+            return (
+                to_python(self.engine.compile(bound).evaluate(self.activation, self.timeout)),
+                None,
+            )
         except (CompileError, EvalError) as exc:
             return None, str(exc)
 
@@ -205,14 +248,19 @@ def _program_result(program, activation, timeout):
 def _explain_expression(pack, rule, program, source: str, activation: dict, timeout) -> Part:
     tree = pack.engine.syntax(source)
     # the whole expression's value comes from the rule's own program, exactly as `check` computed it
-    return _Parts(pack.engine, activation, timeout, rule).build(tree, source, 0, _program_result(program, activation, timeout))
+    return _Parts(pack.engine, activation, timeout, rule).build(
+        tree, source, 0, _program_result(program, activation, timeout)
+    )
 
 
 def _lets(pack, rule, activation: dict, timeout) -> list[Let]:
     """The rule's lets as written, each with its value on this entity (a let that cannot be
     evaluated shows its error: an expression naming it has that error too)."""
     parts = _Parts(pack.engine, activation, timeout, rule)
-    return [Let(name, " ".join(source.split()), *parts.evaluate(name)) for name, source in rule.lets.items()]
+    return [
+        Let(name, " ".join(source.split()), *parts.evaluate(name))
+        for name, source in rule.lets.items()
+    ]
 
 
 def _needs(rule, activation, timeout) -> tuple[str, str | dict] | None:
@@ -231,7 +279,11 @@ def _status(when: Part | None, check: Part) -> tuple[str, str | None]:
         if when.error:
             return "error", when.error
         if when.value is not True:
-            return ("not_applicable", None) if when.value is False else ("error", f"when returned {when.value!r}, not a boolean")
+            return (
+                ("not_applicable", None)
+                if when.value is False
+                else ("error", f"when returned {when.value!r}, not a boolean")
+            )
     if check.error:
         return "error", check.error
     if not isinstance(check.value, bool):
@@ -241,15 +293,25 @@ def _status(when: Part | None, check: Part) -> tuple[str, str | None]:
 
 # -- entry points ---------------------------------------------------------------------------
 
-def explain(pack, snapshot, rule, entity_key: str | None, as_of: str, edition: int | None = None,
-            timeout: float | None = EVAL_TIMEOUT_S) -> Explanation:
+
+def explain(
+    pack,
+    snapshot,
+    rule,
+    entity_key: str | None,
+    as_of: str,
+    edition: int | None = None,
+    timeout: float | None = EVAL_TIMEOUT_S,
+) -> Explanation:
     """Raises UnknownEntity when `entity_key` is not in the rule's collection (or is None while
     the collection has several entities)."""
     context = Context(snapshot, pack.param_values, as_of, edition, None, engine=pack.engine)
     evaluator = Evaluator(pack, context, timeout, keep_passed=True)
     excluded = rule.exclusion(None, context.edition, snapshot.framework)
     if rule.over == "consultations":
-        return _explain_consultations(pack, snapshot, rule, entity_key, as_of, context, evaluator, excluded, timeout)
+        return _explain_consultations(
+            pack, snapshot, rule, entity_key, as_of, context, evaluator, excluded, timeout
+        )
     entities = context.collection(rule.over)
     entity = _find(entities, entity_key)
     activation = context.activation(entity)
@@ -265,33 +327,79 @@ def _find(entities: list, key: str | None) -> Entity:
     raise UnknownEntity(key or "", [e.key for e in entities])
 
 
-def _finish(pack, rule, entity, activation, context, evaluator, excluded, timeout, as_of, rows=None, location=None) -> Explanation:
-    when = _explain_expression(pack, rule, rule.when, rule.source["when"], activation, timeout) if rule.when else None
+def _finish(
+    pack,
+    rule,
+    entity,
+    activation,
+    context,
+    evaluator,
+    excluded,
+    timeout,
+    as_of,
+    rows=None,
+    location=None,
+) -> Explanation:
+    when = (
+        _explain_expression(pack, rule, rule.when, rule.source["when"], activation, timeout)
+        if rule.when
+        else None
+    )
     check = _explain_expression(pack, rule, rule.check, rule.source["check"], activation, timeout)
     error: str | dict | None  # the engine's words, or {fr, en} naming the data missing
     status, error = _status(when, check)
-    if when is None or (not when.error and when.value is True):  # applies: what it needs comes before the check
+    if when is None or (
+        not when.error and when.value is True
+    ):  # applies: what it needs comes before the check
         status, error = _needs(rule, activation, timeout) or (status, error)
     evidence = evaluator.evidence(rule, activation) if status in ("fail", "error") else {}
     if rows is not None:
-        evidence.update({"rows": rows["fail"], "errors": rows["error"], "checked": rows["pass"] + rows["fail"] + rows["error"],
-                         "first_row": rows["line"], "sample": []})
+        evidence.update(
+            {
+                "rows": rows["fail"],
+                "errors": rows["error"],
+                "checked": rows["pass"] + rows["fail"] + rows["error"],
+                "first_row": rows["line"],
+                "sample": [],
+            }
+        )
     evaluator.record(rule, entity, status, evidence, error, *(location or (None, None)))
     variables = set(activation)
     values: list[tuple[str, object, bool]] = []
-    for expression in [e for e in (*rule.lets.values(), rule.source.get("when"), rule.source["check"]) if e]:
+    for expression in [
+        e for e in (*rule.lets.values(), rule.source.get("when"), rule.source["check"]) if e
+    ]:
         for chain in reads(pack.engine.syntax(expression), variables):
             path = ".".join(chain)
             if all(path != p for p, _, _ in values):
                 values.append((path, *_value_at(pack.engine, activation, chain)))
-    return Explanation(rule, entity, as_of, context.edition, excluded, values, when, check, status, evaluator.findings[-1], rows,
-                       _lets(pack, rule, activation, timeout))
+    return Explanation(
+        rule,
+        entity,
+        as_of,
+        context.edition,
+        excluded,
+        values,
+        when,
+        check,
+        status,
+        evaluator.findings[-1],
+        rows,
+        _lets(pack, rule, activation, timeout),
+    )
 
 
-_RANK = {"fail": 0, "error": 1, "pass": 2, "not_applicable": 3}  # which of a user's rows is worth explaining
+_RANK = {
+    "fail": 0,
+    "error": 1,
+    "pass": 2,
+    "not_applicable": 3,
+}  # which of a user's rows is worth explaining
 
 
-def _explain_consultations(pack, snapshot, rule, user_id, as_of, context, evaluator, excluded, timeout) -> Explanation:
+def _explain_consultations(
+    pack, snapshot, rule, user_id, as_of, context, evaluator, excluded, timeout
+) -> Explanation:
     """A consultation rule judges log rows; the finding is per user. Explain the user's first
     failing row (or error, else the first row), with the counts of all their rows."""
     counts = {"pass": 0, "fail": 0, "error": 0, "not_applicable": 0}
@@ -323,12 +431,33 @@ def _explain_consultations(pack, snapshot, rule, user_id, as_of, context, evalua
     if chosen is None:
         raise UnknownEntity(user_id or "", users)
     file, line, row, activation = chosen
-    entity = Entity("user", user_id, ("consultations",), context.users_by_id.get(user_id, {"id": user_id}), {}, user_id)
+    entity = Entity(
+        "user",
+        user_id,
+        ("consultations",),
+        context.users_by_id.get(user_id, {"id": user_id}),
+        {},
+        user_id,
+    )
     rows = {**counts, "file": file, "line": line}
-    return _finish(pack, rule, entity, activation, context, evaluator, excluded, timeout, as_of, rows, (file, line))
+    return _finish(
+        pack,
+        rule,
+        entity,
+        activation,
+        context,
+        evaluator,
+        excluded,
+        timeout,
+        as_of,
+        rows,
+        (file, line),
+    )
 
 
-def find_fingerprint(pack, snapshot, wanted: str, as_of: str, edition: int | None = None, rule_ids=None):
+def find_fingerprint(
+    pack, snapshot, wanted: str, as_of: str, edition: int | None = None, rule_ids=None
+):
     """(rule, entity key) whose finding has this fingerprint, or a unique prefix of it; None when
     no rule and entity of the snapshot give it. Raises ValueError (with the candidates) when a
     prefix is ambiguous."""
@@ -338,9 +467,14 @@ def find_fingerprint(pack, snapshot, wanted: str, as_of: str, edition: int | Non
     for rule in pack.rules:
         if rule_ids is not None and rule.id not in rule_ids:
             continue
-        if rule.over == "consultations":  # findings per user of the log, known to the snapshot or not
+        if (
+            rule.over == "consultations"
+        ):  # findings per user of the log, known to the snapshot or not
             if log_users is None:
-                log_users = sorted({str(u["id"]) for u in context.users} | {str(row.get("user")) for _, _, row in iter_consultations(snapshot)})
+                log_users = sorted(
+                    {str(u["id"]) for u in context.users}
+                    | {str(row.get("user")) for _, _, row in iter_consultations(snapshot)}
+                )
             keys = [("user", user) for user in log_users]
         else:
             keys = [(e.kind, e.key) for e in context.collection(rule.over)]

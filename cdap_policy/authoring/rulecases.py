@@ -1,8 +1,10 @@
-"""Run the rules' own test cases (`cdap-policy test`, and pytest through tests/test_policy_cases.py).
+"""Run the rules' own test cases (`cdap-policy test`, and pytest through
+tests/test_policy_cases.py).
 
 A case is a snapshot fragment merged over the base snapshot of an edition, and the outcome
 expected of one rule: overall and, optionally, per entity.
 """
+
 from __future__ import annotations
 
 import copy
@@ -13,12 +15,12 @@ from pathlib import Path
 
 import yaml
 
-from cdap_policy.load import params as params_mod
-from cdap_policy.support.errors import InputError
-from cdap_policy.load.pack import Pack, TestCase, confined
 from cdap_policy.evaluate.runner import evaluate
+from cdap_policy.load import params as params_mod
+from cdap_policy.load.pack import Pack, TestCase, confined
 from cdap_policy.load.snapshot import load_snapshot
 from cdap_policy.load.yamlsource import load_file
+from cdap_policy.support.errors import InputError
 
 DEFAULT_EDITION = 2025
 
@@ -59,7 +61,9 @@ def _as_of(pack: Pack, case: TestCase) -> str:
 
 def run_case(pack: Pack, case: TestCase, workdir: Path) -> CaseResult:
     edition = case.edition or DEFAULT_EDITION
-    data = case.snapshot if case.base == "none" else merge(base_snapshot(pack, edition), case.snapshot)
+    data = (
+        case.snapshot if case.base == "none" else merge(base_snapshot(pack, edition), case.snapshot)
+    )
     if case.base == "none" and case.edition:
         data = merge(data, {"convention": {"edition": edition}})
     path = workdir / f"{Path(case.file).stem}-{case.line}.yaml"
@@ -72,10 +76,23 @@ def run_case(pack: Pack, case: TestCase, workdir: Path) -> CaseResult:
             override = workdir / f"params-{case.line}.yaml"
             override.write_text(yaml.safe_dump(case.params), encoding="utf-8")
             values = params_mod.apply_overrides(values, override, pack.parameters)
-        report = evaluate(pack, snapshot, _as_of(pack, case), stage=case.stage, rule_ids={case.rule},
-                          include_passed=True, param_values=values)
+        report = evaluate(
+            pack,
+            snapshot,
+            _as_of(pack, case),
+            stage=case.stage,
+            rule_ids={case.rule},
+            include_passed=True,
+            param_values=values,
+        )
     except InputError as exc:
-        return CaseResult(case, False, "test input rejected: " + "; ".join(p.text("en") + (f" [{p.path}]" if p.path else "") for p in exc.problems), {})
+        return CaseResult(
+            case,
+            False,
+            "test input rejected: "
+            + "; ".join(p.text("en") + (f" [{p.path}]" if p.path else "") for p in exc.problems),
+            {},
+        )
     statuses = {f.entity_key: f.status for f in report.findings if f.rule_id == case.rule}
     seen = set(statuses.values())
     problems = []
@@ -91,7 +108,9 @@ def run_case(pack: Pack, case: TestCase, workdir: Path) -> CaseResult:
         got = statuses.get(key, "absent")
         if got != expected:
             problems.append(f"entity {key}: expected {expected}, got {got}")
-    broken = sorted({name for f in report.findings for name in f.evidence.get("evidence_errors", {})})
+    broken = sorted(
+        {name for f in report.findings for name in f.evidence.get("evidence_errors", {})}
+    )
     if broken:
         problems.append(f"evidence could not be evaluated: {', '.join(broken)}")
     if case.expect == "fail" and "error" in seen:
@@ -99,7 +118,11 @@ def run_case(pack: Pack, case: TestCase, workdir: Path) -> CaseResult:
     errors = [f.evidence.get("error") for f in report.findings if f.status == "error"]
     detail = "; ".join(problems)
     if problems:
-        detail += f" (got {dict(sorted(statuses.items()))}" + (f", errors: {errors[:2]}" if errors else "") + ")"
+        detail += (
+            f" (got {dict(sorted(statuses.items()))}"
+            + (f", errors: {errors[:2]}" if errors else "")
+            + ")"
+        )
     return CaseResult(case, not problems, detail, statuses)
 
 

@@ -6,6 +6,7 @@ The choices offered (organisation kinds, missions, editions, frameworks, managem
 profiles) are read from the live snapshot schema and the pack's profile catalogue, so a kind or
 a profile added there is offered without touching this module.
 """
+
 from __future__ import annotations
 
 import copy
@@ -16,14 +17,15 @@ from pathlib import Path
 from typing import TypedDict
 
 from cdap_policy.engines import celfuncs
+from cdap_policy.load.schemainfo import enum
 from cdap_policy.support.i18n import pick, tr
 from cdap_policy.support.labels import FLAGS, FRAMEWORKS, KINDS, MISSIONS, MODES, label
-from cdap_policy.load.schemainfo import enum
 
 TODO = tr("À COMPLÉTER", "TO COMPLETE")
 
 
 # -- choices from the schema and the catalogue ----------------------------------------------
+
 
 @dataclass(frozen=True)
 class Choices:
@@ -44,7 +46,9 @@ class Choices:
 
 
 def load_choices(policies: str | Path | None = None) -> Choices:
-    """Choices of the live schema and of the pack's catalogue (parameters only: no rule is compiled)."""
+    """Choices of the live schema and of the pack's catalogue (parameters only: no rule is
+    compiled).
+    """
     from cdap_policy.load import params as params_mod
     from cdap_policy.load.pack import default_pack_dir
 
@@ -57,7 +61,11 @@ def load_choices(policies: str | Path | None = None) -> Choices:
         modes=enum("/properties/convention/properties/management_mode"),
         catalogue=copy.deepcopy(parameters["profiles"].value),
         countries=copy.deepcopy(parameters["countries"].value),
-        flags=tuple(parameters["eligibility_flags"].value) if "eligibility_flags" in parameters else (),
+        flags=(
+            tuple(parameters["eligibility_flags"].value)
+            if "eligibility_flags" in parameters
+            else ()
+        ),
     )
 
 
@@ -70,12 +78,16 @@ def eligibility(choices: Choices, edition, code: str, kind: str, department: str
     partner = {"kind": kind, **({"department": department} if department else {})}
     if celfuncs.eligible(partner, entry, choices.countries):
         return "yes"
-    if celfuncs.eligible({**partner, **{flag: True for flag in choices.flags}}, entry, choices.countries):
+    if celfuncs.eligible(
+        {**partner, **{flag: True for flag in choices.flags}}, entry, choices.countries
+    ):
         return "conditional"
     return "no"
 
 
-def conditional_flags(choices: Choices, edition, kind: str, department: str, quotas) -> dict[str, list[str]]:
+def conditional_flags(
+    choices: Choices, edition, kind: str, department: str, quotas
+) -> dict[str, list[str]]:
     """For each profile requested that the catalogue opens to this kind of body only on a condition
     (a competence, a subsidy, the Caf's own conditions for a CCAS…): the partner flags that would
     open it, flag -> profiles. What `init` and the web form ask as yes/no questions."""
@@ -102,6 +114,7 @@ def default_missions(choices: Choices, edition, profiles) -> list[str]:
 
 
 # -- answers ---------------------------------------------------------------------------------
+
 
 @dataclass
 class Person:
@@ -140,13 +153,17 @@ def parse_person(text: str) -> Person:
 
 
 def parse_profiles(text: str) -> dict[str, int]:
-    """« T1=4, T4=1 » (or « T1:4 T4 1 ») → {"T1": 4, "T4": 1}; raises ValueError naming the bad part."""
+    """« T1=4, T4=1 » (or « T1:4 T4 1 ») → {"T1": 4, "T4": 1}; raises ValueError naming the bad
+    part.
+    """
     out: dict[str, int] = {}
     for part in re.split(r"[,;]|\s+(?=[Tt]\d)", text or ""):
         part = part.strip()
         if not part:
             continue
-        match = re.fullmatch(r"([Tt]\d{1,2})\s*(?:[=:]|\s)\s*(\d{1,5})", part) or re.fullmatch(r"([Tt]\d{1,2})", part)
+        match = re.fullmatch(r"([Tt]\d{1,2})\s*(?:[=:]|\s)\s*(\d{1,5})", part) or re.fullmatch(
+            r"([Tt]\d{1,2})", part
+        )
         if not match:
             raise ValueError(part)
         code = match.group(1).upper()
@@ -155,7 +172,10 @@ def parse_profiles(text: str) -> dict[str, int]:
 
 
 class BeneficiaryInformation(TypedDict, total=False):
-    """`partner.beneficiary_information`: how beneficiaries are told of the processing (CONV art. 11)."""
+    """`partner.beneficiary_information`: how beneficiaries are told of the processing (CONV art.
+    11).
+    """
+
     method: str
     since: str  # AAAA-MM-JJ
     non_opposition_recorded: bool
@@ -163,6 +183,7 @@ class BeneficiaryInformation(TypedDict, total=False):
 
 class Workstation(TypedDict):
     """One item of `partner.workstations`: a browser, its version, how many workstations run it."""
+
     browser: str
     version: int
     count: int
@@ -170,6 +191,7 @@ class Workstation(TypedDict):
 
 class Deliberation(TypedDict, total=False):
     """`convention.deliberation`: the deliberative body's decision authorising the signature."""
+
     body: str
     reference: str
     adopted_on: str  # AAAA-MM-JJ
@@ -196,12 +218,17 @@ class Answers:
     flags: dict = field(default_factory=dict)  # partner flags answered (see conditional_flags)
     beneficiary_information: BeneficiaryInformation | None = None
     workstations: list[Workstation] = field(default_factory=list)
-    t1_attestation: dict | None = None  # {signed_on, entries}: as importers.attestation.attestation builds it
+    t1_attestation: dict | None = (
+        None  # {signed_on, entries}: as importers.attestation.attestation builds it
+    )
     deliberation: Deliberation | None = None
-    supporting_documents: list = field(default_factory=list)  # [{profile, document, provided_on}]: other profiles' legitimacy
+    supporting_documents: list = field(
+        default_factory=list
+    )  # [{profile, document, provided_on}]: other profiles' legitimacy
 
 
 # -- rendering -------------------------------------------------------------------------------
+
 
 def _q(value) -> str:
     """A YAML scalar for a value the partner typed: double-quoted (JSON strings are YAML)."""
@@ -237,7 +264,9 @@ class _Writer:
         colon = " :" if self.lang == "fr" else ":"  # French puts a space before the colon
         if self.lang != "fr":
             yaml_line = yaml_line.replace("AAAA-MM-JJ", "YYYY-MM-DD")
-        self.lines.append(f"{' ' * indent}# {yaml_line}   # {pick(TODO, self.lang)}{colon} {self.t(fr, en)}")
+        self.lines.append(
+            f"{' ' * indent}# {yaml_line}   # {pick(TODO, self.lang)}{colon} {self.t(fr, en)}"
+        )
 
     def line(self, text: str):
         self.lines.append(text)
@@ -263,53 +292,86 @@ def _person(w: _Writer, person: Person, indent: int, role_fr: str, role_en: str)
     if person.email:
         w.line(f"{pad}email: {_q(person.email)}")
     else:
-        w.todo('email: ""', "adresse électronique individuelle (pas de boîte partagée)", "individual e-mail address (no shared mailbox)", indent)
+        w.todo(
+            'email: ""',
+            "adresse électronique individuelle (pas de boîte partagée)",
+            "individual e-mail address (no shared mailbox)",
+            indent,
+        )
     if person.phone:
         key = "phone_mobile" if _MOBILE.match(person.phone) else "phone_landline"
         w.line(f"{pad}{key}: {_q(person.phone)}")
     else:
-        w.todo('phone_landline: ""', "téléphone fixe (phone_mobile : portable)", "landline (phone_mobile: mobile)", indent)
+        w.todo(
+            'phone_landline: ""',
+            "téléphone fixe (phone_mobile : portable)",
+            "landline (phone_mobile: mobile)",
+            indent,
+        )
 
 
 def _contact(w: _Writer, key: str, person: Person, role_fr: str, role_en: str):
-    w.line(f"  {key}:")  # with every line below commented out, the value is null: nobody designated yet
+    w.line(
+        f"  {key}:"
+    )  # with every line below commented out, the value is null: nobody designated yet
     if person.empty:
-        w.comment("Personne non encore désignée : décommentez et complétez les lignes ci-dessous.",
-                  "Nobody designated yet: uncomment and complete the lines below.", 4)
+        w.comment(
+            "Personne non encore désignée : décommentez et complétez les lignes ci-dessous.",
+            "Nobody designated yet: uncomment and complete the lines below.",
+            4,
+        )
     _person(w, person, 4, role_fr, role_en)
 
 
-def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr", file_name: str = "instantane-cdap.yaml") -> str:
+def render(
+    answers: Answers,
+    choices: Choices,
+    schema_ref: str,
+    lang: str = "fr",
+    file_name: str = "instantane-cdap.yaml",
+) -> str:
     """The starter snapshot, as text. `schema_ref` is what editors resolve (a path or a URL)."""
     a, w = answers, _Writer(lang)
     edition = a.edition
     w.line(f"# yaml-language-server: $schema={schema_ref}")
-    w.comment(f"Instantané CDAP de départ, créé par « cdap-policy init » le {a.taken_on}.",
-              f"Starter CDAP snapshot, written by « cdap-policy init » on {a.taken_on}.")
-    w.comment("Les lignes « # … À COMPLÉTER » attendent ce que seul le partenaire sait : complétez-les et retirez le « # ».\n"
-              "Les dates s'écrivent \"AAAA-MM-JJ\", entre guillemets.\n"
-              "Étapes suivantes :\n"
-              f"  cdap-policy import-users personnel.xlsx --into {file_name}   (la liste du personnel, depuis un tableur)\n"
-              f"  cdap-policy check {file_name} --stage pre-signature          (ce qui manque avant de signer)",
-              "Lines « # … TO COMPLETE » await what only the partner knows: complete them and remove the « # ».\n"
-              "Dates are written \"YYYY-MM-DD\", in quotes.\n"
-              "Next steps:\n"
-              f"  cdap-policy import-users staff.xlsx --into {file_name}   (the staff list, from a spreadsheet)\n"
-              f"  cdap-policy check {file_name} --stage pre-signature     (what is missing before signing)")
+    w.comment(
+        f"Instantané CDAP de départ, créé par « cdap-policy init » le {a.taken_on}.",
+        f"Starter CDAP snapshot, written by « cdap-policy init » on {a.taken_on}.",
+    )
+    w.comment(
+        "Les lignes « # … À COMPLÉTER » attendent ce que seul le partenaire sait : complétez-les"
+        ' et retirez le « # ».\nLes dates s\'écrivent "AAAA-MM-JJ", entre guillemets.\nÉtapes'
+        f" suivantes :\n  cdap-policy import-users personnel.xlsx --into {file_name}   (la liste du"
+        f" personnel, depuis un tableur)\n  cdap-policy check {file_name} --stage pre-signature    "
+        "      (ce qui manque avant de signer)",
+        "Lines « # … TO COMPLETE » await what only the partner knows: complete them and remove the"
+        ' « # ».\nDates are written "YYYY-MM-DD", in quotes.\nNext steps:\n  cdap-policy'
+        f" import-users staff.xlsx --into {file_name}   (the staff list, from a spreadsheet)\n "
+        f" cdap-policy check {file_name} --stage pre-signature     (what is missing before"
+        " signing)",
+    )
     w.blank()
 
-    w.comment("— Cet instantané : quand et comment il a été établi.", "— This snapshot: when and how it was made.")
+    w.comment(
+        "— Cet instantané : quand et comment il a été établi.",
+        "— This snapshot: when and how it was made.",
+    )
     w.line("snapshot:")
     w.line(f"  taken_on: {_q(a.taken_on)}")
-    w.line(f"  source: {_q(w.t('cdap-policy init (réponses du partenaire)', 'cdap-policy init (answers of the partner)'))}")
+    source = w.t(
+        "cdap-policy init (réponses du partenaire)", "cdap-policy init (answers of the partner)"
+    )
+    w.line(f"  source: {_q(source)}")
     if "1" in enum("/properties/snapshot/properties/schema_version"):
         w.line('  schema_version: "1"')
     w.blank()
 
-    w.comment("— Le partenaire : l'organisme qui signe la convention. Son type et ses missions (CONV art. 8)\n"
-              "  décident des profils qu'il peut demander (catalogue des profils du bulletin).",
-              "— The partner: the body that signs the convention. Its kind and missions (CONV art. 8)\n"
-              "  decide which profiles it may request (the bulletin's profile catalogue).")
+    w.comment(
+        "— Le partenaire : l'organisme qui signe la convention. Son type et ses missions (CONV art."
+        " 8)\n  décident des profils qu'il peut demander (catalogue des profils du bulletin).",
+        "— The partner: the body that signs the convention. Its kind and missions (CONV art. 8)\n"
+        "  decide which profiles it may request (the bulletin's profile catalogue).",
+    )
     w.line("partner:")
     w.line(f"  name: {_q(a.name)}")
     w.line(f"  kind: {a.kind}   # {label(KINDS, a.kind, lang)}")
@@ -320,17 +382,30 @@ def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr"
     if a.department:
         w.line(f"  department: {_q(a.department)}")
     else:
-        w.todo('department: ""', "code du département (44, 2A, 974…)", "department code (44, 2A, 974…)", 2)
+        w.todo(
+            'department: ""',
+            "code du département (44, 2A, 974…)",
+            "department code (44, 2A, 974…)",
+            2,
+        )
     if a.missions:
         w.line("  missions:")
         for mission in a.missions:
             w.line(f"    - {mission}   # {label(MISSIONS, mission, lang)}")
     else:
-        w.todo("missions: []", "missions déclarées à l'article 8 de la convention", "missions declared in article 8 of the convention", 2)
+        w.todo(
+            "missions: []",
+            "missions déclarées à l'article 8 de la convention",
+            "missions declared in article 8 of the convention",
+            2,
+        )
     for flag, value in a.flags.items():
         w.line(f"  {flag}: {'true' if value else 'false'}   # {label(FLAGS, flag, lang)}")
-    w.comment("Comment les allocataires sont informés du traitement (CONV art. 11) :",
-              "How beneficiaries are informed of the processing (CONV art. 11):", 2)
+    w.comment(
+        "Comment les allocataires sont informés du traitement (CONV art. 11) :",
+        "How beneficiaries are informed of the processing (CONV art. 11):",
+        2,
+    )
     info = a.beneficiary_information
     if info and info.get("method"):
         w.line("  beneficiary_information:")
@@ -338,58 +413,126 @@ def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr"
         if info.get("since"):
             w.line(f"    since: {_q(info['since'])}")
         if info.get("non_opposition_recorded") is not None:
-            w.line(f"    non_opposition_recorded: {'true' if info['non_opposition_recorded'] else 'false'}")
+            w.line(
+                "    non_opposition_recorded:"
+                f" {'true' if info['non_opposition_recorded'] else 'false'}"
+            )
     else:
-        w.todo('beneficiary_information: {method: "", since: "AAAA-MM-JJ", non_opposition_recorded: true}',
-               "mode d'information (formulaire, affichage, site…)", "how (form notice, poster, website…)", 2)
-    w.comment("Navigateurs des postes qui accèdent à « Mon Compte Partenaire » (CS art. 2.1) :",
-              "Browsers of the workstations that reach « Mon Compte Partenaire » (CS art. 2.1):", 2)
+        w.todo(
+            'beneficiary_information: {method: "", since: "AAAA-MM-JJ", non_opposition_recorded:'
+            " true}",
+            "mode d'information (formulaire, affichage, site…)",
+            "how (form notice, poster, website…)",
+            2,
+        )
+    w.comment(
+        "Navigateurs des postes qui accèdent à « Mon Compte Partenaire » (CS art. 2.1) :",
+        "Browsers of the workstations that reach « Mon Compte Partenaire » (CS art. 2.1):",
+        2,
+    )
     if a.workstations:
         w.line("  workstations:")
         for station in a.workstations:
-            w.line(f"    - {{browser: {_q(station['browser'])}, version: {int(station['version'])}, count: {int(station.get('count') or 1)}}}")
+            w.line(
+                f"    - {{browser: {_q(station['browser'])}, version: {int(station['version'])},"
+                f" count: {int(station.get('count') or 1)}}}"
+            )
     else:
-        w.todo("workstations: [{browser: firefox, version: 128, count: 1}]", "navigateur, version et nombre de postes",
-               "browser, version and number of workstations", 2)
+        w.todo(
+            "workstations: [{browser: firefox, version: 128, count: 1}]",
+            "navigateur, version et nombre de postes",
+            "browser, version and number of workstations",
+            2,
+        )
     w.blank()
 
-    w.comment("— La convention « Mon Compte Partenaire », le contrat de service et le bulletin d'adhésion CDAP.\n"
-              "  Avant la signature, les dates restent à compléter ; le tableau des quotas est ce que le bulletin demande.",
-              "— The « Mon Compte Partenaire » convention, the service contract and the CDAP bulletin.\n"
-              "  Before signature the dates stay to complete; the quota table is what the bulletin requests.")
+    w.comment(
+        "— La convention « Mon Compte Partenaire », le contrat de service et le bulletin d'adhésion"
+        " CDAP.\n  Avant la signature, les dates restent à compléter ; le tableau des quotas est ce"
+        " que le bulletin demande.",
+        "— The « Mon Compte Partenaire » convention, the service contract and the CDAP bulletin.\n "
+        " Before signature the dates stay to complete; the quota table is what the bulletin"
+        " requests.",
+    )
     w.line("convention:")
     w.line(f"  framework: {a.framework}   # {label(FRAMEWORKS, a.framework, lang)}")
-    w.line(f"  edition: {edition}   # " + w.t(f"bulletin d'adhésion, édition {edition}", f"membership bulletin, {edition} edition"))
+    w.line(
+        f"  edition: {edition}   # "
+        + w.t(f"bulletin d'adhésion, édition {edition}", f"membership bulletin, {edition} edition")
+    )
     w.todo('caf: ""', "la Caf signataire", "the Caf that signs", 2)
-    w.comment("Délibération de l'organe délibérant (conseil, conseil d'administration) qui autorise la signature ;\n"
-              "elle précède la signature.",
-              "Deliberation of the deliberative body (council, board) authorising the signature; it comes before the\n"
-              "signature.", 2)
+    w.comment(
+        "Délibération de l'organe délibérant (conseil, conseil d'administration) qui autorise la"
+        " signature ;\nelle précède la signature.",
+        "Deliberation of the deliberative body (council, board) authorising the signature; it comes"
+        " before the\nsignature.",
+        2,
+    )
     if a.deliberation:
-        w.line("  deliberation: {" + ", ".join(f"{k}: {_q(v)}" for k, v in a.deliberation.items()) + "}")
+        w.line(
+            "  deliberation: {"
+            + ", ".join(f"{k}: {_q(v)}" for k, v in a.deliberation.items())
+            + "}"
+        )
     else:
-        w.todo('deliberation: {body: "", reference: "", adopted_on: "AAAA-MM-JJ"}', "délibération autorisant la signature",
-               "deliberation authorising the signature", 2)
-    w.todo('signed_on: "AAAA-MM-JJ"', "date de signature de la convention", "date the convention is signed", 2)
-    w.todo('data_protection_formalities_on: "AAAA-MM-JJ"', "formalités RGPD accomplies (registre, AIPD ; CONV art. 12)",
-           "GDPR formalities completed (register, DPIA; CONV art. 12)", 2)
-    w.todo('service_contract_signed_on: "AAAA-MM-JJ"', "signature du contrat de service", "service contract signed", 2)
-    w.todo('bulletin_signed_on: "AAAA-MM-JJ"', "signature du bulletin d'adhésion", "bulletin signed", 2)
+        w.todo(
+            'deliberation: {body: "", reference: "", adopted_on: "AAAA-MM-JJ"}',
+            "délibération autorisant la signature",
+            "deliberation authorising the signature",
+            2,
+        )
+    w.todo(
+        'signed_on: "AAAA-MM-JJ"',
+        "date de signature de la convention",
+        "date the convention is signed",
+        2,
+    )
+    w.todo(
+        'data_protection_formalities_on: "AAAA-MM-JJ"',
+        "formalités RGPD accomplies (registre, AIPD ; CONV art. 12)",
+        "GDPR formalities completed (register, DPIA; CONV art. 12)",
+        2,
+    )
+    w.todo(
+        'service_contract_signed_on: "AAAA-MM-JJ"',
+        "signature du contrat de service",
+        "service contract signed",
+        2,
+    )
+    w.todo(
+        'bulletin_signed_on: "AAAA-MM-JJ"', "signature du bulletin d'adhésion", "bulletin signed", 2
+    )
     w.line(f"  management_mode: {a.management_mode}   # {label(MODES, a.management_mode, lang)}")
-    w.comment("Nombre d'utilisateurs demandés par profil ; un profil absent ou « / » n'est pas ouvert.",
-              "Users requested per profile; a profile absent or « / » is not opened.", 2)
+    w.comment(
+        "Nombre d'utilisateurs demandés par profil ; un profil absent ou « / » n'est pas ouvert.",
+        "Users requested per profile; a profile absent or « / » is not opened.",
+        2,
+    )
     if a.quotas:
         w.line("  quotas:")
         for code in sorted(a.quotas, key=lambda c: int(c[1:])):
-            w.line(f"    {code}: {int(a.quotas[code])}   # {choices.profile_label(edition, code, lang)}")
+            w.line(
+                f"    {code}: {int(a.quotas[code])}   #"
+                f" {choices.profile_label(edition, code, lang)}"
+            )
     else:
         w.line("  quotas: {}")
-        w.todo("quotas: {T1: 1}", "profils demandés et nombre d'utilisateurs", "profiles requested and number of users", 2)
+        w.todo(
+            "quotas: {T1: 1}",
+            "profils demandés et nombre d'utilisateurs",
+            "profiles requested and number of users",
+            2,
+        )
     if "T1" in a.quotas and edition == 2025:
-        w.comment("Attestation sur l'honneur des diplômes d'État des utilisateurs T1, signée par le représentant légal :\n"
-                  "une entrée par utilisateur (identifiant de la liste users, diplôme ASS, CESF ou ES, date d'obtention).",
-                  "Attestation on honour of the T1 users' state diplomas, signed by the legal representative:\n"
-                  "one entry per user (id in the users list, diploma ASS, CESF or ES, award date).", 2)
+        w.comment(
+            "Attestation sur l'honneur des diplômes d'État des utilisateurs T1, signée par le"
+            " représentant légal :\nune entrée par utilisateur (identifiant de la liste users,"
+            " diplôme ASS, CESF ou ES, date d'obtention).",
+            "Attestation on honour of the T1 users' state diplomas, signed by the legal"
+            " representative:\none entry per user (id in the users list, diploma ASS, CESF or ES,"
+            " award date).",
+            2,
+        )
         if a.t1_attestation:
             w.line("  t1_attestation:")
             if a.t1_attestation.get("signed_on"):
@@ -398,68 +541,137 @@ def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr"
             for entry in a.t1_attestation.get("entries") or []:
                 w.line("      - {" + ", ".join(f"{k}: {_q(v)}" for k, v in entry.items()) + "}")
         else:
-            w.todo('t1_attestation: {signed_on: "AAAA-MM-JJ", entries: [{user: u-01, diploma: ASS, awarded_on: "AAAA-MM-JJ"}]}',
-                   "à signer avec le bulletin", "to sign with the bulletin", 2)
+            w.todo(
+                't1_attestation: {signed_on: "AAAA-MM-JJ", entries: [{user: u-01, diploma: ASS,'
+                ' awarded_on: "AAAA-MM-JJ"}]}',
+                "à signer avec le bulletin",
+                "to sign with the bulletin",
+                2,
+            )
     others = [code for code in sorted(a.quotas, key=lambda c: int(c[1:])) if code != "T1"]
     if others and edition == 2025:
-        w.comment("Justificatifs de la légitimité de chaque autre profil demandé, remis à la Caf (subvention d'action\n"
-                  "sociale pour T2, marché avec le département pour T5, mission FSL pour T13, mandat pour T9…) :",
-                  "Supporting documents of the legitimacy of each other profile requested, given to the Caf (social-action\n"
-                  "subsidy for T2, contract with the department for T5, FSL mission for T13, mandate for T9...):", 2)
+        w.comment(
+            "Justificatifs de la légitimité de chaque autre profil demandé, remis à la Caf"
+            " (subvention d'action\nsociale pour T2, marché avec le département pour T5, mission"
+            " FSL pour T13, mandat pour T9…) :",
+            "Supporting documents of the legitimacy of each other profile requested, given to the"
+            " Caf (social-action\nsubsidy for T2, contract with the department for T5, FSL mission"
+            " for T13, mandate for T9...):",
+            2,
+        )
         given = [d for d in a.supporting_documents if d.get("profile") in others]
         if given:
             w.line("  supporting_documents:")
             for document in given:
-                w.line("    - {" + ", ".join(f"{k}: {_q(document[k])}" for k in ("profile", "document", "provided_on") if document.get(k)) + "}")
+                w.line(
+                    "    - {"
+                    + ", ".join(
+                        f"{k}: {_q(document[k])}"
+                        for k in ("profile", "document", "provided_on")
+                        if document.get(k)
+                    )
+                    + "}"
+                )
         left = [code for code in others if code not in {d["profile"] for d in given}]
         if left and given:
             for code in left:
-                w.todo(f'- {{profile: {code}, document: "", provided_on: "AAAA-MM-JJ"}}', "pièce à remettre à la Caf", "document to give the Caf", 4)
+                w.todo(
+                    f'- {{profile: {code}, document: "", provided_on: "AAAA-MM-JJ"}}',
+                    "pièce à remettre à la Caf",
+                    "document to give the Caf",
+                    4,
+                )
         elif left:
-            entries = ", ".join(f'{{profile: {code}, document: "", provided_on: "AAAA-MM-JJ"}}' for code in left)
-            w.todo(f"supporting_documents: [{entries}]", "pièces à remettre à la Caf", "documents to give the Caf", 2)
+            entries = ", ".join(
+                f'{{profile: {code}, document: "", provided_on: "AAAA-MM-JJ"}}' for code in left
+            )
+            w.todo(
+                f"supporting_documents: [{entries}]",
+                "pièces à remettre à la Caf",
+                "documents to give the Caf",
+                2,
+            )
     w.blank()
 
-    w.comment("— Les personnes désignées (annexe 1 du contrat de service) : deux administrateurs au plus,\n"
-              "  un principal et un suppléant, chacun avec une adresse individuelle et un téléphone.",
-              "— The people designated (service contract, annex 1): at most two administrators,\n"
-              "  one principal and one deputy, each with an individual address and a phone number.")
+    w.comment(
+        "— Les personnes désignées (annexe 1 du contrat de service) : deux administrateurs au"
+        " plus,\n  un principal et un suppléant, chacun avec une adresse individuelle et un"
+        " téléphone.",
+        "— The people designated (service contract, annex 1): at most two administrators,\n"
+        "  one principal and one deputy, each with an individual address and a phone number.",
+    )
     w.line("contacts:")
     w.line("  administrators:")
-    for index, (role, person, fr, en) in enumerate((("principal", a.principal, "administrateur principal", "principal administrator"),
-                                                    ("deputy", a.deputy, "administrateur suppléant", "deputy administrator")), 1):
+    for index, (role, person, fr, en) in enumerate(
+        (
+            ("principal", a.principal, "administrateur principal", "principal administrator"),
+            ("deputy", a.deputy, "administrateur suppléant", "deputy administrator"),
+        ),
+        1,
+    ):
         w.line(f"    - id: adm-{index}")
         w.line(f"      role: {role}   # {w.t(fr, en)}")
         _person(w, person, 6, fr, en)
-    w.comment("Responsable de la sécurité du partenaire (CS art. 5.1) :", "Partner security officer (CS art. 5.1):", 2)
-    _contact(w, "security_officer", a.security_officer, "responsable de la sécurité", "security officer")
+    w.comment(
+        "Responsable de la sécurité du partenaire (CS art. 5.1) :",
+        "Partner security officer (CS art. 5.1):",
+        2,
+    )
+    _contact(
+        w, "security_officer", a.security_officer, "responsable de la sécurité", "security officer"
+    )
     if edition == 2017:
-        w.comment("Référent « Informatique et Libertés » (CS annexe 1) :", "« Informatique et Libertés » referent (CS annex 1):", 2)
+        w.comment(
+            "Référent « Informatique et Libertés » (CS annexe 1) :",
+            "« Informatique et Libertés » referent (CS annex 1):",
+            2,
+        )
     else:
-        w.comment("Délégué à la protection des données (RGPD art. 37) :", "Data protection officer (GDPR art. 37):", 2)
-    _contact(w, "data_protection_referent", a.data_protection_referent, "protection des données", "data protection")
-    w.comment("Support utilisateurs de niveau 1, seul habilité à contacter le centre de service de la Caf (CS art. 3) :",
-              "Level-1 user support, the only one entitled to contact the Caf's service centre (CS art. 3):", 2)
+        w.comment(
+            "Délégué à la protection des données (RGPD art. 37) :",
+            "Data protection officer (GDPR art. 37):",
+            2,
+        )
+    _contact(
+        w,
+        "data_protection_referent",
+        a.data_protection_referent,
+        "protection des données",
+        "data protection",
+    )
+    w.comment(
+        "Support utilisateurs de niveau 1, seul habilité à contacter le centre de service de la Caf"
+        " (CS art. 3) :",
+        "Level-1 user support, the only one entitled to contact the Caf's service centre (CS"
+        " art. 3):",
+        2,
+    )
     _contact(w, "support_l1", a.support_l1, "support de niveau 1", "level-1 support")
     w.blank()
 
-    w.comment("— Les utilisateurs. Importez la liste du personnel depuis un tableur (colonnes Nom, Prénom, Courriel,\n"
-              "  Fonction, Profil, Diplôme, Date du diplôme, Type de contrat, Fin de contrat) :\n"
-              f"    cdap-policy import-users personnel.xlsx --into {file_name}\n"
-              "  Avant la signature, chacun est « status: planned » (prévu) : il ne détient encore aucun accès,\n"
-              "  mais son diplôme et son profil sont déjà vérifiés.",
-              "— The users. Import the staff list from a spreadsheet (columns Nom, Prénom, Courriel, Fonction,\n"
-              "  Profil, Diplôme, Date du diplôme, Type de contrat, Fin de contrat):\n"
-              f"    cdap-policy import-users staff.xlsx --into {file_name}\n"
-              "  Before signature everyone is « status: planned »: nobody holds access yet, but diplomas\n"
-              "  and profiles are already checked.")
+    w.comment(
+        "— Les utilisateurs. Importez la liste du personnel depuis un tableur (colonnes Nom,"
+        " Prénom, Courriel,\n  Fonction, Profil, Diplôme, Date du diplôme, Type de contrat, Fin de"
+        f" contrat) :\n    cdap-policy import-users personnel.xlsx --into {file_name}\n  Avant la"
+        " signature, chacun est « status: planned » (prévu) : il ne détient encore aucun accès,\n "
+        " mais son diplôme et son profil sont déjà vérifiés.",
+        "— The users. Import the staff list from a spreadsheet (columns Nom, Prénom, Courriel,"
+        " Fonction,\n  Profil, Diplôme, Date du diplôme, Type de contrat, Fin de contrat):\n   "
+        f" cdap-policy import-users staff.xlsx --into {file_name}\n  Before signature everyone is «"
+        " status: planned »: nobody holds access yet, but diplomas\n  and profiles are already"
+        " checked.",
+    )
     w.line("users: []")
     w.blank()
 
-    w.comment("— Les prestataires qui interviennent pour la convention (CONV art. 14) : la Caf doit être informée\n"
-              "  par lettre 6 mois avant leur intervention (liste, localisation, bases de données, régime des outils, tâches).",
-              "— The providers working for the convention (CONV art. 14): the Caf must be told by letter\n"
-              "  6 months before they start (list, location, databases, legal regime of the tools, tasks).")
+    w.comment(
+        "— Les prestataires qui interviennent pour la convention (CONV art. 14) : la Caf doit être"
+        " informée\n  par lettre 6 mois avant leur intervention (liste, localisation, bases de"
+        " données, régime des outils, tâches).",
+        "— The providers working for the convention (CONV art. 14): the Caf must be told by"
+        " letter\n  6 months before they start (list, location, databases, legal regime of the"
+        " tools, tasks).",
+    )
     if a.providers:
         w.line("subcontractors:")
         taken: set = set()
@@ -468,23 +680,45 @@ def render(answers: Answers, choices: Choices, schema_ref: str, lang: str = "fr"
             w.line(f"    name: {_q(name)}")
             w.todo("tasks: []", "tâches confiées", "tasks entrusted", 4)
             w.todo("country: FR", "pays du prestataire", "provider's country", 4)
-            w.todo("database_countries: [FR]", "pays des bases de données ([] : aucune)", "countries of its databases ([]: none)", 4)
+            w.todo(
+                "database_countries: [FR]",
+                "pays des bases de données ([] : aucune)",
+                "countries of its databases ([]: none)",
+                4,
+            )
             w.todo('starts_on: "AAAA-MM-JJ"', "début de la prestation", "start of the service", 4)
-            w.todo('notice: {received_on: "AAAA-MM-JJ", lists: [providers, provider_locations, database_locations, legal_regime, tasks]}',
-                   "lettre d'information de la Caf", "notice letter to the Caf", 4)
-            w.todo("clauses: [security, confidentiality, purpose_limitation, no_retention_after_end, no_disclosure, anti_misuse, "
-                   "physical_security, audit, same_obligations_for_subcontractors]", "clauses du contrat", "clauses of the contract", 4)
+            w.todo(
+                'notice: {received_on: "AAAA-MM-JJ", lists: [providers, provider_locations,'
+                " database_locations, legal_regime, tasks]}",
+                "lettre d'information de la Caf",
+                "notice letter to the Caf",
+                4,
+            )
+            w.todo(
+                "clauses: [security, confidentiality, purpose_limitation, no_retention_after_end,"
+                " no_disclosure, anti_misuse, physical_security, audit,"
+                " same_obligations_for_subcontractors]",
+                "clauses du contrat",
+                "clauses of the contract",
+                4,
+            )
     else:
         w.line("subcontractors: []")
     w.blank()
 
-    w.comment("— Les copies locales de données CDAP (extractions, traces, registre des habilitations), avec leur durée de\n"
-              "  conservation et leur base légale (CONV art. 5.2, CS art. 5.3.2). Aucune : laissez la liste vide.",
-              "— Local copies of CDAP data (extracts, traces, habilitation register), with their retention and legal\n"
-              "  basis (CONV art. 5.2, CS art. 5.3.2). None: leave the list empty.")
+    w.comment(
+        "— Les copies locales de données CDAP (extractions, traces, registre des habilitations),"
+        " avec leur durée de\n  conservation et leur base légale (CONV art. 5.2, CS art. 5.3.2)."
+        " Aucune : laissez la liste vide.",
+        "— Local copies of CDAP data (extracts, traces, habilitation register), with their"
+        " retention and legal\n  basis (CONV art. 5.2, CS art. 5.3.2). None: leave the list empty.",
+    )
     w.line("data_stores: []")
-    w.comment("— Programmes qui accèdent à « Mon Compte Partenaire » (CONV art. 9.2) et incidents de sécurité.",
-              "— Programs that reach « Mon Compte Partenaire » (CONV art. 9.2) and security incidents.")
+    w.comment(
+        "— Programmes qui accèdent à « Mon Compte Partenaire » (CONV art. 9.2) et incidents de"
+        " sécurité.",
+        "— Programs that reach « Mon Compte Partenaire » (CONV art. 9.2) and security incidents.",
+    )
     w.line("automations: []")
     w.line("incidents: []")
     return "\n".join(w.lines) + "\n"

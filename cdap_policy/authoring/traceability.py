@@ -1,4 +1,7 @@
-"""Traceability: every requirement of the catalogue has a rule, every rule has passing and failing cases."""
+"""Traceability: every requirement of the catalogue has a rule, every rule has passing and failing
+cases.
+"""
+
 from __future__ import annotations
 
 import io
@@ -23,15 +26,24 @@ def compute(pack) -> tuple[list[dict], list[str]]:
         implementing = [r for r in pack.rules if req_id in r.requirements]
         if not implementing:
             problems.append(f"requirement {req_id} has no rule")
-        rows.append({
-            "requirement": req_id, "family": info["family"], "title": info["title"],
-            "rules": [{"id": r.id, **cases.get(r.id, {"pass": 0, "fail": 0, "other": 0})} for r in implementing],
-        })
+        rows.append(
+            {
+                "requirement": req_id,
+                "family": info["family"],
+                "title": info["title"],
+                "rules": [
+                    {"id": r.id, **cases.get(r.id, {"pass": 0, "fail": 0, "other": 0})}
+                    for r in implementing
+                ],
+            }
+        )
     return rows, problems
 
 
-_HEADS = {"fr": ("Exigence", "Règles", "Cas conformes", "Cas en échec"),
-          "en": ("Requirement", "Rules", "Passing cases", "Failing cases")}
+_HEADS = {
+    "fr": ("Exigence", "Règles", "Cas conformes", "Cas en échec"),
+    "en": ("Requirement", "Rules", "Passing cases", "Failing cases"),
+}
 
 
 def render_table(rows: list[dict], problems: list[str], lang: str = "fr") -> str:
@@ -42,12 +54,19 @@ def render_table(rows: list[dict], problems: list[str], lang: str = "fr") -> str
         table.add_column(head, overflow="fold")
     for row in rows:
         rules = row["rules"]
-        table.add_row(row["requirement"], "\n".join(r["id"] for r in rules) or ("— aucune —" if lang == "fr" else "— none —"),
-                      "\n".join(str(r["pass"]) for r in rules), "\n".join(str(r["fail"]) for r in rules))
+        table.add_row(
+            row["requirement"],
+            "\n".join(r["id"] for r in rules) or ("— aucune —" if lang == "fr" else "— none —"),
+            "\n".join(str(r["pass"]) for r in rules),
+            "\n".join(str(r["fail"]) for r in rules),
+        )
     console.print(table)
     for problem in problems:
         console.print(f"{'problème : ' if lang == 'fr' else 'problem: '}{problem}")
     covered = sum(1 for r in rows if r["rules"])
-    console.print(f"{covered}/{len(rows)} exigence(s) couverte(s) ; {len(problems)} problème(s)" if lang == "fr" else
-                  f"{covered}/{len(rows)} requirements covered; {len(problems)} problem(s)")
+    console.print(
+        f"{covered}/{len(rows)} exigence(s) couverte(s) ; {len(problems)} problème(s)"
+        if lang == "fr"
+        else f"{covered}/{len(rows)} requirements covered; {len(problems)} problem(s)"
+    )
     return buffer.getvalue()

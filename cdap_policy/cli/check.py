@@ -1,4 +1,5 @@
 """`cdap-policy check`: options in, reports out."""
+
 from __future__ import annotations
 
 import json
@@ -12,17 +13,30 @@ from typing import NoReturn
 
 import click
 
-from cdap_policy.cli.localise import error_prefix
-
-from cdap_policy.cli.common import (EXIT_INPUT, EXIT_OK, engine_option, fail_usage, lang_option, params_option,
-                                    notice_skipped, parse_date, policies_option, quiet, redact_key, report_problems, today, use_color,
-                                    verbosity_options)
+from cdap_policy.cli.common import (
+    EXIT_INPUT,
+    EXIT_OK,
+    engine_option,
+    fail_usage,
+    lang_option,
+    notice_skipped,
+    params_option,
+    parse_date,
+    policies_option,
+    quiet,
+    redact_key,
+    report_problems,
+    today,
+    use_color,
+    verbosity_options,
+)
 from cdap_policy.cli.completion import complete_rule_ids
-from cdap_policy.support.errors import InputError
+from cdap_policy.cli.localise import error_prefix
 from cdap_policy.evaluate.findings import SEVERITY_RANK
 from cdap_policy.formatters import REPORT_FORMATS
-from cdap_policy.support.i18n import pick, tr
 from cdap_policy.load.pack import STAGES
+from cdap_policy.support.errors import InputError
+from cdap_policy.support.i18n import pick, tr
 from cdap_policy.support.textsafe import printable
 
 DEFAULT_TIMEOUT_S = 3600  # a whole run; a 10-million-row log takes about 3 minutes
@@ -44,59 +58,177 @@ def _shard(ctx, param, value):
 
 @click.command()
 @click.argument("snapshots", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(list(REPORT_FORMATS)), default="table", show_default=True,
-              help="jsonl: one report per line, written as each snapshot is checked.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-              help="Write the report to this file (« - »: standard output), replaced only once the run succeeded.")
-@click.option("--as-of", callback=parse_date, help="Evaluation date YYYY-MM-DD (default today): the only 'now' rules see.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(REPORT_FORMATS)),
+    default="table",
+    show_default=True,
+    help="jsonl: one report per line, written as each snapshot is checked.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help=(
+        "Write the report to this file (« - »: standard output), replaced only once the run"
+        " succeeded."
+    ),
+)
+@click.option(
+    "--as-of",
+    callback=parse_date,
+    help="Evaluation date YYYY-MM-DD (default today): the only 'now' rules see.",
+)
 @policies_option
 @params_option
-@click.option("--stage", type=click.Choice(STAGES), help="Run only the rules of this lifecycle stage.")
-@click.option("--edition", type=click.Choice(["2017", "2025"]), help="Override the bulletin edition the snapshot declares.")
-@click.option("--rule", "rule_ids", multiple=True, shell_complete=complete_rule_ids,
-              help="Run only this rule (repeatable; with --family: those rules too).")
-@click.option("--family", "families", multiple=True, metavar="ELIG|QUOTA|SCOPE|RET|SUB|GOV|COORD",
-              help="Run only the rules of this family (repeatable).")
-@click.option("--fail-on", type=click.Choice(list(SEVERITY_RANK)), default="high", show_default=True,
-              help="Lowest severity of a failure that makes the exit code 1 (errors always do).")
+@click.option(
+    "--stage", type=click.Choice(STAGES), help="Run only the rules of this lifecycle stage."
+)
+@click.option(
+    "--edition",
+    type=click.Choice(["2017", "2025"]),
+    help="Override the bulletin edition the snapshot declares.",
+)
+@click.option(
+    "--rule",
+    "rule_ids",
+    multiple=True,
+    shell_complete=complete_rule_ids,
+    help="Run only this rule (repeatable; with --family: those rules too).",
+)
+@click.option(
+    "--family",
+    "families",
+    multiple=True,
+    metavar="ELIG|QUOTA|SCOPE|RET|SUB|GOV|COORD",
+    help="Run only the rules of this family (repeatable).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(list(SEVERITY_RANK)),
+    default="high",
+    show_default=True,
+    help="Lowest severity of a failure that makes the exit code 1 (errors always do).",
+)
 @lang_option
 @click.option("--include-passed", is_flag=True, help="List passing and not-applicable checks too.")
 @engine_option
-@click.option("--redact", is_flag=True, help="Replace names, e-mails and phone numbers with stable pseudonyms "
-              "(key: CDAP_POLICY_REDACT_KEY); entity keys stay usable.")
-@click.option("--log-root", "log_roots", multiple=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Also allow consultation logs in this folder (repeatable); by default a log must be in the snapshot's folder.")
-@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_S, show_default=True,
-              help="Stop the whole run after this many seconds (exit 2, nothing written); 0: no limit.")
-@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
-              help="A previous `check --format json` report of the same partner: only findings it does not hold count for the exit code.")
-@click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Waiver file (YAML, schemas/waivers.schema.json); default: <snapshot>.waivers.yaml next to each snapshot.")
-@click.option("--no-waivers", is_flag=True, help="Apply no waiver, not even a <snapshot>.waivers.yaml found next to the snapshot.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Processes checking snapshots in parallel (default: the number of cores available; "
-                   "at most 2 a core, and 64).")
-@click.option("--shard", callback=_shard, metavar="K/N",
-              help="Check only the K-th of N disjoint shares of the snapshots (CI matrix jobs, job arrays).")
-@click.option("--summary", "summary_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-              help="Also write the batch summary (by family, rule, partner) to this file, as JSON.")
-@click.option("--no-progress", is_flag=True, help="No progress bar (none is shown in CI or when standard error is not a terminal).")
+@click.option(
+    "--redact",
+    is_flag=True,
+    help=(
+        "Replace names, e-mails and phone numbers with stable pseudonyms "
+        "(key: CDAP_POLICY_REDACT_KEY); entity keys stay usable."
+    ),
+)
+@click.option(
+    "--log-root",
+    "log_roots",
+    multiple=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help=(
+        "Also allow consultation logs in this folder (repeatable); by default a log must be in the"
+        " snapshot's folder."
+    ),
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TIMEOUT_S,
+    show_default=True,
+    help="Stop the whole run after this many seconds (exit 2, nothing written); 0: no limit.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=(
+        "A previous `check --format json` report of the same partner: only findings it does not"
+        " hold count for the exit code."
+    ),
+)
+@click.option(
+    "--waivers",
+    "waivers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=(
+        "Waiver file (YAML, schemas/waivers.schema.json); default: <snapshot>.waivers.yaml next to"
+        " each snapshot."
+    ),
+)
+@click.option(
+    "--no-waivers",
+    is_flag=True,
+    help="Apply no waiver, not even a <snapshot>.waivers.yaml found next to the snapshot.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help=(
+        "Processes checking snapshots in parallel (default: the number of cores available; "
+        "at most 2 a core, and 64)."
+    ),
+)
+@click.option(
+    "--shard",
+    callback=_shard,
+    metavar="K/N",
+    help="Check only the K-th of N disjoint shares of the snapshots (CI matrix jobs, job arrays).",
+)
+@click.option(
+    "--summary",
+    "summary_file",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Also write the batch summary (by family, rule, partner) to this file, as JSON.",
+)
+@click.option(
+    "--no-progress",
+    is_flag=True,
+    help="No progress bar (none is shown in CI or when standard error is not a terminal).",
+)
 @verbosity_options
 @click.pass_context
-def check(ctx, snapshots, fmt, output, as_of, policies, params_file, stage, edition, rule_ids, families, fail_on, lang,
-          include_passed, engine, redact, log_roots, timeout, baseline, waivers_file, no_waivers, jobs, shard,
-          summary_file, no_progress) -> NoReturn:
+def check(
+    ctx,
+    snapshots,
+    fmt,
+    output,
+    as_of,
+    policies,
+    params_file,
+    stage,
+    edition,
+    rule_ids,
+    families,
+    fail_on,
+    lang,
+    include_passed,
+    engine,
+    redact,
+    log_roots,
+    timeout,
+    baseline,
+    waivers_file,
+    no_waivers,
+    jobs,
+    shard,
+    summary_file,
+    no_progress,
+) -> NoReturn:
     """Check snapshot(s): files, folders (recursively) or quoted globs, and report findings."""
     from cdap_policy import formatters
-    from cdap_policy.support import output as out
-    from cdap_policy.pipeline.batch import pool, shard as sharding
+    from cdap_policy.cli import configure
+    from cdap_policy.cli.common import load_pack_or_exit
+    from cdap_policy.engines.deadline import WATCHDOG
+    from cdap_policy.pipeline.batch import pool
+    from cdap_policy.pipeline.batch import shard as sharding
     from cdap_policy.pipeline.batch.discover import discover
     from cdap_policy.pipeline.batch.run import check_batch
     from cdap_policy.pipeline.batch.sinks import Sink
     from cdap_policy.pipeline.check import CheckOptions
-    from cdap_policy.cli import configure
-    from cdap_policy.cli.common import load_pack_or_exit
-    from cdap_policy.engines.deadline import WATCHDOG
+    from cdap_policy.support import output as out
 
     started = time.monotonic()
     configure.log_sources(ctx)
@@ -114,13 +246,23 @@ def check(ctx, snapshots, fmt, output, as_of, policies, params_file, stage, edit
     log.debug(tr(f"{len(paths)} fichier(s) à vérifier", f"{len(paths)} file(s) to check"))
     code = EXIT_INPUT if problems else EXIT_OK
     if problems:
-        report_problems(InputError(problems), tr("instantanés introuvables", "snapshots not found"), lang)
+        report_problems(
+            InputError(problems), tr("instantanés introuvables", "snapshots not found"), lang
+        )
     if shard is not None:
         paths = sharding.select(paths, *shard)
     if not paths:
         if shard is not None and not problems:
-            click.echo(pick(tr(f"partie {shard[0]}/{shard[1]} : aucun instantané à vérifier",
-                               f"shard {shard[0]}/{shard[1]}: no snapshot to check"), lang), err=True)
+            click.echo(
+                pick(
+                    tr(
+                        f"partie {shard[0]}/{shard[1]} : aucun instantané à vérifier",
+                        f"shard {shard[0]}/{shard[1]}: no snapshot to check",
+                    ),
+                    lang,
+                ),
+                err=True,
+            )
         sys.exit(code)
     try:
         for target in (output, summary_file):
@@ -129,54 +271,106 @@ def check(ctx, snapshots, fmt, output, as_of, policies, params_file, stage, edit
     except InputError as exc:
         report_problems(exc, tr("sortie refusée", "output refused"), lang)
         sys.exit(EXIT_INPUT)
-    baseline_reports, waiver_set = _comparison_inputs(baseline, None if no_waivers else waivers_file, lang)
+    baseline_reports, waiver_set = _comparison_inputs(
+        baseline, None if no_waivers else waivers_file, lang
+    )
     jobs = min(jobs or pool.default_jobs(), pool.max_jobs(), len(paths))
-    if engine is None:  # a batch runs on the fastest engine installed; one snapshot on the reference
+    if (
+        engine is None
+    ):  # a batch runs on the fastest engine installed; one snapshot on the reference
         from cdap_policy import engines
 
         engine = engines.batch_default() if len(paths) > 1 else engines.DEFAULT
     # a selection (or rules skipped by the configuration) is checked against the pack here;
     # otherwise the pack is loaded only where it is used: by each worker, or here once a snapshot
     # is readable
-    pack = load_pack_or_exit(policies, params_file, engine, lang) if rule_ids or families or skip else None
+    pack = (
+        load_pack_or_exit(policies, params_file, engine, lang)
+        if rule_ids or families or skip
+        else None
+    )
     if skip:
         _check_skipped(pack, skip, conf, lang)
-    options = CheckOptions(as_of=as_of or today(), as_of_source="option" if as_of else "today", stage=stage,
-                           edition=int(edition) if edition else None, rule_ids=_selection(pack, rule_ids, families, lang),
-                           include_passed=include_passed or formatters.needs_passed(fmt), log_roots=tuple(log_roots),
-                           redact=redact, redact_key=redact_key() if redact else None,
-                           baseline=baseline_reports, baseline_file=str(baseline or ""), baseline_batch=len(paths) > 1,
-                           waivers=waiver_set,
-                           find_waivers=not no_waivers, skip=dict(skip), skip_source=str(conf.file or ""))
-    format_options = formatters.FormatOptions(lang=lang, include_passed=include_passed, color=use_color(output),
-                                              width=shutil.get_terminal_size((80, 24)).columns, srcroot=_srcroot(),
-                                              shard=shard)
+    options = CheckOptions(
+        as_of=as_of or today(),
+        as_of_source="option" if as_of else "today",
+        stage=stage,
+        edition=int(edition) if edition else None,
+        rule_ids=_selection(pack, rule_ids, families, lang),
+        include_passed=include_passed or formatters.needs_passed(fmt),
+        log_roots=tuple(log_roots),
+        redact=redact,
+        redact_key=redact_key() if redact else None,
+        baseline=baseline_reports,
+        baseline_file=str(baseline or ""),
+        baseline_batch=len(paths) > 1,
+        waivers=waiver_set,
+        find_waivers=not no_waivers,
+        skip=dict(skip),
+        skip_source=str(conf.file or ""),
+    )
+    format_options = formatters.FormatOptions(
+        lang=lang,
+        include_passed=include_passed,
+        color=use_color(output),
+        width=shutil.get_terminal_size((80, 24)).columns,
+        srcroot=_srcroot(),
+        shard=shard,
+    )
     remaining = max(0.1, timeout - (time.monotonic() - started)) if timeout else None
-    setup = pool.Setup(policies, params_file, engine, options, fail_on, fmt, format_options, remaining)
+    setup = pool.Setup(
+        policies, params_file, engine, options, fail_on, fmt, format_options, remaining
+    )
     batch = len(paths) > 1
-    sink = Sink(fmt, output, format_options, with_summary=batch, redact_line=_redactor() if redact else None)
+    sink = Sink(
+        fmt, output, format_options, with_summary=batch, redact_line=_redactor() if redact else None
+    )
     sinks.append(sink)
-    progress = _progress(len(paths), batch and not no_progress and not quiet() and _stream_is_not_the_terminal(output), lang)
+    progress = _progress(
+        len(paths),
+        batch and not no_progress and not quiet() and _stream_is_not_the_terminal(output),
+        lang,
+    )
 
     def unreadable(outcome):
         progress.pause()  # error lines above the bar, never through it
         if outcome.internal is not None:
-            click.echo(f"internal error: {printable(outcome.path)}: {printable(outcome.internal)} (please report this)", err=True)
+            click.echo(
+                f"internal error: {printable(outcome.path)}: {printable(outcome.internal)} (please"
+                " report this)",
+                err=True,
+            )
         else:
-            report_problems(InputError(outcome.problems), tr(f"impossible de vérifier {outcome.path}",
-                                                             f"cannot check {outcome.path}"), lang, redact=redact)
+            report_problems(
+                InputError(outcome.problems),
+                tr(f"impossible de vérifier {outcome.path}", f"cannot check {outcome.path}"),
+                lang,
+                redact=redact,
+            )
         progress.resume()
 
     try:
         with progress:
-            summary = check_batch(paths, setup, jobs, sink, outputs=(output, summary_file), on_done=progress.advance,
-                                  pack_loader=lambda: pack or load_pack_or_exit(policies, params_file, engine, lang),
-                                  on_unreadable=unreadable)
+            summary = check_batch(
+                paths,
+                setup,
+                jobs,
+                sink,
+                outputs=(output, summary_file),
+                on_done=progress.advance,
+                pack_loader=lambda: pack or load_pack_or_exit(policies, params_file, engine, lang),
+                on_unreadable=unreadable,
+            )
         WATCHDOG.cancel_run_deadline()
         notice_skipped(summary.skipped, lang)
-        sink.finish(summary)  # a format's own limit (SARIF: 25,000 results per run) is refused like bad input
+        sink.finish(
+            summary
+        )  # a format's own limit (SARIF: 25,000 results per run) is refused like bad input
         if summary_file is not None:
-            out.write_text(summary_file, json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+            out.write_text(
+                summary_file,
+                json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+            )
     except pool.PackUnusable as exc:
         report_problems(exc.error, tr("fichier de paramètres invalide", "bad parameter file"), lang)
         sys.exit(EXIT_INPUT)
@@ -187,8 +381,12 @@ def check(ctx, snapshots, fmt, output, as_of, policies, params_file, stage, edit
     except BaseException:  # Ctrl-C while the last of the report is written: no temporary file stays
         sink.abort()
         raise
-    log.debug(tr(f"{summary.checked} instantané(s) vérifié(s) en {time.monotonic() - started:.2f} s",
-                 f"{summary.checked} snapshot(s) checked in {time.monotonic() - started:.2f} s"))
+    log.debug(
+        tr(
+            f"{summary.checked} instantané(s) vérifié(s) en {time.monotonic() - started:.2f} s",
+            f"{summary.checked} snapshot(s) checked in {time.monotonic() - started:.2f} s",
+        )
+    )
     sys.exit(max(code, summary.exit_code))
 
 
@@ -206,13 +404,27 @@ def _check_skipped(pack, skip: dict, conf, lang: str) -> None:
     for rule_id in skip:
         if pack.rule(rule_id) is None:
             close = suggest(rule_id, known)
-            hint = tr(f" ; vouliez-vous dire : {', '.join(close)}", f"; did you mean: {', '.join(close)}") if close else tr("", "")
-            fail_usage(tr(f"{conf.where('skip')} : skip : règle inconnue {rule_id!r}{hint['fr']}",
-                          f"{conf.where('skip')}: skip: unknown rule {rule_id!r}{hint['en']}"), lang)
+            hint = (
+                tr(
+                    f" ; vouliez-vous dire : {', '.join(close)}",
+                    f"; did you mean: {', '.join(close)}",
+                )
+                if close
+                else tr("", "")
+            )
+            fail_usage(
+                tr(
+                    f"{conf.where('skip')} : skip : règle inconnue {rule_id!r}{hint['fr']}",
+                    f"{conf.where('skip')}: skip: unknown rule {rule_id!r}{hint['en']}",
+                ),
+                lang,
+            )
 
 
 def _selection(pack, rule_ids, families, lang):
-    """The rule IDs of --rule and --family together; an unknown one stops the run with a suggestion."""
+    """The rule IDs of --rule and --family together; an unknown one stops the run
+    with a suggestion.
+    """
     from cdap_policy.cli.pack import suggest, unknown_rule
 
     if not rule_ids and not families:
@@ -225,10 +437,25 @@ def _selection(pack, rule_ids, families, lang):
     for family in families:
         if family.upper() not in known:
             close = [f.upper() for f in suggest(family, [k.lower() for k in known])]
-            hint = tr(f"vouliez-vous dire : {', '.join(close)}", f"did you mean: {', '.join(close)}") if close else \
-                tr(f"familles du paquet : {', '.join(known)}", f"families of the pack: {', '.join(known)}")
-            fail_usage({k: tr(f"famille inconnue {family!r}", f"unknown family {family!r}")[k] + (" ; " if k == "fr" else "; ") + hint[k]
-                        for k in ("fr", "en")}, lang)
+            hint = (
+                tr(f"vouliez-vous dire : {', '.join(close)}", f"did you mean: {', '.join(close)}")
+                if close
+                else tr(
+                    f"familles du paquet : {', '.join(known)}",
+                    f"families of the pack: {', '.join(known)}",
+                )
+            )
+            fail_usage(
+                {
+                    k: (
+                        tr(f"famille inconnue {family!r}", f"unknown family {family!r}")[k]
+                        + (" ; " if k == "fr" else "; ")
+                        + hint[k]
+                    )
+                    for k in ("fr", "en")
+                },
+                lang,
+            )
         wanted.add(family.upper())
     return set(rule_ids) | {r.id for r in pack.rules if r.family in wanted}
 
@@ -260,12 +487,29 @@ class _Progress(_NoProgress):
 
     def __init__(self, total: int, lang: str):
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
-        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                  TimeRemainingColumn(), console=Console(stderr=True), transient=True,
-                                  redirect_stdout=False, redirect_stderr=False)
-        self._task = self._progress.add_task(pick(tr("Vérification", "Checking"), lang), total=total)
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self._task = self._progress.add_task(
+            pick(tr("Vérification", "Checking"), lang), total=total
+        )
 
     def __enter__(self):
         self._progress.start()
@@ -286,20 +530,30 @@ class _Progress(_NoProgress):
 
 
 def _progress(total: int, wanted: bool, lang: str):
-    shown = wanted and sys.stderr.isatty() and os.environ.get("CI", "").lower() not in ("1", "true", "yes") \
+    shown = (
+        wanted
+        and sys.stderr.isatty()
+        and os.environ.get("CI", "").lower() not in ("1", "true", "yes")
         and os.environ.get("TERM") != "dumb"
+    )
     return _Progress(total, lang) if shown else _NoProgress()
 
 
 def _comparison_inputs(baseline, waivers_file, lang):
-    """The baseline report(s) and the waiver file, read once before any snapshot: either unreadable stops the run."""
+    """The baseline report(s) and the waiver file, read once before any snapshot: either unreadable
+    stops the run.
+    """
     from cdap_policy.report import reportfile, waivers
 
     try:
-        return (reportfile.load(baseline) if baseline else None,
-                waivers.load(waivers_file) if waivers_file else None)
+        return (
+            reportfile.load(baseline) if baseline else None,
+            waivers.load(waivers_file) if waivers_file else None,
+        )
     except InputError as exc:
-        report_problems(exc, tr("référence ou dérogations illisibles", "unreadable baseline or waivers"), lang)
+        report_problems(
+            exc, tr("référence ou dérogations illisibles", "unreadable baseline or waivers"), lang
+        )
         sys.exit(EXIT_INPUT)
 
 
@@ -316,7 +570,16 @@ def _srcroot() -> str:
 def _stuck(timeout, lang, sinks=()) -> NoReturn:
     for sink in sinks:  # no temporary report left behind
         sink.abort()
-    sys.stderr.write(error_prefix(lang) + pick(tr(f"durée maximale dépassée ({timeout:g} s) ; rien n'a été écrit",
-                                         f"run took longer than --timeout ({timeout:g} s); nothing was written"), lang) + "\n")
+    sys.stderr.write(
+        error_prefix(lang)
+        + pick(
+            tr(
+                f"durée maximale dépassée ({timeout:g} s) ; rien n'a été écrit",
+                f"run took longer than --timeout ({timeout:g} s); nothing was written",
+            ),
+            lang,
+        )
+        + "\n"
+    )
     sys.stderr.flush()
     os._exit(EXIT_INPUT)

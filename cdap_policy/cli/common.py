@@ -1,4 +1,5 @@
 """What every command shares: exit codes, common options, error lines, loading the pack."""
+
 from __future__ import annotations
 
 import datetime
@@ -12,10 +13,16 @@ from typing import NoReturn
 import click
 
 from cdap_policy.cli.localise import error_prefix
-
 from cdap_policy.support.errors import InputError, PolicyError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 3, 130, 143
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED = (
+    0,
+    1,
+    2,
+    3,
+    130,
+    143,
+)
 MAX_PROBLEMS = 50  # error lines shown for one file; the count of the others follows
 
 _HEADS = {
@@ -24,10 +31,12 @@ _HEADS = {
 }
 
 
-# -- what the tool says on standard error besides errors: Python's logging -----------------------------
+# -- what the tool says on standard error besides errors: Python's logging
+# -----------------------------
 # The library logs through the `cdap_policy` logger, its messages written {fr, en} (i18n.tr) or as
 # plain text; the command line installs one handler on standard error that writes them in the
-# language of --lang. -q keeps errors only, -v adds what the run did (configuration, files, timings).
+# language of --lang. -q keeps errors only, -v adds what the run did (configuration, files,
+# timings).
 
 LOGGER = "cdap_policy"
 _LEVEL_WORDS = {
@@ -41,6 +50,7 @@ _LEVEL_WORDS = {
 @dataclass
 class _LogState:
     """What the log handler of this invocation writes: its language and its threshold."""
+
     lang: str = "fr"
     level: int = logging.INFO
 
@@ -57,7 +67,10 @@ class _Formatter(logging.Formatter):
         text = pick(record.msg, lang) if isinstance(record.msg, dict) else str(record.msg)
         if record.args:
             text = text % record.args
-        word = _LEVEL_WORDS.get(record.levelno) or _LEVEL_WORDS[logging.ERROR if record.levelno > logging.ERROR else logging.DEBUG]
+        word = (
+            _LEVEL_WORDS.get(record.levelno)
+            or _LEVEL_WORDS[logging.ERROR if record.levelno > logging.ERROR else logging.DEBUG]
+        )
         return f"{word[lang]} {printable(text, None, keep_newlines=True)}"
 
 
@@ -81,6 +94,7 @@ def _set_level(level: int):
             _LOG_STATE.level = level
             logging.getLogger(LOGGER).setLevel(level)
         return value
+
     return callback
 
 
@@ -92,12 +106,30 @@ def _remember_lang(ctx, param, value):
 
 def verbosity_options(command):
     """-q/--quiet and -v/--verbose (the last one given wins)."""
-    command = click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=_set_level(logging.ERROR),
-                           help=helptext("N'écrire que les erreurs sur la sortie d'erreur (ni remarques ni barre de progression).",
-                                         "Write only errors on standard error (no notes, no progress bar)."))(command)
-    return click.option("--verbose", "-v", is_flag=True, expose_value=False, callback=_set_level(logging.DEBUG),
-                        help=helptext("Dire aussi ce que fait la vérification (configuration, fichiers, durées) sur la sortie d'erreur.",
-                                      "Also say what the run does (configuration, files, timings) on standard error."))(command)
+    command = click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_level(logging.ERROR),
+        help=helptext(
+            "N'écrire que les erreurs sur la sortie d'erreur (ni remarques ni barre de"
+            " progression).",
+            "Write only errors on standard error (no notes, no progress bar).",
+        ),
+    )(command)
+    return click.option(
+        "--verbose",
+        "-v",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_level(logging.DEBUG),
+        help=helptext(
+            "Dire aussi ce que fait la vérification (configuration, fichiers, durées) sur la sortie"
+            " d'erreur.",
+            "Also say what the run does (configuration, files, timings) on standard error.",
+        ),
+    )(command)
 
 
 def quiet() -> bool:
@@ -116,7 +148,9 @@ def use_color(output) -> bool:
     return output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-MAX_SKIPPED_NAMED = 5  # files named in the notice of the project's own files skipped; the others are counted
+MAX_SKIPPED_NAMED = (
+    5  # files named in the notice of the project's own files skipped; the others are counted
+)
 
 
 def notice_skipped(skipped: list, lang: str) -> None:
@@ -126,12 +160,19 @@ def notice_skipped(skipped: list, lang: str) -> None:
     from cdap_policy.load.filekinds import KIND_NAMES
     from cdap_policy.support.i18n import pick, tr
 
-    named = ", ".join(f"{s['file']} ({pick(KIND_NAMES.get(s['kind'], s['kind']), lang)})" for s in skipped[:MAX_SKIPPED_NAMED])
+    named = ", ".join(
+        f"{s['file']} ({pick(KIND_NAMES.get(s['kind'], s['kind']), lang)})"
+        for s in skipped[:MAX_SKIPPED_NAMED]
+    )
     more = len(skipped) - MAX_SKIPPED_NAMED
     tail = pick(tr(f" et {more} autre(s)", f" and {more} more"), lang) if more > 0 else ""
-    logging.getLogger(LOGGER).info(tr(
-        f"{len(skipped)} fichier(s) du projet ignoré(s), qui ne sont pas des instantanés : {named}{tail}",
-        f"{len(skipped)} file(s) of the project skipped, not snapshots: {named}{tail}"))
+    logging.getLogger(LOGGER).info(
+        tr(
+            f"{len(skipped)} fichier(s) du projet ignoré(s), qui ne sont pas des instantanés :"
+            f" {named}{tail}",
+            f"{len(skipped)} file(s) of the project skipped, not snapshots: {named}{tail}",
+        )
+    )
 
 
 def today() -> str:
@@ -146,8 +187,11 @@ def parse_date(ctx, param, value):
     except ValueError:
         from cdap_policy.cli.localise import current
 
-        raise click.BadParameter(f"{value!r} n'est pas une date AAAA-MM-JJ" if current() == "fr" else
-                                 f"{value!r} is not a date YYYY-MM-DD") from None
+        raise click.BadParameter(
+            f"{value!r} n'est pas une date AAAA-MM-JJ"
+            if current() == "fr"
+            else f"{value!r} is not a date YYYY-MM-DD"
+        ) from None
 
 
 def redact_key() -> str:
@@ -156,19 +200,24 @@ def redact_key() -> str:
     return key_from_environment()
 
 
-def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact: bool = False) -> None:
+def report_problems(
+    exc: InputError, head: dict | str, lang: str = "fr", redact: bool = False
+) -> None:
     """One `error:` line naming what failed, then one line per problem, on standard error.
 
     Every error line of every input passes here: the value of a personal field (the schemas'
     `x-personal`) is masked whatever --redact; with --redact, names, e-mail addresses and phone
     numbers are replaced in the rest of the line too (by shape: the snapshot may be unreadable)."""
-    from cdap_policy.support.i18n import pick, tr
     from cdap_policy.report.redact import Pseudonymiser, Redactor, mask_problem
+    from cdap_policy.support.i18n import pick, tr
     from cdap_policy.support.textsafe import printable
 
     if isinstance(exc, PolicyError):
         head = _HEADS["policy"]
-    click.echo(f"{error_prefix(lang)}{printable(pick(head, lang))}{' :' if lang == 'fr' else ':'}", err=True)
+    click.echo(
+        f"{error_prefix(lang)}{printable(pick(head, lang))}{' :' if lang == 'fr' else ':'}",
+        err=True,
+    )
     pseudo = Pseudonymiser(redact_key())
     redactor = Redactor(None, redact_key()) if redact else None
     shown: set = set()
@@ -183,7 +232,13 @@ def report_problems(exc: InputError, head: dict | str, lang: str = "fr", redact:
         click.echo(f"  {line}", err=True)
     hidden = len(exc.problems) - MAX_PROBLEMS
     if hidden > 0:
-        click.echo("  " + pick(tr(f"… et {hidden} autre(s) problème(s)", f"… and {hidden} more problem(s)"), lang), err=True)
+        click.echo(
+            "  "
+            + pick(
+                tr(f"… et {hidden} autre(s) problème(s)", f"… and {hidden} more problem(s)"), lang
+            ),
+            err=True,
+        )
 
 
 def load_pack_or_exit(policies, params_file, engine: str | None = "compiled", lang: str = "fr"):
@@ -204,10 +259,21 @@ def fail_usage(message: dict, lang: str) -> NoReturn:
     sys.exit(EXIT_INPUT)
 
 
-policies_option = click.option("--policies", type=click.Path(file_okay=False, path_type=Path), default=None,
-                               help="Policy pack directory (default: the shipped pack).")
-params_option = click.option("--params", "params_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                             help="YAML file overriding pack parameters (quotas, durations, country lists).")
+policies_option = click.option(
+    "--policies",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Policy pack directory (default: the shipped pack).",
+)
+params_option = click.option(
+    "--params",
+    "params_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML file overriding pack parameters (quotas, durations, country lists).",
+)
+
+
 def _engine_here(ctx, param, value):
     """`--engine native` without its package installed is bad usage: say how to install it."""
     if value == "native":
@@ -217,16 +283,32 @@ def _engine_here(ctx, param, value):
         if why is not None:
             from cdap_policy.cli.localise import current
 
-            raise click.BadParameter("le moteur natif n'est pas installé : pip install '.[fast]'" if current() == "fr"
-                                     else f"the native engine is not installed: {why}")
+            raise click.BadParameter(
+                "le moteur natif n'est pas installé : pip install '.[fast]'"
+                if current() == "fr"
+                else f"the native engine is not installed: {why}"
+            )
     return value
 
 
-engine_option = click.option("--engine", type=click.Choice(["compiled", "interpreted", "native"]), default=None,
-                             callback=_engine_here,
-                             help="CEL engine: cel-python's compiled runner (default for one snapshot), its interpreter "
-                                  "(reference), or the native Rust runtime (pip install '.[fast]'; default for "
-                                  "several snapshots when installed: the same reports, faster).")
-lang_option = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
-                           envvar="CDAP_POLICY_LANG", show_envvar=True, callback=_remember_lang,
-                           help="Language of messages, remediations and errors.")
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(["compiled", "interpreted", "native"]),
+    default=None,
+    callback=_engine_here,
+    help=(
+        "CEL engine: cel-python's compiled runner (default for one snapshot), its interpreter "
+        "(reference), or the native Rust runtime (pip install '.[fast]'; default for "
+        "several snapshots when installed: the same reports, faster)."
+    ),
+)
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(["fr", "en"]),
+    default="fr",
+    show_default=True,
+    envvar="CDAP_POLICY_LANG",
+    show_envvar=True,
+    callback=_remember_lang,
+    help="Language of messages, remediations and errors.",
+)

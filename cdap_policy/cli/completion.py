@@ -5,6 +5,7 @@ completed by click itself from the command definitions.
 Completers read the IDs straight from the pack's files (one pattern per line): completing
 must answer at once, without compiling 700 expressions.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,8 @@ def _pack_dir(ctx) -> Path:
 
 def _read(directory: Path, name) -> str:
     """A file of the pack, as text; nothing for a file outside its folder (see policy.confined)."""
-    from cdap_policy.support.errors import InputError
     from cdap_policy.load.pack import confined
+    from cdap_policy.support.errors import InputError
 
     try:
         return confined(directory, name).read_text(encoding="utf-8")
@@ -59,7 +60,9 @@ def complete_rule_ids(ctx, param, incomplete: str) -> list[CompletionItem]:
     if param is None or param.name == "rule_id":
         # requirement IDs are capitals: offered when typed so, or when no rule ID matches
         if incomplete != incomplete.lower() or not rules:
-            requirements = [r for r in requirement_ids(directory) if r.startswith(incomplete.upper())]
+            requirements = [
+                r for r in requirement_ids(directory) if r.startswith(incomplete.upper())
+            ]
     return [CompletionItem(c) for c in rules + requirements]
 
 

@@ -7,6 +7,7 @@ shows when the language is English. Click's own words (« Usage », « Options �
 argument »…) go through gettext; we answer its calls with the French catalogue below, so a word
 click adds in a later version shows in English rather than breaking anything.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -26,7 +27,10 @@ ERROR = {"fr": "erreur : ", "en": "error: "}
 
 
 def detect(args) -> str:
-    """The language of a command line: `--lang en` / `--lang=en` anywhere, else CDAP_POLICY_LANG, else French."""
+    """The language of a command line: `--lang en` / `--lang=en` anywhere, else CDAP_POLICY_LANG,
+    else
+    French.
+    """
     args = list(args or [])
     for index, arg in enumerate(args):
         if arg == "--":
@@ -52,10 +56,23 @@ def error_prefix(lang: str | None = None) -> str:
 
 # -- our help texts ------------------------------------------------------------------------------
 
+
+def _catalogue_key(text: str) -> str:
+    """A help text as the catalogue is looked up: each line's words joined by one space, so that a
+    docstring wrapped to the line length finds its entry written on one line."""
+    return "\n".join(" ".join(line.split()) for line in inspect.cleandoc(text).split("\n\n"))
+
+
+@functools.cache
+def _catalogue() -> dict[str, str]:
+    from cdap_policy.cli.help_fr import FR_HELP
+
+    return {_catalogue_key(en): fr for en, fr in FR_HELP.items()}
+
+
 def _french(value):
     """A help text -> its French text, the English one remembered: a {fr, en} mapping, or an
     English text that the catalogue (help_fr.py) translates; a French text given with `h` stays."""
-    from cdap_policy.cli.help_fr import FR_HELP
 
     if isinstance(value, dict):
         fr, en = inspect.cleandoc(value.get("fr") or ""), inspect.cleandoc(value.get("en") or "")
@@ -63,18 +80,23 @@ def _french(value):
         return fr
     if isinstance(value, str):
         key = inspect.cleandoc(value)
-        if key in FR_HELP:
-            fr = inspect.cleandoc(FR_HELP[key])
+        french = _catalogue().get(_catalogue_key(value))
+        if french is not None:
+            fr = inspect.cleandoc(french)
             _EN[fr] = key
             return fr
     return value
 
 
 def untranslated(group: click.Group) -> list[str]:
-    """Help texts of `group` that have no French (for the test that keeps the catalogue complete)."""
+    """Help texts of `group` that have no French (for the test that keeps the
+    catalogue complete).
+    """
     out = []
     for command in _walk(group):
-        for text in [command.help, command.short_help] + [getattr(p, "help", None) for p in command.params]:
+        for text in [command.help, command.short_help] + [
+            getattr(p, "help", None) for p in command.params
+        ]:
             if text and inspect.cleandoc(text) not in _EN:
                 out.append(f"{command.name}: {text}")
     return out
@@ -142,7 +164,10 @@ class _Context(click.Context):
 
 # click's first-sentence shortener: click 8.5 deprecated its public name (to go in 9.0) for a
 # private one; older versions have only the public one
-_make_short_help = getattr(click.utils, "_make_default_short_help", None) or vars(click.utils)["make_default_short_help"]
+_make_short_help = (
+    getattr(click.utils, "_make_default_short_help", None)
+    or vars(click.utils)["make_default_short_help"]
+)
 
 
 def short_help(command, limit: int = 45) -> str:
@@ -225,12 +250,16 @@ FR = {
     "Repeat for confirmation": "Répétez pour confirmer",
     "Error: The value you entered was invalid.": "Erreur : la valeur saisie est invalide.",
     "Error: {e.message}": "Erreur : {e.message}",
-    "Error: The two entered values do not match.": "Erreur : les deux valeurs ne correspondent pas.",
+    "Error: The two entered values do not match.": (
+        "Erreur : les deux valeurs ne correspondent pas."
+    ),
     "%(prog)s, version %(version)s": "%(prog)s, version %(version)s",
     "Argument {name!r} takes {nargs} values.": "L'argument {name!r} attend {nargs} valeurs.",
     "Choose from:\n\t{choices}": "Choisir parmi :\n\t{choices}",
     "Confirm the action without prompting.": "Confirmer l'action sans la demander.",
-    "Could not open file {filename!r}: {message}": "Impossible d'ouvrir le fichier {filename!r} : {message}",
+    "Could not open file {filename!r}: {message}": (
+        "Impossible d'ouvrir le fichier {filename!r} : {message}"
+    ),
     "Do you want to continue?": "Voulez-vous continuer ?",
     "Error: invalid input": "erreur : réponse invalide",
     "Error: {message}": "erreur : {message}",
@@ -243,16 +272,26 @@ FR = {
     "file": "fichier",
     "path": "chemin",
     "unknown error": "erreur inconnue",
-    "Shell completion is not supported for Bash versions older than 4.4.": "La complétion n'est pas prise en charge pour Bash avant 4.4.",
-    "Couldn't detect Bash version, shell completion is not supported.": "Version de Bash inconnue : complétion non prise en charge.",
+    "Shell completion is not supported for Bash versions older than 4.4.": (
+        "La complétion n'est pas prise en charge pour Bash avant 4.4."
+    ),
+    "Couldn't detect Bash version, shell completion is not supported.": (
+        "Version de Bash inconnue : complétion non prise en charge."
+    ),
 }
 FR_PLURAL = {
-    ("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"):
-        ("Argument en trop ({args})", "Arguments en trop ({args})"),
-    ("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."):
-        ("L'option {name!r} attend une valeur.", "L'option {name!r} attend {nargs} valeurs."),
-    ("Option '{name}' requires an argument.", "Option '{name}' requires {nargs} arguments."):
-        ("L'option « {name} » attend une valeur.", "L'option « {name} » attend {nargs} valeurs."),
+    ("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"): (
+        "Argument en trop ({args})",
+        "Arguments en trop ({args})",
+    ),
+    ("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."): (
+        "L'option {name!r} attend une valeur.",
+        "L'option {name!r} attend {nargs} valeurs.",
+    ),
+    ("Option '{name}' requires an argument.", "Option '{name}' requires {nargs} arguments."): (
+        "L'option « {name} » attend une valeur.",
+        "L'option « {name} » attend {nargs} valeurs.",
+    ),
     ("Missing argument", "Missing arguments"): ("Argument manquant", "Arguments manquants"),
 }
 
@@ -281,7 +320,17 @@ def _install_gettext() -> None:
     if _INSTALLED:
         return
     _INSTALLED = True
-    for name in ("core", "exceptions", "formatting", "parser", "types", "decorators", "termui", "utils", "shell_completion"):
+    for name in (
+        "core",
+        "exceptions",
+        "formatting",
+        "parser",
+        "types",
+        "decorators",
+        "termui",
+        "utils",
+        "shell_completion",
+    ):
         module = sys.modules.get(f"click.{name}") or __import__(f"click.{name}", fromlist=["_"])
         names = vars(module)  # click's modules bind gettext's functions as module globals
         if names.get("_") is gettext.gettext:

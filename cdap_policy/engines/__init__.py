@@ -13,6 +13,7 @@ implementation on plain values) and the deadline of an evaluation (`deadline`).
 The engines sit below `load` in the layers, not in `evaluate`: the pack loader compiles every
 expression with them once, and the runner evaluates what was compiled. They import only `support`.
 """
+
 from __future__ import annotations
 
 from cdap_policy.engines.base import CompileError, Engine, EvalError, Program, to_python
@@ -81,5 +82,17 @@ def cache_status(engine) -> str:
     return cache.status if cache is not None else "off"
 
 
-__all__ = ["CompileError", "ENGINES", "DEFAULT", "batch_default", "Engine", "EvalError", "Program", "available", "cache_status",
-           "finish", "make_engine", "to_python"]
+__all__ = [
+    "CompileError",
+    "ENGINES",
+    "DEFAULT",
+    "batch_default",
+    "Engine",
+    "EvalError",
+    "Program",
+    "available",
+    "cache_status",
+    "finish",
+    "make_engine",
+    "to_python",
+]

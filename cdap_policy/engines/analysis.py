@@ -5,12 +5,27 @@ shares results between entities that agree on those fields).
 cel-python's parser is the reference grammar. Building it costs about 0.2 s, so it is built on
 first use only: a check whose compiled pack comes from the disk cache never needs it.
 """
+
 from __future__ import annotations
 
 from cdap_policy.engines.base import CompileError
 
 _MACROS = {"all", "exists", "exists_one", "map", "filter"}
-_CONVERSIONS = {"int", "uint", "double", "string", "bytes", "bool", "duration", "timestamp", "list", "map", "type", "dyn", "has"}
+_CONVERSIONS = {
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bytes",
+    "bool",
+    "duration",
+    "timestamp",
+    "list",
+    "map",
+    "type",
+    "dyn",
+    "has",
+}
 
 _ENVIRONMENT = None
 
@@ -34,7 +49,9 @@ def builtin_functions() -> set:
 
 
 def parse(source: str, env=None):
-    """cel-python's tree of `source`, or CompileError with the first lines of the parser's message."""
+    """cel-python's tree of `source`, or CompileError with the first lines of the
+    parser's message.
+    """
     import celpy
     import lark
 
@@ -56,7 +73,11 @@ def check(tree, variables: set, params: dict, functions) -> dict[str, set[str]]:
     for node in tree.iter_subtrees():
         kind = node.data
         if kind == "member_dot_arg":
-            if str(node.children[1]) in _MACROS and node.children[2] is not None and node.children[2].children:
+            if (
+                str(node.children[1]) in _MACROS
+                and node.children[2] is not None
+                and node.children[2].children
+            ):
                 name = _ident_name(node.children[2].children[0])
                 if name:
                     bound.add(name)
@@ -71,7 +92,11 @@ def check(tree, variables: set, params: dict, functions) -> dict[str, set[str]]:
             head = _primary_of(node.children[0])
             if head.data == "primary":
                 heads.add(id(head))
-        elif kind == "primary" and node.children and getattr(node.children[0], "data", None) == "ident":
+        elif (
+            kind == "primary"
+            and node.children
+            and getattr(node.children[0], "data", None) == "ident"
+        ):
             primaries.append(node)
     if called:
         builtins = builtin_functions()
@@ -87,7 +112,9 @@ def check(tree, variables: set, params: dict, functions) -> dict[str, set[str]]:
             reads.setdefault(chain[0], set()).add(chain[1])
             if chain[0] == "params":
                 check_param(params, chain[1:])
-    for node in primaries:  # a variable used whole (passed to a function, iterated) is read entirely
+    for (
+        node
+    ) in primaries:  # a variable used whole (passed to a function, iterated) is read entirely
         name = str(node.children[0].children[0])
         if name in variables and id(node) not in heads:
             reads.setdefault(name, set()).add("*")
@@ -132,7 +159,11 @@ def _dotted(node) -> list[str] | None:
 
     if node.data == "member" and len(node.children) == 1:
         return _dotted(node.children[0]) if isinstance(node.children[0], lark.Tree) else None
-    if node.data == "primary" and len(node.children) == 1 and getattr(node.children[0], "data", None) == "ident":
+    if (
+        node.data == "primary"
+        and len(node.children) == 1
+        and getattr(node.children[0], "data", None) == "ident"
+    ):
         return [str(node.children[0].children[0])]
     if node.data == "member_dot":
         head = _dotted(node.children[0])
@@ -155,8 +186,18 @@ def _primary_of(node):
 # which can be looked at before evaluating (`a.b`, `users.*.profiles` for the items of a list). An
 # expression with any other R is left to cel-python.
 
-_PASS_THROUGH = {"expr", "conditionalor", "conditionaland", "relation", "addition", "multiplication", "unary", "member",
-                 "primary", "paren_expr"}
+_PASS_THROUGH = {
+    "expr",
+    "conditionalor",
+    "conditionaland",
+    "relation",
+    "addition",
+    "multiplication",
+    "unary",
+    "member",
+    "primary",
+    "paren_expr",
+}
 _LIST_FUNCTIONS = {"years_between", "completed_quarters", "accepted_diplomas"}
 _MAP_FUNCTIONS = {"function_check"}
 _LIST, _SCALAR, _MAP = "list", "scalar", "map"
@@ -182,8 +223,12 @@ def iterated_paths(tree, variables: set) -> list | None:
 def _single(node):
     import lark
 
-    while isinstance(node, lark.Tree) and node.data in _PASS_THROUGH and len(node.children) == 1 \
-            and isinstance(node.children[0], lark.Tree):
+    while (
+        isinstance(node, lark.Tree)
+        and node.data in _PASS_THROUGH
+        and len(node.children) == 1
+        and isinstance(node.children[0], lark.Tree)
+    ):
         node = node.children[0]
     return node
 
@@ -199,11 +244,20 @@ def _kind(node, env: dict, variables: set, found: list):
     kind, children = node.data, node.children
     if kind == "expr" and len(children) == 3:  # c ? a : b
         _kind(children[0], env, variables, found)
-        return ("union", [_kind(children[1], env, variables, found), _kind(children[2], env, variables, found)])
+        return (
+            "union",
+            [_kind(children[1], env, variables, found), _kind(children[2], env, variables, found)],
+        )
     if kind == "addition" and len(children) == 2:
-        left = _kind(children[0].children[0], env, variables, found) if isinstance(children[0], lark.Tree) and children[0].children else None
+        left = (
+            _kind(children[0].children[0], env, variables, found)
+            if isinstance(children[0], lark.Tree) and children[0].children
+            else None
+        )
         right = _kind(children[1], env, variables, found)
-        if getattr(children[0], "data", "") == "addition_add" and (_is_list(left) or _is_list(right)):
+        if getattr(children[0], "data", "") == "addition_add" and (
+            _is_list(left) or _is_list(right)
+        ):
             return (_LIST, None)  # `+` of lists (anything else is an error on every engine)
         return _SCALAR
     if kind == "member_dot":
@@ -213,7 +267,10 @@ def _kind(node, env: dict, variables: set, found: list):
         return None
     if kind == "member_dot_arg":
         name = str(children[1])
-        args = [c for c in (children[2].children if len(children) > 2 and children[2] is not None else [])]
+        args = [
+            c
+            for c in (children[2].children if len(children) > 2 and children[2] is not None else [])
+        ]
         target = _kind(children[0], env, variables, found)
         if name in _MACROS and len(args) == 2:
             var = _ident_name(args[0])
@@ -242,11 +299,20 @@ def _kind(node, env: dict, variables: set, found: list):
         return ("path", (name,)) if name in variables else None
     if kind == "ident_arg":
         name = str(children[0])
-        for arg in (children[1].children if len(children) > 1 and children[1] is not None else []):
+        for arg in children[1].children if len(children) > 1 and children[1] is not None else []:
             _kind(arg, env, variables, found)
-        return (_LIST, None) if name in _LIST_FUNCTIONS else _MAP if name in _MAP_FUNCTIONS else _SCALAR
+        return (
+            (_LIST, None)
+            if name in _LIST_FUNCTIONS
+            else _MAP
+            if name in _MAP_FUNCTIONS
+            else _SCALAR
+        )
     if kind == "list_lit":
-        items = [_kind(c, env, variables, found) for c in (children[0].children if children and children[0] is not None else [])]
+        items = [
+            _kind(c, env, variables, found)
+            for c in (children[0].children if children and children[0] is not None else [])
+        ]
         first = items[0] if items else None
         return (_LIST, first if all(i == first for i in items) else ("union", items))
     if kind == "map_lit":
@@ -261,7 +327,11 @@ def _kind(node, env: dict, variables: set, found: list):
     if kind == "literal":
         return _SCALAR
     _visit_all(node, env, variables, found)
-    return _SCALAR if kind in ("conditionalor", "conditionaland", "relation", "multiplication", "unary") else None
+    return (
+        _SCALAR
+        if kind in ("conditionalor", "conditionaland", "relation", "multiplication", "unary")
+        else None
+    )
 
 
 def _string_literal(node) -> str | None:
@@ -372,7 +442,12 @@ def hoisted_source(tree, source: str) -> str | None:
 
     tested = set()
     for node in tree.iter_subtrees():
-        if node.data == "ident_arg" and str(node.children[0]) == "has" and len(node.children) > 1 and node.children[1] is not None:
+        if (
+            node.data == "ident_arg"
+            and str(node.children[0]) == "has"
+            and len(node.children) > 1
+            and node.children[1] is not None
+        ):
             for argument in node.children[1].children:
                 tested.add(id(_single(argument)))
     spans = []
@@ -380,7 +455,11 @@ def hoisted_source(tree, source: str) -> str | None:
         if node.data != "member_dot" or id(node) in tested:
             continue
         head = _single(node.children[0])
-        if isinstance(head, lark.Tree) and head.data == "ident" and str(head.children[0]) == "params":
+        if (
+            isinstance(head, lark.Tree)
+            and head.data == "ident"
+            and str(head.children[0]) == "params"
+        ):
             meta = node.meta
             if getattr(meta, "empty", True):
                 return None

@@ -6,6 +6,7 @@ evaluates many times on an activation: a dict of variable name to a value the en
 its own `to_cel`. Everything above the engines sees plain Python values (`to_python`) or
 `EvalError`, whichever engine runs.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,10 +36,14 @@ class Engine(Protocol):
     params: dict
 
     def compile(self, source: str, lazy: bool = False) -> Program:
-        """Check now (CompileError); with `lazy`, the engine may build the runnable form on first use."""
+        """Check now (CompileError); with `lazy`, the engine may build the runnable form on first
+        use.
+        """
 
     def to_cel(self, value):
-        """Plain data (a snapshot section, an entity, its facts) as this engine's value, once per snapshot."""
+        """Plain data (a snapshot section, an entity, its facts) as this engine's value, once per
+        snapshot.
+        """
 
     def bind(self, entities: list, collection: str = "", shared: tuple | None = None) -> None:
         """Prepare the values of collection `collection`'s entities (`entity._cel`,
@@ -53,8 +58,29 @@ class Engine(Protocol):
 # -- plain field selections ---------------------------------------------------------------------
 
 FIELD_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-KEYWORDS = {"true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if",
-            "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"}
+KEYWORDS = {
+    "true",
+    "false",
+    "null",
+    "in",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
+    "while",
+}
 
 
 def field_path(source: str) -> list[str] | None:
@@ -94,7 +120,14 @@ class FieldProgram:
         return value
 
 
-_TYPE_NAMES = {bool: "BoolType", int: "IntType", float: "DoubleType", str: "StringType", list: "ListType", type(None): "NullType"}
+_TYPE_NAMES = {
+    bool: "BoolType",
+    int: "IntType",
+    float: "DoubleType",
+    str: "StringType",
+    list: "ListType",
+    type(None): "NullType",
+}
 
 
 def _type_name(value) -> str:
@@ -106,6 +139,7 @@ def _type_name(value) -> str:
 
 
 # -- back to plain Python -------------------------------------------------------------------------
+
 
 def to_python(value):
     """An engine's value as plain Python, for evidence and messages. cel-python's types subclass

@@ -10,6 +10,7 @@ that produce it. Any change gives another file: a cache is never trusted across 
 Where and how the file is kept (private folder, atomic writes, damaged files rebuilt) is
 `diskcache`'s business.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,16 @@ KEEP = 16  # cache files kept; older ones (other packs, parameters, versions) ar
 def _versions() -> dict:
     import cdap_policy
 
-    out: dict[str, str | None] = {"cdap-policy": cdap_policy.__version__, "python": sys.version, "magic": importlib.util.MAGIC_NUMBER.hex()}
-    for module, dist in (("celpy", "cel-python"), ("lark", "lark"), ("cel", "common-expression-language")):
+    out: dict[str, str | None] = {
+        "cdap-policy": cdap_policy.__version__,
+        "python": sys.version,
+        "magic": importlib.util.MAGIC_NUMBER.hex(),
+    }
+    for module, dist in (
+        ("celpy", "cel-python"),
+        ("lark", "lark"),
+        ("cel", "common-expression-language"),
+    ):
         out[dist] = diskcache.dist_version(module, dist)
     return out
 
@@ -47,14 +56,29 @@ def key(engine: str, pack_files: list, params: dict, variables, functions: dict)
     files = []
     for path in pack_files:
         path = Path(path)
-        files.append([path.name if path.parent.name != "params" else "params/" + path.name,
-                      hashlib.sha256(path.read_bytes()).hexdigest()])
-    return json.dumps({
-        "format": FORMAT, "engine": engine, "versions": _versions(), "engines_source": _own_source(),
-        "pack": files, "params": params, "variables": sorted(variables),
-        # compiled code calls custom functions by module path
-        "functions": sorted(f"{getattr(f, '__module__', '')}.{name}" for name, f in functions.items()),
-    }, sort_keys=True, default=str)
+        files.append(
+            [
+                path.name if path.parent.name != "params" else "params/" + path.name,
+                hashlib.sha256(path.read_bytes()).hexdigest(),
+            ]
+        )
+    return json.dumps(
+        {
+            "format": FORMAT,
+            "engine": engine,
+            "versions": _versions(),
+            "engines_source": _own_source(),
+            "pack": files,
+            "params": params,
+            "variables": sorted(variables),
+            # compiled code calls custom functions by module path
+            "functions": sorted(
+                f"{getattr(f, '__module__', '')}.{name}" for name, f in functions.items()
+            ),
+        },
+        sort_keys=True,
+        default=str,
+    )
 
 
 class PackCache:
@@ -68,7 +92,9 @@ class PackCache:
         self.status = "hit" if self.hit else ("off" if path is None else "miss")
 
     @classmethod
-    def open(cls, engine: str, pack_files: list, params: dict, variables, functions: dict) -> PackCache:
+    def open(
+        cls, engine: str, pack_files: list, params: dict, variables, functions: dict
+    ) -> PackCache:
         try:
             text = key(engine, pack_files, params, variables, functions)
         except OSError:  # a pack file vanished: the loader will say so, uncached
@@ -77,9 +103,15 @@ class PackCache:
         if path is None:
             return cls(None, text, None)
         entries = diskcache.read(path, text)
-        if not (isinstance(entries, dict) and all(isinstance(source, str) and _entry_ok(entry)
-                                                  for source, entry in entries.items())):
-            entries = None  # written by hand or by another format: every entry is checked before it is used
+        if not (
+            isinstance(entries, dict)
+            and all(
+                isinstance(source, str) and _entry_ok(entry) for source, entry in entries.items()
+            )
+        ):
+            # written by hand or by another format: every entry is checked before it
+            # is used
+            entries = None
         return cls(path, text, entries)
 
     def get(self, source: str) -> dict | None:
@@ -105,23 +137,35 @@ class PackCache:
 
 
 def _is_paths(value) -> bool:
-    return isinstance(value, list) and all(isinstance(p, list) and all(isinstance(f, str) for f in p) for p in value)
+    return isinstance(value, list) and all(
+        isinstance(p, list) and all(isinstance(f, str) for f in p) for p in value
+    )
 
 
 def _entry_ok(entry) -> bool:
     """An entry as the engines write it: {"reads": {variable: [field, ...]}, "code": marshalled
     code or None} for cel-python, with "native" (the runtime's source), "paths" and "maps" (the
     evidence analysis) for the native engine."""
-    if not isinstance(entry, dict) or not set(entry) <= {"reads", "code", "native", "paths", "maps"}:
+    if not isinstance(entry, dict) or not set(entry) <= {
+        "reads",
+        "code",
+        "native",
+        "paths",
+        "maps",
+    }:
         return False
     reads = entry.get("reads")
     if not isinstance(reads, dict) or not all(
-            isinstance(k, str) and isinstance(v, list) and all(isinstance(f, str) for f in v) for k, v in reads.items()):
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(f, str) for f in v)
+        for k, v in reads.items()
+    ):
         return False
     if entry.get("code") is not None and not isinstance(entry["code"], (bytes, str)):
         return False
-    if "native" in entry and not ((entry["native"] is None or isinstance(entry["native"], str))
-                                  and {"code", "paths", "maps"} <= set(entry)):
+    if "native" in entry and not (
+        (entry["native"] is None or isinstance(entry["native"], str))
+        and {"code", "paths", "maps"} <= set(entry)
+    ):
         return False
     if entry.get("paths") is not None and not _is_paths(entry["paths"]):
         return False

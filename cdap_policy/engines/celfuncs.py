@@ -7,6 +7,7 @@ a CEL error (an `error` finding), never an escaped Python exception. Each engine
 results to its own values (engines/celpy_functions.py for cel-python; the native runtime converts
 plain values itself). Nothing here imports an engine.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -106,14 +107,24 @@ def adequate_protection(country, recipient, countries) -> bool:
     if not isinstance(country, str):
         raise TypeError("expected a country code")
     if isinstance(recipient, dict):
-        certified, commercial = _flag(recipient, "dpf_certified"), _flag(recipient, "commercial_organisation")
+        certified, commercial = (
+            _flag(recipient, "dpf_certified"),
+            _flag(recipient, "commercial_organisation"),
+        )
     elif _is_bool(recipient):
         certified, commercial = bool(recipient), False
     else:
-        raise TypeError("adequate_protection expects the recipient (a map) or its DPF certification (a boolean)")
+        raise TypeError(
+            "adequate_protection expects the recipient (a map) or its DPF certification (a boolean)"
+        )
     code = str(country)
-    # inside the GDPR area: the EU (and its territories with a code of their own, e.g. RE) and the EEA
-    if code in countries["eu"] or code in countries["eea"] or code in _get(countries, "eu_territories", []):
+    # inside the GDPR area: the EU (and its territories with a code of their own, e.g. RE) and
+    # the EEA
+    if (
+        code in countries["eu"]
+        or code in countries["eea"]
+        or code in _get(countries, "eu_territories", [])
+    ):
         return True
     adequacy = countries["adequacy"]
     if code not in adequacy:
@@ -175,7 +186,9 @@ def _routes(partner, profile, countries) -> list:
             continue
         if route["departments"] and department not in route["departments"]:
             continue
-        if route["country_groups"] and not any(country in countries[group] for group in route["country_groups"]):
+        if route["country_groups"] and not any(
+            country in countries[group] for group in route["country_groups"]
+        ):
             continue
         out.append(route)
     return out
@@ -189,7 +202,8 @@ def eligible(partner, profile, countries) -> bool:
 
 
 def accepted_diplomas(partner, profile) -> list:
-    """The diplomas a catalogue entry admits for this partner: the list of its organisation kind, else
+    """The diplomas a catalogue entry admits for this partner: the list of its organisation kind,
+    else
     `default`. A metropolis with special status (special_status_authority, the Métropole de Lyon,
     which exercises a department's competences on its territory) takes the department's list, as it
     is read as a department for the RSA profiles."""
@@ -197,7 +211,11 @@ def accepted_diplomas(partner, profile) -> list:
         raise TypeError("accepted_diplomas(partner, profile) expects maps")
     diplomas = _get(profile, "diplomas", {}) or {}
     kind = _get(partner, "kind")
-    if kind == "metropolis" and _flag(partner, "special_status_authority") and "department" in diplomas:
+    if (
+        kind == "metropolis"
+        and _flag(partner, "special_status_authority")
+        and "department" in diplomas
+    ):
         kind = "department"
     chosen = _get(diplomas, kind) if kind in diplomas else _get(diplomas, "default", [])
     return list(chosen or [])
@@ -236,6 +254,7 @@ def function_check(partner, catalogue, profiles, user, countries) -> dict:
             missing.append(str(code))
     return {"assessed": assessed, "missing": missing, "needed": needed}
 
+
 @functools.lru_cache(maxsize=64)
 def _mailbox_words(prefixes: tuple) -> frozenset:
     words = frozenset(p.lower() for p in prefixes)
@@ -268,7 +287,9 @@ def generic_mailbox(email, prefixes) -> bool:
     return bool(named) and all(_generic_token(t, words) for t in named)
 
 
-MAX_PERIODS = 1200  # quarters or years listed by one call: a hundred years of quarters is already absurd
+MAX_PERIODS = (
+    1200  # quarters or years listed by one call: a hundred years of quarters is already absurd
+)
 
 
 def _periods_guard(count: int):
@@ -303,7 +324,9 @@ def completed_quarters(start, end) -> list:
 
 
 def quarter_last_day(quarter) -> str:
-    """The last day of a quarter written « YYYY-Qn » (as quarter_of and completed_quarters write it)."""
+    """The last day of a quarter written « YYYY-Qn » (as quarter_of and completed_quarters write
+    it).
+    """
     match = re.fullmatch(r"(\d{4})-Q([1-4])", str(quarter)) if isinstance(quarter, str) else None
     if not match:
         raise ValueError(f"not a quarter: {quarter!r}")
@@ -312,7 +335,9 @@ def quarter_last_day(quarter) -> str:
 
 
 def years_between(start, end) -> list:
-    """Every calendar year from that of `start` to that of `end`, both included (empty when end is earlier)."""
+    """Every calendar year from that of `start` to that of `end`, both included (empty when end is
+    earlier).
+    """
     a, b = _date(start).year, _date(end).year
     _periods_guard(b - a + 1)
     return list(range(a, b + 1))
@@ -355,7 +380,9 @@ def opening_hours_between(start, end, hours) -> int:
 
 
 def join_text(items, separator) -> str:
-    """The items of a list written one after the other, `separator` between them (numbers as digits)."""
+    """The items of a list written one after the other, `separator` between them (numbers as
+    digits).
+    """
     if not isinstance(items, list) or not isinstance(separator, str):
         raise TypeError("join_text expects a list and a separator")
     return str(separator).join(str(int(i)) if isinstance(i, int) else str(i) for i in items)
@@ -363,8 +390,26 @@ def join_text(items, separator) -> str:
 
 FUNCTIONS = {
     f.__name__: f
-    for f in (days_between, hours_between, months_between, add_days, add_months, add_years,
-              day_of, siret_valid, adequate_protection, in_group, eligible, accepted_diplomas, function_check,
-              generic_mailbox, quarter_of, quarter_last_day, completed_quarters, years_between,
-              opening_hours_between, join_text)
+    for f in (
+        days_between,
+        hours_between,
+        months_between,
+        add_days,
+        add_months,
+        add_years,
+        day_of,
+        siret_valid,
+        adequate_protection,
+        in_group,
+        eligible,
+        accepted_diplomas,
+        function_check,
+        generic_mailbox,
+        quarter_of,
+        quarter_last_day,
+        completed_quarters,
+        years_between,
+        opening_hours_between,
+        join_text,
+    )
 }

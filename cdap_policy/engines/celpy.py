@@ -6,6 +6,7 @@ transpiler. Three quirks of the compiled runner are handled here: `has()` result
 `&&`, `||`, `?:` as Python booleans (celpy_functions.OPERATORS), custom functions resolved by module
 path, and the cost of its variable look-up (see `_activation_getattr`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,11 +16,9 @@ import celpy
 import celpy.evaluation
 
 import cdap_policy
-from cdap_policy.engines import celfuncs
-from cdap_policy.engines import celpy_functions
-from cdap_policy.engines.deadline import EvaluationTimeout, deadline
-from cdap_policy.engines import analysis
+from cdap_policy.engines import analysis, celfuncs, celpy_functions
 from cdap_policy.engines.base import CompileError, EvalError, FieldProgram, field_path
+from cdap_policy.engines.deadline import EvaluationTimeout, deadline
 
 # cel-python logs every evaluation error at ERROR level before raising it; we report errors
 # as findings, so its log would only duplicate them on stderr.
@@ -34,8 +33,11 @@ def _boolean_bodies(macro):
     """cel-python's compiled runner gives `has()` as a Python bool, which the `all` and `exists`
     macros reduce with cel-python's own `&&` and `||`: `xs.all(x, has(x.f))` was « no such
     overload » where the interpreter answers. The macro's body is given CEL booleans."""
+
     def wrapped(activation, bind_variable, cel_expr, cel_gen):
-        return macro(activation, bind_variable, lambda act: celpy_functions.celbool(cel_expr(act)), cel_gen)
+        return macro(
+            activation, bind_variable, lambda act: celpy_functions.celbool(cel_expr(act)), cel_gen
+        )
 
     wrapped.__name__ = wrapped.__qualname__ = macro.__name__
     wrapped.__wrapped__ = macro  # type: ignore[attr-defined]
@@ -90,7 +92,9 @@ def _explain(exc: BaseException) -> str:
             cause = inner.args[2] if len(inner.args) > 2 else None
         else:
             if isinstance(inner, str) and inner:
-                message = f"{message}: {inner}" if message not in ("evaluation error", inner) else inner
+                message = (
+                    f"{message}: {inner}" if message not in ("evaluation error", inner) else inner
+                )
             break
     return message.replace("evaluation error: ", "")
 
@@ -124,7 +128,14 @@ class CelProgram:
             raise EvalError(f"evaluation took longer than {timeout:g} s") from None
         except RecursionError:
             raise EvalError("expression recursion too deep") from None
-        except (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError) as exc:
+        except (
+            TypeError,
+            ValueError,
+            KeyError,
+            AttributeError,
+            IndexError,
+            ArithmeticError,
+        ) as exc:
             # cel-python lets a few internal errors escape raw; they are still evaluation errors.
             raise EvalError(f"{type(exc).__name__}: {exc}") from None
 
@@ -151,7 +162,9 @@ class CelValues:
 class CelPyEngine(CelValues):
     """Compiles CEL against a fixed set of variable names and the pack's parameters."""
 
-    def __init__(self, variables: set, params: dict | None = None, runner: str = "compiled", cache=None):
+    def __init__(
+        self, variables: set, params: dict | None = None, runner: str = "compiled", cache=None
+    ):
         if runner not in ("compiled", "interpreted"):
             raise ValueError(f"unknown cel-python runner {runner!r}")
         self.name = runner
@@ -199,8 +212,13 @@ class CelPyEngine(CelValues):
             runner = self._program(tree)
             if caching:
                 code = getattr(getattr(runner, "tp", None), "executable_code", None)
-                self.cache.put(source, {"reads": {k: sorted(v) for k, v in reads.items()},
-                                        "code": None if code is None else marshal.dumps(code)})
+                self.cache.put(
+                    source,
+                    {
+                        "reads": {k: sorted(v) for k, v in reads.items()},
+                        "code": None if code is None else marshal.dumps(code),
+                    },
+                )
             return CelProgram(source, reads, runner, None)
         return CelProgram(source, reads, None, lambda: self._program(tree))
 
@@ -230,10 +248,11 @@ class CelPyEngine(CelValues):
         without parsing or transpiling. One base activation serves every program: evaluation
         works on a clone of it."""
         if self._base is None:
-            self._base = _Activation(package=None, annotations=dict(celpy.googleapis), functions=self.functions)
+            self._base = _Activation(
+                package=None, annotations=dict(celpy.googleapis), functions=self.functions
+            )
         runner = celpy.evaluation.Transpiler.__new__(celpy.evaluation.Transpiler)
         runner.ast, runner.source_text = None, ""  # type: ignore[assignment]  # no tree: it runs the code object alone
         runner.base_activation = runner.activation = self._base
         runner.executable_code = marshal.loads(code) if isinstance(code, bytes) else code
         return runner
-

@@ -1,10 +1,12 @@
-"""The pack's custom functions (`cdap_policy.engines.celfuncs`) as cel-python calls them, and its boolean
+"""The pack's custom functions (`cdap_policy.engines.celfuncs`) as cel-python calls them, and its
+boolean
 operators.
 
 cel-python needs its own value types back (a plain Python `3` leaks through and compares
 wrongly), and its compiled runner calls a custom function by its module path: each function of
 celfuncs gets here a module-level twin that converts its plain result with `json_to_cel`.
 """
+
 from __future__ import annotations
 
 import celpy

@@ -7,6 +7,7 @@ give every CEL evaluation its own deadline; when one runs over, the watchdog rai
 outside the main thread too, unlike SIGALRM. The whole-run deadline (`--timeout`) uses the same
 thread to interrupt the run.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -45,13 +46,17 @@ class Watchdog:
         self._lock = threading.Lock()
         self._slots: dict[int, _Slot] = {}
         self._run: tuple[int, float] | None = None  # (thread, monotonic deadline) of --timeout
-        self._stuck: tuple[float, Callable[[], object] | None] | None = None  # (monotonic time, callback) once RunTimeout was sent
+        self._stuck: tuple[float, Callable[[], object] | None] | None = (
+            None  # (monotonic time, callback) once RunTimeout was sent
+        )
         self._on_stuck: Callable[[], object] | None = None
         self._thread: threading.Thread | None = None
 
     def _ensure_thread(self):
         if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._loop, name="cdap-policy-watchdog", daemon=True)
+            self._thread = threading.Thread(
+                target=self._loop, name="cdap-policy-watchdog", daemon=True
+            )
             self._thread.start()
 
     def arm(self, seconds: float) -> _Slot:
@@ -62,14 +67,20 @@ class Watchdog:
                 slot = self._slots.setdefault(tid, _Slot())
             self._ensure_thread()
         with self._lock:
-            slot.started, slot.seconds, slot.fired, slot.armed = time.monotonic(), seconds, False, True
+            slot.started, slot.seconds, slot.fired, slot.armed = (
+                time.monotonic(),
+                seconds,
+                False,
+                True,
+            )
         return slot
 
     def disarm(self, slot: _Slot):
         with self._lock:
             slot.armed = False
             if slot.fired:
-                # the evaluation ended just as the watchdog fired: drop the exception not yet delivered
+                # the evaluation ended just as the watchdog fired: drop the
+                # exception not yet delivered
                 _clear_async_exc(threading.get_ident(), None)
                 slot.fired = False
 

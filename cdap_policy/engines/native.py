@@ -30,6 +30,7 @@ test cases, generated partners or schema-drawn snapshots (tests/test_engines.py)
 compares int with double where cel-python raises; `in` over a list of mixed types is false where
 cel-python raises.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,8 +38,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from cdap_policy.engines import celfuncs
-from cdap_policy.engines import analysis
+from cdap_policy.engines import analysis, celfuncs
 from cdap_policy.engines.base import CompileError, EvalError, FieldProgram, field_path
 
 if TYPE_CHECKING:  # imported at run time only when an expression needs cel-python
@@ -66,9 +66,17 @@ def load_module():
         try:
             module = _extension() or __import__("cel")
         except ImportError as exc:
-            raise EngineUnavailable(f"{DISTRIBUTION} is not installed ({exc}); {INSTALL_HINT}") from None
-        if not (hasattr(module, "Context") and hasattr(module, "compile") and hasattr(module.Context, "set_variable_resolver")):
-            raise EngineUnavailable(f"the module `cel` found is not {DISTRIBUTION} ≥ 0.10; {INSTALL_HINT}")
+            raise EngineUnavailable(
+                f"{DISTRIBUTION} is not installed ({exc}); {INSTALL_HINT}"
+            ) from None
+        if not (
+            hasattr(module, "Context")
+            and hasattr(module, "compile")
+            and hasattr(module.Context, "set_variable_resolver")
+        ):
+            raise EngineUnavailable(
+                f"the module `cel` found is not {DISTRIBUTION} ≥ 0.10; {INSTALL_HINT}"
+            )
         _MODULE = module
     return _MODULE
 
@@ -115,6 +123,7 @@ def version() -> str | None:
 class _Batch:
     """The items of one collection (their data, or their facts), added to the context once, under
     a name of their own (`__cdap_items_<collection>_<part>`)."""
+
     __slots__ = ("items", "name")
 
     def __init__(self, items: list, name: str):
@@ -123,6 +132,7 @@ class _Batch:
 
 class _Item:
     """Item `index` of a batch: what an entity's value is for this engine."""
+
     __slots__ = ("batch", "index")
 
     def __init__(self, batch: _Batch, index: int):
@@ -145,6 +155,7 @@ PER_CALL = ("entity", "facts")
 def _wrap(name: str, function):
     """A custom function as the runtime calls it, with plain values; what it raised is kept for
     the error message (the bindings only say that the call failed)."""
+
     def call(*args):
         try:
             return function(*args)
@@ -160,7 +171,11 @@ def _explain(exc: BaseException) -> str:
     """The native runtime's error in the words cel-python would use where they are the same kind."""
     failed = getattr(_failure, "exc", None)
     if failed is not None and type(failed).__name__ in str(exc):
-        return f"{type(failed).__name__}: {failed}" if not isinstance(failed, (ValueError, TypeError)) else str(failed)
+        return (
+            f"{type(failed).__name__}: {failed}"
+            if not isinstance(failed, (ValueError, TypeError))
+            else str(failed)
+        )
     if isinstance(exc, KeyError):
         return f"no such member in mapping: {exc.args[0]!r}" if exc.args else "no such member"
     if isinstance(exc, ZeroDivisionError):
@@ -172,6 +187,7 @@ def _explain(exc: BaseException) -> str:
 class _State:
     """One thread's context, the objects its variables were added from, and the per-call values
     its resolver hands over."""
+
     __slots__ = ("context", "current", "calls")
 
     def __init__(self, cel, functions):
@@ -186,11 +202,30 @@ class _Timeout(EvalError):
 
 
 class NativeProgram:
-    __slots__ = ("engine", "source", "runtime_source", "reads", "names", "_slots", "_variants", "reference")
+    __slots__ = (
+        "engine",
+        "source",
+        "runtime_source",
+        "reads",
+        "names",
+        "_slots",
+        "_variants",
+        "reference",
+    )
 
-    def __init__(self, engine: NativeEngine, source: str, reads: dict, program, reference=None, runtime_source=None):
+    def __init__(
+        self,
+        engine: NativeEngine,
+        source: str,
+        reads: dict,
+        program,
+        reference=None,
+        runtime_source=None,
+    ):
         self.engine, self.source, self.reads = engine, source, reads
-        self.runtime_source = runtime_source or source  # as the runtime reads it (analysis.hoisted_source)
+        self.runtime_source = (
+            runtime_source or source
+        )  # as the runtime reads it (analysis.hoisted_source)
         self.names = tuple(reads)
         # per variable: whether it changes per call, and the resolver's name of its index
         self._slots = tuple((name, name in PER_CALL, f"__cdap_index_{name}") for name in self.names)
@@ -206,7 +241,9 @@ class NativeProgram:
             except CompileError as exc:  # pragma: no cover - it compiled when the cache was written
                 raise EvalError(str(exc)) from None
             return program
-        source = f"(\n{self.runtime_source}\n)"  # on their own lines: a trailing comment cannot swallow the wrapper
+        source = (  # on their own lines: a trailing comment cannot swallow the wrapper
+            f"(\n{self.runtime_source}\n)"
+        )
         for name, batch, index in key:
             # the entity is item `index` of the batch, bound to its name by a one-item comprehension
             source = f"[{batch}[{index}]].map({name}, {source})[0]"
@@ -260,7 +297,9 @@ class NativeProgram:
         the shared context's value of another snapshot cannot stand in for it."""
         values = {name: unwrap(activation[name]) for name in self.names if name in activation}
         if isinstance(values.get("params"), dict):
-            values.update({analysis.HOISTED + key: value for key, value in values["params"].items()})
+            values.update(
+                {analysis.HOISTED + key: value for key, value in values["params"].items()}
+            )
         context = self.engine.cel.Context(values, self.engine.functions)
         return self._run(self._variants.get(()) or self._variant(()), context, timeout)
 
@@ -270,7 +309,9 @@ class NativeProgram:
         started = time.perf_counter()
         try:
             value = program.execute(context)
-        except Exception as exc:  # the bindings raise KeyError, TypeError, RuntimeError...: all CEL errors
+        except (
+            Exception
+        ) as exc:  # the bindings raise KeyError, TypeError, RuntimeError...: all CEL errors
             raise EvalError(_explain(exc)) from None
         # Native code cannot be interrupted from Python: an evaluation that ran over its deadline
         # is an error once it returns (--timeout still ends a run that never returns).
@@ -282,6 +323,7 @@ class NativeProgram:
 class NativeEvidence:
     """An evidence expression: evaluated by the runtime unless its value could differ from
     cel-python's: then cel-python's (see the module's docstring)."""
+
     __slots__ = ("program", "paths", "maps", "source", "reads", "names")
 
     def __init__(self, program: NativeProgram, paths, maps):
@@ -324,7 +366,9 @@ def _in_literal_order(value, orders):
 
 
 def _iterates_a_map(paths, activation: dict) -> bool:
-    """Whether one of these paths holds a map of two keys or more (whose order the runtime loses)."""
+    """Whether one of these paths holds a map of two keys or more (whose order the
+    runtime loses).
+    """
     for path in paths:
         if path[0] not in activation:
             continue
@@ -333,7 +377,9 @@ def _iterates_a_map(paths, activation: dict) -> bool:
             if step == "*":
                 values = [item for value in values if isinstance(value, list) for item in value]
             else:
-                values = [value[step] for value in values if isinstance(value, dict) and step in value]
+                values = [
+                    value[step] for value in values if isinstance(value, dict) and step in value
+                ]
         if any(isinstance(value, dict) and len(value) > 1 for value in values):
             return True
     return False
@@ -350,6 +396,7 @@ def _holds_a_map(value) -> bool:
 class _ReferenceProgram:
     """cel-python's program of an expression, evaluated on this engine's activation: the values
     are converted to cel-python's once per snapshot (entities per call)."""
+
     __slots__ = ("program", "engine", "source", "reads", "names")
 
     def __init__(self, program, engine: NativeEngine):
@@ -383,9 +430,13 @@ class NativeEngine:
         self.variables = set(variables)
         self.params = params or {}
         self.cache = cache
-        self.functions = {name: _wrap(name, function) for name, function in celfuncs.FUNCTIONS.items()}
+        self.functions = {
+            name: _wrap(name, function) for name, function in celfuncs.FUNCTIONS.items()
+        }
         self._local = threading.local()
-        self._reference: CelPyEngine | None = None  # cel-python, built the first time an expression needs it
+        self._reference: CelPyEngine | None = (
+            None  # cel-python, built the first time an expression needs it
+        )
         self.reference_values: dict = {}  # variable -> (the object, its cel-python value)
         # name -> the items of the collections bound last (names of their own, never a variable's)
         self.batches: dict = {}
@@ -431,7 +482,9 @@ class NativeEngine:
         once per change."""
         context, current = state.context, state.current
         params = activation.get("params")
-        if isinstance(params, dict) and current.get("params") is not params:  # once per process, as params
+        if (
+            isinstance(params, dict) and current.get("params") is not params
+        ):  # once per process, as params
             for key, value in params.items():
                 context.add_variable(analysis.HOISTED + key, value)
         for name, value in activation.items():
@@ -464,23 +517,40 @@ class NativeEngine:
         entry = self.cache.get(source) if self.cache is not None else None
         if entry is not None and "code" in entry:
             reads = {name: set(fields) for name, fields in entry["reads"].items()}
-            code, paths, maps, runtime_source = entry["code"], entry["paths"], entry["maps"], entry["native"]
+            code, paths, maps, runtime_source = (
+                entry["code"],
+                entry["paths"],
+                entry["maps"],
+                entry["native"],
+            )
         else:
             tree = analysis.parse(source)
             reads = analysis.check(tree, self.variables, self.params, celfuncs.FUNCTIONS)
-            paths, maps = analysis.iterated_paths(tree, self.variables), analysis.result_maps(tree, self.variables)
+            paths, maps = (
+                analysis.iterated_paths(tree, self.variables),
+                analysis.result_maps(tree, self.variables),
+            )
             runtime_source = analysis.hoisted_source(tree, source)
             code = self.reference.transpile(tree)
             if self.cache is not None:  # as marshal keeps them: lists, not tuples or sets
-                self.cache.put(source, {"reads": {k: sorted(v) for k, v in reads.items()}, "code": code, "native": runtime_source,
-                                        "paths": None if paths is None else [list(p) for p in paths],
-                                        "maps": None if maps is None else [maps[0], [list(p) for p in maps[1]]]})
+                self.cache.put(
+                    source,
+                    {
+                        "reads": {k: sorted(v) for k, v in reads.items()},
+                        "code": code,
+                        "native": runtime_source,
+                        "paths": None if paths is None else [list(p) for p in paths],
+                        "maps": None if maps is None else [maps[0], [list(p) for p in maps[1]]],
+                    },
+                )
         if paths is not None:
             paths = [tuple(p) for p in paths]
         if maps is not None:
             maps = (maps[0], [tuple(p) for p in maps[1]])
         program = None
-        if entry is None:  # a new expression: the runtime must take it now, or the pack does not load
+        if (
+            entry is None
+        ):  # a new expression: the runtime must take it now, or the pack does not load
             program = self._native_compile(runtime_source or source)
         built: list = []
 

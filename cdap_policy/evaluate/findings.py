@@ -1,4 +1,5 @@
 """Findings and reports as plain values: what a formatter, a baseline or a diff works on."""
+
 from __future__ import annotations
 
 import functools
@@ -37,10 +38,15 @@ class Finding:
     remediation: dict
     references: tuple
     evidence: dict = field(default_factory=dict, hash=False, compare=False)
-    interpretation: dict = field(default_factory=dict, hash=False, compare=False)  # the pack's reading of the text, {fr, en}
-    related: tuple = ()  # fingerprints of findings that share this one's cause (same profile, same provider...)
+    interpretation: dict = field(
+        default_factory=dict, hash=False, compare=False
+    )  # the pack's reading of the text, {fr, en}
+    # fingerprints of findings that share this one's cause (same profile, same provider...)
+    related: tuple = ()
     baseline_state: str | None = None  # with --baseline: new, unchanged or updated
-    waiver: dict | None = field(default=None, hash=False, compare=False)  # the waiver that applies (status waived)
+    waiver: dict | None = field(
+        default=None, hash=False, compare=False
+    )  # the waiver that applies (status waived)
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -49,7 +55,9 @@ class Finding:
 
     @property
     def family(self) -> str:
-        if not self.requirements:  # a finding about the waiver file (report.waivers) cites no requirement
+        if (
+            not self.requirements
+        ):  # a finding about the waiver file (report.waivers) cites no requirement
             return "WAIVER" if self.entity_kind == "waiver" else ""
         return self.requirements[0].split("-")[0]
 
@@ -63,7 +71,13 @@ class Finding:
         return self.baseline_state in (None, "new")
 
     def sort_key(self):
-        return (STATUSES.index(self.status), SEVERITY_RANK[self.severity], self.rule_id, self.entity_kind, self.entity_key)
+        return (
+            STATUSES.index(self.status),
+            SEVERITY_RANK[self.severity],
+            self.rule_id,
+            self.entity_kind,
+            self.entity_key,
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -71,7 +85,11 @@ class Finding:
             "requirements": list(self.requirements),
             "severity": self.severity,
             "status": self.status,
-            "entity": {"kind": self.entity_kind, "key": self.entity_key, "label": self.entity_label},
+            "entity": {
+                "kind": self.entity_kind,
+                "key": self.entity_key,
+                "label": self.entity_label,
+            },
             "location": {"file": self.file, "line": self.line},
             "title": dict(self.title),
             "message": dict(self.message),
@@ -90,21 +108,32 @@ class Finding:
 class Unreadable:
     """A file given as a snapshot that could not be checked: the formats a CI consumer reads
     (SARIF, JUnit, Code Quality, annotations) say so, instead of showing a clean result."""
+
     file: str
     line: int  # of its first problem, 1 when it has none
     message: dict  # {fr, en}: every problem as `file:line: [field] message`, one per line (bounded)
 
     @classmethod
-    def of(cls, file: str, problems=(), internal: str | None = None, redact_line=None) -> Unreadable:
+    def of(
+        cls, file: str, problems=(), internal: str | None = None, redact_line=None
+    ) -> Unreadable:
         """From the problems that stopped it (errors.Problem), or an internal error in one line;
         `redact_line(line, field)` masks personal data as the error lines on standard error do."""
         if internal is not None:
-            return cls(file, 1, {"fr": f"erreur interne : {internal}", "en": f"internal error: {internal}"})
+            return cls(
+                file, 1, {"fr": f"erreur interne : {internal}", "en": f"internal error: {internal}"}
+            )
         shown = list(problems)[:MAX_UNREADABLE_LINES]
         more = len(problems) - len(shown)
         message = {}
-        for lang, tail in (("fr", f"… et {more} autre(s) problème(s)"), ("en", f"… and {more} more problem(s)")):
-            lines = [p.render(lang) if redact_line is None else redact_line(p.render(lang), p.path) for p in shown]
+        for lang, tail in (
+            ("fr", f"… et {more} autre(s) problème(s)"),
+            ("en", f"… and {more} more problem(s)"),
+        ):
+            lines = [
+                p.render(lang) if redact_line is None else redact_line(p.render(lang), p.path)
+                for p in shown
+            ]
             message[lang] = "\n".join(lines + ([tail] if more > 0 else []))
         line = next((p.line for p in problems if isinstance(p.line, int) and p.line >= 1), 1)
         return cls(file, line, message)
@@ -133,13 +162,19 @@ class Report:
     as_of_source: str = "option"  # "option" (--as-of) or "today"
     rules: list = field(default_factory=list)  # metadata of every rule that ran (see Rule.info)
     rules_total: int = 0  # rules in the pack
-    rules_excluded: dict = field(default_factory=dict)  # why the others did not run: framework, edition, stage, selection
-    notices: list = field(default_factory=list)  # report-level notes: {code, level, message {fr, en}}
+    rules_excluded: dict = field(
+        default_factory=dict
+    )  # why the others did not run: framework, edition, stage, selection
+    notices: list = field(
+        default_factory=list
+    )  # report-level notes: {code, level, message {fr, en}}
     duration_s: float = 0.0
     fingerprint_version: int = FINGERPRINT_VERSION
     baseline: dict | None = None  # with --baseline: file and counts matched
     waivers: dict | None = None  # with --waivers: file and counts applied, expired, stale
-    checklist: list | None = None  # pre-signature stage: documents to prepare, each with the fingerprints it fixes
+    checklist: list | None = (
+        None  # pre-signature stage: documents to prepare, each with the fingerprints it fixes
+    )
 
     def listed(self, include_passed: bool = False) -> list[Finding]:
         keep = STATUSES if include_passed else LISTED
@@ -166,7 +201,10 @@ class Report:
         return summary
 
     def exit_code(self, fail_on: str) -> int:
-        """1 when a failure at or above `fail_on` (new, with a baseline), or any error (fail closed), else 0."""
+        """1 when a failure at or above `fail_on` (new, with a baseline), or any error (fail
+        closed),
+        else 0.
+        """
         threshold = SEVERITY_RANK[fail_on]
         return 1 if any(f.counts_for_exit(threshold) for f in self.findings) else 0
 
@@ -183,8 +221,13 @@ class Report:
             "stage": self.stage or "all",
             "framework": self.framework,
             "edition": self.edition,
-            "snapshot": {"file": self.snapshot_file, "partner": self.partner, "siret": self.siret,
-                         "kind": self.partner_kind, "taken_on": self.taken_on},
+            "snapshot": {
+                "file": self.snapshot_file,
+                "partner": self.partner,
+                "siret": self.siret,
+                "kind": self.partner_kind,
+                "taken_on": self.taken_on,
+            },
             "rules": sorted(r["id"] for r in self.rules),
             "notices": [dict(n) for n in self.notices],
             "summary": self.summary(),

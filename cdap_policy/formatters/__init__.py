@@ -13,6 +13,7 @@ read here; nothing outside this package names a format to decide what to do with
   streamed format, written after the reports by its `summary_after(summary, options)`.
 Modules are imported on demand: a command pays only for the format it writes.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -39,10 +40,18 @@ class FormatOptions:
     include_passed: bool = False  # list passing and not-applicable outcomes too
     color: bool = False
     width: int = 100  # terminal columns (table)
-    srcroot: str | None = None  # repository root: SARIF and JUnit give snapshot paths relative to it
-    summary: object = None  # a pipeline.batch.summary.Summary: the batch's summary (table, Markdown, HTML)
-    unreadable: tuple = ()  # evaluate.findings.Unreadable: files that could not be checked (SARIF, JUnit, Code Quality, github)
-    shard: tuple | None = None  # (K, N) of --shard: SARIF's category names it, so shards do not replace each other
+    srcroot: str | None = (
+        None  # repository root: SARIF and JUnit give snapshot paths relative to it
+    )
+    summary: object = (
+        None  # a pipeline.batch.summary.Summary: the batch's summary (table, Markdown, HTML)
+    )
+    # evaluate.findings.Unreadable: files that could not be checked (SARIF, JUnit, Code
+    # Quality, github)
+    unreadable: tuple = ()
+    shard: tuple | None = (
+        None  # (K, N) of --shard: SARIF's category names it, so shards do not replace each other
+    )
 
 
 def module(fmt: str):
@@ -97,4 +106,6 @@ DIFF_FORMATS = {
 
 
 def render_diff(fmt: str, diff, options: FormatOptions) -> str:
-    return importlib.import_module(f"cdap_policy.formatters.{DIFF_FORMATS[fmt]}").render(diff, options)
+    return importlib.import_module(f"cdap_policy.formatters.{DIFF_FORMATS[fmt]}").render(
+        diff, options
+    )

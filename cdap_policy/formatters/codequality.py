@@ -8,6 +8,7 @@ findings are not (GitLab has no suppressions). A snapshot that could not be read
 issue on its file and line. Fingerprints are unique in the report and stable across runs: the
 finding's own (rule and entity key) with the snapshot's path.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,13 @@ from cdap_policy.support.textsafe import printable
 
 SHOWS_UNREADABLE = True
 # our severities -> CodeClimate's (info, minor, major, critical, blocker)
-SEVERITY = {"critical": "blocker", "high": "critical", "medium": "major", "low": "minor", "info": "info"}
+SEVERITY = {
+    "critical": "blocker",
+    "high": "critical",
+    "medium": "major",
+    "low": "minor",
+    "info": "info",
+}
 UNREADABLE_CHECK = f"{c.TOOL_NAME}/unreadable-snapshot"
 MAX_DESCRIPTION = 2000
 
@@ -31,11 +38,19 @@ def render(reports: list, options) -> str:
                 issues.append(issue(finding, options))
     for unreadable in options.unreadable:
         path = c.plain_path(unreadable.file, options.srcroot)
-        issues.append({"type": "issue", "check_name": UNREADABLE_CHECK,
-                       "description": printable(" ".join(pick(unreadable.message, options.lang).split()), MAX_DESCRIPTION),
-                       "categories": ["Bug Risk"], "severity": "blocker",
-                       "fingerprint": c.located_fingerprint(UNREADABLE_CHECK, path),
-                       "location": {"path": path, "lines": {"begin": unreadable.line}}})
+        issues.append(
+            {
+                "type": "issue",
+                "check_name": UNREADABLE_CHECK,
+                "description": printable(
+                    " ".join(pick(unreadable.message, options.lang).split()), MAX_DESCRIPTION
+                ),
+                "categories": ["Bug Risk"],
+                "severity": "blocker",
+                "fingerprint": c.located_fingerprint(UNREADABLE_CHECK, path),
+                "location": {"path": path, "lines": {"begin": unreadable.line}},
+            }
+        )
     return json.dumps(issues, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -43,15 +58,26 @@ def issue(finding, options) -> dict:
     path = c.plain_path(finding.file, options.srcroot)
     message = " ".join(pick(finding.message, options.lang).split())
     remediation = " ".join(pick(finding.remediation, options.lang).split())
-    body = [message, f"{c.colon(c.REMEDIATION, options.lang)} {remediation}" if remediation else "",
-            f"{c.colon(c.REFERENCES, options.lang)} {c.references_text(finding.references)}" if finding.references else ""]
+    body = [
+        message,
+        f"{c.colon(c.REMEDIATION, options.lang)} {remediation}" if remediation else "",
+        (
+            f"{c.colon(c.REFERENCES, options.lang)} {c.references_text(finding.references)}"
+            if finding.references
+            else ""
+        ),
+    ]
     return {
         "type": "issue",
         "check_name": finding.rule_id,
         "description": printable(f"[{finding.rule_id}] {message}", MAX_DESCRIPTION),
-        "content": {"body": printable("\n\n".join(part for part in body if part), 4000, keep_newlines=True)},
+        "content": {
+            "body": printable("\n\n".join(part for part in body if part), 4000, keep_newlines=True)
+        },
         "categories": ["Security"],
-        "severity": "blocker" if finding.status == "error" else SEVERITY.get(finding.severity, "info"),
+        "severity": (
+            "blocker" if finding.status == "error" else SEVERITY.get(finding.severity, "info")
+        ),
         "fingerprint": c.located_fingerprint(finding.fingerprint, path),
         "location": {"path": path, "lines": {"begin": c.line_of(finding)}},
     }

@@ -1,5 +1,6 @@
 """Helpers shared by the SARIF, JUnit, Markdown, HTML and OSCAL formatters: labels in both
 languages, severity maps, repository-relative paths, references and evidence as text."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,8 @@ from cdap_policy.support.textsafe import printable
 
 TOOL_NAME = "cdap-policy"
 # The project's public address: where a SARIF viewer sends a user who clicks the tool's name;
-# pyproject's [project.urls], the schemas' $id and the CI examples name the same (tests/test_packaging.py).
+# pyproject's [project.urls], the schemas' $id and the CI examples name the same
+# (tests/test_packaging.py).
 INFORMATION_URI = "https://github.com/cdap-policy/cdap-policy"
 
 # GitHub code scanning: critical/high are errors, medium a warning, low and info notes
@@ -36,7 +38,8 @@ FAMILY_NAMES = {
 class Words:
     """A page's words as a template reads them, `t.name`. Jinja reads `x.name` as an attribute
     before an item, so on a dict `t.values` or `t.items` would be the dict's method, printed as
-    « <built-in method values of dict object> »: here every word is an attribute, whatever its name."""
+    « <built-in method values of dict object> »: here every word is an attribute, whatever its name.
+    """
 
     def __init__(self, words: dict):
         self.__dict__.update(words)
@@ -65,7 +68,9 @@ BASELINE_NAMES = {
     "updated": tr("modifié", "updated"),
 }
 FRAMEWORK_NAMES = {
-    "mon_compte_partenaire": tr("« Mon Compte Partenaire » (CDAP)", "« Mon Compte Partenaire » (CDAP)"),
+    "mon_compte_partenaire": tr(
+        "« Mon Compte Partenaire » (CDAP)", "« Mon Compte Partenaire » (CDAP)"
+    ),
     "cafpro": tr("CAFPRO", "CAFPRO"),
 }
 STAGE_ALL = tr("toutes", "all")
@@ -85,8 +90,10 @@ WAIVER_FIELDS = (
 )
 REMEDIATION = tr("Action", "Action")
 REFERENCES = tr("Références", "References")
-NOT_APPLICABLE_REASON = tr("non applicable : la règle ne concerne pas cette entité à cette date",
-                           "not applicable: the rule does not concern this entity on this date")
+NOT_APPLICABLE_REASON = tr(
+    "non applicable : la règle ne concerne pas cette entité à cette date",
+    "not applicable: the rule does not concern this entity on this date",
+)
 
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
@@ -111,7 +118,9 @@ def related_groups(findings) -> list[list]:
     """Findings grouped with those they share a cause with (`related`), each group in the order of
     its first finding, so that an auditor reads one problem once."""
     by_fp = {f.fingerprint: f for f in findings}
-    order = {f.fingerprint: i for i, f in enumerate(findings)}  # once: a 400-user report lists ~10,000 passes
+    order = {
+        f.fingerprint: i for i, f in enumerate(findings)
+    }  # once: a 400-user report lists ~10,000 passes
     seen, groups = set(), []
     for finding in findings:
         if finding.fingerprint in seen:
@@ -203,7 +212,8 @@ def entity_text(finding) -> str:
 
 
 def entity_words(finding, lang: str = "fr") -> str:
-    """What a finding is about, in words for a page people read: « utilisateur u-04 », « profil T1 »,
+    """What a finding is about, in words for a page people read: « utilisateur u-04 », « profil T1
+    »,
     « partenaire » (never « partner partner »); machine formats keep entity_text."""
     from cdap_policy.support.labels import ENTITY_KINDS, label
 
@@ -215,18 +225,26 @@ def value_text(value, limit: int | None = 400) -> str:
     """An evidence value as one bounded line: text as is, anything else as compact JSON."""
     if isinstance(value, dict) and set(value) <= {"fr", "en"} and value:
         value = value.get("fr") or value.get("en")
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    )
     return printable(text, limit)
 
 
-def evidence_items(evidence: dict, lang: str = "fr", limit: int | None = 400) -> list[tuple[str, str]]:
+def evidence_items(
+    evidence: dict, lang: str = "fr", limit: int | None = 400
+) -> list[tuple[str, str]]:
     """(name, value) of the values a rule read, sorted by name; worded values in `lang`."""
     evidence = evidence or {}
     other = "en" if lang == "fr" else "fr"
     items = []
     for name in sorted(evidence):
         if name.endswith(f"_{other}"):
-            continue  # `reason_fr` / `reason_en`: the reader's language only, named without its suffix
+            # `reason_fr` / `reason_en`: the reader's language only, named without its
+            # suffix
+            continue
         value = evidence[name]
         shown = name[:-3] if name.endswith(f"_{lang}") else name
         if isinstance(value, dict) and set(value) == {"fr", "en"}:
@@ -239,7 +257,11 @@ def waiver_items(waiver: dict | None, lang: str) -> list[tuple[str, str]]:
     """(label, value) of a waiver's fields that are present, in a fixed order."""
     if not waiver:
         return []
-    return [(pick(label, lang), printable(waiver[key], 2000)) for key, label in WAIVER_FIELDS if waiver.get(key)]
+    return [
+        (pick(label, lang), printable(waiver[key], 2000))
+        for key, label in WAIVER_FIELDS
+        if waiver.get(key)
+    ]
 
 
 def text(value, lang: str, limit: int | None = None) -> str:
@@ -249,8 +271,14 @@ def text(value, lang: str, limit: int | None = None) -> str:
 
 def exclusions_text(report, lang: str) -> str:
     """« autre édition du bulletin : 7 » for the rules of the pack that did not run."""
-    return ", ".join(f"{c_name} {n}" for c_name, n in (
-        (colon(EXCLUSION_NAMES.get(why, why), lang), n) for why, n in sorted((report.rules_excluded or {}).items()) if n))
+    return ", ".join(
+        f"{c_name} {n}"
+        for c_name, n in (
+            (colon(EXCLUSION_NAMES.get(why, why), lang), n)
+            for why, n in sorted((report.rules_excluded or {}).items())
+            if n
+        )
+    )
 
 
 def stage_text(report, lang: str) -> str:

@@ -9,6 +9,7 @@ absent, unchanged, updated}}}`, and the four classes: `new`, `absent`, `unchange
 as in the report, plus `pack_change`: `new_rule`, `rule_removed` or null) and `updated`
 (`[{before, after, changes}]`, `changes` naming `severity`, `status` or `evidence.<name>`).
 """
+
 from __future__ import annotations
 
 import json

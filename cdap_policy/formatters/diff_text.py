@@ -3,6 +3,7 @@
 Everything here reads a `report.diff.Diff` (plain values from two JSON files, so from the
 input): every text is escaped and bounded by the caller's renderer.
 """
+
 from __future__ import annotations
 
 from cdap_policy.formatters.common import FAMILY_ORDER, SEVERITY_NAMES, STATUS_NAMES, family_name
@@ -17,8 +18,14 @@ CLASS_NAMES = {  # column heads and counts: plural
 }
 HEADINGS = {
     "new": tr("Nouveaux constats", "New findings"),
-    "absent": tr("Constats résolus, absents du nouveau rapport", "Resolved findings, absent from the new report"),
-    "updated": tr("Constats modifiés : gravité, statut ou valeurs", "Updated findings: severity, status or values"),
+    "absent": tr(
+        "Constats résolus, absents du nouveau rapport",
+        "Resolved findings, absent from the new report",
+    ),
+    "updated": tr(
+        "Constats modifiés : gravité, statut ou valeurs",
+        "Updated findings: severity, status or values",
+    ),
     "unchanged": tr("Constats inchangés", "Unchanged findings"),
 }
 PACK_CHANGE = {
@@ -26,8 +33,17 @@ PACK_CHANGE = {
     "rule_removed": tr("règle retirée", "rule removed"),
 }
 COLUMNS = {
-    "finding": (tr("Gravité", "Severity"), tr("Règle", "Rule"), tr("Entité", "Entity"), tr("Constat", "Finding")),
-    "terminal": (tr("Gravité", "Severity"), tr("Règle et entité", "Rule and entity"), tr("Constat", "Finding")),
+    "finding": (
+        tr("Gravité", "Severity"),
+        tr("Règle", "Rule"),
+        tr("Entité", "Entity"),
+        tr("Constat", "Finding"),
+    ),
+    "terminal": (
+        tr("Gravité", "Severity"),
+        tr("Règle et entité", "Rule and entity"),
+        tr("Constat", "Finding"),
+    ),
     "family": (tr("Famille", "Family"),) + tuple(CLASS_NAMES[c] for c in ORDER),
 }
 TITLE = tr("Comparaison de deux rapports", "Comparison of two reports")
@@ -39,7 +55,10 @@ _LEVEL_MARK = {"warning": "⚠", "error": "⚠"}
 
 def partner_line(diff, lang: str) -> str:
     snapshot = diff.new.get("snapshot") or {}
-    return f"{pick(TITLE, lang)} — {snapshot.get('partner', '?')} (SIRET {snapshot.get('siret') or '—'})"
+    return (
+        f"{pick(TITLE, lang)} — {snapshot.get('partner', '?')} (SIRET"
+        f" {snapshot.get('siret') or '—'})"
+    )
 
 
 def side_line(diff, side: str, lang: str) -> str:
@@ -47,36 +66,62 @@ def side_line(diff, side: str, lang: str) -> str:
     snapshot, pack = report.get("snapshot") or {}, report.get("policy_pack") or {}
     taken = snapshot.get("taken_on")
     texts = tr(
-        f"{diff.files[side]} — au {report.get('as_of')}, paquet {pack.get('name')} {pack.get('version')}, "
-        f"instantané {snapshot.get('file')}" + (f" (pris le {taken})" if taken else ""),
-        f"{diff.files[side]} — as of {report.get('as_of')}, pack {pack.get('name')} {pack.get('version')}, "
-        f"snapshot {snapshot.get('file')}" + (f" (taken on {taken})" if taken else ""))
+        f"{diff.files[side]} — au {report.get('as_of')}, paquet {pack.get('name')}"
+        f" {pack.get('version')}, instantané {snapshot.get('file')}"
+        + (f" (pris le {taken})" if taken else ""),
+        f"{diff.files[side]} — as of {report.get('as_of')}, pack {pack.get('name')}"
+        f" {pack.get('version')}, snapshot {snapshot.get('file')}"
+        + (f" (taken on {taken})" if taken else ""),
+    )
     return f"{pick(SIDES[side], lang)}{' :' if lang == 'fr' else ':'} {pick(texts, lang)}"
 
 
 def notice_lines(diff, lang: str) -> list[str]:
-    return [f"{_LEVEL_MARK.get(n.get('level'), 'ℹ')} {pick(n.get('message'), lang)}" for n in diff.notices]
+    return [
+        f"{_LEVEL_MARK.get(n.get('level'), 'ℹ')} {pick(n.get('message'), lang)}"
+        for n in diff.notices
+    ]
 
 
 def summary_line(diff, lang: str) -> str:
     s = diff.summary()
     sep = " : " if lang == "fr" else ": "
     counts = ", ".join(f"{pick(CLASS_NAMES[c], lang)}{sep}{s[c]}" for c in ORDER)
-    return pick(tr(
-        f"Bilan — {counts} ; nouvelles règles du paquet : {s['new_rule']}, règles retirées : {s['rule_removed']}.",
-        f"Summary — {counts}; from rules new in the pack: {s['new_rule']}, from removed rules: {s['rule_removed']}."), lang)
+    return pick(
+        tr(
+            f"Bilan — {counts} ; nouvelles règles du paquet : {s['new_rule']}, règles retirées :"
+            f" {s['rule_removed']}.",
+            f"Summary — {counts}; from rules new in the pack: {s['new_rule']}, from removed rules:"
+            f" {s['rule_removed']}.",
+        ),
+        lang,
+    )
 
 
 def family_rows(diff, lang: str) -> list[list[str]]:
     by_family = diff.summary()["by_family"]
-    ranked = sorted(by_family, key=lambda f: (FAMILY_ORDER.index(f) if f in FAMILY_ORDER else len(FAMILY_ORDER), f))
-    return [[f"{family} — {family_name(family, lang)}" if family_name(family, lang) != family else family,
-             *(str(by_family[family][c]) for c in ORDER)] for family in ranked]
+    ranked = sorted(
+        by_family,
+        key=lambda f: (FAMILY_ORDER.index(f) if f in FAMILY_ORDER else len(FAMILY_ORDER), f),
+    )
+    return [
+        [
+            (
+                f"{family} — {family_name(family, lang)}"
+                if family_name(family, lang) != family
+                else family
+            ),
+            *(str(by_family[family][c]) for c in ORDER),
+        ]
+        for family in ranked
+    ]
 
 
 def severity_status(finding: dict, lang: str) -> str:
-    return f"{pick(STATUS_NAMES.get(finding.get('status', '')), lang) or finding.get('status')} · " \
-           f"{pick(SEVERITY_NAMES.get(finding.get('severity', '')), lang) or finding.get('severity')}"
+    return (
+        f"{pick(STATUS_NAMES.get(finding.get('status', '')), lang) or finding.get('status')} · "
+        f"{pick(SEVERITY_NAMES.get(finding.get('severity', '')), lang) or finding.get('severity')}"
+    )
 
 
 def rule_text(finding: dict, lang: str) -> str:
@@ -105,7 +150,9 @@ def change_text(item: dict, lang: str) -> str:
     for change in item["changes"]:
         if change in CHANGE_NAMES:
             names = SEVERITY_NAMES if change == "severity" else STATUS_NAMES
-            was, now = (pick(names.get(f.get(change)), lang) or f.get(change) for f in (before, after))
+            was, now = (
+                pick(names.get(f.get(change)), lang) or f.get(change) for f in (before, after)
+            )
             parts.append(f"{pick(CHANGE_NAMES[change], lang)} {was} → {now}")
         else:
             values.append(change.split(".", 1)[-1])

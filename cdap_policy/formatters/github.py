@@ -4,10 +4,12 @@ code-scanning upload (and so without `security-events: write`).
 
 Critical and high failures and errors are `error`, medium `warning`, low and info `notice`;
 waived findings are not annotated, and failures a baseline already knew (--baseline) are
-`notice`s marked known: they do not fail the job. GitHub keeps 10 annotations of each level per step (50 per
+`notice`s marked known: they do not fail the job. GitHub keeps 10 annotations of each level per step
+(50 per
 job): they are written most severe first, every one stays in the log, and a last plain line
 counts them. A snapshot that could not be read is an `error` on its file and line.
 """
+
 from __future__ import annotations
 
 from cdap_policy.evaluate.findings import SEVERITY_RANK
@@ -16,7 +18,13 @@ from cdap_policy.support.i18n import pick, tr
 from cdap_policy.support.textsafe import printable
 
 SHOWS_UNREADABLE = True
-LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "notice", "info": "notice"}
+LEVEL = {
+    "critical": "error",
+    "high": "error",
+    "medium": "warning",
+    "low": "notice",
+    "info": "notice",
+}
 SHOWN_PER_LEVEL = 10  # GitHub's annotations per level and step
 
 
@@ -42,17 +50,37 @@ def _known(finding) -> bool:
 def render(reports: list, options) -> str:
     lang = options.lang
     findings = [f for report in reports for f in report.listed() if f.status in ("fail", "error")]
-    findings.sort(key=lambda f: (0 if f.status == "error" else 1 + SEVERITY_RANK[f.severity] + 10 * _known(f), f.file,
-                                 c.line_of(f), f.rule_id))
+    findings.sort(
+        key=lambda f: (
+            0 if f.status == "error" else 1 + SEVERITY_RANK[f.severity] + 10 * _known(f),
+            f.file,
+            c.line_of(f),
+            f.rule_id,
+        )
+    )
     lines, levels = [], {"error": 0, "warning": 0, "notice": 0}
     for unreadable in options.unreadable:
         path = c.plain_path(unreadable.file, options.srcroot)
         text = printable(pick(unreadable.message, lang), 4000, keep_newlines=True)
-        lines.append(command("error", path, unreadable.line, pick(tr("instantané illisible", "unreadable snapshot"), lang), text))
+        lines.append(
+            command(
+                "error",
+                path,
+                unreadable.line,
+                pick(tr("instantané illisible", "unreadable snapshot"), lang),
+                text,
+            )
+        )
         levels["error"] += 1
     for finding in findings:
         path = c.plain_path(finding.file, options.srcroot)
-        level = "error" if finding.status == "error" else "notice" if _known(finding) else LEVEL.get(finding.severity, "notice")
+        level = (
+            "error"
+            if finding.status == "error"
+            else "notice"
+            if _known(finding)
+            else LEVEL.get(finding.severity, "notice")
+        )
         levels[level] += 1
         severity = pick(c.SEVERITY_NAMES.get(finding.severity), lang)
         status = pick(c.STATUS_NAMES["error"], lang) if finding.status == "error" else severity
@@ -65,17 +93,27 @@ def render(reports: list, options) -> str:
         if finding.references:
             body.append(f"{c.colon(c.REFERENCES, lang)} {c.references_text(finding.references)}")
         title = f"{finding.rule_id} ({status}) — {c.entity_text(finding)}"
-        lines.append(command(level, path, c.line_of(finding), printable(title, 300), "\n".join(body)))
+        lines.append(
+            command(level, path, c.line_of(finding), printable(title, 300), "\n".join(body))
+        )
     over = {k: n for k, n in levels.items() if n > SHOWN_PER_LEVEL}
     total = sum(levels.values())
-    summary = tr(f"cdap-policy : {total} annotation(s) ({levels['error']} erreur(s), {levels['warning']} avertissement(s), "
-                 f"{levels['notice']} note(s)) pour {len(reports)} instantané(s)",
-                 f"cdap-policy: {total} annotation(s) ({levels['error']} error(s), {levels['warning']} warning(s), "
-                 f"{levels['notice']} notice(s)) for {len(reports)} snapshot(s)")
+    summary = tr(
+        f"cdap-policy : {total} annotation(s) ({levels['error']} erreur(s), {levels['warning']}"
+        f" avertissement(s), {levels['notice']} note(s)) pour {len(reports)} instantané(s)",
+        f"cdap-policy: {total} annotation(s) ({levels['error']} error(s), {levels['warning']}"
+        f" warning(s), {levels['notice']} notice(s)) for {len(reports)} snapshot(s)",
+    )
     text = pick(summary, lang)
     if over:
-        text += pick(tr(f" ; GitHub n'en affiche que {SHOWN_PER_LEVEL} de chaque niveau par étape, les plus graves en premier : "
-                        "toutes sont dans le journal ci-dessus (--format sarif pour l'analyse de code)",
-                        f"; GitHub shows only {SHOWN_PER_LEVEL} of each level per step, most severe first: all of them are "
-                        "in the log above (--format sarif for code scanning)"), lang)
+        text += pick(
+            tr(
+                f" ; GitHub n'en affiche que {SHOWN_PER_LEVEL} de chaque niveau par étape, les plus"
+                " graves en premier : toutes sont dans le journal ci-dessus (--format sarif pour"
+                " l'analyse de code)",
+                f"; GitHub shows only {SHOWN_PER_LEVEL} of each level per step, most severe first:"
+                " all of them are in the log above (--format sarif for code scanning)",
+            ),
+            lang,
+        )
     return "\n".join(lines + [text]) + "\n"

@@ -3,6 +3,7 @@
 One snapshot gives one report object; several give a list of them. Streamed in a batch: each
 report's object is written as it comes, and the list is built around them (stream.ObjectOrList).
 """
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,12 @@ JOINER = stream.ObjectOrList
 
 
 def item(report, options) -> str:
-    """One report's object: sort_keys and fixed separators, so the same input gives the same bytes."""
-    return json.dumps(report.to_dict(options.include_passed), ensure_ascii=False, indent=2, sort_keys=True)
+    """One report's object: sort_keys and fixed separators, so the same input gives
+    the same bytes.
+    """
+    return json.dumps(
+        report.to_dict(options.include_passed), ensure_ascii=False, indent=2, sort_keys=True
+    )
 
 
 def render(reports: list, options) -> str:

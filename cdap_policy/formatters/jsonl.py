@@ -6,6 +6,7 @@ A line ends only where a report ends: JSON escapes control characters, and U+202
 which JSON allows raw but which some line readers (Python's str.splitlines, JavaScript) take
 for line ends, are escaped too.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,12 @@ JOINER = stream.Joiner  # every line ends itself
 
 
 def line(report, options) -> str:
-    text = json.dumps(report.to_dict(options.include_passed), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(
+        report.to_dict(options.include_passed),
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 
 

@@ -11,6 +11,7 @@ so that editing another line does not close the alert and open a new one; our ow
 beside it. A snapshot that could not be read is an error notification of the invocation, whose
 `executionSuccessful` is then false.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -18,8 +19,8 @@ import json
 import logging
 import math
 
-from cdap_policy.support.errors import InputError, Problem
 from cdap_policy.formatters import common as c
+from cdap_policy.support.errors import InputError, Problem
 from cdap_policy.support.i18n import pick, tr
 from cdap_policy.support.textsafe import printable
 
@@ -35,7 +36,13 @@ MAX_GZIP_BYTES = 10 * 1024 * 1024  # the file, gzipped
 SHOWN_RESULTS = 5_000  # GitHub keeps the most severe 5,000 results of a run
 MAX_DESCRIPTION = 1024  # shortDescription / fullDescription
 MAX_TAGS = 20  # per rule, GitHub's limit
-KIND = {"fail": "fail", "error": "fail", "waived": "fail", "pass": "pass", "not_applicable": "notApplicable"}
+KIND = {
+    "fail": "fail",
+    "error": "fail",
+    "waived": "fail",
+    "pass": "pass",
+    "not_applicable": "notApplicable",
+}
 _LANGS = {"fr": "fr-FR", "en": "en-US"}
 _LABELS = {
     "remediation": tr("Action", "Action"),
@@ -65,19 +72,37 @@ def run(reports: list, options) -> dict:
     listed = [(report, report.listed(options.include_passed)) for report in reports]
     count = sum(len(findings) for _, findings in listed)
     if count > MAX_RESULTS:
-        raise _too_large(tr(f"{c.number(count, 'fr')} résultats", f"{c.number(count, 'en')} results"),
-                         tr(f"au plus {c.number(MAX_RESULTS, 'fr')} par exécution", f"at most {c.number(MAX_RESULTS, 'en')} per run"),
-                         math.ceil(count / MAX_RESULTS) if len(reports) > 1 else None, options)
+        raise _too_large(
+            tr(f"{c.number(count, 'fr')} résultats", f"{c.number(count, 'en')} results"),
+            tr(
+                f"au plus {c.number(MAX_RESULTS, 'fr')} par exécution",
+                f"at most {c.number(MAX_RESULTS, 'en')} per run",
+            ),
+            math.ceil(count / MAX_RESULTS) if len(reports) > 1 else None,
+            options,
+        )
     if count > SHOWN_RESULTS:
-        log.warning(tr(f"SARIF : {c.number(count, 'fr')} résultats ; l'analyse de code de GitHub n'affiche que les "
-                       f"{c.number(SHOWN_RESULTS, 'fr')} plus graves d'une exécution (--shard K/N pour tout voir)",
-                       f"SARIF: {c.number(count, 'en')} results; GitHub code scanning shows only the "
-                       f"{c.number(SHOWN_RESULTS, 'en')} most severe of a run (--shard K/N to see them all)"))
+        log.warning(
+            tr(
+                f"SARIF : {c.number(count, 'fr')} résultats ; l'analyse de code de GitHub n'affiche"
+                f" que les {c.number(SHOWN_RESULTS, 'fr')} plus graves d'une exécution (--shard K/N"
+                " pour tout voir)",
+                f"SARIF: {c.number(count, 'en')} results; GitHub code scanning shows only the"
+                f" {c.number(SHOWN_RESULTS, 'en')} most severe of a run (--shard K/N to see them"
+                " all)",
+            )
+        )
     rules = _rules(reports, [f for _, findings in listed for f in findings])
     if len(rules) > MAX_RULES:  # a pack of its own could have that many
-        raise _too_large(tr(f"{c.number(len(rules), 'fr')} règles", f"{c.number(len(rules), 'en')} rules"),
-                         tr(f"au plus {c.number(MAX_RULES, 'fr')} par exécution", f"at most {c.number(MAX_RULES, 'en')} per run"),
-                         None, options)
+        raise _too_large(
+            tr(f"{c.number(len(rules), 'fr')} règles", f"{c.number(len(rules), 'en')} rules"),
+            tr(
+                f"au plus {c.number(MAX_RULES, 'fr')} par exécution",
+                f"at most {c.number(MAX_RULES, 'en')} per run",
+            ),
+            None,
+            options,
+        )
     index = {r["id"]: i for i, r in enumerate(rules)}
     artifacts: list[dict] = []
     artifact_index: dict[str, int] = {}
@@ -94,7 +119,9 @@ def run(reports: list, options) -> dict:
 
     results, notifications = [], []
     for report, findings in listed:
-        artifact(report.snapshot_file, report)  # every snapshot checked is an artifact, findings or not
+        artifact(
+            report.snapshot_file, report
+        )  # every snapshot checked is an artifact, findings or not
         for finding in findings:
             path, inside, at = artifact(finding.file)
             results.append(result(finding, index[finding.rule_id], path, inside, at, lang))
@@ -125,14 +152,28 @@ def _too_large(what: dict, limit: dict, shards: int | None, options) -> InputErr
     shard = options.shard
     if shards is not None:
         total = shards * (shard[1] if shard else 1)
-        how = tr(f"découpez le lot en parties : --shard K/{total} (K de 1 à {total}, une exécution chacune)",
-                 f"split the batch: --shard K/{total} (K from 1 to {total}, one run each)")
+        how = tr(
+            f"découpez le lot en parties : --shard K/{total} (K de 1 à {total}, une exécution"
+            " chacune)",
+            f"split the batch: --shard K/{total} (K from 1 to {total}, one run each)",
+        )
     else:
-        how = tr("réduisez le périmètre (--rule, --family, --stage) ou utilisez --format json",
-                 "narrow the check (--rule, --family, --stage) or use --format json")
-    return InputError(Problem("SARIF", None, "", tr(
-        f"{what['fr']} : l'envoi vers l'analyse de code de GitHub en accepte {limit['fr']} ; {how['fr']}",
-        f"{what['en']}: GitHub's code scanning upload takes {limit['en']}; {how['en']}")))
+        how = tr(
+            "réduisez le périmètre (--rule, --family, --stage) ou utilisez --format json",
+            "narrow the check (--rule, --family, --stage) or use --format json",
+        )
+    return InputError(
+        Problem(
+            "SARIF",
+            None,
+            "",
+            tr(
+                f"{what['fr']} : l'envoi vers l'analyse de code de GitHub en accepte {limit['fr']}"
+                f" ; {how['fr']}",
+                f"{what['en']}: GitHub's code scanning upload takes {limit['en']}; {how['en']}",
+            ),
+        )
+    )
 
 
 def _check_size(text: str, reports: list, options) -> None:
@@ -141,14 +182,25 @@ def _check_size(text: str, reports: list, options) -> None:
         return
     size = len(gzip.compress(data, compresslevel=6))
     if size > MAX_GZIP_BYTES:
-        shards = math.ceil(size / MAX_GZIP_BYTES * 1.1)  # a margin: shards are not all the same size
-        mb = {code: f"{size / 1048576:.1f}".replace(".", "," if code == "fr" else ".") for code in ("fr", "en")}
-        raise _too_large(tr(f"{mb['fr']} Mo une fois compressé (gzip)", f"{mb['en']} MB once gzipped"),
-                         tr("au plus 10 Mo compressés", "at most 10 MB gzipped"), shards if len(reports) > 1 else None, options)
+        shards = math.ceil(
+            size / MAX_GZIP_BYTES * 1.1
+        )  # a margin: shards are not all the same size
+        mb = {
+            code: f"{size / 1048576:.1f}".replace(".", "," if code == "fr" else ".")
+            for code in ("fr", "en")
+        }
+        raise _too_large(
+            tr(f"{mb['fr']} Mo une fois compressé (gzip)", f"{mb['en']} MB once gzipped"),
+            tr("au plus 10 Mo compressés", "at most 10 MB gzipped"),
+            shards if len(reports) > 1 else None,
+            options,
+        )
 
 
 def _rules(reports: list, findings: list) -> list[dict]:
-    """Every rule that ran on any snapshot, once, sorted by ID; references of every edition cited."""
+    """Every rule that ran on any snapshot, once, sorted by ID; references of every
+    edition cited.
+    """
     merged: dict[str, dict] = {}
     for report in reports:
         for rule in report.rules:
@@ -167,8 +219,15 @@ def _rules(reports: list, findings: list) -> list[dict]:
 
 def snapshot_properties(report) -> dict:
     """What a snapshot's artifact says of the partner and of its evaluation."""
-    out = {"partner": report.partner, "siret": report.siret, "asOf": report.as_of, "stage": report.stage or "all",
-           "framework": report.framework, "edition": report.edition, "summary": report.summary()}
+    out = {
+        "partner": report.partner,
+        "siret": report.siret,
+        "asOf": report.as_of,
+        "stage": report.stage or "all",
+        "framework": report.framework,
+        "edition": report.edition,
+        "summary": report.summary(),
+    }
     if report.baseline is not None:
         out["baseline"] = report.baseline
     if report.waivers is not None:
@@ -182,8 +241,12 @@ def run_properties(reports: list, options) -> dict:
         for status, n in report.summary()["by_status"].items():
             by_status[status] = by_status.get(status, 0) + n
     first = reports[0] if reports else None
-    out = {"snapshots": len(reports), "unreadable": len(options.unreadable),
-           "byStatus": by_status, "fingerprintVersion": first.fingerprint_version if first else None}
+    out = {
+        "snapshots": len(reports),
+        "unreadable": len(options.unreadable),
+        "byStatus": by_status,
+        "fingerprintVersion": first.fingerprint_version if first else None,
+    }
     if first is not None:
         out["asOf"] = first.as_of
         out["policyPack"] = {"name": first.pack_name, "version": first.pack_version}
@@ -196,7 +259,9 @@ def _describe_run(reports: list, options, lang: str) -> str:
     if len(reports) == 1 and not options.unreadable:
         path, _ = c.relative_path(reports[0].snapshot_file, options.srcroot)
         return f"{reports[0].partner} — {path}"
-    return pick(tr(f"{len(reports)} instantané(s) vérifié(s)", f"{len(reports)} snapshot(s) checked"), lang)
+    return pick(
+        tr(f"{len(reports)} instantané(s) vérifié(s)", f"{len(reports)} snapshot(s) checked"), lang
+    )
 
 
 def driver(report, rules: list, lang: str) -> dict:
@@ -204,7 +269,10 @@ def driver(report, rules: list, lang: str) -> dict:
     version = c.tool_version(report)
     out: dict = {
         "name": c.TOOL_NAME,
-        "fullName": f"{c.TOOL_NAME} {version}" + (f" ({report.pack_name} {report.pack_version})" if report else ""),
+        "fullName": (
+            f"{c.TOOL_NAME} {version}"
+            + (f" ({report.pack_name} {report.pack_version})" if report else "")
+        ),
         "version": version,
         "semanticVersion": version,
         "informationUri": c.INFORMATION_URI,
@@ -212,16 +280,24 @@ def driver(report, rules: list, lang: str) -> dict:
         "rules": [descriptor(r, lang) for r in rules],
     }
     if report is not None:
-        out["properties"] = {"policyPack": {"name": report.pack_name, "version": report.pack_version}}
+        out["properties"] = {
+            "policyPack": {"name": report.pack_name, "version": report.pack_version}
+        }
     return out
 
 
 def descriptor(rule: dict, lang: str) -> dict:
     severity = rule.get("severity", "info")
     title = rule.get("title") or {}
-    tags = [t for t in [rule.get("family"), *rule.get("requirements", []), "compliance"] if t][:MAX_TAGS]
-    properties = {"tags": tags, "severity": severity, "precision": "very-high",
-                  "requirements": list(rule.get("requirements", []))}
+    tags = [t for t in [rule.get("family"), *rule.get("requirements", []), "compliance"] if t][
+        :MAX_TAGS
+    ]
+    properties = {
+        "tags": tags,
+        "severity": severity,
+        "precision": "very-high",
+        "requirements": list(rule.get("requirements", [])),
+    }
     if severity in c.SECURITY_SEVERITY:
         properties["security-severity"] = c.SECURITY_SEVERITY[severity]
     return {
@@ -240,8 +316,11 @@ def _full_description(rule: dict, lang: str) -> str:
     # the pack's descriptions are written in English; in French the title and the reading stand in
     body = rule.get("description") if lang == "en" else pick(rule.get("interpretation"), lang)
     refs = c.references_text(rule.get("references", []))
-    parts = [title.rstrip(".") + "." if title else "", " ".join((body or "").split()),
-             f"{c.colon(_LABELS['references'], lang)} {refs}" if refs else ""]
+    parts = [
+        title.rstrip(".") + "." if title else "",
+        " ".join((body or "").split()),
+        f"{c.colon(_LABELS['references'], lang)} {refs}" if refs else "",
+    ]
     return " ".join(p for p in parts if p)
 
 
@@ -257,12 +336,23 @@ def help_text(rule: dict, lang: str) -> str:
         if code == "en" and rule.get("description"):
             lines.append(" ".join(rule["description"].split()))
         if rule.get("interpretation"):
-            lines.append(f"{c.colon(_LABELS['interpretation'], code)} {pick(rule['interpretation'], code)}")
+            lines.append(
+                f"{c.colon(_LABELS['interpretation'], code)} {pick(rule['interpretation'], code)}"
+            )
         if rule.get("remediation"):
-            lines.append(f"{c.colon(_LABELS['remediation'], code)} {c.generic(pick(rule['remediation'], code))}")
-        lines.append(f"{c.colon(_LABELS['references'], code)} {c.references_text(rule.get('references', []))}")
-        lines.append(f"{c.colon(_LABELS['requirements'], code)} {', '.join(rule.get('requirements', []))}"
-                     f" · {c.colon(_LABELS['severity'], code)} {pick(c.SEVERITY_NAMES.get(rule.get('severity', '')), code)}")
+            lines.append(
+                f"{c.colon(_LABELS['remediation'], code)}"
+                f" {c.generic(pick(rule['remediation'], code))}"
+            )
+        lines.append(
+            f"{c.colon(_LABELS['references'], code)}"
+            f" {c.references_text(rule.get('references', []))}"
+        )
+        lines.append(
+            f"{c.colon(_LABELS['requirements'], code)} {', '.join(rule.get('requirements', []))} ·"
+            f" {c.colon(_LABELS['severity'], code)}"
+            f" {pick(c.SEVERITY_NAMES.get(rule.get('severity', '')), code)}"
+        )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -274,19 +364,39 @@ def help_markdown(rule: dict, lang: str) -> str:
         if code == "en" and rule.get("description"):
             lines += [c.md_escape(rule["description"]), ""]
         if rule.get("interpretation"):
-            lines += [f"*{c.colon(_LABELS['interpretation'], code)}* {c.md_escape(pick(rule['interpretation'], code))}", ""]
+            lines += [
+                (
+                    f"*{c.colon(_LABELS['interpretation'], code)}*"
+                    f" {c.md_escape(pick(rule['interpretation'], code))}"
+                ),
+                "",
+            ]
         if rule.get("remediation"):
-            lines += [f"*{c.colon(_LABELS['remediation'], code)}* {c.md_escape(c.generic(pick(rule['remediation'], code)))}", ""]
+            lines += [
+                (
+                    f"*{c.colon(_LABELS['remediation'], code)}*"
+                    f" {c.md_escape(c.generic(pick(rule['remediation'], code)))}"
+                ),
+                "",
+            ]
         lines.append(f"*{c.colon(_LABELS['references'], code)}*")
         lines += [f"- {c.md_escape(c.reference_text(ref))}" for ref in rule.get("references", [])]
         requirements = ", ".join(f"`{r}`" for r in rule.get("requirements", []))
         severity = pick(c.SEVERITY_NAMES.get(rule.get("severity", "")), code)
-        lines += ["", f"*{c.colon(_LABELS['requirements'], code)}* {requirements} · *{c.colon(_LABELS['severity'], code)}* {severity}"]
+        lines += [
+            "",
+            (
+                f"*{c.colon(_LABELS['requirements'], code)}* {requirements} ·"
+                f" *{c.colon(_LABELS['severity'], code)}* {severity}"
+            ),
+        ]
         blocks.append("\n".join(lines))
     return "\n\n---\n\n".join(blocks)
 
 
-def result(finding, rule_index: int, path: str, inside: bool, artifact_index: int, lang: str) -> dict:
+def result(
+    finding, rule_index: int, path: str, inside: bool, artifact_index: int, lang: str
+) -> dict:
     message = c.text(finding.message, lang, 4000)
     remediation = c.text(finding.remediation, lang, 4000)
     refs = c.references_text(finding.references)
@@ -306,15 +416,36 @@ def result(finding, rule_index: int, path: str, inside: bool, artifact_index: in
         "kind": KIND[finding.status],
         "level": level,
         "message": {"text": "\n".join(lines)},
-        "locations": [{
-            "physicalLocation": {"artifactLocation": location, "region": {"startLine": c.line_of(finding)}},
-            "logicalLocations": [{"name": printable(finding.entity_key, 200), "kind": printable(finding.entity_kind, 100),
-                                  "fullyQualifiedName": printable(f"{finding.entity_kind}/{finding.entity_key}", 300)}],
-        }],
-        "partialFingerprints": {LINE_HASH_KEY: line_hash(finding.fingerprint, path), FINGERPRINT_KEY: finding.fingerprint},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": location,
+                    "region": {"startLine": c.line_of(finding)},
+                },
+                "logicalLocations": [
+                    {
+                        "name": printable(finding.entity_key, 200),
+                        "kind": printable(finding.entity_kind, 100),
+                        "fullyQualifiedName": printable(
+                            f"{finding.entity_kind}/{finding.entity_key}", 300
+                        ),
+                    }
+                ],
+            }
+        ],
+        "partialFingerprints": {
+            LINE_HASH_KEY: line_hash(finding.fingerprint, path),
+            FINGERPRINT_KEY: finding.fingerprint,
+        },
         "properties": {
-            "severity": finding.severity, "status": finding.status, "requirements": list(finding.requirements),
-            "entity": {"kind": finding.entity_kind, "key": finding.entity_key, "label": finding.entity_label},
+            "severity": finding.severity,
+            "status": finding.status,
+            "requirements": list(finding.requirements),
+            "entity": {
+                "kind": finding.entity_kind,
+                "key": finding.entity_key,
+                "label": finding.entity_label,
+            },
             "evidence": finding.evidence,
         },
     }
@@ -335,7 +466,11 @@ def suppression(waiver: dict | None) -> dict:
     out: dict = {"kind": "external", "status": "accepted"}
     if waiver.get("justification"):
         out["justification"] = printable(waiver["justification"], 2000, keep_newlines=True)
-    properties = {k: waiver[k] for k in ("approved_by", "approved_on", "expires_on", "ticket") if waiver.get(k)}
+    properties = {
+        k: waiver[k]
+        for k in ("approved_by", "approved_on", "expires_on", "ticket")
+        if waiver.get(k)
+    }
     if properties:
         out["properties"] = properties
     return out
@@ -353,18 +488,34 @@ def notices(report, artifact, lang: str) -> list[dict]:
     path, inside, at = artifact(report.snapshot_file)
     location = _artifact_location(path, inside)
     location["index"] = at
-    return [{"level": _notice_level(n.get("level")), "message": {"text": c.text(n.get("message"), lang, 4000)},
-             "descriptor": {"id": n.get("code", "notice")},
-             "locations": [{"physicalLocation": {"artifactLocation": dict(location)}}]} for n in report.notices]
+    return [
+        {
+            "level": _notice_level(n.get("level")),
+            "message": {"text": c.text(n.get("message"), lang, 4000)},
+            "descriptor": {"id": n.get("code", "notice")},
+            "locations": [{"physicalLocation": {"artifactLocation": dict(location)}}],
+        }
+        for n in report.notices
+    ]
 
 
 def unreadable_notification(unreadable, artifact, lang: str) -> dict:
     path, inside, at = artifact(unreadable.file)
     location = _artifact_location(path, inside)
     location["index"] = at
-    return {"level": "error", "message": {"text": printable(pick(unreadable.message, lang), 4000, keep_newlines=True)},
-            "descriptor": {"id": "unreadable-snapshot"},
-            "locations": [{"physicalLocation": {"artifactLocation": location, "region": {"startLine": unreadable.line}}}]}
+    return {
+        "level": "error",
+        "message": {"text": printable(pick(unreadable.message, lang), 4000, keep_newlines=True)},
+        "descriptor": {"id": "unreadable-snapshot"},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": location,
+                    "region": {"startLine": unreadable.line},
+                }
+            }
+        ],
+    }
 
 
 def invocation(notifications: list, failed: bool) -> dict:
@@ -390,13 +541,23 @@ def _srcroot_location(srcroot: str | None) -> dict:
 
 
 def _rule_from_finding(finding) -> dict:
-    return {"id": finding.rule_id, "family": finding.family, "requirements": list(finding.requirements),
-            "severity": finding.severity, "title": dict(finding.title), "references": [dict(r) for r in finding.references],
-            "remediation": {}, "description": "", "interpretation": dict(finding.interpretation) or None}
+    return {
+        "id": finding.rule_id,
+        "family": finding.family,
+        "requirements": list(finding.requirements),
+        "severity": finding.severity,
+        "title": dict(finding.title),
+        "references": [dict(r) for r in finding.references],
+        "remediation": {},
+        "description": "",
+        "interpretation": dict(finding.interpretation) or None,
+    }
 
 
 def _pascal(rule_id: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in rule_id.replace("_", "-").split("-") if part)
+    return "".join(
+        part[:1].upper() + part[1:] for part in rule_id.replace("_", "-").split("-") if part
+    )
 
 
 def _bounded(text: str) -> str:

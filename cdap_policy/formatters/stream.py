@@ -6,6 +6,7 @@ A format module that streams says so (`STREAMS = True`) and names its joiner (`J
 classes below); no format is named here. The other formats hold every report until the end (SARIF
 and JUnit name every run in one document, Markdown fits a comment, HTML is one page).
 """
+
 from __future__ import annotations
 
 

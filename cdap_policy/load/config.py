@@ -7,6 +7,7 @@ table does not count). Keys (schemas/config.schema.json): `fail-on`, `lang`, `pa
 `log-root`, `waivers`, `format`, `jobs`, and `skip` (rule → why it is not run). Paths are relative
 to the file's folder. The command line wins over the file, and CDAP_POLICY_LANG over `lang`.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,16 +16,18 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cdap_policy.load.yamlsource import Document, load_file, read_text
 from cdap_policy.support.errors import InputError, Problem
 from cdap_policy.support.i18n import tr
-from cdap_policy.load.yamlsource import Document, load_file, read_text
 
 FILE_NAMES = (".cdap-policy.yaml", ".cdap-policy.yml")
 PYPROJECT = "pyproject.toml"
 SCHEMA = "config.schema.json"
 PATH_KEYS = ("params", "policies", "log-root", "waivers")
 KEYS = ("fail-on", "lang", "params", "policies", "log-root", "waivers", "format", "jobs", "skip")
-_TABLE_HEADER = re.compile(r"^\s*\[\s*tool\s*\.\s*(\"cdap-policy\"|'cdap-policy'|cdap-policy)\s*\]\s*(#.*)?$")
+_TABLE_HEADER = re.compile(
+    r"^\s*\[\s*tool\s*\.\s*(\"cdap-policy\"|'cdap-policy'|cdap-policy)\s*\]\s*(#.*)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,9 @@ def _has_table(pyproject: Path) -> bool:
     try:
         text = pyproject.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
-        return False  # not ours to judge: a pyproject.toml we cannot read holds no configuration of ours
+        # not ours to judge: a pyproject.toml we cannot read holds no configuration of
+        # ours
+        return False
     return any(_TABLE_HEADER.match(line) for line in text.splitlines())
 
 
@@ -78,9 +83,17 @@ def load(path: str | Path) -> Config:
     if doc.data is None:
         doc.data = {}
     if not isinstance(doc.data, dict):
-        raise InputError(Problem(doc.file, doc.line_of(()), "", tr(
-            "une configuration est une table clé: valeur (fail-on, lang, params…)",
-            "a configuration must be a mapping key: value (fail-on, lang, params...)")))
+        raise InputError(
+            Problem(
+                doc.file,
+                doc.line_of(()),
+                "",
+                tr(
+                    "une configuration est une table clé: valeur (fail-on, lang, params…)",
+                    "a configuration must be a mapping key: value (fail-on, lang, params...)",
+                ),
+            )
+        )
     problems = validate(doc, SCHEMA)
     if problems:
         raise InputError(_with_suggestions(problems, doc))
@@ -110,9 +123,21 @@ def _with_suggestions(problems: list[Problem], doc: Document) -> list[Problem]:
         if key and key not in KEYS and key != "$schema" and problem.path.count("/") == 1:
             close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1, cutoff=0.6)
             known = ", ".join(KEYS)
-            problem = Problem(problem.file, problem.line, problem.path, tr(
-                f"clé inconnue {key!r}" + (f" ; vouliez-vous dire {close[0]!r} ?" if close else f" ; clés connues : {known}"),
-                f"unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else f"; known keys: {known}")))
+            problem = Problem(
+                problem.file,
+                problem.line,
+                problem.path,
+                tr(
+                    f"clé inconnue {key!r}"
+                    + (
+                        f" ; vouliez-vous dire {close[0]!r} ?"
+                        if close
+                        else f" ; clés connues : {known}"
+                    ),
+                    f"unknown key {key!r}"
+                    + (f"; did you mean {close[0]!r}?" if close else f"; known keys: {known}"),
+                ),
+            )
         out.append(problem)
     return out
 
@@ -129,7 +154,9 @@ def _read_toml(path: Path) -> Document:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
-        raise InputError(Problem(str(path), line, "", tr(f"TOML mal formé : {exc}", f"malformed TOML: {exc}"))) from None
+        raise InputError(
+            Problem(str(path), line, "", tr(f"TOML mal formé : {exc}", f"malformed TOML: {exc}"))
+        ) from None
     table = (data.get("tool") or {}).get("cdap-policy")
     lines = text.splitlines()
     start = next((i for i, line in enumerate(lines) if _TABLE_HEADER.match(line)), None)
@@ -138,13 +165,16 @@ def _read_toml(path: Path) -> Document:
         for key in table:
             name = rf"(\"{re.escape(key)}\"|'{re.escape(key)}'|{re.escape(key)})"
             assignment = re.compile(rf"^\s*{name}\s*=")
-            subtable = re.compile(rf"^\s*\[\s*tool\s*\.\s*(\"cdap-policy\"|'cdap-policy'|cdap-policy)\s*\.\s*{name}\s*\]")
+            subtable = re.compile(
+                rf"^\s*\[\s*tool\s*\.\s*(\"cdap-policy\"|'cdap-policy'|cdap-policy)\s*\.\s*{name}\s*\]"
+            )
             inside = True  # in [tool.cdap-policy] itself, before the next table header
             for index in range(start + 1, len(lines)):
                 if subtable.match(lines[index]) or (inside and assignment.match(lines[index])):
-                    doc.lines[(key,)] = index + 1  # `key = …`, or a table [tool.cdap-policy.key] of its own
+                    doc.lines[(key,)] = (
+                        index + 1
+                    )  # `key = …`, or a table [tool.cdap-policy.key] of its own
                     break
                 if lines[index].lstrip().startswith("["):
                     inside = False
     return doc
-

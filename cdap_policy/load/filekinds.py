@@ -6,6 +6,7 @@ folder batch reaches them all. They are recognised by their shape (never by thei
 a waiver file may be called anything) so that a batch skips them with a notice, and a file that
 is neither a snapshot nor one of them is refused in one line as « not a snapshot ».
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,8 +15,21 @@ from cdap_policy.support.i18n import tr
 
 # The top-level sections of a snapshot (schemas/snapshot.schema.json): a mapping with one of them
 # is read as a snapshot, and its schema errors are reported as such.
-SNAPSHOT_SECTIONS = frozenset({"partner", "convention", "contacts", "users", "reviews", "control", "subcontractors",
-                               "data_stores", "automations", "incidents", "consultations"})
+SNAPSHOT_SECTIONS = frozenset(
+    {
+        "partner",
+        "convention",
+        "contacts",
+        "users",
+        "reviews",
+        "control",
+        "subcontractors",
+        "data_stores",
+        "automations",
+        "incidents",
+        "consultations",
+    }
+)
 CONFIG_NAMES = (".cdap-policy.yaml", ".cdap-policy.yml")
 
 KIND_NAMES = {
@@ -46,7 +60,9 @@ def _report_like(data: dict) -> bool:
     return "fingerprint_version" in data and "tool" in data
 
 
-def kind_of(data, name: str, parameter_names: Callable[[], frozenset | set] | None = None) -> str | None:
+def kind_of(
+    data, name: str, parameter_names: Callable[[], frozenset | set] | None = None
+) -> str | None:
     """The kind of one of the project's own files (a key of KIND_NAMES), or None: a snapshot, or
     a file the project does not know. `parameter_names` is asked only for a flat mapping that
     could be a parameter override, the one kind that needs the pack to recognise."""
@@ -54,10 +70,15 @@ def kind_of(data, name: str, parameter_names: Callable[[], frozenset | set] | No
         return "config"
     if isinstance(data, list):
         if not data:
-            return "report" if name.lower().endswith(".json") else None  # an empty list of reports or issues
+            return (
+                "report" if name.lower().endswith(".json") else None
+            )  # an empty list of reports or issues
         if all(isinstance(item, dict) and _report_like(item) for item in data):
             return "report"
-        if all(isinstance(item, dict) and {"check_name", "fingerprint", "location"} <= set(item) for item in data):
+        if all(
+            isinstance(item, dict) and {"check_name", "fingerprint", "location"} <= set(item)
+            for item in data
+        ):
             return "codequality"
         return None
     if not isinstance(data, dict) or not data:

@@ -21,28 +21,63 @@ a string or a comment, and not a variable of an enclosing comprehension (`xs.all
 shadows a let as it shadows any variable. tests/test_lets.py checks it against cel-python's
 parser on every expression of the shipped pack.
 """
+
 from __future__ import annotations
 
 import re
 
 MACROS = {"all", "exists", "exists_one", "map", "filter"}
 # literals and CEL's reserved words: never a name an expression reads
-RESERVED = {"true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if",
-            "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"}
+RESERVED = {
+    "true",
+    "false",
+    "null",
+    "in",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
+    "while",
+}
 # What cel-python's compiled runner reads as its own attributes where transpiled code reads a
 # variable (`activation.functions` is its table of functions): a variable with one of these names
 # reads the wrong value there, silently, so no let may take one.
-RUNNER_NAMES = {"clone", "get", "nested_activation", "resolve_function", "resolve_variable", "functions", "identifiers",
-                "package"}
+RUNNER_NAMES = {
+    "clone",
+    "get",
+    "nested_activation",
+    "resolve_function",
+    "resolve_variable",
+    "functions",
+    "identifiers",
+    "package",
+}
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<space>\s+)
   | (?P<comment>//[^\n]*)
-  | (?P<string>(?:[rR][bB]?|[bB][rR]?)?(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))
+  | (?P<string>(?:[rR][bB]?|[bB][rR]?)?
+               (?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"
+                 |'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))
   | (?P<number>0[xX][0-9a-fA-F]+[uU]?|(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[uU]?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>==|!=|<=|>=|&&|\|\||[-+*/%!<>?:.,()\[\]{}])
-""", re.VERBOSE | re.DOTALL)
+""",
+    re.VERBOSE | re.DOTALL,
+)
 
 
 def _tokens(source: str) -> list[tuple[str, str]]:
@@ -80,9 +115,15 @@ def names_read(source: str) -> list[str]:
         if kind == "op":
             if text == "(":
                 bound = None
-                if (index >= 2 and tokens[index - 2][1] == "." and tokens[index - 1][0] == "name"
-                        and tokens[index - 1][1] in MACROS and index + 2 < len(tokens)
-                        and tokens[index + 1][0] == "name" and tokens[index + 2][1] == ","):
+                if (
+                    index >= 2
+                    and tokens[index - 2][1] == "."
+                    and tokens[index - 1][0] == "name"
+                    and tokens[index - 1][1] in MACROS
+                    and index + 2 < len(tokens)
+                    and tokens[index + 1][0] == "name"
+                    and tokens[index + 2][1] == ","
+                ):
                     bound = tokens[index + 1][1]
                     skip.add(index + 1)  # the variable declared, not read
                 open_.append((")", bound, False))
@@ -108,8 +149,12 @@ def names_read(source: str) -> list[str]:
     return found
 
 
-def needed(source: str, lets: dict[str, str], reads: dict[str, list[str]] | None = None,
-           names: list[str] | None = None) -> list[str]:
+def needed(
+    source: str,
+    lets: dict[str, str],
+    reads: dict[str, list[str]] | None = None,
+    names: list[str] | None = None,
+) -> list[str]:
     """The lets `source` needs, directly or through other lets, in the order they are defined.
     `reads`: each let's own names read, and `names`: those of `source`, when already known."""
     if not lets:
@@ -122,8 +167,12 @@ def needed(source: str, lets: dict[str, str], reads: dict[str, list[str]] | None
     return [name for name in lets if name in wanted]
 
 
-def bind(source: str, lets: dict[str, str], reads: dict[str, list[str]] | None = None,
-         names: list[str] | None = None) -> str:
+def bind(
+    source: str,
+    lets: dict[str, str],
+    reads: dict[str, list[str]] | None = None,
+    names: list[str] | None = None,
+) -> str:
     """`source` with the lets it needs bound around it, or `source` itself when it needs none.
     Each part stands on its own lines: a trailing `//` comment cannot swallow what follows it."""
     wanted = needed(source, lets, reads, names)

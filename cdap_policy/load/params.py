@@ -5,6 +5,7 @@ rules read `params.<name>`. An override file (`--params FILE`) is a plain mappin
 `name: value` deep-merged over the defaults; an unknown name is an error, so that a typo
 cannot silently leave the default in force.
 """
+
 from __future__ import annotations
 
 import copy
@@ -12,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cdap_policy.load.schema import errors_of, schema_error, validate, value_validator
+from cdap_policy.load.yamlsource import Document, load_file
 from cdap_policy.support.errors import InputError, PolicyError, Problem, pointer
 from cdap_policy.support.i18n import tr
-from cdap_policy.load.schema import errors_of, schema_error, validate, value_validator
 from cdap_policy.support.textsafe import MAX_VALUE, excerpt
-from cdap_policy.load.yamlsource import Document, load_file
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,9 @@ class Parameter:
 
 
 def load_parameters(folder: Path, files: list[Path] | None = None) -> dict[str, Parameter]:
-    """The parameters of `folder`'s YAML files, or of `files` (the pack's, already confined to it)."""
+    """The parameters of `folder`'s YAML files, or of `files` (the pack's, already
+    confined to it).
+    """
     params: dict[str, Parameter] = {}
     problems: list[Problem] = []
     for path in files if files is not None else sorted(folder.glob("*.yaml")):
@@ -45,16 +48,40 @@ def load_parameters(folder: Path, files: list[Path] | None = None) -> dict[str, 
             line = doc.line_of(("parameters", name))
             if name in params:
                 first = params[name]
-                problems.append(Problem(doc.file, line, pointer(("parameters", name)), tr(
-                    f"paramètre {name!r} déjà défini dans {first.file}:{first.line}", f"parameter {name!r} already defined in {first.file}:{first.line}")))
+                problems.append(
+                    Problem(
+                        doc.file,
+                        line,
+                        pointer(("parameters", name)),
+                        tr(
+                            f"paramètre {name!r} déjà défini dans {first.file}:{first.line}",
+                            f"parameter {name!r} already defined in {first.file}:{first.line}",
+                        ),
+                    )
+                )
                 continue
-            param = Parameter(name, spec["value"], spec["description"], spec.get("source", ""), spec.get("unit", ""),
-                              doc.file, line, spec["schema"], doc.line_of(("parameters", name, "value")))
+            param = Parameter(
+                name,
+                spec["value"],
+                spec["description"],
+                spec.get("source", ""),
+                spec.get("unit", ""),
+                doc.file,
+                line,
+                spec["schema"],
+                doc.line_of(("parameters", name, "value")),
+            )
             try:
                 checker = value_validator(param.schema)
             except schema_error():
-                problems.append(Problem(doc.file, doc.line_of(("parameters", name, "schema")), pointer(("parameters", name, "schema")),
-                                        tr("schéma de paramètre invalide", "invalid parameter schema")))
+                problems.append(
+                    Problem(
+                        doc.file,
+                        doc.line_of(("parameters", name, "schema")),
+                        pointer(("parameters", name, "schema")),
+                        tr("schéma de paramètre invalide", "invalid parameter schema"),
+                    )
+                )
                 continue
             for at, message in errors_of(checker, param.value):  # `path` is the file's
                 here = ("parameters", name, "value") + at
@@ -69,16 +96,28 @@ def values(params: dict[str, Parameter]) -> dict:
     return {name: copy.deepcopy(p.value) for name, p in params.items()}
 
 
-def apply_overrides(base: dict, override_file: str | Path, parameters: dict[str, Parameter] | None = None) -> dict:
+def apply_overrides(
+    base: dict, override_file: str | Path, parameters: dict[str, Parameter] | None = None
+) -> dict:
     """Deep-merge a user's override file over the default values; unknown names are errors, and
     every value overridden must satisfy its parameter's schema (type, range, date and country
-    formats, shape), so that `2025/01/01` is not compared as text and `-1` administrators refused."""
+    formats, shape), so that `2025/01/01` is not compared as text and `-1` administrators refused.
+    """
     doc = load_file(override_file)
     if doc.data is None:
         return base
     if not isinstance(doc.data, dict):
-        raise InputError(Problem(doc.file, doc.line_of(()), "", tr("un fichier de paramètres est une table nom: valeur",
-                                                                   "a parameter file must be a mapping name: value")))
+        raise InputError(
+            Problem(
+                doc.file,
+                doc.line_of(()),
+                "",
+                tr(
+                    "un fichier de paramètres est une table nom: valeur",
+                    "a parameter file must be a mapping name: value",
+                ),
+            )
+        )
     merged = copy.deepcopy(base)
     problems: list[Problem] = []
     _merge(merged, doc.data, (), doc, problems)
@@ -89,7 +128,8 @@ def apply_overrides(base: dict, override_file: str | Path, parameters: dict[str,
             continue
         for path, message in errors_of(value_validator(param.schema), merged[name]):
             here = (name,) + path
-            # the error is in the user's file when the path is there, else in a default it merged with
+            # the error is in the user's file when the path is there, else in a
+            # default it merged with
             line = doc.lines.get(here) or doc.line_of(here)
             problems.append(Problem(doc.file, line, pointer(here), message))
     if problems:
@@ -105,20 +145,45 @@ def _merge(target: dict, override: dict, path: tuple, doc: Document, problems: l
                 target[key] = value  # maps keyed by code (quotas, countries) accept new keys
                 continue
             name = excerpt(".".join(map(str, here)), MAX_VALUE)
-            problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(f"paramètre inconnu {name}", f"unknown parameter {name}")))
+            problems.append(
+                Problem(
+                    doc.file,
+                    doc.line_of(here),
+                    pointer(here),
+                    tr(f"paramètre inconnu {name}", f"unknown parameter {name}"),
+                )
+            )
             continue
         current = target[key]
         if isinstance(current, dict) and isinstance(value, dict):
             _merge(current, value, here, doc, problems)
         elif _kind(current) != _kind(value) and current is not None:
             expected, got = _kind(current), _kind(value)
-            problems.append(Problem(doc.file, doc.line_of(here), pointer(here), tr(f"on attend {expected[0]}, pas {got[0]}",
-                                                                                   f"expected {expected[1]}, got {got[1]}")))
+            problems.append(
+                Problem(
+                    doc.file,
+                    doc.line_of(here),
+                    pointer(here),
+                    tr(
+                        f"on attend {expected[0]}, pas {got[0]}",
+                        f"expected {expected[1]}, got {got[1]}",
+                    ),
+                )
+            )
         else:
             # cel-python refuses to compare int with double: keep the default's kind of number
-            if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
+            if (
+                isinstance(current, float)
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+            ):
                 value = float(value)
-            elif isinstance(current, int) and not isinstance(current, bool) and isinstance(value, float) and value.is_integer():
+            elif (
+                isinstance(current, int)
+                and not isinstance(current, bool)
+                and isinstance(value, float)
+                and value.is_integer()
+            ):
                 value = int(value)
             target[key] = value
 

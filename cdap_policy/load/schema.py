@@ -8,6 +8,7 @@ are worded here. A schema using a keyword the compiled validator would not read 
 jsonschema decides, and finds nothing), never more lenient: tests/test_schema_paths.py compares
 the two verdicts on fixtures, hostile inputs and generated documents.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,13 +18,13 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from cdap_policy.load.yamlsource import Document
 from cdap_policy.support import diskcache
 from cdap_policy.support.errors import Problem, pointer
+from cdap_policy.support.formats import date_ok, datetime_ok, siret_ok
 from cdap_policy.support.i18n import tr
 from cdap_policy.support.iso3166 import ALPHA2
-from cdap_policy.support.formats import date_ok, datetime_ok, siret_ok
 from cdap_policy.support.textsafe import MAX_VALUE, excerpt, printable
-from cdap_policy.load.yamlsource import Document
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 _PACKAGED_SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
@@ -50,12 +51,19 @@ def _format_checker():
         checker.checks(name)(lambda v, check=check: not isinstance(v, str) or check(v))
     return checker
 
+
 _FORMAT_HINTS = {
     "date": ("une date ISO 8601 AAAA-MM-JJ", "an ISO 8601 date YYYY-MM-DD"),
     "date-time-or-date": ("une date ou une date-heure ISO 8601", "an ISO 8601 date or date-time"),
-    "siret": ("un SIRET : 14 chiffres avec une clé de contrôle valide", "a SIRET: 14 digits with a valid checksum"),
+    "siret": (
+        "un SIRET : 14 chiffres avec une clé de contrôle valide",
+        "a SIRET: 14 digits with a valid checksum",
+    ),
     "email": ("une adresse électronique", "an e-mail address"),
-    "country": ("un code pays ISO 3166-1 alpha-2 (FR, DE…)", "an ISO 3166-1 alpha-2 country code (FR, DE…)"),
+    "country": (
+        "un code pays ISO 3166-1 alpha-2 (FR, DE…)",
+        "an ISO 3166-1 alpha-2 country code (FR, DE…)",
+    ),
 }
 
 
@@ -77,7 +85,9 @@ def validator(name: str):
     """jsonschema's validator of a schema of ours: every error, worded by `errors_of`."""
     import jsonschema
 
-    return jsonschema.Draft202012Validator(json.loads(_schema_text(name)), format_checker=_format_checker())
+    return jsonschema.Draft202012Validator(
+        json.loads(_schema_text(name)), format_checker=_format_checker()
+    )
 
 
 def value_validator(schema: dict):
@@ -100,11 +110,47 @@ def schema_error():
 # Keywords the compiled validator reads as 2020-12 does (fastjsonschema generates draft-07-style
 # code); any other keyword in a schema sends that schema to jsonschema alone.
 _COMPILED_KEYWORDS = {
-    "type", "enum", "const", "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
-    "uniqueItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
-    "exclusiveMaximum", "multipleOf", "oneOf", "anyOf", "allOf", "not", "if", "then", "else", "propertyNames",
-    "minProperties", "maxProperties", "$ref", "$defs", "$schema", "$id", "$comment", "title", "description",
-    "default", "examples", "deprecated", "readOnly", "writeOnly",
+    "type",
+    "enum",
+    "const",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "oneOf",
+    "anyOf",
+    "allOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "propertyNames",
+    "minProperties",
+    "maxProperties",
+    "$ref",
+    "$defs",
+    "$schema",
+    "$id",
+    "$comment",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
 }
 _SCHEMA_MAPS = {"properties", "$defs"}  # keywords whose value maps names to schemas
 _SCHEMA_LISTS = {"oneOf", "anyOf", "allOf"}
@@ -153,8 +199,21 @@ def _compilable(schema) -> dict | bool | None:
         out[keyword] = value
     out.pop("$id", None)  # references are local; without it the entry function is `validate`
     if "$ref" in out:
-        rest = {k: v for k, v in out.items() if k not in ("$ref", "$schema", "$defs", "$comment", "title", "description",
-                                                          "default", "examples")}
+        rest = {
+            k: v
+            for k, v in out.items()
+            if k
+            not in (
+                "$ref",
+                "$schema",
+                "$defs",
+                "$comment",
+                "title",
+                "description",
+                "default",
+                "examples",
+            )
+        }
         if rest:
             kept = {k: v for k, v in out.items() if k not in rest and k != "$ref"}
             out = {**kept, "allOf": [{"$ref": out["$ref"]}, rest]}
@@ -178,8 +237,16 @@ def compiled_validator(name: str):
     version = diskcache.dist_version("fastjsonschema", "fastjsonschema")
     if version is None:  # not installed: jsonschema validates alone
         return None
-    key_text = json.dumps({"schema": text, "fastjsonschema": version, "python": sys.version, "formats": sorted(FORMATS),
-                           "generator": _own_source()}, sort_keys=True)
+    key_text = json.dumps(
+        {
+            "schema": text,
+            "fastjsonschema": version,
+            "python": sys.version,
+            "formats": sorted(FORMATS),
+            "generator": _own_source(),
+        },
+        sort_keys=True,
+    )
     path = diskcache.path_for(key_text, ".schema")
     code = diskcache.read(path, key_text, "code") if path is not None else None
     if code is None:
@@ -220,12 +287,16 @@ def _generate(schema: dict, name: str):
     try:
         import fastjsonschema
 
-        source = fastjsonschema.compile_to_code(prepared, formats={k: (lambda v: True) for k in FORMATS})
+        source = fastjsonschema.compile_to_code(
+            prepared, formats={k: lambda v: True for k in FORMATS}
+        )
     except Exception:
         return False
     # the exceptions come from the namespace `compiled_validator` gives: fastjsonschema itself is
     # not imported to validate
-    source = source.replace("from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n", "")
+    source = source.replace(
+        "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n", ""
+    )
     return compile(source, f"<compiled {name}>", "exec")
 
 
@@ -266,9 +337,13 @@ def _shown(value) -> str:
 
 
 _TYPE_NAMES = {
-    "integer": ("un entier", "an integer"), "string": ("un texte", "a string"), "null": ("null", "null"),
-    "boolean": ("true ou false", "true or false"), "object": ("une table de clés", "a mapping"),
-    "array": ("une liste", "a list"), "number": ("un nombre", "a number"),
+    "integer": ("un entier", "an integer"),
+    "string": ("un texte", "a string"),
+    "null": ("null", "null"),
+    "boolean": ("true ou false", "true or false"),
+    "object": ("une table de clés", "a mapping"),
+    "array": ("une liste", "a list"),
+    "number": ("un nombre", "a number"),
 }
 
 
@@ -277,7 +352,9 @@ def _or(parts: list[tuple[str, str]]) -> tuple[str, str]:
 
 
 def _expected(error) -> tuple[str, str]:
-    """What would have been accepted, in both languages, from the schema (never the library's words)."""
+    """What would have been accepted, in both languages, from the schema (never the library's
+    words).
+    """
     kind, value = error.validator, error.validator_value
     if kind == "type":
         kinds = value if isinstance(value, list) else [value]
@@ -291,18 +368,26 @@ def _expected(error) -> tuple[str, str]:
         fr, en = _FORMAT_HINTS.get(value, ("un autre format", "another format"))
         return fr, en
     if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        word = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}[kind]
+        word = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}[
+            kind
+        ]
         if error.schema.get("type") == "integer":
             return f"un entier {word} {value}", f"an integer {word} {value}"
         return f"un nombre {word} {value}", f"a number {word} {value}"
     if kind == "minLength":
-        return (("un texte non vide", "a non-empty string") if value == 1 else
-                (f"au moins {value} caractères", f"at least {value} characters"))
+        return (
+            ("un texte non vide", "a non-empty string")
+            if value == 1
+            else (f"au moins {value} caractères", f"at least {value} characters")
+        )
     if kind == "maxLength":
         return f"au plus {value} caractères", f"at most {value} characters"
     if kind == "minItems":
-        return (("une liste non vide", "a non-empty list") if value == 1 else
-                (f"au moins {value} éléments", f"at least {value} items"))
+        return (
+            ("une liste non vide", "a non-empty list")
+            if value == 1
+            else (f"au moins {value} éléments", f"at least {value} items")
+        )
     if kind == "maxItems":
         return f"au plus {value} éléments", f"at most {value} items"
     if kind == "pattern":
@@ -312,7 +397,9 @@ def _expected(error) -> tuple[str, str]:
     if kind == "multipleOf":
         return f"un multiple de {value}", f"a multiple of {value}"
     if kind in ("oneOf", "anyOf") and error.context:
-        here = [e for e in error.context if len(e.absolute_path) == len(error.absolute_path)] or list(error.context)
+        here = [
+            e for e in error.context if len(e.absolute_path) == len(error.absolute_path)
+        ] or list(error.context)
         parts = list(dict.fromkeys(_expected(e) for e in here))
         return _or(parts)
     return "une autre valeur", "another value"
@@ -321,7 +408,11 @@ def _expected(error) -> tuple[str, str]:
 def _describe(error) -> dict:
     kind = error.validator
     if kind == "required":
-        missing = [name for name in error.validator_value if isinstance(error.instance, dict) and name not in error.instance]
+        missing = [
+            name
+            for name in error.validator_value
+            if isinstance(error.instance, dict) and name not in error.instance
+        ]
         names = ", ".join(repr(m) for m in missing) or "?"
         return tr(f"champ obligatoire manquant : {names}", f"missing required field(s): {names}")
     if kind == "additionalProperties":
@@ -335,9 +426,15 @@ def _describe(error) -> dict:
     if kind in ("minItems", "minProperties") and error.validator_value == 1:
         return tr("ne doit pas être vide", "must not be empty")
     if kind == "not":
-        return tr(f"{_shown(error.instance)} n'est pas admis ici", f"{_shown(error.instance)} is not allowed here")
+        return tr(
+            f"{_shown(error.instance)} n'est pas admis ici",
+            f"{_shown(error.instance)} is not allowed here",
+        )
     if kind == "dependentRequired":
-        return tr("un champ qui en accompagne un autre manque", "a field that goes with another one is missing")
+        return tr(
+            "un champ qui en accompagne un autre manque",
+            "a field that goes with another one is missing",
+        )
     fr, en = _expected(error)
     value = _shown(error.instance)
     return tr(f"{value} : on attend {fr}", f"{value}: expected {en}")
@@ -347,14 +444,22 @@ def validate(doc: Document, schema_name: str) -> list[Problem]:
     """Every schema error of the document, sorted by line, each naming file, line and field."""
     if is_valid(doc.data, schema_name):
         return []
-    problems = [Problem(doc.file, doc.line_of(path), pointer(path), message, personal_path(schema_name, path))
-                for path, message in errors_of(validator(schema_name), doc.data)]
+    problems = [
+        Problem(
+            doc.file, doc.line_of(path), pointer(path), message, personal_path(schema_name, path)
+        )
+        for path, message in errors_of(validator(schema_name), doc.data)
+    ]
     # jsonschema reports each missing field apart, and our line names them all: print it once
     seen: set = set()
     unique = []
     for problem in problems:
         message = problem.message
-        key = (problem.line, problem.path, tuple(sorted(message.items())) if isinstance(message, dict) else message)
+        key = (
+            problem.line,
+            problem.path,
+            tuple(sorted(message.items())) if isinstance(message, dict) else message,
+        )
         if key not in seen:
             seen.add(key)
             unique.append(problem)
@@ -367,10 +472,20 @@ def mark_personal(problems: list[Problem], schema_name: str) -> list[Problem]:
     while reading the file, before the schema could say which fields are personal)."""
     out = []
     for problem in problems:
-        path = tuple(int(p) if p.isdigit() else p.replace("~1", "/").replace("~0", "~")
-                     for p in problem.path.split("/")[1:]) if problem.path.startswith("/") else ()
+        path = (
+            tuple(
+                int(p) if p.isdigit() else p.replace("~1", "/").replace("~0", "~")
+                for p in problem.path.split("/")[1:]
+            )
+            if problem.path.startswith("/")
+            else ()
+        )
         personal = problem.personal or (bool(path) and personal_path(schema_name, path))
-        out.append(dataclasses.replace(problem, personal=personal) if personal != problem.personal else problem)
+        out.append(
+            dataclasses.replace(problem, personal=personal)
+            if personal != problem.personal
+            else problem
+        )
     return out
 
 
@@ -393,7 +508,7 @@ def personal_path(schema_name: str, path) -> bool:
         yield node
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            yield from nodes(defs.get(ref[len("#/$defs/"):]), depth + 1)
+            yield from nodes(defs.get(ref[len("#/$defs/") :]), depth + 1)
         for keyword in ("oneOf", "anyOf", "allOf"):
             for branch in node.get(keyword) or ():
                 yield from nodes(branch, depth + 1)
@@ -404,7 +519,9 @@ def personal_path(schema_name: str, path) -> bool:
         for node in (n for c in current for n in nodes(c)):
             if node.get("x-personal") is True:
                 return True
-            if isinstance(step, int) or (isinstance(step, str) and step.isdigit() and "items" in node):
+            if isinstance(step, int) or (
+                isinstance(step, str) and step.isdigit() and "items" in node
+            ):
                 if isinstance(node.get("items"), dict):
                     following.append(node["items"])
                 continue
@@ -424,7 +541,9 @@ def personal_path(schema_name: str, path) -> bool:
     return any(n.get("x-personal") is True for c in current for n in nodes(c))
 
 
-# -- a fast verdict for large documents ---------------------------------------------------------------
+# -- a fast verdict for large documents
+# ---------------------------------------------------------------
+
 
 class Unsupported(Exception):
     """A keyword `fast_validator` does not compile: use the validator itself."""
@@ -445,12 +564,26 @@ _SIMPLE_TYPES = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
     "string": lambda v: isinstance(v, str),
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+    "integer": (
+        lambda v: (
+            (isinstance(v, int) and not isinstance(v, bool))
+            or (isinstance(v, float) and v.is_integer())
+        )
+    ),
     "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
 }
-_ANNOTATIONS = {"description", "title", "$schema", "$id", "$defs", "x-personal", "default", "examples"}
+_ANNOTATIONS = {
+    "description",
+    "title",
+    "$schema",
+    "$id",
+    "$defs",
+    "x-personal",
+    "default",
+    "examples",
+}
 
 
 def _compile(node: dict, defs: dict, done: dict):
@@ -463,7 +596,7 @@ def _compile(node: dict, defs: dict, done: dict):
         if keyword == "$ref":
             if not value.startswith("#/$defs/"):
                 raise Unsupported(value)
-            target = value[len("#/$defs/"):]
+            target = value[len("#/$defs/") :]
             if target not in done:
                 done[target] = None  # recursion guard: a recursive schema is not compiled
                 done[target] = _compile(defs[target], defs, done)
@@ -474,7 +607,9 @@ def _compile(node: dict, defs: dict, done: dict):
             kinds = [_SIMPLE_TYPES[k] for k in (value if isinstance(value, list) else [value])]
             checks.append(lambda v, kinds=kinds: any(k(v) for k in kinds))
         elif keyword == "enum":
-            checks.append(lambda v, allowed=value: any(v == a and type(v) is type(a) for a in allowed))
+            checks.append(
+                lambda v, allowed=value: any(v == a and type(v) is type(a) for a in allowed)
+            )
         elif keyword == "const":
             checks.append(lambda v, c=value: v == c and type(v) is type(c))
         elif keyword in ("minLength", "maxLength"):
@@ -494,19 +629,28 @@ def _compile(node: dict, defs: dict, done: dict):
                 raise Unsupported(value)
             checks.append(lambda v: not isinstance(v, str) or date_ok(v))
         elif keyword == "required":
-            checks.append(lambda v, names=tuple(value): not isinstance(v, dict) or all(n in v for n in names))
+            checks.append(
+                lambda v, names=tuple(value): not isinstance(v, dict) or all(n in v for n in names)
+            )
         elif keyword == "properties":
             props = {k: _compile(sub, defs, done) for k, sub in value.items()}
-            checks.append(lambda v, props=props: not isinstance(v, dict) or all(
-                check(v[k]) for k, check in props.items() if k in v))
+            checks.append(
+                lambda v, props=props: (
+                    not isinstance(v, dict)
+                    or all(check(v[k]) for k, check in props.items() if k in v)
+                )
+            )
         elif keyword == "additionalProperties":
             if value is True:
                 continue
             if value is False or "patternProperties" in node:
                 raise Unsupported("additionalProperties")
             extra, known = _compile(value, defs, done), set(node.get("properties", {}))
-            checks.append(lambda v, extra=extra, known=known: not isinstance(v, dict) or all(
-                extra(x) for k, x in v.items() if k not in known))
+            checks.append(
+                lambda v, extra=extra, known=known: (
+                    not isinstance(v, dict) or all(extra(x) for k, x in v.items() if k not in known)
+                )
+            )
         elif keyword == "items":
             item = _compile(value, defs, done)
             checks.append(lambda v, item=item: not isinstance(v, list) or all(item(x) for x in v))

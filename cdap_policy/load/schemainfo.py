@@ -4,11 +4,12 @@
 Read at run time from `schemas/snapshot.schema.json`, so a kind, a mission or a status added
 there is offered and accepted without touching the code.
 """
+
 from __future__ import annotations
 
 import copy
 import json
-from functools import lru_cache, cache
+from functools import cache, lru_cache
 
 import jsonschema
 
@@ -77,7 +78,9 @@ def _leaf_validator(pointer: str):
         return None
     if "$ref" in json.dumps(sub):
         return None
-    return jsonschema.Draft202012Validator(sub, format_checker=validator(SNAPSHOT_SCHEMA).format_checker)
+    return jsonschema.Draft202012Validator(
+        sub, format_checker=validator(SNAPSHOT_SCHEMA).format_checker
+    )
 
 
 def field_ok(path: tuple, value) -> bool:
@@ -97,4 +100,7 @@ def _in_skeleton(path: tuple, encoded: str) -> bool:
     for key in path[:-1]:
         target = target[key] if isinstance(key, int) else target.setdefault(key, {})
     target[path[-1]] = value
-    return not any(tuple(e.absolute_path)[: len(path)] == tuple(path) for e in validator(SNAPSHOT_SCHEMA).iter_errors(data))
+    return not any(
+        tuple(e.absolute_path)[: len(path)] == tuple(path)
+        for e in validator(SNAPSHOT_SCHEMA).iter_errors(data)
+    )

@@ -4,6 +4,7 @@ Why not `yaml.safe_load`: it forgets lines, silently keeps the last of two dupli
 (a duplicated user entry could hide an habilitation), reads `NO` (Norway) as false, turns
 dates into `datetime.date` and expands alias bombs without bound.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,12 @@ from cdap_policy.support.textsafe import MAX_VALUE, bounded, excerpt
 
 MAX_DEPTH = 64  # no legitimate snapshot nests deeper; deeper input is refused, not recursed
 MAX_NODES = 2_000_000  # bound on nodes after alias expansion (billion-laughs guard)
-MAX_EXPANDED = 100_000  # nodes reached again through aliases: a bomb is stopped in a fraction of a second
-MAX_BYTES = 32 * 1024 * 1024  # bigger files could not hold under MAX_NODES anyway; refused before reading
+MAX_EXPANDED = (
+    100_000  # nodes reached again through aliases: a bomb is stopped in a fraction of a second
+)
+MAX_BYTES = (
+    32 * 1024 * 1024
+)  # bigger files could not hold under MAX_NODES anyway; refused before reading
 # C0/C1 control characters (tab, newline, carriage return excepted) and bidi overrides: no snapshot,
 # rule or log needs them, and printed back they could drive the terminal or disguise an id.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -32,7 +37,9 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u
 # what a user reads does not depend on the library's build or version. Tests switch it off to
 # check that both parsers give the same documents and the same errors.
 LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
-_STR, _NULL, _BOOL, _INT, _FLOAT = (f"tag:yaml.org,2002:{t}" for t in ("str", "null", "bool", "int", "float"))
+_STR, _NULL, _BOOL, _INT, _FLOAT = (
+    f"tag:yaml.org,2002:{t}" for t in ("str", "null", "bool", "int", "float")
+)
 
 
 class _Core12:
@@ -47,7 +54,14 @@ class _Core12:
 
 _CLoader: type | None = None  # without libyaml, only the pure-Python parser
 if getattr(yaml, "__with_libyaml__", False):
-    class _LibyamlLoader(_Core12, yaml._yaml.CParser, yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+
+    class _LibyamlLoader(
+        _Core12,
+        yaml._yaml.CParser,
+        yaml.composer.Composer,
+        yaml.constructor.SafeConstructor,
+        yaml.resolver.Resolver,
+    ):
         """libyaml's event parser with PyYAML's Python composer: CSafeLoader's composer recurses
         in C and kills the process (SIGSEGV) on a document nested 100,000 deep, where the Python
         one raises RecursionError and counts nodes."""
@@ -89,10 +103,21 @@ def _counting_compose_node(self, parent, index):
     PyYAML 6.0.4): our limits do not depend on a library's version."""
     self._composed = getattr(self, "_composed", 0) + 1
     if self._composed > MAX_NODES:
-        raise _TooLarge(None, None, f"document has more than {MAX_NODES:,} nodes (too large)", self.peek_event().start_mark)
+        raise _TooLarge(
+            None,
+            None,
+            f"document has more than {MAX_NODES:,} nodes (too large)",
+            self.peek_event().start_mark,
+        )
     path = self.__dict__.setdefault("_path", [])
     if parent is not None:
-        path.append("<key>" if index is None else index.value if isinstance(index, yaml.ScalarNode) else index)
+        path.append(
+            "<key>"
+            if index is None
+            else index.value
+            if isinstance(index, yaml.ScalarNode)
+            else index
+        )
     try:
         if len(path) > MAX_DEPTH:
             raise _TooDeep(self.peek_event().start_mark, tuple(path))
@@ -112,17 +137,22 @@ for _tag, _regexp, _first in [
     ),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
 ]:
-    _tag = {"bool": _BOOL, "int": _INT, "float": _FLOAT, "null": _NULL}[_tag.rsplit(":", 1)[1]]  # one object per tag
+    _tag = {"bool": _BOOL, "int": _INT, "float": _FLOAT, "null": _NULL}[
+        _tag.rsplit(":", 1)[1]
+    ]  # one object per tag
     for _char in _first:  # what Resolver.add_implicit_resolver does, for both loaders at once
         _Core12.yaml_implicit_resolvers.setdefault(_char, []).append((_tag, re.compile(_regexp)))
 
 
 def _resolve_plain(value: str) -> str:
-    """The tag the resolver gives a plain scalar (first matching pattern for its first character)."""
+    """The tag the resolver gives a plain scalar (first matching pattern for its
+    first character).
+    """
     for tag, pattern in _Core12.yaml_implicit_resolvers.get(value[0] if value else "", ()):
         if pattern.match(value):
             return tag
     return _STR
+
 
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
@@ -139,7 +169,9 @@ class Document:
     """Plain data (dicts, lists, str, int, float, bool, None) plus the line of each path."""
 
     file: str
-    data: Any  # plain YAML values, as json.loads gives them: a mapping once a schema has accepted it
+    data: (
+        Any  # plain YAML values, as json.loads gives them: a mapping once a schema has accepted it
+    )
     lines: dict[tuple, int] = field(default_factory=dict)
 
     def line_of(self, path) -> int:
@@ -152,11 +184,15 @@ class Document:
         return self.lines.get((), 1)
 
 
-_TOO_BIG = tr("mettre les consultations dans un journal CSV ou JSON Lines référencé, qui est lu en flux",
-              "put consultations in a referenced CSV or JSON Lines log, which is streamed")
+_TOO_BIG = tr(
+    "mettre les consultations dans un journal CSV ou JSON Lines référencé, qui est lu en flux",
+    "put consultations in a referenced CSV or JSON Lines log, which is streamed",
+)
 
 
-def read_text(path: Path, display: str, max_bytes: int = MAX_BYTES, too_big: dict | None = None) -> str:
+def read_text(
+    path: Path, display: str, max_bytes: int = MAX_BYTES, too_big: dict | None = None
+) -> str:
     """Read a file as UTF-8 (a BOM is accepted), with one clear line on failure. A file over
     `max_bytes` is refused before reading; `too_big` {fr, en} names the limit and what to do."""
     try:
@@ -164,34 +200,85 @@ def read_text(path: Path, display: str, max_bytes: int = MAX_BYTES, too_big: dic
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError
         if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
-            raise InputError(Problem(display, None, "", tr("pas un fichier ordinaire (périphérique, tube ou socket)",
-                                                           "not a regular file (device, pipe or socket)")))
+            raise InputError(
+                Problem(
+                    display,
+                    None,
+                    "",
+                    tr(
+                        "pas un fichier ordinaire (périphérique, tube ou socket)",
+                        "not a regular file (device, pipe or socket)",
+                    ),
+                )
+            )
         if info.st_size > max_bytes:
             size, limit = info.st_size / 1048576, max_bytes // 1048576
             advice = too_big or _TOO_BIG
-            raise InputError(Problem(display, None, "", tr(
-                f"le fichier fait {size:.1f} Mio, au-delà de la limite de {limit} Mio ; {advice['fr']}",
-                f"file is {size:.1f} MiB, over the {limit} MiB limit; {advice['en']}")))
+            raise InputError(
+                Problem(
+                    display,
+                    None,
+                    "",
+                    tr(
+                        f"le fichier fait {size:.1f} Mio, au-delà de la limite de {limit} Mio ;"
+                        f" {advice['fr']}",
+                        f"file is {size:.1f} MiB, over the {limit} MiB limit; {advice['en']}",
+                    ),
+                )
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(Problem(display, None, "", tr("fichier introuvable", "file not found"))) from None
+        raise InputError(
+            Problem(display, None, "", tr("fichier introuvable", "file not found"))
+        ) from None
     except IsADirectoryError:
-        raise InputError(Problem(display, None, "", tr("est un dossier, pas un fichier", "is a directory, not a file"))) from None
+        raise InputError(
+            Problem(
+                display,
+                None,
+                "",
+                tr("est un dossier, pas un fichier", "is a directory, not a file"),
+            )
+        ) from None
     except OSError as exc:
-        raise InputError(Problem(display, None, "", tr(f"lecture impossible : {exc.strerror}", f"cannot read file: {exc.strerror}"))) from None
+        raise InputError(
+            Problem(
+                display,
+                None,
+                "",
+                tr(f"lecture impossible : {exc.strerror}", f"cannot read file: {exc.strerror}"),
+            )
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(
-            Problem(display, line, "", tr(
-                f"UTF-8 invalide (octet 0x{raw[exc.start]:02x} à la position {exc.start}) ; enregistrer le fichier en UTF-8",
-                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"))
+            Problem(
+                display,
+                line,
+                "",
+                tr(
+                    f"UTF-8 invalide (octet 0x{raw[exc.start]:02x} à la position {exc.start}) ;"
+                    " enregistrer le fichier en UTF-8",
+                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the"
+                    " file as UTF-8",
+                ),
+            )
         ) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise InputError(Problem(display, line, "", tr("contient un caractère NUL ; pas un fichier texte",
-                                                       "contains a NUL character; not a text file")))
+        raise InputError(
+            Problem(
+                display,
+                line,
+                "",
+                tr(
+                    "contient un caractère NUL ; pas un fichier texte",
+                    "contains a NUL character; not a text file",
+                ),
+            )
+        )
     return text
 
 
@@ -205,26 +292,60 @@ def load_file(path: str | Path, display: str | None = None) -> Document:
 # The parser's own words, in French: the most frequent problems a person editing a snapshot by hand
 # meets, with what to do. A problem not listed here is quoted as the library says it.
 _PARSER_FR = (
-    ("mapping values are not allowed", "deux-points suivi d'une espace au milieu d'une valeur : mettez la valeur entre guillemets "
-                                       "(par exemple function: \"Responsable informatique : mairie\")"),
+    (
+        "mapping values are not allowed",
+        (
+            "deux-points suivi d'une espace au milieu d'une valeur : mettez la valeur entre"
+            ' guillemets (par exemple function: "Responsable informatique : mairie")'
+        ),
+    ),
     ("could not find expected ':'", "deux-points attendu après une clé (clé: valeur)"),
-    ("found character '\\t' that cannot start any token", "tabulation refusée : indentez avec des espaces"),
-    ("found character that cannot start any token", "caractère refusé en début de valeur : mettez la valeur entre guillemets"),
+    (
+        "found character '\\t' that cannot start any token",
+        "tabulation refusée : indentez avec des espaces",
+    ),
+    (
+        "found character that cannot start any token",
+        "caractère refusé en début de valeur : mettez la valeur entre guillemets",
+    ),
     ("found undefined alias", "alias (*nom) sans ancre (&nom) correspondante"),
-    ("found unexpected end of stream", "fin de fichier inattendue : un guillemet ou un crochet n'est pas refermé"),
+    (
+        "found unexpected end of stream",
+        "fin de fichier inattendue : un guillemet ou un crochet n'est pas refermé",
+    ),
     ("found unexpected ':'", "deux-points inattendu : mettez la valeur entre guillemets"),
-    ("expected <block end>, but found", "indentation incohérente : alignez cette ligne sur les clés du même niveau"),
-    ("expected ',' or ']', but got", "liste entre crochets mal fermée : une virgule ou « ] » est attendu"),
-    ("expected ',' or '}', but got", "dictionnaire entre accolades mal fermé : une virgule ou « } » est attendu"),
+    (
+        "expected <block end>, but found",
+        "indentation incohérente : alignez cette ligne sur les clés du même niveau",
+    ),
+    (
+        "expected ',' or ']', but got",
+        "liste entre crochets mal fermée : une virgule ou « ] » est attendu",
+    ),
+    (
+        "expected ',' or '}', but got",
+        "dictionnaire entre accolades mal fermé : une virgule ou « } » est attendu",
+    ),
     ("expected a comment or a line break", "texte inattendu après une valeur entre guillemets"),
     ("did not find expected key", "clé attendue à cette indentation"),
-    ("did not find expected '-' indicator", "élément de liste attendu (ligne commençant par « - »)"),
+    (
+        "did not find expected '-' indicator",
+        "élément de liste attendu (ligne commençant par « - »)",
+    ),
     ("did not find expected node content", "valeur attendue"),
     ("found duplicate anchor", "ancre (&nom) définie deux fois"),
-    ("block sequence entries are not allowed in this context", "élément de liste « - » à une place où une valeur simple est attendue : "
-                                                               "vérifiez l'indentation"),
+    (
+        "block sequence entries are not allowed in this context",
+        (
+            "élément de liste « - » à une place où une valeur simple est attendue : "
+            "vérifiez l'indentation"
+        ),
+    ),
     ("while scanning a quoted scalar", "guillemet non refermé"),
-    ("found unknown escape character", "séquence d'échappement inconnue dans une valeur entre guillemets doubles"),
+    (
+        "found unknown escape character",
+        "séquence d'échappement inconnue dans une valeur entre guillemets doubles",
+    ),
 )
 
 
@@ -284,7 +405,12 @@ def fast_build(text: str, display: str = "<string>") -> Document | None:
 
 
 def _build_events(parser, display: str) -> Document:
-    scalar_event, mapping_start, sequence_start, alias_event = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.AliasEvent
+    scalar_event, mapping_start, sequence_start, alias_event = (
+        yaml.ScalarEvent,
+        yaml.MappingStartEvent,
+        yaml.SequenceStartEvent,
+        yaml.AliasEvent,
+    )
     end_events = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     get_event = parser.get_event
     control = CONTROL.search
@@ -325,7 +451,9 @@ def _build_events(parser, display: str) -> Document:
             if recording:
                 for entry in recording:
                     entry[0].append(event)
-                if kind in end_events and recording[-1][1] == len(stack) - 1:  # the anchored node is whole
+                if (
+                    kind in end_events and recording[-1][1] == len(stack) - 1
+                ):  # the anchored node is whole
                     events, _, name = recording.pop()
                     anchors[name] = events
         if kind in end_events:
@@ -452,21 +580,40 @@ def compose_and_build(text: str, display: str = "<string>") -> Document:
         finally:
             loader.dispose()
     except _TooDeep as exc:
-        raise InputError(Problem(display, exc.problem_mark.line + 1 if exc.problem_mark else None, pointer(exc.path), _too_deep())) from None
+        raise InputError(
+            Problem(
+                display,
+                exc.problem_mark.line + 1 if exc.problem_mark else None,
+                pointer(exc.path),
+                _too_deep(),
+            )
+        ) from None
     except yaml.MarkedYAMLError as exc:
         deep = _deepest(text)
         if deep is not None:  # the library's own nesting limit fired first, in its words: say ours
             raise InputError(Problem(display, deep, "", _too_deep())) from None
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        what = bounded(exc.problem or exc.context or "")  # the library's words, which may quote the input
+        what = bounded(
+            exc.problem or exc.context or ""
+        )  # the library's words, which may quote the input
         if isinstance(exc, _TooLarge):
-            message = tr(f"le document compte plus de {MAX_NODES:_} nœuds (trop grand)".replace("_", " "), what)
+            message = tr(
+                f"le document compte plus de {MAX_NODES:_} nœuds (trop grand)".replace("_", " "),
+                what,
+            )
         else:
             message = tr(f"YAML mal formé : {parser_problem_fr(what)}", f"malformed YAML: {what}")
         raise InputError(Problem(display, line, "", message)) from None
     except yaml.YAMLError as exc:
-        raise InputError(Problem(display, None, "", tr(f"YAML mal formé : {bounded(exc)}", f"malformed YAML: {bounded(exc)}"))) from None
+        raise InputError(
+            Problem(
+                display,
+                None,
+                "",
+                tr(f"YAML mal formé : {bounded(exc)}", f"malformed YAML: {bounded(exc)}"),
+            )
+        ) from None
     except RecursionError:
         line = None
         try:  # where the parser stopped
@@ -524,14 +671,19 @@ def _deepest(text: str) -> int | None:
 
 
 def _too_deep() -> dict:
-    return tr(f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux)", f"nesting too deep (more than {MAX_DEPTH} levels)")
+    return tr(
+        f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux)",
+        f"nesting too deep (more than {MAX_DEPTH} levels)",
+    )
 
 
 def _tag_refused(tag: str, scalar: bool = False) -> dict:
     tag = excerpt(tag, MAX_VALUE)
     if scalar:
-        return tr(f"l'étiquette YAML {tag} n'est pas admise (seules des données simples sont lues)",
-                  f"YAML tag {tag} is not allowed (only plain data is read)")
+        return tr(
+            f"l'étiquette YAML {tag} n'est pas admise (seules des données simples sont lues)",
+            f"YAML tag {tag} is not allowed (only plain data is read)",
+        )
     return tr(f"l'étiquette YAML {tag} n'est pas admise", f"YAML tag {tag} is not allowed")
 
 
@@ -540,7 +692,9 @@ class _Builder:
         self.doc = doc
         self.nodes = 0
         self.expanded = 0
-        self.seen: set[int] = set()  # collection nodes already built once: reaching one again is an alias
+        self.seen: set[int] = (
+            set()
+        )  # collection nodes already built once: reaching one again is an alias
         self.constructor = yaml.constructor.SafeConstructor()
 
     def fail(self, node, path, message) -> NoReturn:
@@ -550,8 +704,15 @@ class _Builder:
         """`alias`: (line, path) where the alias being expanded is used, once inside one."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            self.fail(node, path, tr(f"le document se développe en plus de {MAX_NODES:_} nœuds (bombe d'alias YAML ?)".replace("_", " "),
-                                     f"document expands to more than {MAX_NODES:,} nodes (YAML alias bomb?)"))
+            self.fail(
+                node,
+                path,
+                tr(
+                    f"le document se développe en plus de {MAX_NODES:_} nœuds (bombe d'alias"
+                    " YAML ?)".replace("_", " "),
+                    f"document expands to more than {MAX_NODES:,} nodes (YAML alias bomb?)",
+                ),
+            )
         if depth > MAX_DEPTH:
             self.fail(node, path, _too_deep())
         if alias is None and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
@@ -562,9 +723,19 @@ class _Builder:
         if alias is not None:
             self.expanded += 1
             if self.expanded > MAX_EXPANDED:
-                raise InputError(Problem(self.doc.file, alias[0], pointer(alias[1]), tr(
-                    f"les alias se développent en plus de {MAX_EXPANDED:_} nœuds (bombe d'alias YAML ?)".replace("_", " "),
-                    f"aliases expand to more than {MAX_EXPANDED:,} nodes (YAML alias bomb?)")))
+                raise InputError(
+                    Problem(
+                        self.doc.file,
+                        alias[0],
+                        pointer(alias[1]),
+                        tr(
+                            f"les alias se développent en plus de {MAX_EXPANDED:_} nœuds (bombe"
+                            " d'alias YAML ?)".replace("_", " "),
+                            f"aliases expand to more than {MAX_EXPANDED:,} nodes (YAML alias"
+                            " bomb?)",
+                        ),
+                    )
+                )
         self.doc.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             if node.tag != "tag:yaml.org,2002:map":
@@ -574,16 +745,37 @@ class _Builder:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     # `<<` is a plain key here; an explicit `!!merge` is refused: expanding nested
                     # merges copies entries exponentially before any node is counted
-                    self.fail(key_node, path, tr("les clés de fusion YAML (!!merge) ne sont pas admises ; écrire les clés",
-                                                 "YAML merge keys (!!merge) are not allowed; write the keys out"))
+                    self.fail(
+                        key_node,
+                        path,
+                        tr(
+                            "les clés de fusion YAML (!!merge) ne sont pas admises ; écrire les"
+                            " clés",
+                            "YAML merge keys (!!merge) are not allowed; write the keys out",
+                        ),
+                    )
                 key = self.build(key_node, path + ("<key>",), depth + 1, alias)
                 if isinstance(key, (dict, list)) or key is None:
-                    self.fail(key_node, path, tr("une clé doit être une valeur simple", "a mapping key must be a plain value"))
+                    self.fail(
+                        key_node,
+                        path,
+                        tr(
+                            "une clé doit être une valeur simple",
+                            "a mapping key must be a plain value",
+                        ),
+                    )
                 key = str(key) if not isinstance(key, str) else key
                 if key in result:
                     first = self.doc.lines.get(path + (key,))
-                    self.fail(key_node, path + (key,), tr(f"clé {excerpt(key, MAX_VALUE)} en double (déjà définie ligne {first})",
-                                                          f"duplicate key {excerpt(key, MAX_VALUE)} (first defined on line {first})"))
+                    self.fail(
+                        key_node,
+                        path + (key,),
+                        tr(
+                            f"clé {excerpt(key, MAX_VALUE)} en double (déjà définie ligne {first})",
+                            f"duplicate key {excerpt(key, MAX_VALUE)} (first defined on line"
+                            f" {first})",
+                        ),
+                    )
                 self.doc.lines[path + (key,)] = key_node.start_mark.line + 1
                 result[key] = self.build(value_node, path + (key,), depth + 1, alias)
             self.doc.lines.pop(path + ("<key>",), None)
@@ -591,24 +783,49 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 self.fail(node, path, _tag_refused(node.tag))
-            return [self.build(item, path + (i,), depth + 1, alias) for i, item in enumerate(node.value)]
+            return [
+                self.build(item, path + (i,), depth + 1, alias) for i, item in enumerate(node.value)
+            ]
         if node.tag not in _SCALAR_TAGS:
             self.fail(node, path, _tag_refused(node.tag, scalar=True))
         value = node.value
         bad = CONTROL.search(value)
         if bad:
-            self.fail(node, path, tr(f"caractère de contrôle U+{ord(bad.group()):04X} dans {excerpt(value)} ; non admis",
-                                     f"control character U+{ord(bad.group()):04X} in {excerpt(value)}; not allowed"))
+            self.fail(
+                node,
+                path,
+                tr(
+                    f"caractère de contrôle U+{ord(bad.group()):04X} dans {excerpt(value)} ; non"
+                    " admis",
+                    f"control character U+{ord(bad.group()):04X} in {excerpt(value)}; not allowed",
+                ),
+            )
         if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
             return value
         if node.tag == "tag:yaml.org,2002:null":
             if value not in ("~", "null", "Null", "NULL", ""):
-                self.fail(node, path, tr(f"valeur {excerpt(value)} invalide : pas un null", f"bad scalar {excerpt(value)}: not a null"))
+                self.fail(
+                    node,
+                    path,
+                    tr(
+                        f"valeur {excerpt(value)} invalide : pas un null",
+                        f"bad scalar {excerpt(value)}: not a null",
+                    ),
+                )
             return None
         if node.tag == "tag:yaml.org,2002:bool":
-            if value.lower() not in ("true", "false"):  # an explicit `!!bool yes` must not read as false
-                self.fail(node, path, tr(f"valeur {excerpt(value)} invalide : true ou false attendu",
-                                         f"bad scalar {excerpt(value)}: expected true or false"))
+            if value.lower() not in (
+                "true",
+                "false",
+            ):  # an explicit `!!bool yes` must not read as false
+                self.fail(
+                    node,
+                    path,
+                    tr(
+                        f"valeur {excerpt(value)} invalide : true ou false attendu",
+                        f"bad scalar {excerpt(value)}: expected true or false",
+                    ),
+                )
             return value.lower() == "true"
         try:
             if node.tag == "tag:yaml.org,2002:int":
@@ -618,9 +835,17 @@ class _Builder:
                 else:
                     number = int(text, 10)  # YAML 1.2: 012 is twelve, not octal
                 if not -(2**63) <= number < 2**63:  # CEL integers are 64-bit
-                    self.fail(node, path, tr(f"entier {excerpt(value)} hors limites (plus de 64 bits)",
-                                             f"integer {excerpt(value)} out of range (more than 64 bits)"))
+                    self.fail(
+                        node,
+                        path,
+                        tr(
+                            f"entier {excerpt(value)} hors limites (plus de 64 bits)",
+                            f"integer {excerpt(value)} out of range (more than 64 bits)",
+                        ),
+                    )
                 return number
             return self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError):
-            self.fail(node, path, tr(f"valeur {excerpt(value)} invalide", f"bad scalar {excerpt(value)}"))
+            self.fail(
+                node, path, tr(f"valeur {excerpt(value)} invalide", f"bad scalar {excerpt(value)}")
+            )

@@ -12,8 +12,28 @@ handed in as functions.
 - `rows`: the row reader of CSV and JSON Lines, and the validation of a row (`normalise`);
 - `columnar/`: the column-wise reader (extra `logs`), which gives the same Tally.
 """
-from cdap_policy.logs.read import daily_volumes, iter_consultations, read_log, scan
-from cdap_policy.logs.tally import SAMPLE_ROWS, STATUSES, DailyVolumes, Judge, Tally, UserTally, Verdict
 
-__all__ = ["DailyVolumes", "Judge", "SAMPLE_ROWS", "STATUSES", "Tally", "UserTally", "Verdict", "daily_volumes",
-           "iter_consultations", "read_log", "scan"]
+from cdap_policy.logs.read import daily_volumes, iter_consultations, read_log, scan
+from cdap_policy.logs.tally import (
+    SAMPLE_ROWS,
+    STATUSES,
+    DailyVolumes,
+    Judge,
+    Tally,
+    UserTally,
+    Verdict,
+)
+
+__all__ = [
+    "DailyVolumes",
+    "Judge",
+    "SAMPLE_ROWS",
+    "STATUSES",
+    "Tally",
+    "UserTally",
+    "Verdict",
+    "daily_volumes",
+    "iter_consultations",
+    "read_log",
+    "scan",
+]

@@ -6,14 +6,23 @@ inline consultations, an irregular or invalid log, or no pyarrow: row by row. Bo
 `Tally`. The log is read even when no judge is given: a truncated or corrupt log is an input error,
 not a pass, and the same pass counts the daily volumes.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from cdap_policy.logs.rows import fail, log_format, read_lines
+from cdap_policy.logs.tally import (
+    Activation,
+    DailyVolumes,
+    Judge,
+    LazyActivation,
+    RowFacts,
+    Tally,
+    UserTally,
+)
 from cdap_policy.support.i18n import tr
-from cdap_policy.logs.tally import Activation, DailyVolumes, Judge, LazyActivation, RowFacts, Tally, UserTally
 
 
 def scan(snapshot, judges: Sequence[Judge], facts: RowFacts, activation: Activation) -> Tally:
@@ -31,7 +40,9 @@ def _no_activation(row, facts) -> dict:
     raise AssertionError("no judge, no activation")
 
 
-def by_columns(snapshot, judges: Sequence[Judge], facts: RowFacts, activation: Activation) -> Tally | None:
+def by_columns(
+    snapshot, judges: Sequence[Judge], facts: RowFacts, activation: Activation
+) -> Tally | None:
     """The column-wise pass, or None where the row pass must run (inline consultations, no pyarrow,
     an irregular or invalid log)."""
     # only a log file is read column-wise: a snapshot without one must not pay pyarrow's import
@@ -84,7 +95,9 @@ def iter_consultations(snapshot) -> Iterator[tuple[str, int, dict]]:
         yield display, line, row
 
 
-def read_log(path: Path, display: str, declared_format: str | None = None) -> Iterator[tuple[int, dict]]:
+def read_log(
+    path: Path, display: str, declared_format: str | None = None
+) -> Iterator[tuple[int, dict]]:
     """Yield (line, row) for each consultation in the file, row by row."""
     fmt = log_format(path, declared_format)
     if fmt == "parquet":  # no lines: a row's number stands for its line
@@ -97,8 +110,15 @@ def _read_parquet(path: Path, display: str) -> Iterator[tuple[int, dict]]:
     from cdap_policy.logs import columnar
 
     if not columnar.available():
-        fail(display, None, "", tr("lire un journal Parquet demande pyarrow : pip install '.[logs]'",
-                                   "reading a Parquet log needs pyarrow: pip install '.[logs]'"))
+        fail(
+            display,
+            None,
+            "",
+            tr(
+                "lire un journal Parquet demande pyarrow : pip install '.[logs]'",
+                "reading a Parquet log needs pyarrow: pip install '.[logs]'",
+            ),
+        )
     from cdap_policy.logs.columnar.groups import iter_parquet
 
     yield from iter_parquet(path, display)

@@ -4,6 +4,7 @@ validate each row (`normalise`, which the column-wise reader asks too).
 A department's six months of traces is about a million rows, so nothing here keeps the log:
 rows are validated and yielded one at a time with their line number.
 """
+
 from __future__ import annotations
 
 import csv
@@ -13,20 +14,30 @@ import os
 import re
 import stat
 import zlib
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NoReturn
 
+from cdap_policy.load.yamlsource import CONTROL
 from cdap_policy.support.errors import InputError, Problem
+from cdap_policy.support.formats import date_ok, datetime_ok
 from cdap_policy.support.i18n import tr
 from cdap_policy.support.textsafe import excerpt, printable
-from cdap_policy.support.formats import date_ok, datetime_ok
-from cdap_policy.load.yamlsource import CONTROL
 
 FIELDS = {
-    "at": "datetime", "user": "str", "profile": "profile", "file": "str", "rsa_status": "rsa",
-    "rsa_ended_on": "date", "cmg_request": "bool", "instructor_number": "str", "entry": "entry",
-    "non_opposition": "bool", "rights_from": "date", "fraud_decided_on": "date", "purpose": "purpose",
+    "at": "datetime",
+    "user": "str",
+    "profile": "profile",
+    "file": "str",
+    "rsa_status": "rsa",
+    "rsa_ended_on": "date",
+    "cmg_request": "bool",
+    "instructor_number": "str",
+    "entry": "entry",
+    "non_opposition": "bool",
+    "rights_from": "date",
+    "fraud_decided_on": "date",
+    "purpose": "purpose",
     "automated": "bool",
 }
 REQUIRED = ("at", "user", "profile")
@@ -34,13 +45,24 @@ _RSA = {"paid", "suspended", "ended", "never"}
 _ENTRY = {"known_number", "search"}
 # why the file was consulted (COORD 4-3-3 uses of T19): only fraud_followup rows are held to the
 # follow-up period; the same values as the schema's $defs/consultation/properties/purpose
-_PURPOSE = {"fraud_followup", "repeat_check", "fraud_qualification", "fraud_sanction", "control",
-            "file_management", "instruction", "other"}
+_PURPOSE = {
+    "fraud_followup",
+    "repeat_check",
+    "fraud_qualification",
+    "fraud_sanction",
+    "control",
+    "file_management",
+    "instruction",
+    "other",
+}
 _CHOICES = {"rsa": _RSA, "entry": _ENTRY, "purpose": _PURPOSE}
 _TRUE = {"true", "1", "yes", "oui"}
 _FALSE = {"false", "0", "no", "non"}
-MAX_LINE = 1 << 20  # characters; a row is a few hundred: a longer line is not a log, and would be read whole
-MAX_LINES = 50_000_000  # lines of one log, blank ones included (a department's six months is about a million)
+MAX_LINE = (
+    1 << 20
+)  # characters; a row is a few hundred: a longer line is not a log, and would be read whole
+# lines of one log, blank ones included (a department's six months is about a million)
+MAX_LINES = 50_000_000
 MAX_BYTES = 16 << 30  # bytes of one log once decompressed: a small gzip must not expand without end
 MAX_BLANK_RUN = 1_000  # consecutive blank lines: no log has them, a gzip of newlines is a bomb
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]{0,39}$")  # a header cell worth quoting back
@@ -63,13 +85,21 @@ def normalise(row: dict, file: str, line: int) -> dict:
     for key, value in row.items():
         if key not in FIELDS:
             name = column_name(key)
-            fail(file, line, key if name != "?" else "", tr(
-                f"colonne inconnue {name} ; colonnes attendues parmi {', '.join(FIELDS)}",
-                f"unknown column {name}; expected some of {', '.join(FIELDS)}"))
+            fail(
+                file,
+                line,
+                key if name != "?" else "",
+                tr(
+                    f"colonne inconnue {name} ; colonnes attendues parmi {', '.join(FIELDS)}",
+                    f"unknown column {name}; expected some of {', '.join(FIELDS)}",
+                ),
+            )
         if value is None or value == "":
             continue
         kind = FIELDS[key]
-        shown = excerpt(value) if isinstance(value, str) else printable(json.dumps(value)[:40], None)
+        shown = (
+            excerpt(value) if isinstance(value, str) else printable(json.dumps(value)[:40], None)
+        )
         if kind == "bool":
             if isinstance(value, str):
                 low = value.strip().lower()
@@ -78,26 +108,86 @@ def normalise(row: dict, file: str, line: int) -> dict:
                 elif low in _FALSE:
                     value = False
             if not isinstance(value, bool):
-                fail(file, line, key, tr(f"{shown} : true ou false attendu", f"{shown}: expected true or false"))
+                fail(
+                    file,
+                    line,
+                    key,
+                    tr(f"{shown} : true ou false attendu", f"{shown}: expected true or false"),
+                )
         elif not isinstance(value, str):
             fail(file, line, key, tr(f"{shown} : texte attendu", f"{shown}: expected text"))
         elif CONTROL.search(value):
-            fail(file, line, key, tr(f"{shown} : caractères de contrôle non admis", f"{shown}: control characters are not allowed"))
+            fail(
+                file,
+                line,
+                key,
+                tr(
+                    f"{shown} : caractères de contrôle non admis",
+                    f"{shown}: control characters are not allowed",
+                ),
+            )
         elif kind == "datetime" and not datetime_ok(value):
-            fail(file, line, key, tr(f"{shown} : date ou date-heure ISO 8601 attendue", f"{shown}: expected an ISO 8601 date or date-time"))
+            fail(
+                file,
+                line,
+                key,
+                tr(
+                    f"{shown} : date ou date-heure ISO 8601 attendue",
+                    f"{shown}: expected an ISO 8601 date or date-time",
+                ),
+            )
         elif kind == "date" and not date_ok(value):
-            fail(file, line, key, tr(f"{shown} : date ISO 8601 AAAA-MM-JJ attendue", f"{shown}: expected an ISO 8601 date YYYY-MM-DD"))
-        elif kind == "profile" and not (value.startswith("T") and value[1:].isdigit() and len(value) <= 4):
-            fail(file, line, key, tr(f"{shown} : code de profil attendu, par exemple T1", f"{shown}: expected a profile code such as T1"))
+            fail(
+                file,
+                line,
+                key,
+                tr(
+                    f"{shown} : date ISO 8601 AAAA-MM-JJ attendue",
+                    f"{shown}: expected an ISO 8601 date YYYY-MM-DD",
+                ),
+            )
+        elif kind == "profile" and not (
+            value.startswith("T") and value[1:].isdigit() and len(value) <= 4
+        ):
+            fail(
+                file,
+                line,
+                key,
+                tr(
+                    f"{shown} : code de profil attendu, par exemple T1",
+                    f"{shown}: expected a profile code such as T1",
+                ),
+            )
         elif kind in _CHOICES and value not in _CHOICES[kind]:
             choices = ", ".join(sorted(_CHOICES[kind]))
-            fail(file, line, key, tr(f"{shown} : une valeur parmi {choices} attendue", f"{shown}: expected one of {choices}"))
+            fail(
+                file,
+                line,
+                key,
+                tr(
+                    f"{shown} : une valeur parmi {choices} attendue",
+                    f"{shown}: expected one of {choices}",
+                ),
+            )
         elif len(value) > MAX_CELL:
-            fail(file, line, key, tr(f"valeur de plus de {MAX_CELL} caractères", f"value longer than {MAX_CELL} characters"))
+            fail(
+                file,
+                line,
+                key,
+                tr(
+                    f"valeur de plus de {MAX_CELL} caractères",
+                    f"value longer than {MAX_CELL} characters",
+                ),
+            )
         out[key] = value
     for key in REQUIRED:
         if key not in out:
-            fail(file, line, key, tr(f"champ obligatoire {key!r} manquant", f"missing required field {key!r}"))
+            fail(
+                file,
+                line,
+                key,
+                tr(f"champ obligatoire {key!r} manquant", f"missing required field {key!r}"),
+            )
     return out
 
 
@@ -105,22 +195,48 @@ MAX_CELL = 200  # characters of one cell: ids, dates and codes are short; a long
 
 
 def open_binary(path: Path, display: str):
-    """The log file opened to read bytes (decompressed when named .gz), its problems raised as the row reader's."""
+    """The log file opened to read bytes (decompressed when named .gz), its problems raised as the
+    row
+    reader's.
+    """
     # O_NOFOLLOW: the path was resolved and checked by the snapshot loader; a symbolic link put in
     # its place since then is refused rather than followed
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
-        fail(display, None, "", tr(f"lecture du journal impossible : {exc.strerror}", f"cannot read consultation log: {exc.strerror}"))
+        fail(
+            display,
+            None,
+            "",
+            tr(
+                f"lecture du journal impossible : {exc.strerror}",
+                f"cannot read consultation log: {exc.strerror}",
+            ),
+        )
     raw = os.fdopen(fd, "rb")
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         raw.close()
-        fail(display, None, "", tr("le journal n'est pas un fichier ordinaire", "consultation log is not a regular file"))
+        fail(
+            display,
+            None,
+            "",
+            tr(
+                "le journal n'est pas un fichier ordinaire",
+                "consultation log is not a regular file",
+            ),
+        )
     if path.name.endswith(".gz"):
         if raw.read(2) != b"\x1f\x8b":
             raw.close()
-            fail(display, 1, "", tr("le fichier porte l'extension .gz mais n'est pas compressé en gzip",
-                                    "the file is named .gz but is not gzip-compressed"))
+            fail(
+                display,
+                1,
+                "",
+                tr(
+                    "le fichier porte l'extension .gz mais n'est pas compressé en gzip",
+                    "the file is named .gz but is not gzip-compressed",
+                ),
+            )
         raw.seek(0)
         return gzip.GzipFile(fileobj=raw)
     return raw
@@ -141,7 +257,13 @@ class _Lines:
     names its line and a small gzip cannot expand without end."""
 
     def __init__(self, handle, display: str):
-        self.handle, self.display, self.number, self.bytes, self.blank_run = handle, display, 0, 0, 0
+        self.handle, self.display, self.number, self.bytes, self.blank_run = (
+            handle,
+            display,
+            0,
+            0,
+            0,
+        )
 
     def __iter__(self):
         while True:
@@ -151,26 +273,58 @@ class _Lines:
             self.number += 1
             self.bytes += len(raw)
             if len(raw) > MAX_LINE:
-                fail(self.display, self.number, "", tr(f"ligne de plus de {MAX_LINE:_} octets ; pas un journal de consultations".replace("_", " "),
-                                                       f"line longer than {MAX_LINE:,} bytes; not a consultation log"))
+                fail(
+                    self.display,
+                    self.number,
+                    "",
+                    tr(
+                        f"ligne de plus de {MAX_LINE:_} octets ; pas un journal de"
+                        " consultations".replace("_", " "),
+                        f"line longer than {MAX_LINE:,} bytes; not a consultation log",
+                    ),
+                )
             if self.number > MAX_LINES or self.bytes > MAX_BYTES:
-                fail(self.display, self.number, "", tr(
-                    f"journal trop long (plus de {MAX_LINES:_} lignes ou {MAX_BYTES >> 30} Gio une fois décompressé)".replace("_", " "),
-                    f"log too long (more than {MAX_LINES:,} lines or {MAX_BYTES >> 30} GiB once decompressed)"))
+                fail(
+                    self.display,
+                    self.number,
+                    "",
+                    tr(
+                        f"journal trop long (plus de {MAX_LINES:_} lignes ou {MAX_BYTES >> 30} Gio"
+                        " une fois décompressé)".replace("_", " "),
+                        f"log too long (more than {MAX_LINES:,} lines or {MAX_BYTES >> 30} GiB once"
+                        " decompressed)",
+                    ),
+                )
             if raw.strip():
                 self.blank_run = 0
             else:
                 self.blank_run += 1
                 if self.blank_run > MAX_BLANK_RUN:
-                    fail(self.display, self.number, "", tr(
-                        f"plus de {MAX_BLANK_RUN:_} lignes vides de suite ; pas un journal de consultations".replace("_", " "),
-                        f"more than {MAX_BLANK_RUN:,} blank lines in a row; not a consultation log"))
+                    fail(
+                        self.display,
+                        self.number,
+                        "",
+                        tr(
+                            f"plus de {MAX_BLANK_RUN:_} lignes vides de suite ; pas un journal de"
+                            " consultations".replace("_", " "),
+                            f"more than {MAX_BLANK_RUN:,} blank lines in a row; not a"
+                            " consultation log",
+                        ),
+                    )
             try:
                 text = raw.decode("utf-8-sig" if self.number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
-                fail(self.display, self.number, "", tr(
-                    f"UTF-8 invalide (octet 0x{raw[exc.start]:02x} en colonne {exc.start + 1}) ; enregistrer le journal en UTF-8",
-                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); save the log as UTF-8"))
+                fail(
+                    self.display,
+                    self.number,
+                    "",
+                    tr(
+                        f"UTF-8 invalide (octet 0x{raw[exc.start]:02x} en colonne {exc.start + 1})"
+                        " ; enregistrer le journal en UTF-8",
+                        f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1});"
+                        " save the log as UTF-8",
+                    ),
+                )
             yield text
 
 
@@ -185,14 +339,28 @@ def read_lines(path: Path, display: str, fmt: str) -> Iterator[tuple[int, dict]]
             else:
                 yield from _read_csv(lines, display)
         except EOFError:
-            fail(display, lines.number + 1, "", tr("journal compressé tronqué (fin du flux gzip manquante)",
-                                                   "truncated compressed log (the gzip stream ends early)"))
+            fail(
+                display,
+                lines.number + 1,
+                "",
+                tr(
+                    "journal compressé tronqué (fin du flux gzip manquante)",
+                    "truncated compressed log (the gzip stream ends early)",
+                ),
+            )
         except (OSError, zlib.error, gzip.BadGzipFile):
-            fail(display, lines.number + 1, "", tr("journal compressé corrompu", "corrupt compressed log"))
+            fail(
+                display,
+                lines.number + 1,
+                "",
+                tr("journal compressé corrompu", "corrupt compressed log"),
+            )
 
 
 def no_duplicate_keys(pairs):
-    """json.loads's `object_pairs_hook` for a log line: a key given twice is refused (DuplicateKey)."""
+    """json.loads's `object_pairs_hook` for a log line: a key given twice is
+    refused (DuplicateKey).
+    """
     row = {}
     for key, value in pairs:
         if key in row:  # json.loads would keep the last one silently: `"user": "a", "user": "b"`
@@ -213,20 +381,58 @@ def _read_jsonl(lines, display) -> Iterator[tuple[int, dict]]:
         try:
             row = json.loads(text, object_pairs_hook=no_duplicate_keys)
         except json.JSONDecodeError as exc:
-            hint = tr(" (dernière ligne tronquée ?)", " (truncated last line?)") if not text.endswith("\n") else {"fr": "", "en": ""}
-            fail(display, number, "", tr(f"ligne JSON mal formée{hint['fr']} (colonne {exc.colno})",
-                                         f"malformed JSON line{hint['en']} (column {exc.colno})"))
+            hint = (
+                tr(" (dernière ligne tronquée ?)", " (truncated last line?)")
+                if not text.endswith("\n")
+                else {"fr": "", "en": ""}
+            )
+            fail(
+                display,
+                number,
+                "",
+                tr(
+                    f"ligne JSON mal formée{hint['fr']} (colonne {exc.colno})",
+                    f"malformed JSON line{hint['en']} (column {exc.colno})",
+                ),
+            )
         except DuplicateKey as exc:
             name = column_name(exc.args[0])
-            fail(display, number, str(exc.args[0]) if name != "?" else "", tr(f"clé {name} en double dans l'objet JSON",
-                                                                                f"duplicate key {name} in the JSON object"))
+            fail(
+                display,
+                number,
+                str(exc.args[0]) if name != "?" else "",
+                tr(
+                    f"clé {name} en double dans l'objet JSON",
+                    f"duplicate key {name} in the JSON object",
+                ),
+            )
         except ValueError:  # an integer of thousands of digits (Python refuses to convert it)
-            fail(display, number, "", tr("ligne JSON mal formée : un nombre trop long (plus de 4 300 chiffres)",
-                                         "malformed JSON line: a number too long to read (more than 4,300 digits)"))
+            fail(
+                display,
+                number,
+                "",
+                tr(
+                    "ligne JSON mal formée : un nombre trop long (plus de 4 300 chiffres)",
+                    "malformed JSON line: a number too long to read (more than 4,300 digits)",
+                ),
+            )
         except RecursionError:
-            fail(display, number, "", tr("ligne JSON mal formée : imbrication trop profonde", "malformed JSON line: nested too deep"))
+            fail(
+                display,
+                number,
+                "",
+                tr(
+                    "ligne JSON mal formée : imbrication trop profonde",
+                    "malformed JSON line: nested too deep",
+                ),
+            )
         if not isinstance(row, dict):
-            fail(display, number, "", tr("chaque ligne doit être un objet JSON", "each line must be a JSON object"))
+            fail(
+                display,
+                number,
+                "",
+                tr("chaque ligne doit être un objet JSON", "each line must be a JSON object"),
+            )
         yield number, normalise(row, display, number)
 
 
@@ -245,14 +451,36 @@ def _read_csv(lines, display) -> Iterator[tuple[int, dict]]:
         if key not in FIELDS:
             name = column_name(key)
             if name == "?":  # not a column name: the file is not a log, none of it is printed back
-                fail(display, 1, "", tr(f"la colonne {index} de l'en-tête n'est pas une colonne connue ; pas un journal de consultations ?",
-                                        f"header column {index} is not a known column; not a consultation log?"))
-            fail(display, 1, key, tr(f"colonne inconnue {name} ; colonnes attendues parmi {', '.join(FIELDS)}",
-                                     f"unknown column {name}; expected some of {', '.join(FIELDS)}"))
+                fail(
+                    display,
+                    1,
+                    "",
+                    tr(
+                        f"la colonne {index} de l'en-tête n'est pas une colonne connue ; pas un"
+                        " journal de consultations ?",
+                        f"header column {index} is not a known column; not a consultation log?",
+                    ),
+                )
+            fail(
+                display,
+                1,
+                key,
+                tr(
+                    f"colonne inconnue {name} ; colonnes attendues parmi {', '.join(FIELDS)}",
+                    f"unknown column {name}; expected some of {', '.join(FIELDS)}",
+                ),
+            )
     missing = [k for k in REQUIRED if k not in header]
     if missing:  # refused whether or not rows follow: a log without them cannot be judged
-        fail(display, 1, "", tr(f"en-tête sans les colonnes obligatoires {', '.join(missing)}",
-                                f"header lacks the required column(s) {', '.join(missing)}"))
+        fail(
+            display,
+            1,
+            "",
+            tr(
+                f"en-tête sans les colonnes obligatoires {', '.join(missing)}",
+                f"header lacks the required column(s) {', '.join(missing)}",
+            ),
+        )
     while True:
         try:
             cells = next(reader)
@@ -264,6 +492,15 @@ def _read_csv(lines, display) -> Iterator[tuple[int, dict]]:
         if not cells:
             continue
         if len(cells) != len(header):
-            fail(display, number, "", tr(f"{len(cells)} colonnes alors que l'en-tête en a {len(header)} (ligne tronquée ou mal formée)",
-                                         f"{len(cells)} columns where the header has {len(header)} (truncated or malformed row)"))
+            fail(
+                display,
+                number,
+                "",
+                tr(
+                    f"{len(cells)} colonnes alors que l'en-tête en a {len(header)} (ligne tronquée"
+                    " ou mal formée)",
+                    f"{len(cells)} columns where the header has {len(header)} (truncated or"
+                    " malformed row)",
+                ),
+            )
         yield number, normalise(dict(zip(header, cells, strict=True)), display, number)

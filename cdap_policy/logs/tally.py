@@ -10,6 +10,7 @@ hence the same report (tests/test_columnar.py).
 A rule takes part as a `Judge`: the log never imports the runner, the runner hands it its rules'
 judges and the facts of a row.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -74,9 +75,13 @@ class UserTally:
     first_fail: tuple[str, int] | None = None  # (file, line) of the first failing row
     fail_row: dict | None = None  # that row's values, with its line
     error_text: Error = None  # why the first row that could not be judged could not
-    samples: list = field(default_factory=list)  # the first SAMPLE_ROWS failing-or-error rows, with their lines
+    samples: list = field(
+        default_factory=list
+    )  # the first SAMPLE_ROWS failing-or-error rows, with their lines
 
-    def offending(self, status: str, file: str, line: int, row: Row | Callable[[], Row], error: Error = None) -> None:
+    def offending(
+        self, status: str, file: str, line: int, row: Row | Callable[[], Row], error: Error = None
+    ) -> None:
         """A failing or error row (`status`; an error row has its `error`), the user's rows taken in
         file order. `row` may be a function giving the row: it is called only when the row is kept.
         A reader handing rows batch by batch may leave out those that change nothing: a row that
@@ -97,7 +102,15 @@ class UserTally:
         """The user's outcome: a proven failure is one, with the rows not judged beside it; rows
         that could not be judged alone are an error, never a pass."""
         counts = self.counts
-        return "fail" if counts["fail"] else "error" if counts["error"] else "pass" if counts["pass"] else "not_applicable"
+        return (
+            "fail"
+            if counts["fail"]
+            else "error"
+            if counts["error"]
+            else "pass"
+            if counts["pass"]
+            else "not_applicable"
+        )
 
     @property
     def checked(self) -> int:
@@ -139,7 +152,9 @@ class DailyVolumes:
 
 @dataclass(frozen=True)
 class Tally:
-    """A whole log judged: per judge, in the order given, user -> UserTally; and the daily volumes."""
+    """A whole log judged: per judge, in the order given, user -> UserTally; and
+    the daily volumes.
+    """
 
     users: tuple[Mapping[str, UserTally], ...]
     daily: DailyVolumes

@@ -5,13 +5,14 @@ introduced, not on the past: a finding whose fingerprint the baseline holds does
 the exit code (an `error` still does: it is never a known state). A baseline of another partner
 or of another fingerprint version is refused.
 """
+
 from __future__ import annotations
 
 import dataclasses
 
+from cdap_policy.evaluate.findings import LISTED, Report
 from cdap_policy.report import diff
 from cdap_policy.support.errors import InputError, Problem
-from cdap_policy.evaluate.findings import LISTED, Report
 from cdap_policy.support.i18n import tr
 
 
@@ -29,13 +30,25 @@ def select(reports: list[dict], report: Report, file: str, batch: bool = False) 
         return None
     if not matching:
         theirs = ", ".join(diff.describe_partner(r) for r in reports[:3])
-        raise InputError(Problem(file, None, "", tr(
-            f"référence d'un autre partenaire ({theirs}) que l'instantané {report.snapshot_file} "
-            f"({diff.describe_partner(mine)}) : une référence ne vaut que pour son partenaire",
-            f"baseline of another partner ({theirs}) than snapshot {report.snapshot_file} "
-            f"({diff.describe_partner(mine)}): a baseline only holds for its own partner")))
+        raise InputError(
+            Problem(
+                file,
+                None,
+                "",
+                tr(
+                    f"référence d'un autre partenaire ({theirs}) que l'instantané"
+                    f" {report.snapshot_file} ({diff.describe_partner(mine)}) : une référence ne"
+                    " vaut que pour son partenaire",
+                    f"baseline of another partner ({theirs}) than snapshot {report.snapshot_file} "
+                    f"({diff.describe_partner(mine)}): a baseline only holds for its own partner",
+                ),
+            )
+        )
     # several reports of one partner (a run over two snapshots of it): the one of the same file
-    return next((r for r in matching if (r.get("snapshot") or {}).get("file") == report.snapshot_file), matching[0])
+    return next(
+        (r for r in matching if (r.get("snapshot") or {}).get("file") == report.snapshot_file),
+        matching[0],
+    )
 
 
 def mark(report: Report, reports: list[dict], file: str, batch: bool = False) -> Report:
@@ -44,11 +57,21 @@ def mark(report: Report, reports: list[dict], file: str, batch: bool = False) ->
     if baseline is None:
         return _new_partner(report, file)
     if baseline.get("fingerprint_version") != report.fingerprint_version:
-        raise InputError(Problem(file, None, "", tr(
-            f"référence aux empreintes de version {baseline.get('fingerprint_version')}, ce cdap-policy calcule la version "
-            f"{report.fingerprint_version} : refaites la référence (`check --format json`) avec la version actuelle",
-            f"baseline with fingerprint version {baseline.get('fingerprint_version')}, this cdap-policy computes version "
-            f"{report.fingerprint_version}: write the baseline again (`check --format json`) with the current version")))
+        raise InputError(
+            Problem(
+                file,
+                None,
+                "",
+                tr(
+                    f"référence aux empreintes de version {baseline.get('fingerprint_version')}, ce"
+                    f" cdap-policy calcule la version {report.fingerprint_version} : refaites la"
+                    " référence (`check --format json`) avec la version actuelle",
+                    f"baseline with fingerprint version {baseline.get('fingerprint_version')}, this"
+                    f" cdap-policy computes version {report.fingerprint_version}: write the"
+                    " baseline again (`check --format json`) with the current version",
+                ),
+            )
+        )
     known = diff.index(baseline["findings"])
     baseline_rules = {str(r) for r in baseline.get("rules") or []}
     counts = {"new": 0, "unchanged": 0, "updated": 0, "new_rule": 0}
@@ -60,7 +83,9 @@ def mark(report: Report, reports: list[dict], file: str, batch: bool = False) ->
         before = known.get(finding.fingerprint)
         if before is None:
             state = "new"
-            if finding.rule_id not in baseline_rules and not finding.rule_id.startswith(diff.PSEUDO_RULE_PREFIX):
+            if finding.rule_id not in baseline_rules and not finding.rule_id.startswith(
+                diff.PSEUDO_RULE_PREFIX
+            ):
                 counts["new_rule"] += 1
         else:
             seen.add(finding.fingerprint)
@@ -68,29 +93,66 @@ def mark(report: Report, reports: list[dict], file: str, batch: bool = False) ->
         counts[state] += 1
         marked.append(dataclasses.replace(finding, baseline_state=state))
     summary = {
-        "file": file, "as_of": baseline.get("as_of"), "policy_pack": baseline.get("policy_pack"),
-        "matched": counts["unchanged"] + counts["updated"], **counts, "absent": len(set(known) - seen),
+        "file": file,
+        "as_of": baseline.get("as_of"),
+        "policy_pack": baseline.get("policy_pack"),
+        "matched": counts["unchanged"] + counts["updated"],
+        **counts,
+        "absent": len(set(known) - seen),
     }
     notices = list(report.notices)
     if baseline.get("policy_pack") != {"name": report.pack_name, "version": report.pack_version}:
         pack = baseline.get("policy_pack") or {}
-        notices.append({"code": "baseline-pack-changed", "level": "info", "message": tr(
-            f"La référence {file} a été produite avec le paquet {pack.get('name')} {pack.get('version')}, ce rapport avec "
-            f"{report.pack_name} {report.pack_version} : {counts['new_rule']} constat(s) nouveau(x) viennent de règles "
-            "absentes de la référence.",
-            f"Baseline {file} was written with pack {pack.get('name')} {pack.get('version')}, this report with "
-            f"{report.pack_name} {report.pack_version}: {counts['new_rule']} new finding(s) come from rules the baseline "
-            "did not run.")})
+        notices.append(
+            {
+                "code": "baseline-pack-changed",
+                "level": "info",
+                "message": tr(
+                    f"La référence {file} a été produite avec le paquet {pack.get('name')}"
+                    f" {pack.get('version')}, ce rapport avec {report.pack_name}"
+                    f" {report.pack_version}"
+                    f" : {counts['new_rule']} constat(s) nouveau(x) viennent de règles absentes de"
+                    " la"
+                    " référence.",
+                    f"Baseline {file} was written with pack {pack.get('name')}"
+                    f" {pack.get('version')},"
+                    f" this report with {report.pack_name} {report.pack_version}:"
+                    f" {counts['new_rule']}"
+                    " new finding(s) come from rules the baseline did not run.",
+                ),
+            }
+        )
     return dataclasses.replace(report, findings=marked, baseline=summary, notices=notices)
 
 
 def _new_partner(report: Report, file: str) -> Report:
     """A partner absent from the baseline: all its findings are new, and the report says why."""
-    marked = [dataclasses.replace(f, baseline_state="new") if f.status in LISTED else f for f in report.findings]
+    marked = [
+        dataclasses.replace(f, baseline_state="new") if f.status in LISTED else f
+        for f in report.findings
+    ]
     new = sum(1 for f in marked if f.baseline_state == "new")
-    summary = {"file": file, "as_of": None, "policy_pack": None, "matched": 0, "new": new, "unchanged": 0, "updated": 0,
-               "new_rule": 0, "absent": 0, "partner_absent": True}
-    notice = {"code": "baseline-partner-absent", "level": "info", "message": tr(
-        f"La référence {file} ne contient pas de rapport de ce partenaire : tous ses constats sont nouveaux.",
-        f"Baseline {file} holds no report of this partner: all its findings are new.")}
-    return dataclasses.replace(report, findings=marked, baseline=summary, notices=[*report.notices, notice])
+    summary = {
+        "file": file,
+        "as_of": None,
+        "policy_pack": None,
+        "matched": 0,
+        "new": new,
+        "unchanged": 0,
+        "updated": 0,
+        "new_rule": 0,
+        "absent": 0,
+        "partner_absent": True,
+    }
+    notice = {
+        "code": "baseline-partner-absent",
+        "level": "info",
+        "message": tr(
+            f"La référence {file} ne contient pas de rapport de ce partenaire : tous ses constats"
+            " sont nouveaux.",
+            f"Baseline {file} holds no report of this partner: all its findings are new.",
+        ),
+    }
+    return dataclasses.replace(
+        report, findings=marked, baseline=summary, notices=[*report.notices, notice]
+    )

@@ -8,13 +8,14 @@ findings. A pack change between the two reports is the normal case: a new findin
 did not run in the old report is marked `new_rule`, an absent one whose rule did not run in the
 new report `rule_removed`, so that nobody reads a pack change as a change of the partner.
 """
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 
-from cdap_policy.support.errors import InputError, Problem
 from cdap_policy.evaluate.findings import LISTED, SEVERITY_RANK
+from cdap_policy.support.errors import InputError, Problem
 from cdap_policy.support.i18n import tr
 from cdap_policy.support.textsafe import bounded
 
@@ -45,12 +46,17 @@ def _is_wording(key: str, value) -> bool:
 
 def _canonical(value) -> str:
     """Equal for equal values whatever the order of list items (users written in another order)."""
+
     def norm(v):
         if isinstance(v, dict):
             return {str(k): norm(x) for k, x in v.items()}
         if isinstance(v, list):
-            return sorted((norm(x) for x in v), key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
+            return sorted(
+                (norm(x) for x in v),
+                key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False),
+            )
         return v
+
     return json.dumps(norm(value), sort_keys=True, ensure_ascii=False)
 
 
@@ -63,7 +69,11 @@ def changes(before: dict, after: dict) -> list[str]:
     old, new = before.get("evidence"), after.get("evidence")
     if isinstance(old, dict) and isinstance(new, dict):
         for name in sorted(set(old) & set(new)):
-            if name in POSITIONAL_EVIDENCE or _is_wording(name, old[name]) or _is_wording(name, new[name]):
+            if (
+                name in POSITIONAL_EVIDENCE
+                or _is_wording(name, old[name])
+                or _is_wording(name, new[name])
+            ):
                 continue
             if _canonical(old[name]) != _canonical(new[name]):
                 out.append(f"evidence.{name}")
@@ -86,8 +96,12 @@ def index(findings: list) -> dict:
 
 def sort_key(finding: dict):
     entity = finding.get("entity") or {}
-    return (SEVERITY_RANK.get(finding.get("severity", ""), len(SEVERITY_RANK)), str(finding.get("rule_id")),
-            str(entity.get("kind")), str(entity.get("key")))
+    return (
+        SEVERITY_RANK.get(finding.get("severity", ""), len(SEVERITY_RANK)),
+        str(finding.get("rule_id")),
+        str(entity.get("kind")),
+        str(entity.get("key")),
+    )
 
 
 def partner_of(report: dict) -> tuple[str, str]:
@@ -107,13 +121,24 @@ def describe_partner(report: dict) -> str:
 
 def check_versions(old: dict, new: dict, old_file: str, new_file: str) -> None:
     if old.get("fingerprint_version") != new.get("fingerprint_version"):
-        raise InputError(Problem(new_file, None, "", tr(
-            f"empreintes de versions différentes ({old_file} : {old.get('fingerprint_version')}, ce rapport : "
-            f"{new.get('fingerprint_version')}) : les constats ne peuvent pas être appariés ; refaites `check --format json` "
-            "sur l'ancien instantané avec la version actuelle de cdap-policy",
-            f"fingerprint versions differ ({old_file}: {old.get('fingerprint_version')}, this report: "
-            f"{new.get('fingerprint_version')}): findings cannot be matched; run `check --format json` again on the "
-            "old snapshot with the current cdap-policy")))
+        raise InputError(
+            Problem(
+                new_file,
+                None,
+                "",
+                tr(
+                    f"empreintes de versions différentes ({old_file} :"
+                    f" {old.get('fingerprint_version')}, ce rapport :"
+                    f" {new.get('fingerprint_version')}) : les constats ne peuvent pas être"
+                    " appariés ; refaites `check --format json` sur l'ancien instantané avec la"
+                    " version actuelle de cdap-policy",
+                    f"fingerprint versions differ ({old_file}: {old.get('fingerprint_version')},"
+                    f" this report: {new.get('fingerprint_version')}): findings cannot be matched;"
+                    " run `check --format json` again on the old snapshot with the current"
+                    " cdap-policy",
+                ),
+            )
+        )
 
 
 def _rule_ids(report: dict) -> set:
@@ -122,38 +147,100 @@ def _rule_ids(report: dict) -> set:
 
 def pack_change(old: dict, new: dict) -> dict:
     old_pack, new_pack = old.get("policy_pack") or {}, new.get("policy_pack") or {}
-    added, removed = sorted(_rule_ids(new) - _rule_ids(old)), sorted(_rule_ids(old) - _rule_ids(new))
-    return {"old": old_pack, "new": new_pack, "changed": bool(added or removed or old_pack != new_pack),
-            "rules_added": added, "rules_removed": removed}
+    added, removed = (
+        sorted(_rule_ids(new) - _rule_ids(old)),
+        sorted(_rule_ids(old) - _rule_ids(new)),
+    )
+    return {
+        "old": old_pack,
+        "new": new_pack,
+        "changed": bool(added or removed or old_pack != new_pack),
+        "rules_added": added,
+        "rules_removed": removed,
+    }
 
 
 def _notices(old: dict, new: dict, pack: dict, forced: bool) -> list[dict]:
     out = []
     if forced:
-        out.append({"code": "different-partners", "level": "warning", "message": tr(
-            f"Comparaison forcée (--force) de deux partenaires différents : {describe_partner(old)} et {describe_partner(new)}.",
-            f"Forced comparison (--force) of two different partners: {describe_partner(old)} and {describe_partner(new)}.")})
+        out.append(
+            {
+                "code": "different-partners",
+                "level": "warning",
+                "message": tr(
+                    "Comparaison forcée (--force) de deux partenaires différents :"
+                    f" {describe_partner(old)} et {describe_partner(new)}.",
+                    "Forced comparison (--force) of two different partners:"
+                    f" {describe_partner(old)}"
+                    f" and {describe_partner(new)}.",
+                ),
+            }
+        )
     if pack["changed"]:
-        was, now = (f"{p.get('name', '?')} {p.get('version', '?')}" for p in (pack["old"], pack["new"]))
+        was, now = (
+            f"{p.get('name', '?')} {p.get('version', '?')}" for p in (pack["old"], pack["new"])
+        )
         added, removed = len(pack["rules_added"]), len(pack["rules_removed"])
-        what = tr(f"Le paquet de règles a changé ({was} → {now})", f"The policy pack changed ({was} → {now})") \
-            if pack["old"] != pack["new"] else tr(f"Les règles exécutées diffèrent ({now} ; étape, bulletin ou sélection)",
-                                                  f"The rules that ran differ ({now}; stage, edition or selection)")
-        out.append({"code": "pack-changed", "level": "info", "message": tr(
-            f"{what['fr']} : {added} règle(s) ajoutée(s), {removed} retirée(s). C'est le cas normal entre deux revues : "
-            "un constat marqué « nouvelle règle » ou « règle retirée » vient du paquet, pas d'un changement chez le partenaire.",
-            f"{what['en']}: {added} rule(s) added, {removed} removed. That is the normal case between two reviews: "
-            "a finding marked « new rule » or « rule removed » comes from the pack, not from a change of the partner.")})
+        what = (
+            tr(
+                f"Le paquet de règles a changé ({was} → {now})",
+                f"The policy pack changed ({was} → {now})",
+            )
+            if pack["old"] != pack["new"]
+            else tr(
+                f"Les règles exécutées diffèrent ({now} ; étape, bulletin ou sélection)",
+                f"The rules that ran differ ({now}; stage, edition or selection)",
+            )
+        )
+        out.append(
+            {
+                "code": "pack-changed",
+                "level": "info",
+                "message": tr(
+                    f"{what['fr']} : {added} règle(s) ajoutée(s), {removed} retirée(s). C'est le"
+                    " cas"
+                    " normal entre deux revues : un constat marqué « nouvelle règle » ou « règle"
+                    " retirée » vient du paquet, pas d'un changement chez le partenaire.",
+                    f"{what['en']}: {added} rule(s) added, {removed} removed. That is the normal"
+                    " case"
+                    " between two reviews: a finding marked « new rule » or « rule removed » comes"
+                    " from the pack, not from a change of the partner.",
+                ),
+            }
+        )
     if str(old.get("as_of") or "") > str(new.get("as_of") or ""):
-        out.append({"code": "dates-reversed", "level": "warning", "message": tr(
-            f"L'ancien rapport est daté du {old.get('as_of')}, après le nouveau ({new.get('as_of')}) : arguments inversés ?",
-            f"The old report is dated {old.get('as_of')}, after the new one ({new.get('as_of')}): arguments swapped?")})
-    for key, fr, en in (("stage", "l'étape", "stage"), ("edition", "le bulletin", "bulletin edition"),
-                        ("framework", "le cadre", "framework")):
+        out.append(
+            {
+                "code": "dates-reversed",
+                "level": "warning",
+                "message": tr(
+                    f"L'ancien rapport est daté du {old.get('as_of')}, après le nouveau"
+                    f" ({new.get('as_of')}) : arguments inversés ?",
+                    f"The old report is dated {old.get('as_of')}, after the new one"
+                    f" ({new.get('as_of')}): arguments swapped?",
+                ),
+            }
+        )
+    for key, fr, en in (
+        ("stage", "l'étape", "stage"),
+        ("edition", "le bulletin", "bulletin edition"),
+        ("framework", "le cadre", "framework"),
+    ):
         if old.get(key) != new.get(key):
-            out.append({"code": f"{key}-differs", "level": "info", "message": tr(
-                f"Les deux rapports ne portent pas sur {fr} : {old.get(key)} → {new.get(key)} ; des règles ont pu ne tourner que dans l'un.",
-                f"The two reports differ in {en}: {old.get(key)} → {new.get(key)}; some rules may have run in one only.")})
+            out.append(
+                {
+                    "code": f"{key}-differs",
+                    "level": "info",
+                    "message": tr(
+                        f"Les deux rapports ne portent pas sur {fr} : {old.get(key)} →"
+                        f" {new.get(key)} ;"
+                        " des règles ont pu ne tourner que dans l'un.",
+                        f"The two reports differ in {en}: {old.get(key)} → {new.get(key)}; some"
+                        " rules"
+                        " may have run in one only.",
+                    ),
+                }
+            )
     return out
 
 
@@ -170,13 +257,20 @@ class Diff:
     notices: list = field(default_factory=list)
 
     def classes(self) -> dict:
-        return {"new": self.added, "absent": self.absent, "unchanged": self.unchanged, "updated": self.updated}
+        return {
+            "new": self.added,
+            "absent": self.absent,
+            "unchanged": self.unchanged,
+            "updated": self.updated,
+        }
 
     def summary(self) -> dict:
         by_family: dict = {}
         for name, items in self.classes().items():
             for item in items:
-                counts = by_family.setdefault(family(item["after"] if name == "updated" else item), dict.fromkeys(CLASSES, 0))
+                counts = by_family.setdefault(
+                    family(item["after"] if name == "updated" else item), dict.fromkeys(CLASSES, 0)
+                )
                 counts[name] += 1
         return {
             **{name: len(items) for name, items in self.classes().items()},
@@ -188,7 +282,10 @@ class Diff:
     def counts_for_exit(self, finding: dict, threshold: int) -> bool:
         if finding.get("status") == "error":
             return True  # as in `check`: a rule that could not be evaluated never counts as a pass
-        return finding.get("status") == "fail" and SEVERITY_RANK.get(finding.get("severity", ""), 0) <= threshold
+        return (
+            finding.get("status") == "fail"
+            and SEVERITY_RANK.get(finding.get("severity", ""), 0) <= threshold
+        )
 
     def exit_code(self, fail_on: str) -> int:
         """1 when a `new` finding fails at or above `fail_on` (or is an error), else 0."""
@@ -214,21 +311,36 @@ def header(report: dict) -> dict:
     return {key: value for key, value in report.items() if key != "findings"}
 
 
-def diff_reports(old: dict, new: dict, old_file: str = "old", new_file: str = "new", force: bool = False) -> Diff:
+def diff_reports(
+    old: dict, new: dict, old_file: str = "old", new_file: str = "new", force: bool = False
+) -> Diff:
     """Classify the findings of two reports; InputError when they cannot be compared."""
     check_versions(old, new, old_file, new_file)
     forced = not same_partner(old, new)
     if forced and not force:
-        raise InputError(Problem(new_file, None, "", tr(
-            f"rapport d'un autre partenaire que {old_file} : {describe_partner(new)} contre {describe_partner(old)} ; "
-            "--force pour les comparer quand même",
-            f"report of another partner than {old_file}: {describe_partner(new)} against {describe_partner(old)}; "
-            "pass --force to compare them anyway")))
+        raise InputError(
+            Problem(
+                new_file,
+                None,
+                "",
+                tr(
+                    f"rapport d'un autre partenaire que {old_file} : {describe_partner(new)} contre"
+                    f" {describe_partner(old)} ; --force pour les comparer quand même",
+                    f"report of another partner than {old_file}: {describe_partner(new)} against"
+                    f" {describe_partner(old)}; pass --force to compare them anyway",
+                ),
+            )
+        )
     pack = pack_change(old, new)
     before, after = index(old["findings"]), index(new["findings"])
     old_rules, new_rules = _rule_ids(old), _rule_ids(new)
-    result = Diff(header(old), header(new), {"old": old_file, "new": new_file}, pack=pack,
-                  notices=_notices(old, new, pack, forced))
+    result = Diff(
+        header(old),
+        header(new),
+        {"old": old_file, "new": new_file},
+        pack=pack,
+        notices=_notices(old, new, pack, forced),
+    )
     for key, finding in after.items():
         if key not in before:
             pseudo = str(finding.get("rule_id")).startswith(PSEUDO_RULE_PREFIX)
@@ -243,7 +355,9 @@ def diff_reports(old: dict, new: dict, old_file: str = "old", new_file: str = "n
     for key, finding in before.items():
         if key not in after:
             pseudo = str(finding.get("rule_id")).startswith(PSEUDO_RULE_PREFIX)
-            mark = "rule_removed" if not pseudo and finding.get("rule_id") not in new_rules else None
+            mark = (
+                "rule_removed" if not pseudo and finding.get("rule_id") not in new_rules else None
+            )
             result.absent.append({**finding, "pack_change": mark})
     for items in (result.added, result.absent, result.unchanged):
         items.sort(key=sort_key)

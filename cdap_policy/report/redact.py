@@ -13,6 +13,7 @@ the key is the same. Entity keys (`u-042`) and fingerprints are not personal dat
 findings remain traceable in the snapshot. Set CDAP_POLICY_REDACT_KEY to a secret of your Caf:
 with the default key, a pseudonym can be recomputed by anyone who guesses the name.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,13 +33,18 @@ _EMAIL = re.compile(r"[^\s@<>()\[\]{}'\"«»,;:]+@[^\s@<>()\[\]{}'\"«»,;:]+")
 # spaces, dots, dashes or slashes; ISO dates (2025-06-30) and SIRET numbers (14 digits) do not match
 _PHONE = re.compile(
     r"(?<![\w+./-])(?:(?:\+33[ .\-/]?(?:\(0\)[ .\-/]?)?|0)[1-9](?:[ .\-/]?\d{2}){4}"
-    r"|\+(?!33)\d{1,3}(?:[ .\-/]?\d{2,4}){2,5})(?![\w/-])(?!\.\d)")
+    r"|\+(?!33)\d{1,3}(?:[ .\-/]?\d{2,4}){2,5})(?![\w/-])(?!\.\d)"
+)
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'")
-_LEADING_VALUE = re.compile(r"^('(?:[^'\\]|\\.)*'|[^\s:]+)(\s?:\s)")  # the value a schema error starts with
+_LEADING_VALUE = re.compile(
+    r"^('(?:[^'\\]|\\.)*'|[^\s:]+)(\s?:\s)"
+)  # the value a schema error starts with
 
 
 def key_from_environment() -> str:
-    """The pseudonymisation key: CDAP_POLICY_REDACT_KEY, else the default (see the module's note)."""
+    """The pseudonymisation key: CDAP_POLICY_REDACT_KEY, else the default (see the
+    module's note).
+    """
     import os
 
     return os.environ.get("CDAP_POLICY_REDACT_KEY", DEFAULT_KEY)
@@ -166,7 +172,10 @@ class Redactor:
     def _names(self, text: str) -> str:
         if not (self.folded or self.exact):
             return text
-        spans = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(unicodedata.normalize("NFC", text))]
+        spans = [
+            (m.start(), m.end(), m.group())
+            for m in _TOKEN.finditer(unicodedata.normalize("NFC", text))
+        ]
         if not spans:
             return text
         text = unicodedata.normalize("NFC", text)
@@ -175,7 +184,9 @@ class Redactor:
         while i < len(spans):
             word = spans[i][2]
             # a match must start and end on a word boundary: `Inès` is not inside `Inèsa`
-            starts_word = spans[i][0] == 0 or not (text[spans[i][0] - 1].isalnum() or text[spans[i][0] - 1] == "_")
+            starts_word = spans[i][0] == 0 or not (
+                text[spans[i][0] - 1].isalnum() or text[spans[i][0] - 1] == "_"
+            )
             hit = None
             if starts_word:
                 for words, alias, folded in self._candidates(word):
@@ -185,15 +196,17 @@ class Redactor:
                     if folded:
                         if folded_words is None:
                             folded_words = [s[2].casefold() for s in spans]
-                        seq = folded_words[i:i + n]
+                        seq = folded_words[i : i + n]
                     else:
-                        seq = [s[2] for s in spans[i:i + n]]
+                        seq = [s[2] for s in spans[i : i + n]]
                     end = spans[i + n - 1][1]
-                    if tuple(seq) == words and (end == len(text) or not (text[end].isalnum() or text[end] == "_")):
+                    if tuple(seq) == words and (
+                        end == len(text) or not (text[end].isalnum() or text[end] == "_")
+                    ):
                         hit = (n, alias)
                         break
             if hit:
-                out.append(text[cursor:spans[i][0]])
+                out.append(text[cursor : spans[i][0]])
                 out.append(hit[1])
                 cursor = spans[i + hit[0] - 1][1]
                 i += hit[0]
@@ -211,7 +224,14 @@ class Redactor:
 
     def text(self, value: str) -> str:
         value = self._names(value)
-        value = _EMAIL.sub(lambda m: m.group(0) if m.group(0).endswith("@pseudonyme.invalid") else self.pseudo.email(m.group(0)), value)
+        value = _EMAIL.sub(
+            lambda m: (
+                m.group(0)
+                if m.group(0).endswith("@pseudonyme.invalid")
+                else self.pseudo.email(m.group(0))
+            ),
+            value,
+        )
         return _PHONE.sub(lambda m: self.pseudo.phone(m.group(0)), value)
 
     def value(self, value):
@@ -227,17 +247,27 @@ class Redactor:
         """An error of an input with its messages redacted as text (names of the snapshot, and any
         e-mail address or phone number), its personal value masked (see `mask_problem`)."""
         problem = mask_problem(problem, self.pseudo)
-        message = problem.message if isinstance(problem.message, dict) else {"fr": str(problem.message), "en": str(problem.message)}
-        return dataclasses.replace(problem, message={lang: self.text(text) for lang, text in message.items()})
+        message = (
+            problem.message
+            if isinstance(problem.message, dict)
+            else {"fr": str(problem.message), "en": str(problem.message)}
+        )
+        return dataclasses.replace(
+            problem, message={lang: self.text(text) for lang, text in message.items()}
+        )
 
     def problem_line(self, line: str, field: str = "") -> str:
         """An error line: the value a problem of a personal field quotes is masked whole (quoted
         or not: `'ines@host'`, `612345678`), then the rest is redacted as text."""
-        last = next((part for part in reversed(field.split("/")) if part and not part.isdigit()), "")
+        last = next(
+            (part for part in reversed(field.split("/")) if part and not part.isdigit()), ""
+        )
         if last in personal_fields():
             marker = f"[{field}] "
             head, _, message = line.partition(marker) if marker in line else ("", "", line)
-            message = _LEADING_VALUE.sub(lambda m: self.pseudo.text(m.group(1)) + m.group(2), message, count=1)
+            message = _LEADING_VALUE.sub(
+                lambda m: self.pseudo.text(m.group(1)) + m.group(2), message, count=1
+            )
             message = _QUOTED.sub(lambda m: self.pseudo.text(m.group(0)), message)
             line = f"{head}{marker}{message}" if head or marker in line else message
         return self.text(line)
@@ -265,7 +295,9 @@ def is_personal(problem) -> bool:
     snapshot's personal fields (`/users/3/first_name`)."""
     if getattr(problem, "personal", False):
         return True
-    last = next((part for part in reversed(problem.path.split("/")) if part and not part.isdigit()), "")
+    last = next(
+        (part for part in reversed(problem.path.split("/")) if part and not part.isdigit()), ""
+    )
     return last in personal_fields()
 
 
@@ -287,5 +319,11 @@ def mask_problem(problem, pseudo: Pseudonymiser | None = None):
         text = _LEADING_VALUE.sub(lambda m: pseudo.text(m.group(1)) + m.group(2), text, count=1)
         return _QUOTED.sub(lambda m: pseudo.text(m.group(0)), text)
 
-    message = problem.message if isinstance(problem.message, dict) else {"fr": str(problem.message), "en": str(problem.message)}
-    return dataclasses.replace(problem, message={lang: mask(str(text)) for lang, text in message.items()})
+    message = (
+        problem.message
+        if isinstance(problem.message, dict)
+        else {"fr": str(problem.message), "en": str(problem.message)}
+    )
+    return dataclasses.replace(
+        problem, message={lang: mask(str(text)) for lang, text in message.items()}
+    )

@@ -9,6 +9,7 @@ reader sees a whole file or none; a file that is truncated, corrupt, from anothe
 ours is ignored and rebuilt, never fatal. The files hold code the checker runs, so the folder is
 made private to the user, and a file or folder that someone else owns or may write is not read.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,7 +20,9 @@ from pathlib import Path
 
 MAGIC = b"cdap-policy pack cache\n"
 DISABLE = "CDAP_POLICY_CACHE"
-MAX_BYTES = 64 * 1024 * 1024  # the shipped pack's caches are about 1 MB; a larger file is not read, it is rebuilt
+MAX_BYTES = (
+    64 * 1024 * 1024
+)  # the shipped pack's caches are about 1 MB; a larger file is not read, it is rebuilt
 STALE_TMP_S = 3600  # a temporary file this old was left by a run that was killed while writing
 
 
@@ -58,7 +61,7 @@ def dist_version(module: str, distribution: str) -> str | None:
         for entry in os.listdir(site):
             lowered = entry.lower()
             if lowered.startswith(prefix) and lowered.endswith((".dist-info", ".egg-info")):
-                return entry[len(prefix):].rsplit(".", 1)[0]
+                return entry[len(prefix) :].rsplit(".", 1)[0]
         info = origin.stat()
     except OSError:
         return "unknown"
@@ -88,11 +91,15 @@ def private(path: Path, is_dir: bool) -> bool:
 
 
 def read(path: Path, key_text: str, field: str = "entries"):
-    """The value kept under `field` in the file, or None (absent, damaged, not ours, another key)."""
+    """The value kept under `field` in the file, or None (absent, damaged, not
+    ours, another key).
+    """
     try:
         if not (private(path.parent, True) and private(path, False)):
             return None
-        if path.stat().st_size > MAX_BYTES:  # checked before reading: a 4 GiB file must cost nothing
+        if (
+            path.stat().st_size > MAX_BYTES
+        ):  # checked before reading: a 4 GiB file must cost nothing
             return None
         with path.open("rb") as handle:
             blob = handle.read(MAX_BYTES + 1)
@@ -103,7 +110,7 @@ def read(path: Path, key_text: str, field: str = "entries"):
     head = len(MAGIC) + 32
     if len(blob) < head or not blob.startswith(MAGIC):
         return None
-    digest, payload = blob[len(MAGIC):head], blob[head:]
+    digest, payload = blob[len(MAGIC) : head], blob[head:]
     if hashlib.sha256(payload).digest() != digest:  # truncated or damaged
         return None
     try:
@@ -138,13 +145,18 @@ def write(path: Path, key_text: str, value, field: str = "entries"):
 
 
 def prune(directory: Path, keep: Path, suffix: str, count: int):
-    """Keep the `count` newest files of this kind (`keep` among them), and no stale temporary file."""
+    """Keep the `count` newest files of this kind (`keep` among them), and no stale
+    temporary file.
+    """
     import time
 
     try:
-        files = sorted((p for p in directory.glob("*" + suffix) if p != keep and not p.name.startswith(".")),
-                       key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in files[count - 1:]:
+        files = sorted(
+            (p for p in directory.glob("*" + suffix) if p != keep and not p.name.startswith(".")),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        for old in files[count - 1 :]:
             old.unlink()
         for tmp in directory.glob(".tmp-*" + suffix):
             if time.time() - tmp.stat().st_mtime > STALE_TMP_S:

@@ -1,4 +1,5 @@
 """Errors in user input or in the policy pack, as values that name file, line and field."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,7 +24,9 @@ class Problem:
         return pick(self.message, lang)
 
     def render(self, lang: str = "en") -> str:
-        """`file:line: [field] message`, every part escaped and bounded (the input controls them)."""
+        """`file:line: [field] message`, every part escaped and bounded (the input
+        controls them).
+        """
         from cdap_policy.support.textsafe import MAX_VALUE, printable
 
         where = printable(self.file, MAX_VALUE)

@@ -1,4 +1,5 @@
 """The string formats our schemas name and our CEL functions check: a date, a date-time, a SIRET."""
+
 from __future__ import annotations
 
 import datetime
@@ -6,7 +7,9 @@ import re
 
 _SIRET = re.compile(r"^\d{14}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+)
 
 
 def siret_ok(value: str) -> bool:

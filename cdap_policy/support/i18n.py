@@ -1,4 +1,5 @@
 """Texts in French and English: a user-facing line is a mapping {fr, en}, French by default."""
+
 from __future__ import annotations
 
 LANGS = ("fr", "en")

@@ -1,4 +1,5 @@
-"""ISO 3166-1 alpha-2 country codes officially assigned (249), for the `country` format of the schemas.
+"""ISO 3166-1 alpha-2 country codes officially assigned (249), for the `country` format of the
+schemas.
 
 A list of codes, not a library: it changes rarely (last change: SS, 2011) and the schema checks
 only that a code exists; which countries are adequate is a dated parameter of the pack.

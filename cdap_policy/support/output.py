@@ -5,6 +5,7 @@ only once it is complete, so a failed or interrupted run leaves an old report as
 output path that is one of the inputs (the same file by device and inode, whatever its name or
 hard link) is refused before anything runs.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,7 +29,9 @@ def _identity(path: Path):
 
 
 def refuse_inputs(output: str | Path | None, inputs) -> None:
-    """InputError when `output` is the same file as one of `inputs` (snapshot, log, params, pack file)."""
+    """InputError when `output` is the same file as one of `inputs` (snapshot, log, params, pack
+    file).
+    """
     if output is None or str(output) == STDOUT:
         return
     target = _identity(Path(output))
@@ -36,9 +39,17 @@ def refuse_inputs(output: str | Path | None, inputs) -> None:
         return
     for candidate in inputs:
         if candidate is not None and _identity(Path(candidate)) == target:
-            raise InputError(Problem(str(output), None, "", tr(
-                f"--output désigne un fichier d'entrée ({candidate}) ; il serait écrasé",
-                f"--output names an input file ({candidate}); it would be overwritten")))
+            raise InputError(
+                Problem(
+                    str(output),
+                    None,
+                    "",
+                    tr(
+                        f"--output désigne un fichier d'entrée ({candidate}) ; il serait écrasé",
+                        f"--output names an input file ({candidate}); it would be overwritten",
+                    ),
+                )
+            )
 
 
 def check_writable(output: str | Path | None) -> None:
@@ -48,9 +59,23 @@ def check_writable(output: str | Path | None) -> None:
     path = Path(output)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        raise InputError(Problem(str(output), None, "", tr("est un dossier, pas un fichier", "is a directory, not a file")))
+        raise InputError(
+            Problem(
+                str(output),
+                None,
+                "",
+                tr("est un dossier, pas un fichier", "is a directory, not a file"),
+            )
+        )
     if not folder.is_dir():
-        raise InputError(Problem(str(output), None, "", tr(f"le dossier {folder} n'existe pas", f"folder {folder} does not exist")))
+        raise InputError(
+            Problem(
+                str(output),
+                None,
+                "",
+                tr(f"le dossier {folder} n'existe pas", f"folder {folder} does not exist"),
+            )
+        )
 
 
 def write_text(output: str | Path | None, text: str) -> None:
@@ -60,8 +85,17 @@ def write_text(output: str | Path | None, text: str) -> None:
 
 
 def _cannot_write(output, exc) -> InputError:
-    return InputError(Problem(str(output), None, "", tr(f"écriture impossible : {exc.strerror or exc}",
-                                                        f"cannot write: {exc.strerror or exc}")))
+    return InputError(
+        Problem(
+            str(output),
+            None,
+            "",
+            tr(
+                f"écriture impossible : {exc.strerror or exc}",
+                f"cannot write: {exc.strerror or exc}",
+            ),
+        )
+    )
 
 
 class Destination:
@@ -134,7 +168,9 @@ class Destination:
             raise _cannot_write(self.output, exc) from None
         finally:
             if not handle.closed:
-                try:  # closing flushes again: on a full disk it fails again, the error is said above
+                # closing flushes again: on a full disk it fails again, the error
+                # is said above
+                try:
                     handle.close()
                 except OSError:
                     pass

@@ -4,6 +4,7 @@ Everything the input controls (a name, a log cell, a column header, a file's exc
 through here before it reaches a terminal, an error line or a message, so that a 10 MB first
 name cannot make a 100 MB report and `\\x1b]0;…\\x07` cannot drive the terminal.
 """
+
 from __future__ import annotations
 
 import re

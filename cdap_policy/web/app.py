@@ -6,6 +6,7 @@ page and the pre-signature checklist evaluated on what was typed so far. Nothing
 two requests: the partner's answers travel in the page, uploads are read in memory or in a
 private temporary folder removed before the response leaves.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -35,16 +36,20 @@ class _Env:
     def __init__(self, options: ServeOptions):
         from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-        from cdap_policy.load.pack import load_pack
         from cdap_policy.authoring.starter import load_choices
+        from cdap_policy.load.pack import load_pack
 
         self.options = options
         self.pack = load_pack(options.policies, options.params_file)
         self.choices = load_choices(options.policies)
         self.csrf = security.Csrf()
-        self.jinja = Environment(loader=PackageLoader("cdap_policy.web", "templates"),
-                                 autoescape=select_autoescape(default=True, default_for_string=True),
-                                 undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.jinja = Environment(
+            loader=PackageLoader("cdap_policy.web", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
 
 
 def create_app(options: ServeOptions | None = None):
@@ -78,11 +83,17 @@ class _Handlers:
 
     @staticmethod
     def root(request) -> str:
-        """The prefix a reverse proxy serves the pages under (serve --root-path), without its last slash."""
+        """The prefix a reverse proxy serves the pages under (serve --root-path), without its last
+        slash.
+        """
         return str(request.scope.get("root_path") or "").rstrip("/")
 
     def lang(self, request) -> str:
-        wanted = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or self.env.options.default_lang
+        wanted = (
+            request.query_params.get("lang")
+            or request.cookies.get(LANG_COOKIE)
+            or self.env.options.default_lang
+        )
         return wanted if wanted in ("fr", "en") else "fr"
 
     def page(self, request, template: str, status: int = 200, **context):
@@ -95,29 +106,45 @@ class _Handlers:
         t = Words({key: pick(value, lang) for key, value in T.items()})
         root = self.root(request)
         path = request.url.path
-        path = path[len(root):] if root and path.startswith(root + "/") else path
+        path = path[len(root) :] if root and path.startswith(root + "/") else path
         html = self.env.jinja.get_template(template).render(
-            lang=lang, t=t, csrf=self.env.csrf.token(cookie), path=path, root=root, **context)
+            lang=lang, t=t, csrf=self.env.csrf.token(cookie), path=path, root=root, **context
+        )
         response = HTMLResponse(html, status_code=status)
         if request.cookies.get(security.CSRF_COOKIE) != cookie:
-            response.set_cookie(security.CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/")
+            response.set_cookie(
+                security.CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/"
+            )
         return response
 
     async def form(self, request):
         """The posted form, within the limits; refuses a missing or wrong CSRF token."""
-        form = await request.form(max_files=security.MAX_FILES, max_fields=security.MAX_FIELDS,
-                                  max_part_size=security.MAX_PART_BYTES)
+        form = await request.form(
+            max_files=security.MAX_FILES,
+            max_fields=security.MAX_FIELDS,
+            max_part_size=security.MAX_PART_BYTES,
+        )
         if not self.env.csrf.valid(request.cookies.get(security.CSRF_COOKIE), form.get("csrf")):
             await form.close()
             return None
         return form
 
     def refused(self, request, message: dict, status: int = 400):
-        return self.page(request, "error.html.j2", status=status, message=pick(message, self.lang(request)))
+        return self.page(
+            request, "error.html.j2", status=status, message=pick(message, self.lang(request))
+        )
 
     def csrf_refused(self, request):
-        return self.refused(request, tr("Formulaire expiré ou venu d'ailleurs (jeton CSRF absent ou invalide) : rechargez la page.",
-                                        "Form expired or posted from elsewhere (missing or invalid CSRF token): reload the page."), 403)
+        return self.refused(
+            request,
+            tr(
+                "Formulaire expiré ou venu d'ailleurs (jeton CSRF absent ou invalide) : rechargez"
+                " la page.",
+                "Form expired or posted from elsewhere (missing or invalid CSRF token): reload the"
+                " page.",
+            ),
+            403,
+        )
 
     # -- pages -----------------------------------------------------------------------------
 
@@ -142,7 +169,9 @@ class _Handlers:
 
         from cdap_policy.load.schema import schema_path
 
-        return Response(schema_path("snapshot.schema.json").read_bytes(), media_type="application/schema+json")
+        return Response(
+            schema_path("snapshot.schema.json").read_bytes(), media_type="application/schema+json"
+        )
 
     async def rule_page(self, request):
         rule = self.env.pack.rule(request.path_params["rule_id"])
@@ -150,7 +179,9 @@ class _Handlers:
             return self.refused(request, tr("Règle inconnue.", "Unknown rule."), 404)
         from cdap_policy.web.views import rule_context
 
-        return self.page(request, "rule.html.j2", rule=rule_context(self.env.pack, rule, self.lang(request)))
+        return self.page(
+            request, "rule.html.j2", rule=rule_context(self.env.pack, rule, self.lang(request))
+        )
 
     # -- partner ---------------------------------------------------------------------------
 
@@ -168,8 +199,13 @@ class _Handlers:
             try:
                 draft = drafts.loads(form.get("draft"))
             except drafts.DraftError:
-                return self.refused(request, tr("Les réponses transmises sont illisibles : recommencez depuis le début.",
-                                                "The answers sent back cannot be read: start again from the beginning."))
+                return self.refused(
+                    request,
+                    tr(
+                        "Les réponses transmises sont illisibles : recommencez depuis le début.",
+                        "The answers sent back cannot be read: start again from the beginning.",
+                    ),
+                )
             step = Step(self.env, draft, lang)
             target, errors, notes = await step.submit(form)
         return self.partner_page(request, draft, target, errors, lang, notes)
@@ -192,15 +228,32 @@ class _Handlers:
             try:
                 draft = drafts.loads(form.get("draft"))
             except drafts.DraftError:
-                return self.refused(request, tr("Les réponses transmises sont illisibles.", "The answers sent back cannot be read."))
+                return self.refused(
+                    request,
+                    tr(
+                        "Les réponses transmises sont illisibles.",
+                        "The answers sent back cannot be read.",
+                    ),
+                )
             what = str(form.get("what") or "")
             redact = form.get("redact") == "1"
         lang = self.lang(request)
-        result = download(self.env, draft, what, lang, redact, f"{str(request.base_url).rstrip('/')}/schema/snapshot.schema.json")
+        result = download(
+            self.env,
+            draft,
+            what,
+            lang,
+            redact,
+            f"{str(request.base_url).rstrip('/')}/schema/snapshot.schema.json",
+        )
         if result is None:
             return self.refused(request, tr("Téléchargement inconnu.", "Unknown download."), 404)
         name, media, body = result
-        return Response(body, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'})
+        return Response(
+            body,
+            media_type=media,
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
 
     # -- auditor ---------------------------------------------------------------------------
 
@@ -217,8 +270,20 @@ class _Handlers:
         async with _closing(form):
             upload = form.get("snapshot")
             if upload is None or not getattr(upload, "filename", ""):
-                return self.page(request, "auditor.html.j2", status=400, errors=[pick(tr("Choisissez un instantané ou une archive zip.",
-                                                                                         "Choose a snapshot or a zip archive."), lang)])
+                return self.page(
+                    request,
+                    "auditor.html.j2",
+                    status=400,
+                    errors=[
+                        pick(
+                            tr(
+                                "Choisissez un instantané ou une archive zip.",
+                                "Choose a snapshot or a zip archive.",
+                            ),
+                            lang,
+                        )
+                    ],
+                )
             data = await upload.read(security.MAX_REQUEST_BYTES + 1)
             name = upload.filename
             as_of = drafts.read_date(str(form.get("as_of") or "")) or None
@@ -240,9 +305,21 @@ class _Handlers:
             for key in ("old", "new"):
                 upload = form.get(key)
                 if upload is None or not getattr(upload, "filename", ""):
-                    return self.page(request, "auditor.html.j2", status=400, errors=[pick(tr(
-                        "Choisissez deux rapports JSON (cdap-policy check --format json).",
-                        "Choose two JSON reports (cdap-policy check --format json)."), lang)])
+                    return self.page(
+                        request,
+                        "auditor.html.j2",
+                        status=400,
+                        errors=[
+                            pick(
+                                tr(
+                                    "Choisissez deux rapports JSON (cdap-policy check --format"
+                                    " json).",
+                                    "Choose two JSON reports (cdap-policy check --format json).",
+                                ),
+                                lang,
+                            )
+                        ],
+                    )
                 files.append((upload.filename, await upload.read(security.MAX_REQUEST_BYTES + 1)))
             force = form.get("force") == "1"
         outcome = compare_uploads(files, force, lang)

@@ -1,15 +1,18 @@
 """The auditor's path: a snapshot (or a zip of a folder of them) in, the report out; two JSON
 reports in, their diff out. Uploads go to a private temporary folder removed before the page
 is sent; the pack is the one the server loaded."""
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cdap_policy.report.redact import (
+    mask_problem,
+)  # personal values masked in every error line, as on the command line
 from cdap_policy.support.errors import InputError
 from cdap_policy.support.i18n import pick, tr
-from cdap_policy.report.redact import mask_problem  # personal values masked in every error line, as on the command line
 
 
 @dataclass
@@ -27,14 +30,16 @@ class Compared:
     view: dict = field(default_factory=dict)
 
 
-def check_upload(env, name: str, data: bytes, as_of: str | None, redact: bool, lang: str) -> Checked:
+def check_upload(
+    env, name: str, data: bytes, as_of: str | None, redact: bool, lang: str
+) -> Checked:
     from cdap_policy import formatters
+    from cdap_policy.load.snapshot import load_snapshot
     from cdap_policy.pipeline.batch.discover import discover
     from cdap_policy.pipeline.check import CheckOptions, check_loaded
-    from cdap_policy.load.snapshot import load_snapshot
     from cdap_policy.web import security
-    from cdap_policy.web.uploads import SNAPSHOT_SUFFIXES, data_uri, private_folder, safe_name
     from cdap_policy.web.draft import today
+    from cdap_policy.web.uploads import SNAPSHOT_SUFFIXES, data_uri, private_folder, safe_name
     from cdap_policy.web.views import report_view
 
     if len(data) > security.MAX_REQUEST_BYTES:
@@ -42,10 +47,22 @@ def check_upload(env, name: str, data: bytes, as_of: str | None, redact: bool, l
     is_zip = name.lower().endswith(".zip")
     safe = safe_name(name, (".zip",) if is_zip else SNAPSHOT_SUFFIXES)
     if safe is None:
-        return Checked(refused=pick(tr("déposez un instantané .yaml, .yml ou .json, ou une archive .zip",
-                                       "upload a .yaml, .yml or .json snapshot, or a .zip archive"), lang))
-    options = CheckOptions(as_of=as_of or today(), as_of_source="option" if as_of else "today", redact=redact,
-                           redact_key=env.options.redact_key, find_waivers=True)
+        return Checked(
+            refused=pick(
+                tr(
+                    "déposez un instantané .yaml, .yml ou .json, ou une archive .zip",
+                    "upload a .yaml, .yml or .json snapshot, or a .zip archive",
+                ),
+                lang,
+            )
+        )
+    options = CheckOptions(
+        as_of=as_of or today(),
+        as_of_source="option" if as_of else "today",
+        redact=redact,
+        redact_key=env.options.redact_key,
+        find_waivers=True,
+    )
     out = Checked()
     reports = []
     with private_folder() as folder:
@@ -61,8 +78,15 @@ def check_upload(env, name: str, data: bytes, as_of: str | None, redact: bool, l
             (root / safe).write_bytes(data)
             paths = [root / safe]
         if not paths and not out.problems:
-            return Checked(refused=pick(tr("aucun instantané (.yaml, .yml, .json) dans l'archive",
-                                           "no snapshot (.yaml, .yml, .json) in the archive"), lang))
+            return Checked(
+                refused=pick(
+                    tr(
+                        "aucun instantané (.yaml, .yml, .json) dans l'archive",
+                        "no snapshot (.yaml, .yml, .json) in the archive",
+                    ),
+                    lang,
+                )
+            )
         for path in paths:
             display = path.relative_to(root).as_posix()
             try:
@@ -75,15 +99,18 @@ def check_upload(env, name: str, data: bytes, as_of: str | None, redact: bool, l
             out.reports.append(report_view(env.pack, report, snapshot, lang, explain=not redact))
     if reports:
         fmt = formatters.FormatOptions(lang=lang)
-        out.json_uri = data_uri(formatters.render("json", reports[:1] if len(reports) == 1 else reports, fmt), "application/json")
+        out.json_uri = data_uri(
+            formatters.render("json", reports[:1] if len(reports) == 1 else reports, fmt),
+            "application/json",
+        )
         out.html_uri = data_uri(formatters.render("html", reports, fmt), "text/html")
     return out
 
 
 def compare_uploads(files: list, force: bool, lang: str) -> Compared:
+    from cdap_policy.formatters import diff_text as d
     from cdap_policy.report import reportfile
     from cdap_policy.report.diff import diff_reports
-    from cdap_policy.formatters import diff_text as d
 
     loaded = []
     for name, data in files:
@@ -91,12 +118,30 @@ def compare_uploads(files: list, force: bool, lang: str) -> Compared:
         try:
             reports = reportfile.parse(data.decode("utf-8-sig"), display)
         except UnicodeDecodeError:
-            return Compared(refused=pick(tr(f"{display} : ce n'est pas un rapport JSON (UTF-8)", f"{display}: not a JSON report (UTF-8)"), lang))
+            return Compared(
+                refused=pick(
+                    tr(
+                        f"{display} : ce n'est pas un rapport JSON (UTF-8)",
+                        f"{display}: not a JSON report (UTF-8)",
+                    ),
+                    lang,
+                )
+            )
         except InputError as exc:
-            return Compared(refused="; ".join(mask_problem(p).render(lang) for p in exc.problems[:3]))
+            return Compared(
+                refused="; ".join(mask_problem(p).render(lang) for p in exc.problems[:3])
+            )
         if len(reports) != 1:
-            return Compared(refused=pick(tr(f"{display} : un rapport d'un seul partenaire est attendu ({len(reports)} trouvés)",
-                                            f"{display}: a report of one partner is expected ({len(reports)} found)"), lang))
+            return Compared(
+                refused=pick(
+                    tr(
+                        f"{display} : un rapport d'un seul partenaire est attendu ({len(reports)}"
+                        " trouvés)",
+                        f"{display}: a report of one partner is expected ({len(reports)} found)",
+                    ),
+                    lang,
+                )
+            )
         loaded.append((display, reports[0]))
     try:
         diff = diff_reports(loaded[0][1], loaded[1][1], loaded[0][0], loaded[1][0], force=force)
@@ -108,13 +153,25 @@ def compare_uploads(files: list, force: bool, lang: str) -> Compared:
         items = []
         for item in classes[name]:
             finding = item["after"] if name == "updated" else item
-            items.append({"severity": finding.get("severity", "info"), "status": d.severity_status(finding, lang),
-                          "rule": finding.get("rule_id", ""), "entity": f"{d.entity_text(finding)} ({d.location_text(finding)})",
-                          "message": d.message_text(finding, lang),
-                          "change": d.change_text(item, lang) if name == "updated" else ""})
+            items.append(
+                {
+                    "severity": finding.get("severity", "info"),
+                    "status": d.severity_status(finding, lang),
+                    "rule": finding.get("rule_id", ""),
+                    "entity": f"{d.entity_text(finding)} ({d.location_text(finding)})",
+                    "message": d.message_text(finding, lang),
+                    "change": d.change_text(item, lang) if name == "updated" else "",
+                }
+            )
         sections.append({"name": name, "title": pick(d.HEADINGS[name], lang), "entries": items})
-    view = {"partner": d.partner_line(diff, lang), "sides": [d.side_line(diff, side, lang) for side in ("old", "new")],
-            "notices": d.notice_lines(diff, lang), "summary": d.summary_line(diff, lang),
-            "families": d.family_rows(diff, lang), "family_head": [pick(c, lang) for c in d.COLUMNS["family"]],
-            "sections": sections, "json": json.dumps(diff.to_dict(), ensure_ascii=False)[:0]}
+    view = {
+        "partner": d.partner_line(diff, lang),
+        "sides": [d.side_line(diff, side, lang) for side in ("old", "new")],
+        "notices": d.notice_lines(diff, lang),
+        "summary": d.summary_line(diff, lang),
+        "families": d.family_rows(diff, lang),
+        "family_head": [pick(c, lang) for c in d.COLUMNS["family"]],
+        "sections": sections,
+        "json": json.dumps(diff.to_dict(), ensure_ascii=False)[:0],
+    }
     return Compared(view=view)

@@ -6,14 +6,22 @@ The server keeps nothing between two pages: the draft travels in the page (a hid
 read back and checked field by field on each request, and the snapshot is rebuilt from it. A
 tampered draft is no worse than a badly typed form: every value goes through the same checks.
 """
+
 from __future__ import annotations
 
 import datetime
 import json
 import re
 
+from cdap_policy.authoring.starter import (
+    Answers,
+    BeneficiaryInformation,
+    Choices,
+    Deliberation,
+    Person,
+    render,
+)
 from cdap_policy.support.i18n import tr
-from cdap_policy.authoring.starter import Answers, BeneficiaryInformation, Choices, Deliberation, Person, render
 
 MAX_DRAFT_BYTES = 2 * 1024 * 1024  # a CCAS or a hospital's service: a few hundred users at most
 MAX_TEXT = 200
@@ -29,10 +37,28 @@ class DraftError(ValueError):
 
 
 def empty() -> dict:
-    return {"step": "organisation", "kind": "", "name": "", "siret": "", "department": "", "framework": "",
-            "edition": "", "quotas": {}, "missions": [], "mode": "", "flags": {},
-            "people": {key: {} for key in PEOPLE}, "information": {}, "workstations": [], "providers": [],
-            "users": [], "grid": None, "attestation_on": "", "deliberation": {}, "documents": {}}
+    return {
+        "step": "organisation",
+        "kind": "",
+        "name": "",
+        "siret": "",
+        "department": "",
+        "framework": "",
+        "edition": "",
+        "quotas": {},
+        "missions": [],
+        "mode": "",
+        "flags": {},
+        "people": {key: {} for key in PEOPLE},
+        "information": {},
+        "workstations": [],
+        "providers": [],
+        "users": [],
+        "grid": None,
+        "attestation_on": "",
+        "deliberation": {},
+        "documents": {},
+    }
 
 
 def loads(text: str | None) -> dict:
@@ -74,9 +100,15 @@ def read_date(text: str) -> str | None:
 
 # -- from the draft to a snapshot -----------------------------------------------------------
 
+
 def _person(data: dict) -> Person:
-    return Person(first_name=clean(data.get("first_name")), last_name=clean(data.get("last_name")),
-                  email=clean(data.get("email")), phone=clean(data.get("phone")), function=clean(data.get("function")))
+    return Person(
+        first_name=clean(data.get("first_name")),
+        last_name=clean(data.get("last_name")),
+        email=clean(data.get("email")),
+        phone=clean(data.get("phone")),
+        function=clean(data.get("function")),
+    )
 
 
 def _texts(data, keys) -> dict:
@@ -95,31 +127,57 @@ def documented_profiles(draft: dict, edition: int) -> list[str]:
     its attestation on honour): those the form asks a document for."""
     if edition != 2025:
         return []
-    return [code for code in sorted(draft.get("quotas") or {}, key=lambda c: int(c[1:]) if c[1:].isdigit() else 0) if code != "T1"]
+    return [
+        code
+        for code in sorted(
+            draft.get("quotas") or {}, key=lambda c: int(c[1:]) if c[1:].isdigit() else 0
+        )
+        if code != "T1"
+    ]
 
 
 def answers(draft: dict, choices: Choices, today: str) -> Answers:
     """The `init` answers of the draft (only values that passed the form's checks are in it)."""
-    edition = int(draft["edition"]) if str(draft.get("edition") or "").isdigit() else max(choices.editions)
+    edition = (
+        int(draft["edition"])
+        if str(draft.get("edition") or "").isdigit()
+        else max(choices.editions)
+    )
     info = draft.get("information") or {}
     t1 = edition == 2025 and "T1" in (draft.get("quotas") or {})
     people = {key: _person((draft.get("people") or {}).get(key) or {}) for key in PEOPLE}
     documents = found if isinstance(found := draft.get("documents"), dict) else {}
     return Answers(
-        kind=draft.get("kind") or "other", name=draft.get("name") or "—", taken_on=today, siret=draft.get("siret") or "",
-        department=draft.get("department") or "", framework=draft.get("framework") or choices.frameworks[0], edition=edition,
-        missions=list(draft.get("missions") or []), quotas={k: int(v) for k, v in (draft.get("quotas") or {}).items()},
-        management_mode=draft.get("mode") or ("delegated" if "delegated" in choices.modes else choices.modes[0]),
+        kind=draft.get("kind") or "other",
+        name=draft.get("name") or "—",
+        taken_on=today,
+        siret=draft.get("siret") or "",
+        department=draft.get("department") or "",
+        framework=draft.get("framework") or choices.frameworks[0],
+        edition=edition,
+        missions=list(draft.get("missions") or []),
+        quotas={k: int(v) for k, v in (draft.get("quotas") or {}).items()},
+        management_mode=draft.get("mode")
+        or ("delegated" if "delegated" in choices.modes else choices.modes[0]),
         providers=list(draft.get("providers") or []),
         flags={k: bool(v) for k, v in (draft.get("flags") or {}).items()},
-        beneficiary_information=BeneficiaryInformation(**{k: v for k, v in info.items() if v not in ("", None)}) or None,
+        beneficiary_information=BeneficiaryInformation(
+            **{k: v for k, v in info.items() if v not in ("", None)}
+        )
+        or None,
         workstations=list(draft.get("workstations") or []),
         t1_attestation=attestation_block(draft) if t1 and draft.get("attestation_on") else None,
         deliberation=Deliberation(**_texts(draft.get("deliberation"), DELIBERATION_KEYS)) or None,
-        supporting_documents=[{"profile": code, **_texts(documents.get(code), DOCUMENT_KEYS)}
-                              for code in documented_profiles(draft, edition) if _texts(documents.get(code), DOCUMENT_KEYS)],
-        principal=people["principal"], deputy=people["deputy"], security_officer=people["security_officer"],
-        data_protection_referent=people["data_protection_referent"], support_l1=people["support_l1"],
+        supporting_documents=[
+            {"profile": code, **_texts(documents.get(code), DOCUMENT_KEYS)}
+            for code in documented_profiles(draft, edition)
+            if _texts(documents.get(code), DOCUMENT_KEYS)
+        ],
+        principal=people["principal"],
+        deputy=people["deputy"],
+        security_officer=people["security_officer"],
+        data_protection_referent=people["data_protection_referent"],
+        support_l1=people["support_l1"],
     )
 
 
@@ -127,7 +185,9 @@ def users_with_ids(draft: dict) -> list[dict]:
     """The imported users as the snapshot will hold them (ids u-01…, in the sheet's order)."""
     from cdap_policy.authoring.importers.merge import plan
 
-    _, additions, _ = plan([], [(n, dict(u)) for n, u in enumerate(draft.get("users") or [], 1)], "planned", "")
+    _, additions, _ = plan(
+        [], [(n, dict(u)) for n, u in enumerate(draft.get("users") or [], 1)], "planned", ""
+    )
     return additions
 
 
@@ -137,8 +197,14 @@ def attestation_block(draft: dict) -> dict:
     return attestation.attestation(users_with_ids(draft), draft.get("attestation_on") or None)
 
 
-def snapshot_text(draft: dict, choices: Choices, schema_ref: str, lang: str, today: str,
-                  file_name: str = "instantane-cdap.yaml") -> str:
+def snapshot_text(
+    draft: dict,
+    choices: Choices,
+    schema_ref: str,
+    lang: str,
+    today: str,
+    file_name: str = "instantane-cdap.yaml",
+) -> str:
     """The snapshot a partner downloads: `init`'s starter (modeline, a comment on each section)
     with the users merged as `import-users` merges them."""
     from cdap_policy.authoring.importers.merge import merge_text
@@ -146,7 +212,9 @@ def snapshot_text(draft: dict, choices: Choices, schema_ref: str, lang: str, tod
     text = render(answers(draft, choices, today), choices, schema_ref, lang, file_name)
     users = draft.get("users") or []
     if users:
-        merged = merge_text(text, [], [(n, dict(u)) for n, u in enumerate(users, 1)], "planned", "web")
+        merged = merge_text(
+            text, [], [(n, dict(u)) for n, u in enumerate(users, 1)], "planned", "web"
+        )
         if merged.problems:
             raise ValueError(merged.problems[0].render("en"))
         text = merged.text

@@ -1,23 +1,32 @@
 """The partner's path: one form per step, each answer checked as `init` checks it (the live
 schema, the SIRET checksum, the profile catalogue), the staff list read by `import-users`' own
 code, and the pre-signature checklist evaluated on every page."""
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from cdap_policy.report.redact import (
+    mask_problem,
+)  # personal values masked in every error line, as on the command line
 from cdap_policy.support.errors import InputError
 from cdap_policy.support.i18n import pick, tr
-from cdap_policy.report.redact import mask_problem  # personal values masked in every error line, as on the command line
 from cdap_policy.web import draft as drafts
 from cdap_policy.web.draft import PEOPLE, PERSON_FIELDS, STEP_NAMES, STEPS, clean
 
 _ROLES = {
     "principal": tr("Administrateur principal", "Principal administrator"),
     "deputy": tr("Administrateur suppléant", "Deputy administrator"),
-    "security_officer": tr("Responsable de la sécurité (CS art. 5.1)", "Security officer (CS art. 5.1)"),
-    "data_protection_referent": tr("Délégué à la protection des données", "Data protection officer"),
-    "support_l1": tr("Support utilisateurs de niveau 1 (CS art. 3)", "Level-1 user support (CS art. 3)"),
+    "security_officer": tr(
+        "Responsable de la sécurité (CS art. 5.1)", "Security officer (CS art. 5.1)"
+    ),
+    "data_protection_referent": tr(
+        "Délégué à la protection des données", "Data protection officer"
+    ),
+    "support_l1": tr(
+        "Support utilisateurs de niveau 1 (CS art. 3)", "Level-1 user support (CS art. 3)"
+    ),
 }
 MAX_WORKSTATION_ROWS = 4
 
@@ -58,20 +67,36 @@ class Step:
         c, d = self.env.choices, self.draft
         kind = str(form.get("kind") or "")
         if kind not in c.kinds:
-            self.fail("kind", tr("choisissez le type d'organisme", "choose the kind of organisation"))
+            self.fail(
+                "kind", tr("choisissez le type d'organisme", "choose the kind of organisation")
+            )
         d["kind"] = kind if kind in c.kinds else ""
         d["name"] = clean(form.get("name"))
         if not d["name"]:
             self.fail("name", tr("réponse obligatoire", "an answer is required"))
         siret = "".join(str(form.get("siret") or "").split())
         if siret and not field_ok(("partner", "siret"), siret):
-            self.fail("siret", tr("SIRET invalide : 14 chiffres dont la clé de contrôle", "invalid SIRET: 14 digits with a valid checksum"))
+            self.fail(
+                "siret",
+                tr(
+                    "SIRET invalide : 14 chiffres dont la clé de contrôle",
+                    "invalid SIRET: 14 digits with a valid checksum",
+                ),
+            )
         d["siret"] = siret if siret and field_ok(("partner", "siret"), siret) else ""
         department = clean(form.get("department")).upper()
         department = department.zfill(2) if department.isdigit() else department
         if department and not field_ok(("partner", "department"), department):
-            self.fail("department", tr("code de département inconnu (01 à 95, 2A, 2B, 971 à 976)", "unknown department code (01-95, 2A, 2B, 971-976)"))
-        d["department"] = department if department and field_ok(("partner", "department"), department) else ""
+            self.fail(
+                "department",
+                tr(
+                    "code de département inconnu (01 à 95, 2A, 2B, 971 à 976)",
+                    "unknown department code (01-95, 2A, 2B, 971-976)",
+                ),
+            )
+        d["department"] = (
+            department if department and field_ok(("partner", "department"), department) else ""
+        )
         framework = str(form.get("framework") or c.frameworks[0])
         d["framework"] = framework if framework in c.frameworks else c.frameworks[0]
         edition = str(form.get("edition") or max(c.editions))
@@ -82,17 +107,30 @@ class Step:
     def read_deliberation(self, form):
         """The deliberation authorising the signature (a local authority's, a CCAS's): its body,
         reference and date of adoption; a body or a reference without a readable date is refused."""
-        deliberation = {"body": clean(form.get("deliberation_body")), "reference": clean(form.get("deliberation_reference"))}
+        deliberation = {
+            "body": clean(form.get("deliberation_body")),
+            "reference": clean(form.get("deliberation_reference")),
+        }
         typed = str(form.get("deliberation_adopted_on") or "").strip()
         day = drafts.read_date(typed) if typed else None
         if typed and day is None:
-            self.fail("deliberation_adopted_on", tr("Date d'adoption de la délibération : date illisible (JJ/MM/AAAA)",
-                                                    "Date the deliberation was adopted: unreadable date (DD/MM/YYYY)"))
+            self.fail(
+                "deliberation_adopted_on",
+                tr(
+                    "Date d'adoption de la délibération : date illisible (JJ/MM/AAAA)",
+                    "Date the deliberation was adopted: unreadable date (DD/MM/YYYY)",
+                ),
+            )
         elif not typed and (deliberation["body"] or deliberation["reference"]):
-            self.fail("deliberation_adopted_on", tr("Date d'adoption de la délibération : indiquez-la (JJ/MM/AAAA), "
-                                                    "ou laissez la délibération vide tant qu'elle n'est pas inscrite",
-                                                    "Date the deliberation was adopted: give it (DD/MM/YYYY), or leave the "
-                                                    "deliberation empty until it is scheduled"))
+            self.fail(
+                "deliberation_adopted_on",
+                tr(
+                    "Date d'adoption de la délibération : indiquez-la (JJ/MM/AAAA), "
+                    "ou laissez la délibération vide tant qu'elle n'est pas inscrite",
+                    "Date the deliberation was adopted: give it (DD/MM/YYYY), or leave the "
+                    "deliberation empty until it is scheduled",
+                ),
+            )
         deliberation["adopted_on"] = day or ""
         self.draft["deliberation"] = {k: v for k, v in deliberation.items() if v}
 
@@ -106,7 +144,13 @@ class Step:
             if not raw:
                 continue
             if not raw.isdigit() or not 0 < int(raw) <= 100000:
-                self.fail(f"quota-{code}", tr(f"{code} : un nombre d'utilisateurs entier et positif", f"{code}: a positive whole number of users"))
+                self.fail(
+                    f"quota-{code}",
+                    tr(
+                        f"{code} : un nombre d'utilisateurs entier et positif",
+                        f"{code}: a positive whole number of users",
+                    ),
+                )
                 continue
             quotas[code] = int(raw)
         d["quotas"] = quotas
@@ -117,7 +161,9 @@ class Step:
             missions = default_missions(c, self.edition, quotas)
         d["missions"] = [m for m in c.missions if m in missions]
         mode = str(form.get("mode") or "")
-        d["mode"] = mode if mode in c.modes else ("delegated" if "delegated" in c.modes else c.modes[0])
+        d["mode"] = (
+            mode if mode in c.modes else ("delegated" if "delegated" in c.modes else c.modes[0])
+        )
         return False
 
     @property
@@ -131,7 +177,13 @@ class Step:
         d = self.draft
         if not d.get("kind"):
             return {}
-        return conditional_flags(self.env.choices, self.edition, d["kind"], d.get("department") or "", d.get("quotas") or {})
+        return conditional_flags(
+            self.env.choices,
+            self.edition,
+            d["kind"],
+            d.get("department") or "",
+            d.get("quotas") or {},
+        )
 
     # -- people ---------------------------------------------------------------------------
 
@@ -141,8 +193,13 @@ class Step:
         people = {}
         for role in PEOPLE:
             person = {name: clean(form.get(f"{role}-{name}")) for name in PERSON_FIELDS}
-            if person["email"] and not field_ok(("contacts", "security_officer", "email"), person["email"]):
-                self.fail(f"{role}-email", tr("adresse électronique illisible", "unreadable e-mail address"))
+            if person["email"] and not field_ok(
+                ("contacts", "security_officer", "email"), person["email"]
+            ):
+                self.fail(
+                    f"{role}-email",
+                    tr("adresse électronique illisible", "unreadable e-mail address"),
+                )
             people[role] = {k: v for k, v in person.items() if v}
         self.draft["people"] = people
         return False
@@ -158,7 +215,10 @@ class Step:
         if since:
             day = drafts.read_date(since)
             if day is None:
-                self.fail("information_since", tr("date illisible (JJ/MM/AAAA)", "unreadable date (DD/MM/YYYY)"))
+                self.fail(
+                    "information_since",
+                    tr("date illisible (JJ/MM/AAAA)", "unreadable date (DD/MM/YYYY)"),
+                )
             else:
                 info["since"] = day
         if form.get("non_opposition") == "1":
@@ -173,8 +233,13 @@ class Step:
             if not browser and not version:
                 continue
             if browser not in names or not version.isdigit() or (count and not count.isdigit()):
-                self.fail(f"browser-{index}", tr("navigateur, version (nombre entier) et nombre de postes",
-                                                 "browser, version (a whole number) and number of workstations"))
+                self.fail(
+                    f"browser-{index}",
+                    tr(
+                        "navigateur, version (nombre entier) et nombre de postes",
+                        "browser, version (a whole number) and number of workstations",
+                    ),
+                )
                 continue
             stations.append({"browser": browser, "version": int(version), "count": int(count or 1)})
         self.draft["workstations"] = stations
@@ -195,7 +260,9 @@ class Step:
             try:
                 grid["header_row"] = int(str(form.get("header_row") or ""))
             except ValueError:
-                self.fail("header_row", tr("choisissez la ligne des en-têtes", "choose the header row"))
+                self.fail(
+                    "header_row", tr("choisissez la ligne des en-têtes", "choose the header row")
+                )
             d["grid"] = grid
             return True
         if go == "map":
@@ -212,18 +279,31 @@ class Step:
 
         upload = form.get("sheet")
         if upload is None or not getattr(upload, "filename", ""):
-            self.fail("sheet", tr("choisissez un fichier XLSX ou CSV", "choose an XLSX or CSV file"))
+            self.fail(
+                "sheet", tr("choisissez un fichier XLSX ou CSV", "choose an XLSX or CSV file")
+            )
             return
         name = safe_name(upload.filename, SHEET_SUFFIXES)
         if name is None:
-            self.fail("sheet", tr("format non pris en charge : enregistrez le tableau en .xlsx ou en .csv",
-                                  "format not supported: save the spreadsheet as .xlsx or .csv"))
+            self.fail(
+                "sheet",
+                tr(
+                    "format non pris en charge : enregistrez le tableau en .xlsx ou en .csv",
+                    "format not supported: save the spreadsheet as .xlsx or .csv",
+                ),
+            )
             return
         from cdap_policy.authoring.importers.sheets import MAX_BYTES
 
         data = await upload.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
-            self.fail("sheet", tr(f"fichier au-delà de {MAX_BYTES // 1048576} Mio", f"file over {MAX_BYTES // 1048576} MiB"))
+            self.fail(
+                "sheet",
+                tr(
+                    f"fichier au-delà de {MAX_BYTES // 1048576} Mio",
+                    f"file over {MAX_BYTES // 1048576} MiB",
+                ),
+            )
             return
         with private_folder() as folder:
             path = Path(folder) / name
@@ -231,13 +311,30 @@ class Step:
             try:
                 rows = grid_rows(path, name)
             except InputError as exc:
-                self.fail("sheet", {"fr": mask_problem(exc.problems[0]).render("fr"), "en": mask_problem(exc.problems[0]).render("en")} if exc.problems
-                          else tr(f"plus de {drafts.MAX_GRID_ROWS} lignes", f"more than {drafts.MAX_GRID_ROWS} rows"))
+                self.fail(
+                    "sheet",
+                    (
+                        {
+                            "fr": mask_problem(exc.problems[0]).render("fr"),
+                            "en": mask_problem(exc.problems[0]).render("en"),
+                        }
+                        if exc.problems
+                        else tr(
+                            f"plus de {drafts.MAX_GRID_ROWS} lignes",
+                            f"more than {drafts.MAX_GRID_ROWS} rows",
+                        )
+                    ),
+                )
                 return
         if not rows:
             self.fail("sheet", tr("le tableau est vide", "the spreadsheet is empty"))
             return
-        self.draft["grid"] = {"name": name, "rows": rows, "header_row": None, "guess": guess_header(rows)}
+        self.draft["grid"] = {
+            "name": name,
+            "rows": rows,
+            "header_row": None,
+            "guess": guess_header(rows),
+        }
         self.draft["users"] = []
 
     def _import(self, form):
@@ -253,20 +350,36 @@ class Step:
         for index, header in enumerate(sheet.headers):
             choice = str(form.get(f"map-{index}") or "")
             mapping[norm(header)] = choice if choice in FIELDS else ""
-        default_profiles = [c for c in (self.draft.get("quotas") or {})][:1]
-        catalogue = self.env.pack.param_values["profiles"].get(str(self.edition), {}) \
-            if isinstance(self.env.pack.param_values.get("profiles"), dict) else {}
-        enums = {"diploma": enum("/$defs/diploma"), "contract": enum("/$defs/user/properties/contract/properties/type")}
+        default_profiles = [c for c in self.draft.get("quotas") or {}][:1]
+        catalogue = (
+            self.env.pack.param_values["profiles"].get(str(self.edition), {})
+            if isinstance(self.env.pack.param_values.get("profiles"), dict)
+            else {}
+        )
+        enums = {
+            "diploma": enum("/$defs/diploma"),
+            "contract": enum("/$defs/user/properties/contract/properties/type"),
+        }
         imported = read_users(sheet, mapping, enums, catalogue, default_profiles, field_ok)
         if imported.problems:
-            self.errors["sheet_rows"] = "\n".join(mask_problem(p).render(self.lang) for p in imported.problems[:30])
+            self.errors["sheet_rows"] = "\n".join(
+                mask_problem(p).render(self.lang) for p in imported.problems[:30]
+            )
             return
         users = [u for _, u in imported.users][: drafts.MAX_USERS]
         for user in users:
             user.pop("status", None)
         self.draft["users"] = users
         self.draft["grid"] = None
-        self.notes.append(pick(tr(f"{len(users)} agent(s) importé(s) de {sheet.file}.", f"{len(users)} agent(s) imported from {sheet.file}."), self.lang))
+        self.notes.append(
+            pick(
+                tr(
+                    f"{len(users)} agent(s) importé(s) de {sheet.file}.",
+                    f"{len(users)} agent(s) imported from {sheet.file}.",
+                ),
+                self.lang,
+            )
+        )
 
     def _profiles_of_users(self, form):
         users = self.draft.get("users") or []
@@ -283,7 +396,10 @@ class Step:
         if day:
             parsed = drafts.read_date(day)
             if parsed is None:
-                self.fail("attestation_on", tr("date illisible (JJ/MM/AAAA)", "unreadable date (DD/MM/YYYY)"))
+                self.fail(
+                    "attestation_on",
+                    tr("date illisible (JJ/MM/AAAA)", "unreadable date (DD/MM/YYYY)"),
+                )
             self.draft["attestation_on"] = parsed or ""
         else:
             self.draft["attestation_on"] = ""
@@ -293,13 +409,20 @@ class Step:
             typed = str(form.get(f"document_on-{code}") or "").strip()
             provided = drafts.read_date(typed) if typed else None
             if typed and provided is None:
-                self.fail(f"document_on-{code}", tr(f"{code} : date de remise du justificatif illisible (JJ/MM/AAAA)",
-                                                    f"{code}: unreadable date the document was given (DD/MM/YYYY)"))
+                self.fail(
+                    f"document_on-{code}",
+                    tr(
+                        f"{code} : date de remise du justificatif illisible (JJ/MM/AAAA)",
+                        f"{code}: unreadable date the document was given (DD/MM/YYYY)",
+                    ),
+                )
             document["provided_on"] = provided or ""
             if any(document.values()):
                 documents[code] = {k: v for k, v in document.items() if v}
         self.draft["documents"] = documents
-        shown = [f for f in str(form.get("flags_shown") or "").split(",") if f in self.env.choices.flags]
+        shown = [
+            f for f in str(form.get("flags_shown") or "").split(",") if f in self.env.choices.flags
+        ]
         flags = dict(self.draft.get("flags") or {})
         flags.update({flag: form.get(f"flag-{flag}") == "1" for flag in shown})
         self.draft["flags"] = {k: v for k, v in flags.items() if v}
@@ -310,6 +433,7 @@ class Step:
 
 
 # -- the staff sheet between two pages ---------------------------------------------------------
+
 
 def grid_rows(path: Path, display: str) -> list:
     """The non-empty rows of a sheet as text, each with its row number (bounded)."""
@@ -367,10 +491,11 @@ def default_mapping(headers: list) -> list:
 
 # -- what each page shows -----------------------------------------------------------------------
 
+
 def evaluate(env, draft: dict, stage: str | None = "pre-signature", redact: bool = False):
     """The report of the draft's snapshot (None before the organisation is described)."""
-    from cdap_policy.pipeline.check import CheckOptions, check_loaded
     from cdap_policy.load.snapshot import load_snapshot
+    from cdap_policy.pipeline.check import CheckOptions, check_loaded
     from cdap_policy.web.uploads import private_folder, schema_ref
 
     if not draft.get("kind") or not draft.get("name"):
@@ -381,16 +506,22 @@ def evaluate(env, draft: dict, stage: str | None = "pre-signature", redact: bool
         path = Path(folder) / "instantane-cdap.yaml"
         path.write_text(text, encoding="utf-8")
         snapshot = load_snapshot(path, display="instantane-cdap.yaml")
-        options = CheckOptions(as_of=today, as_of_source="today", stage=stage, find_waivers=False, redact=redact,
-                               redact_key=env.options.redact_key)
+        options = CheckOptions(
+            as_of=today,
+            as_of_source="today",
+            stage=stage,
+            find_waivers=False,
+            redact=redact,
+            redact_key=env.options.redact_key,
+        )
         report = check_loaded(env.pack, snapshot, options)
     return report, text
 
 
 def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict:
-    from cdap_policy.support import labels
-    from cdap_policy.load.schemainfo import enum
     from cdap_policy.authoring.starter import eligibility
+    from cdap_policy.load.schemainfo import enum
+    from cdap_policy.support import labels
     from cdap_policy.web.views import checklist_view
 
     c = env.choices
@@ -402,54 +533,112 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
     except InputError as exc:
         problem = "\n".join(mask_problem(p).render(lang) for p in exc.problems[:10])
     context = {
-        "draft": draft, "draft_json": drafts.dumps(draft), "step": target, "errors": errors, "problem": problem,
+        "draft": draft,
+        "draft_json": drafts.dumps(draft),
+        "step": target,
+        "errors": errors,
+        "problem": problem,
         "steps": [(name, pick(title, lang)) for name, title in STEPS],
         "live": checklist_view(report, lang) if report is not None else None,
         "kinds": [(k, labels.label(labels.KINDS, k, lang)) for k in c.kinds],
         "frameworks": [(k, labels.label(labels.FRAMEWORKS, k, lang)) for k in c.frameworks],
-        "editions": [str(e) for e in c.editions], "edition": str(edition),
+        "editions": [str(e) for e in c.editions],
+        "edition": str(edition),
         "modes": [(k, labels.label(labels.MODES, k, lang)) for k in c.modes],
         "missions": [(k, labels.label(labels.MISSIONS, k, lang)) for k in c.missions],
         "roles": [(role, pick(_ROLES[role], lang)) for role in PEOPLE],
-        "browsers": [(k, labels.label(labels.BROWSERS, k, lang)) for k in enum("/properties/partner/properties/workstations/items/properties/browser")],
-        "workstation_rows": (draft.get("workstations") or []) + [{}] * (MAX_WORKSTATION_ROWS - len(draft.get("workstations") or [])),
+        "browsers": [
+            (k, labels.label(labels.BROWSERS, k, lang))
+            for k in enum("/properties/partner/properties/workstations/items/properties/browser")
+        ],
+        "workstation_rows": (
+            (draft.get("workstations") or [])
+            + [{}] * (MAX_WORKSTATION_ROWS - len(draft.get("workstations") or []))
+        ),
     }
     if target == "profiles":
         marks = {"yes": "open", "conditional": "conditional", "no": "closed"}
-        context["profiles"] = [(code, c.profile_label(edition, code, lang),
-                                marks[eligibility(c, edition, code, draft.get("kind") or "other", draft.get("department") or "")])
-                               for code in c.profiles(edition)]
+        context["profiles"] = [
+            (
+                code,
+                c.profile_label(edition, code, lang),
+                marks[
+                    eligibility(
+                        c,
+                        edition,
+                        code,
+                        draft.get("kind") or "other",
+                        draft.get("department") or "",
+                    )
+                ],
+            )
+            for code in c.profiles(edition)
+        ]
     if target == "staff":
         grid = draft.get("grid")
         context["grid"] = grid
         if grid and grid.get("header_row") is not None:
             sheet = sheet_of(grid)
             if sheet is not None:
-                context["headers"] = list(zip(sheet.headers, default_mapping(sheet.headers), strict=True))
+                context["headers"] = list(
+                    zip(sheet.headers, default_mapping(sheet.headers), strict=True)
+                )
                 context["samples"] = [cells for _, cells in sheet.rows[:3]]
         from cdap_policy.authoring.importers.users import FIELDS
         from cdap_policy.web.texts import FIELD_LABELS
 
-        context["fields"] = [(name, pick(FIELD_LABELS.get(name, tr(name, name)), lang)) for name in FIELDS]
+        context["fields"] = [
+            (name, pick(FIELD_LABELS.get(name, tr(name, name)), lang)) for name in FIELDS
+        ]
         requested = list((draft.get("quotas") or {}).keys())
-        context["users"] = [{
-            "name": " ".join(x for x in (u.get("first_name"), u.get("last_name")) if x) or u.get("email", ""),
-            "function": u.get("function", ""),
-            "diploma": labels.label(labels.DIPLOMAS, (u.get("diploma") or {}).get("type"), lang) if u.get("diploma") else "—",
-            "contract": labels.label(labels.CONTRACTS, (u.get("contract") or {}).get("type"), lang) if u.get("contract") else "—",
-            "profiles": u.get("profiles") or [],
-            "choices": sorted(set(requested) | set(u.get("profiles") or []), key=lambda p: int(p[1:])),
-        } for u in draft.get("users") or []]
+        context["users"] = [
+            {
+                "name": (
+                    " ".join(x for x in (u.get("first_name"), u.get("last_name")) if x)
+                    or u.get("email", "")
+                ),
+                "function": u.get("function", ""),
+                "diploma": (
+                    labels.label(labels.DIPLOMAS, (u.get("diploma") or {}).get("type"), lang)
+                    if u.get("diploma")
+                    else "—"
+                ),
+                "contract": (
+                    labels.label(labels.CONTRACTS, (u.get("contract") or {}).get("type"), lang)
+                    if u.get("contract")
+                    else "—"
+                ),
+                "profiles": u.get("profiles") or [],
+                "choices": sorted(
+                    set(requested) | set(u.get("profiles") or []), key=lambda p: int(p[1:])
+                ),
+            }
+            for u in draft.get("users") or []
+        ]
     if target == "attestation":
         context["needs_attestation"] = edition == 2025 and "T1" in (draft.get("quotas") or {})
         documents = found if isinstance(found := draft.get("documents"), dict) else {}
-        context["documents"] = [(code, c.profile_label(edition, code, lang), documents[code] if isinstance(documents.get(code), dict) else {})
-                                for code in drafts.documented_profiles(draft, edition)]
+        context["documents"] = [
+            (
+                code,
+                c.profile_label(edition, code, lang),
+                documents[code] if isinstance(documents.get(code), dict) else {},
+            )
+            for code in drafts.documented_profiles(draft, edition)
+        ]
         block = drafts.attestation_block(draft)
         users = {u["id"]: u for u in drafts.users_with_ids(draft)}
-        context["entries"] = [{"name": " ".join(x for x in (e.get("first_name"), e.get("last_name")) if x) or e["user"],
-                               "diploma": labels.label(labels.DIPLOMAS, e["diploma"], lang), "awarded_on": e["awarded_on"],
-                               "function": users.get(e["user"], {}).get("function", "")} for e in block["entries"]]
+        context["entries"] = [
+            {
+                "name": (
+                    " ".join(x for x in (e.get("first_name"), e.get("last_name")) if x) or e["user"]
+                ),
+                "diploma": labels.label(labels.DIPLOMAS, e["diploma"], lang),
+                "awarded_on": e["awarded_on"],
+                "function": users.get(e["user"], {}).get("function", ""),
+            }
+            for e in block["entries"]
+        ]
         wanted = step.conditional()
         from cdap_policy.pipeline.check import flags_asked
 
@@ -458,8 +647,15 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
         for flag, on in (draft.get("flags") or {}).items():
             if on:
                 wanted.setdefault(flag, [])
-        context["conditions"] = [(flag, labels.label(labels.FLAGS, flag, lang), ", ".join(codes), bool((draft.get("flags") or {}).get(flag)))
-                                 for flag, codes in wanted.items()]
+        context["conditions"] = [
+            (
+                flag,
+                labels.label(labels.FLAGS, flag, lang),
+                ", ".join(codes),
+                bool((draft.get("flags") or {}).get(flag)),
+            )
+            for flag, codes in wanted.items()
+        ]
         context["flags_shown"] = ",".join(wanted)
     if target == "checklist" and report is not None:
         context["full"] = checklist_view(report, lang, full=True)
@@ -474,9 +670,16 @@ def download(env, draft: dict, what: str, lang: str, redact: bool, schema_url: s
 
     if not draft.get("kind") or not draft.get("name"):
         return None
-    slug = re.sub(r"[^a-z0-9]+", "-", clean(draft.get("name")).lower().encode("ascii", "ignore").decode()).strip("-")[:40] or "partenaire"
+    slug = (
+        re.sub(
+            r"[^a-z0-9]+", "-", clean(draft.get("name")).lower().encode("ascii", "ignore").decode()
+        ).strip("-")[:40]
+        or "partenaire"
+    )
     if what == "snapshot":
-        text = drafts.snapshot_text(draft, env.choices, schema_url or schema_ref(), lang, drafts.today(), f"{slug}.yaml")
+        text = drafts.snapshot_text(
+            draft, env.choices, schema_url or schema_ref(), lang, drafts.today(), f"{slug}.yaml"
+        )
         return f"{slug}.yaml", "application/yaml", text.encode("utf-8")
     if what in ("checklist", "report"):
         report, _ = evaluate(env, draft, "pre-signature" if what == "checklist" else None, redact)

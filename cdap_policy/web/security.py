@@ -3,6 +3,7 @@ policy: no script at all, no inline style, nothing from another origin), a bound
 of a request, CSRF tokens, the address it may listen on, and zip archives opened without
 trusting them (entries, sizes, ratios, names).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,8 +16,10 @@ from pathlib import Path, PurePosixPath
 
 # no script (the pages work without one), styles from our own /static only, images inline or
 # ours, forms posted to ourselves, never framed
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -70,7 +73,9 @@ class SecurityMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 names = {name for name, _ in HEADERS}
-                message["headers"] = [h for h in message.get("headers", []) if h[0].lower() not in names] + HEADERS
+                message["headers"] = [
+                    h for h in message.get("headers", []) if h[0].lower() not in names
+                ] + HEADERS
             await send(message)
 
         try:
@@ -82,14 +87,26 @@ class SecurityMiddleware:
 
 async def _plain(send, status: int, text: str):
     body = text.encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())] + HEADERS})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": (
+                [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ]
+                + HEADERS
+            ),
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 class Csrf:
     """Signed double submit: a random cookie per browser, and in every form the HMAC of it under
-    a key that lives only in this process's memory (a restart invalidates old pages, nothing else)."""
+    a key that lives only in this process's memory (a restart invalidates old pages, nothing else).
+    """
 
     def __init__(self, key: bytes | None = None):
         self.key = key or secrets.token_bytes(32)
@@ -136,17 +153,30 @@ def extract_zip(data: bytes, target: Path) -> list[Path]:
         raise ZipRefused(tr("archive zip illisible", "unreadable zip archive")) from None
     entries = archive.infolist()
     if len(entries) > MAX_ZIP_ENTRIES:
-        raise ZipRefused(tr(f"plus de {MAX_ZIP_ENTRIES} fichiers dans l'archive", f"more than {MAX_ZIP_ENTRIES} files in the archive"))
+        raise ZipRefused(
+            tr(
+                f"plus de {MAX_ZIP_ENTRIES} fichiers dans l'archive",
+                f"more than {MAX_ZIP_ENTRIES} files in the archive",
+            )
+        )
     total, written = 0, []
     for info in entries:
         name = PurePosixPath(info.filename.replace("\\", "/"))
         if name.is_absolute() or ".." in name.parts or not name.parts or ":" in info.filename:
-            raise ZipRefused(tr(f"nom de fichier refusé dans l'archive : {info.filename[:80]!r}",
-                                f"file name refused in the archive: {info.filename[:80]!r}"))
+            raise ZipRefused(
+                tr(
+                    f"nom de fichier refusé dans l'archive : {info.filename[:80]!r}",
+                    f"file name refused in the archive: {info.filename[:80]!r}",
+                )
+            )
         kind = stat.S_IFMT(info.external_attr >> 16)  # 0 when the archiver recorded no Unix type
         if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
-            raise ZipRefused(tr(f"lien ou fichier spécial refusé dans l'archive : {info.filename[:80]!r}",
-                                f"link or special file refused in the archive: {info.filename[:80]!r}"))
+            raise ZipRefused(
+                tr(
+                    f"lien ou fichier spécial refusé dans l'archive : {info.filename[:80]!r}",
+                    f"link or special file refused in the archive: {info.filename[:80]!r}",
+                )
+            )
         if info.is_dir():
             continue
         if info.flag_bits & 0x1:
@@ -162,11 +192,24 @@ def extract_zip(data: bytes, target: Path) -> list[Path]:
                         break
                     inflated += len(chunk)
                     total += len(chunk)
-                    if total > MAX_ZIP_BYTES or inflated > MAX_ZIP_RATIO * max(info.compress_size, 1024):
-                        raise ZipRefused(tr("archive refusée : taille décompressée ou taux de compression hors limites (bombe zip ?)",
-                                            "archive refused: decompressed size or compression ratio over the limits (zip bomb?)"))
+                    if total > MAX_ZIP_BYTES or inflated > MAX_ZIP_RATIO * max(
+                        info.compress_size, 1024
+                    ):
+                        raise ZipRefused(
+                            tr(
+                                "archive refusée : taille décompressée ou taux de compression hors"
+                                " limites (bombe zip ?)",
+                                "archive refused: decompressed size or compression ratio over the"
+                                " limits (zip bomb?)",
+                            )
+                        )
                     sink.write(chunk)
         except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-            raise ZipRefused(tr(f"archive zip illisible ({type(exc).__name__})", f"unreadable zip archive ({type(exc).__name__})")) from None
+            raise ZipRefused(
+                tr(
+                    f"archive zip illisible ({type(exc).__name__})",
+                    f"unreadable zip archive ({type(exc).__name__})",
+                )
+            ) from None
         written.append(destination)
     return written

@@ -1,5 +1,6 @@
 """What the pages do with an uploaded file: its name made safe, a private folder to read it from,
 a result given back as a data: URI; and the schema a draft snapshot names."""
+
 from __future__ import annotations
 
 import base64
@@ -17,7 +18,9 @@ def private_folder():
 
 
 def data_uri(text: str, media: str) -> str:
-    return f"data:{media};charset=utf-8;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return f"data:{media};charset=utf-8;base64," + base64.b64encode(text.encode("utf-8")).decode(
+        "ascii"
+    )
 
 
 @functools.lru_cache(maxsize=1)

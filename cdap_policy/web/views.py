@@ -1,4 +1,5 @@
 """Plain values for the web templates, from reports and rules (the HTML report's own helpers)."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,9 @@ class _Options:
 
 
 def checklist_view(report, lang: str, full: bool = False) -> dict:
-    """The pre-signature checklist: documents, each with its findings (full: with their messages)."""
+    """The pre-signature checklist: documents, each with its findings (full: with
+    their messages).
+    """
     options = _Options(lang)
     by_fp = {f.fingerprint: f for f in report.listed()}
     documents: list[dict] = []
@@ -23,13 +26,28 @@ def checklist_view(report, lang: str, full: bool = False) -> dict:
         findings = [by_fp[fp] for fp in document["findings"] if fp in by_fp]
         if not findings:
             continue
-        documents.append({
-            "number": number, "anchor": f"doc-{document['id']}", "title": c.text(document["title"], lang, 1000),
-            "what": c.text(document["what"], lang, 4000), "references": list(document.get("references", [])),
-            "findings": [report_html.finding_context(f, options) for f in findings] if full else
-                        [{"title": c.text(f.title, lang, 300), "entity": c.entity_words(f, lang), "severity": f.severity,
-                          "severity_name": pick(c.SEVERITY_NAMES[f.severity], lang)} for f in findings],
-        })
+        documents.append(
+            {
+                "number": number,
+                "anchor": f"doc-{document['id']}",
+                "title": c.text(document["title"], lang, 1000),
+                "what": c.text(document["what"], lang, 4000),
+                "references": list(document.get("references", [])),
+                "findings": (
+                    [report_html.finding_context(f, options) for f in findings]
+                    if full
+                    else [
+                        {
+                            "title": c.text(f.title, lang, 300),
+                            "entity": c.entity_words(f, lang),
+                            "severity": f.severity,
+                            "severity_name": pick(c.SEVERITY_NAMES[f.severity], lang),
+                        }
+                        for f in findings
+                    ]
+                ),
+            }
+        )
     failing = sum(len(d["findings"]) for d in documents)
     return {"documents": documents, "failing": failing, "clean": failing == 0}
 
@@ -59,23 +77,35 @@ def explanation_text(pack, snapshot, finding: dict, report, lang: str) -> str:
         return ""
     try:
         result = explain(pack, snapshot, rule, original.entity_key, report.as_of, report.edition)
-    except (UnknownEntity, Exception):  # noqa: BLE001 - an explanation is a help: the finding stands without it
+    except (
+        UnknownEntity,
+        Exception,
+    ):  # noqa: BLE001 - an explanation is a help: the finding stands without it
         return ""
     return render(pack, result, lang)
 
 
 def rule_context(pack, rule, lang: str) -> dict:
     info = rule.info
-    params = sorted(name for name in pack.param_values if name in json.dumps(rule.source, ensure_ascii=False))
+    params = sorted(
+        name for name in pack.param_values if name in json.dumps(rule.source, ensure_ascii=False)
+    )
     return {
-        "id": rule.id, "title": pick(rule.title, lang), "family": f"{rule.family} — {c.family_name(rule.family, lang)}",
-        "severity": rule.severity, "severity_name": label(SEVERITIES, rule.severity, lang),
+        "id": rule.id,
+        "title": pick(rule.title, lang),
+        "family": f"{rule.family} — {c.family_name(rule.family, lang)}",
+        "severity": rule.severity,
+        "severity_name": label(SEVERITIES, rule.severity, lang),
         "requirements": ", ".join(rule.requirements),
         "stages": ", ".join(label(STAGES, s, lang) for s in rule.stages),
         "editions": ", ".join(map(str, rule.editions)),
-        "references": [{"text": c.reference_text(r), "quote": r.get("quote") or ""} for r in rule.references],
+        "references": [
+            {"text": c.reference_text(r), "quote": r.get("quote") or ""} for r in rule.references
+        ],
         "interpretation": pick(info["interpretation"], lang) if info.get("interpretation") else "",
         "remediation": pick(rule.remediation, lang),
-        "lets": list(rule.lets.items()), "when": rule.source.get("when") or "", "check": rule.source.get("check") or "",
+        "lets": list(rule.lets.items()),
+        "when": rule.source.get("when") or "",
+        "check": rule.source.get("check") or "",
         "parameters": [(name, c.value_text(pack.param_values[name], 300)) for name in params],
     }

@@ -3,6 +3,7 @@ line, with its exit code, first problem line (or findings), wall time and peak m
 
     python tests/hostile/security_table.py [--large]    # from the repository root
 """
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,12 @@ import test_hostile as t  # noqa: E402
 def failing(run) -> set:
     data = json.loads(run.stdout)
     reports = data if isinstance(data, list) else [data]
-    return {f"{f['rule_id']} on {f['entity']['key']}" for r in reports for f in r.get("findings", []) if f["status"] == "fail"}
+    return {
+        f"{f['rule_id']} on {f['entity']['key']}"
+        for r in reports
+        for f in r.get("findings", [])
+        if f["status"] == "fail"
+    }
 
 
 def outcome(run, base: set, name: str = "") -> str:
@@ -36,8 +42,14 @@ def outcome(run, base: set, name: str = "") -> str:
         found = failing(run)
     except ValueError:  # another command or format: the line that names the input, else the first
         lines = [line.strip() for line in run.stdout.splitlines() if line.strip()]
-        first = next((line for line in lines if name and line.startswith(name)), lines[0] if lines else "")
-        return (first[:120] + ("…" if len(first) > 120 else "")) if first else "(nothing on standard output)"
+        first = next(
+            (line for line in lines if name and line.startswith(name)), lines[0] if lines else ""
+        )
+        return (
+            (first[:120] + ("…" if len(first) > 120 else ""))
+            if first
+            else "(nothing on standard output)"
+        )
     extra = sorted(found - base)
     if not extra:
         return "same findings as base.yaml"
@@ -58,8 +70,11 @@ def main(argv: list[str]) -> None:
                 continue
             snapshot, run = t.execute(case, workdir)
             text = outcome(run, base, snapshot).replace("|", "\\|")
-            print(f"| {number} | `{t.case_id(case)}` | {case.get('about', '')} | {run.code} | `{text}` | "
-                  f"{run.seconds:.1f} | {run.max_rss_mb:.0f} |", flush=True)
+            print(
+                f"| {number} | `{t.case_id(case)}` | {case.get('about', '')} | {run.code} |"
+                f" `{text}` | {run.seconds:.1f} | {run.max_rss_mb:.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

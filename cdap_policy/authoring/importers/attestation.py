@@ -5,9 +5,14 @@ and award date of the state diploma. The staff list already gives both: the entr
 from it, so the partner types nothing twice. Only users with a diploma the bulletin admits and its
 date are listed; the others stay out, and the eligibility rules say why (no diploma, no date).
 """
+
 from __future__ import annotations
 
-HOLDING = ("planned", "active", "suspended")  # users the attestation must cover (not revoked, not gone)
+HOLDING = (
+    "planned",
+    "active",
+    "suspended",
+)  # users the attestation must cover (not revoked, not gone)
 
 
 def entries(users: list[dict], admitted=("ASS", "CESF", "ES")) -> list[dict]:
@@ -29,7 +34,9 @@ def entries(users: list[dict], admitted=("ASS", "CESF", "ES")) -> list[dict]:
 
 
 def attestation(users: list[dict], signed_on: str | None) -> dict:
-    """The `convention.t1_attestation` block: its signature date (None: not signed yet) and entries."""
+    """The `convention.t1_attestation` block: its signature date (None: not signed
+    yet) and entries.
+    """
     block: dict = {}
     if signed_on:
         block["signed_on"] = signed_on
@@ -72,7 +79,9 @@ def set_in_text(text: str, block: dict, is_json: bool = False) -> str:
         node["signed_on"] = DoubleQuotedScalarString(block["signed_on"])
     seq = CommentedSeq()
     for entry in block.get("entries") or []:
-        item = CommentedMap((k, DoubleQuotedScalarString(v) if k == "awarded_on" else v) for k, v in entry.items())
+        item = CommentedMap(
+            (k, DoubleQuotedScalarString(v) if k == "awarded_on" else v) for k, v in entry.items()
+        )
         item.fa.set_flow_style()
         seq.append(item)
     node["entries"] = seq

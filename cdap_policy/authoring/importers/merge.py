@@ -15,6 +15,7 @@ one; every other line is copied byte for byte, in the file's own line endings. A
 from a copy with its aliases written out, so that a change never reaches another user through a
 YAML alias. A JSON snapshot is rewritten as JSON (it has no comments to keep).
 """
+
 from __future__ import annotations
 
 import copy
@@ -23,10 +24,10 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from cdap_policy.support.errors import Problem, pointer
-from cdap_policy.support.i18n import tr
 from cdap_policy.authoring.importers.users import norm
 from cdap_policy.load.schemainfo import properties
+from cdap_policy.support.errors import Problem, pointer
+from cdap_policy.support.i18n import tr
 
 DATES = {"granted_on", "ends_on", "awarded_on"}
 
@@ -50,7 +51,9 @@ def match(existing: list[dict], imported: list, file: str) -> tuple[list, list]:
     """For each imported (row, user): the index of the existing user it is, or None; and problems
     for two rows that are the same existing user."""
     by_id = {u["id"]: i for i, u in enumerate(existing)}
-    by_email = {(u.get("email") or "").casefold(): i for i, u in enumerate(existing) if u.get("email")}
+    by_email = {
+        (u.get("email") or "").casefold(): i for i, u in enumerate(existing) if u.get("email")
+    }
     by_identity = {_identity(u): i for i, u in enumerate(existing) if _identity(u)}
     out, problems = [], []
     taken: dict[int, int] = {}  # index of an existing user -> the row that is it
@@ -61,9 +64,19 @@ def match(existing: list[dict], imported: list, file: str) -> tuple[list, list]:
         if index is None and _identity(user):
             index = by_identity.get(_identity(user))
         if index is not None and index in taken:
-            problems.append(Problem(file, number, "", tr(
-                f"cette ligne et la ligne {taken[index]} désignent le même utilisateur {existing[index]['id']} de l'instantané",
-                f"this row and row {taken[index]} are the same user {existing[index]['id']} of the snapshot")))
+            problems.append(
+                Problem(
+                    file,
+                    number,
+                    "",
+                    tr(
+                        f"cette ligne et la ligne {taken[index]} désignent le même utilisateur"
+                        f" {existing[index]['id']} de l'instantané",
+                        f"this row and row {taken[index]} are the same user {existing[index]['id']}"
+                        " of the snapshot",
+                    ),
+                )
+            )
             continue
         if index is not None:
             taken[index] = number
@@ -94,8 +107,11 @@ def _ordered(user: dict) -> list[str]:
 def _profiles(current: list, codes: list) -> list | None:
     """The profiles to write for a user whose list holds periods, or None when nothing changes:
     every period kept, the codes the spreadsheet adds appended."""
-    held = [item if isinstance(item, str) else item.get("profile") for item in current
-            if isinstance(item, str) or not item.get("ended_on")]
+    held = [
+        item if isinstance(item, str) else item.get("profile")
+        for item in current
+        if isinstance(item, str) or not item.get("ended_on")
+    ]
     added = [code for code in codes if code not in held]
     return list(current) + added if added else None
 
@@ -106,7 +122,9 @@ def _changes(current: dict, new: dict) -> dict:
     for key, value in new.items():
         if key == "id":
             continue
-        if key == "profiles" and any(isinstance(item, dict) for item in current.get("profiles") or []):
+        if key == "profiles" and any(
+            isinstance(item, dict) for item in current.get("profiles") or []
+        ):
             merged = _profiles(list(current["profiles"]), value)
             if merged is not None:
                 out[key] = merged
@@ -119,22 +137,37 @@ def _changes(current: dict, new: dict) -> dict:
         elif key == "email" and str(current.get(key, "")).casefold() == value.casefold():
             continue  # the same address written in capitals is not a change
         elif key in ("first_name", "last_name") and norm(current.get(key)) == norm(value):
-            continue  # « LEMOINE » in the staff list is the snapshot's « Lemoine »: keep how it is written
-        elif key not in current or (list(current[key]) if isinstance(value, list) else str(current[key])) != value:
+            # « LEMOINE » in the staff list is the snapshot's « Lemoine »: keep how it
+            # is written
+            continue
+        elif (
+            key not in current
+            or (list(current[key]) if isinstance(value, list) else str(current[key])) != value
+        ):
             out[key] = value
     return out
 
 
-def plan(existing: list[dict], imported: list, status: str, file: str) -> tuple[list, list, MergeResult]:
+def plan(
+    existing: list[dict], imported: list, status: str, file: str
+) -> tuple[list, list, MergeResult]:
     """What to write: (updates [(index, changes)], additions [user]) and the result's lists."""
     matched, problems = match(existing, imported, file)
     result = MergeResult("", problems=problems)
     updates, additions = [], []
-    new_ids = iter(_next_ids(existing + [u for _, u, i in matched if i is None and u.get("id")],
-                             sum(1 for _, u, i in matched if i is None and not u.get("id"))))
+    new_ids = iter(
+        _next_ids(
+            existing + [u for _, u, i in matched if i is None and u.get("id")],
+            sum(1 for _, u, i in matched if i is None and not u.get("id")),
+        )
+    )
     for _, user, index in matched:
         if index is None:
-            user = {"id": user.get("id") or next(new_ids), **{k: v for k, v in user.items() if k != "id"}, "status": status}
+            user = {
+                "id": user.get("id") or next(new_ids),
+                **{k: v for k, v in user.items() if k != "id"},
+                "status": status,
+            }
             additions.append({k: user[k] for k in _ordered(user)})
             result.added.append(user["id"])
             continue
@@ -151,7 +184,10 @@ def plan(existing: list[dict], imported: list, status: str, file: str) -> tuple[
 
 # -- writing ---------------------------------------------------------------------------------
 
-def merge_text(text: str, existing: list[dict], imported: list, status: str, file: str, is_json: bool = False) -> MergeResult:
+
+def merge_text(
+    text: str, existing: list[dict], imported: list, status: str, file: str, is_json: bool = False
+) -> MergeResult:
     """`text` with the plan applied. Line endings (CRLF or LF) are those of `text` for every line
     written, the others are kept byte for byte; the caller keeps a byte-order mark."""
     updates, additions, result = plan(existing, imported, status, file)
@@ -195,7 +231,8 @@ def _yaml():
 
 def _users_span(text: str, data) -> tuple[int, int] | None:
     """First and past-the-end line (0-based) of the top-level `users` block, without the blank and
-    comment lines that follow it (they introduce the next section); None when not a block mapping."""
+    comment lines that follow it (they introduce the next section); None when not a block mapping.
+    """
     if not hasattr(data, "lc") or data.fa.flow_style() or "users" not in data:
         return None
     starts = sorted(data.lc.key(k)[0] for k in data)
@@ -242,17 +279,34 @@ def _merge_yaml(text: str, updates, additions, file: str = "", existing=()) -> s
     try:
         data = yaml.load(text)
     except (YAMLError, ValueError) as exc:  # read by our loader already; ruamel's reading differs
-        raise _Refused(Problem(file, None, "", tr(f"le fichier ne peut pas être réécrit ({type(exc).__name__})",
-                                                  f"the file cannot be rewritten ({type(exc).__name__})"))) from None
+        raise _Refused(
+            Problem(
+                file,
+                None,
+                "",
+                tr(
+                    f"le fichier ne peut pas être réécrit ({type(exc).__name__})",
+                    f"the file cannot be rewritten ({type(exc).__name__})",
+                ),
+            )
+        ) from None
     span = _users_span(text, data)
     users = data.get("users") if span is not None else None
-    if span is None or not isinstance(users, CommentedSeq) or users.fa.flow_style() or not len(users):
+    if (
+        span is None
+        or not isinstance(users, CommentedSeq)
+        or users.fa.flow_style()
+        or not len(users)
+    ):
         return _rewrite_block(text, span, data, updates, additions)
     lines = text.splitlines(keepends=True)
     eol = line_ending(text)
-    offset, item = _indent(lines[span[0]: span[1]])
+    offset, item = _indent(lines[span[0] : span[1]])
     starts = [_item_start(lines, users.lc.item(i)[0]) for i in range(len(users))]
-    ends = [_trim(lines, starts[i] + 1, starts[i + 1] if i + 1 < len(users) else span[1]) for i in range(len(users))]
+    ends = [
+        _trim(lines, starts[i] + 1, starts[i + 1] if i + 1 < len(users) else span[1])
+        for i in range(len(users))
+    ]
     replacements, reach = {}, _owners(data, users)
     for index, changes in updates:
         _shared_anchor(reach, users, index, (starts[index], ends[index]), file, existing)
@@ -262,18 +316,22 @@ def _merge_yaml(text: str, updates, additions, file: str = "", existing=()) -> s
     out = []
     for index in range(len(users)):
         begin = ends[index - 1] if index else 0
-        out += lines[begin: starts[index]]
-        out += replacements.get(index) or lines[starts[index]: ends[index]]
+        out += lines[begin : starts[index]]
+        out += replacements.get(index) or lines[starts[index] : ends[index]]
     if additions and out and not out[-1].endswith("\n"):
         out[-1] += eol
     out += _dump_items([_node(u) for u in additions], offset, item, eol) if additions else []
-    out += lines[ends[-1]:]
+    out += lines[ends[-1] :]
     return "".join(out)
 
 
 def _item_start(lines: list[str], line: int) -> int:
     """The line of the dash that opens the list item whose content starts on `line`."""
-    if re.match(r"^\s*- ", lines[line]) or line == 0 or not re.match(r"^\s*-\s*(#.*)?$", lines[line - 1]):
+    if (
+        re.match(r"^\s*- ", lines[line])
+        or line == 0
+        or not re.match(r"^\s*-\s*(#.*)?$", lines[line - 1])
+    ):
         return line
     return line - 1
 
@@ -304,7 +362,9 @@ def _owners(data, users) -> tuple[dict, dict]:
         stack = [node]
         while stack:
             current = stack.pop()
-            if isinstance(current, (dict, list)) or getattr(getattr(current, "anchor", None), "value", None):
+            if isinstance(current, (dict, list)) or getattr(
+                getattr(current, "anchor", None), "value", None
+            ):
                 reached = owners.setdefault(id(current), set())
                 if owner in reached:
                     continue
@@ -338,12 +398,22 @@ def _shared_anchor(reach: tuple, users, index: int, lines: tuple, file: str, exi
             continue  # an alias here of an anchor defined elsewhere: written out in the copy
         anchor = getattr(getattr(node, "anchor", None), "value", None) or "?"
         user_id = existing[index]["id"] if index < len(existing) else "?"
-        raise _Refused(Problem(file, line + 1, pointer(("users", index)), tr(
-            f"l'utilisateur {user_id} définit l'ancre YAML &{anchor} (ligne {line + 1}) qu'une autre partie du fichier "
-            f"reprend (*{anchor}) : le mettre à jour changerait aussi celle-ci ; écrivez la valeur en toutes lettres "
-            "aux deux endroits, puis importez de nouveau",
-            f"user {user_id} defines the YAML anchor &{anchor} (line {line + 1}) that another part of the file reuses "
-            f"(*{anchor}): updating it would change that part too; write the value out in both places, then import again")))
+        raise _Refused(
+            Problem(
+                file,
+                line + 1,
+                pointer(("users", index)),
+                tr(
+                    f"l'utilisateur {user_id} définit l'ancre YAML &{anchor} (ligne {line + 1})"
+                    f" qu'une autre partie du fichier reprend (*{anchor}) : le mettre à jour"
+                    " changerait aussi celle-ci ; écrivez la valeur en toutes lettres aux deux"
+                    " endroits, puis importez de nouveau",
+                    f"user {user_id} defines the YAML anchor &{anchor} (line {line + 1}) that"
+                    f" another part of the file reuses (*{anchor}): updating it would change that"
+                    " part too; write the value out in both places, then import again",
+                ),
+            )
+        )
 
 
 def _detached(node):
@@ -388,10 +458,10 @@ def _rewrite_block(text: str, span, data, updates, additions) -> str:
         head, tail = [], []
         holder = data
     else:
-        head, tail = lines[: span[0]], lines[span[1]:]
+        head, tail = lines[: span[0]], lines[span[1] :]
         holder = CommentedMap([("users", data["users"])])
     yaml = _yaml()
-    offset, item = _indent(lines[span[0]: span[1]] if span else lines)
+    offset, item = _indent(lines[span[0] : span[1]] if span else lines)
     yaml.indent(mapping=2, sequence=item, offset=offset)
     users = holder["users"]
     if users is None or not isinstance(users, CommentedSeq):

@@ -5,6 +5,7 @@ An amendment changes nothing before it is « signé par les deux parties » (CON
 counts on day D only when it was signed on or before D and takes effect on or before D, so a
 backdated amendment cannot legalise what was done before its signature.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -29,12 +30,18 @@ def in_force_from(amendment: dict) -> str | None:
 
 
 def effective_quotas(convention: dict, day: str) -> dict[str, dict]:
-    """Quotas of the bulletin, then of the amendments in force on `day`, in the order they came into force."""
+    """Quotas of the bulletin, then of the amendments in force on `day`, in the order they came into
+    force.
+    """
     quotas: dict[str, dict] = {}
     bulletin_day = convention.get("bulletin_signed_on") or convention.get("signed_on")
     for code, raw in (convention.get("quotas") or {}).items():
-        quotas[code] = {"quota": quota_value(raw), "raw": raw, "opened_on": bulletin_day if quota_value(raw) > 0 else None,
-                        "amendment": None}
+        quotas[code] = {
+            "quota": quota_value(raw),
+            "raw": raw,
+            "opened_on": bulletin_day if quota_value(raw) > 0 else None,
+            "amendment": None,
+        }
     dated = [(in_force_from(a), a) for a in convention.get("amendments") or []]
     for start, amendment in sorted(((d, a) for d, a in dated if d), key=lambda pair: pair[0]):
         if start > day:
@@ -42,7 +49,9 @@ def effective_quotas(convention: dict, day: str) -> dict[str, dict]:
         for change in amendment.get("changes") or []:
             code = change.get("profile")
             if code and "quota" in change:
-                entry = quotas.setdefault(code, {"quota": 0, "raw": None, "opened_on": None, "amendment": None})
+                entry = quotas.setdefault(
+                    code, {"quota": 0, "raw": None, "opened_on": None, "amendment": None}
+                )
                 entry["quota"] = quota_value(change["quota"])
                 entry["raw"] = change["quota"]
                 if entry["opened_on"] is None and entry["quota"] > 0:
@@ -65,7 +74,11 @@ def management_mode(convention: dict, day: str) -> str:
         if start is None or start > day:
             continue
         for change in amendment.get("changes") or []:
-            if change.get("kind") == "management_mode" and change.get("management_mode") and (latest is None or start > latest):
+            if (
+                change.get("kind") == "management_mode"
+                and change.get("management_mode")
+                and (latest is None or start > latest)
+            ):
                 mode, latest = change["management_mode"], start
     return mode
 
@@ -75,20 +88,29 @@ def amendment_entities(convention: dict, users: list[dict], as_of: str) -> list[
     for entity in out:
         amendment = entity.data
         start = in_force_from(amendment)
-        eve = (datetime.date.fromisoformat(start) - datetime.timedelta(days=1)).isoformat() if start else None
+        eve = (
+            (datetime.date.fromisoformat(start) - datetime.timedelta(days=1)).isoformat()
+            if start
+            else None
+        )
         changes = []
         if eve:
             before = effective_quotas(convention, eve)
             for change in amendment.get("changes") or []:
                 if change.get("kind") == "quota" and change.get("profile") and "quota" in change:
                     code = change["profile"]
-                    changes.append({
-                        "profile": code, "previous": before.get(code, {}).get("quota", 0), "new": quota_value(change["quota"]),
-                        "holders_on_eve": sum(1 for u in users if holds_on(u, code, eve)),
-                    })
+                    changes.append(
+                        {
+                            "profile": code,
+                            "previous": before.get(code, {}).get("quota", 0),
+                            "new": quota_value(change["quota"]),
+                            "holders_on_eve": sum(1 for u in users if holds_on(u, code, eve)),
+                        }
+                    )
         entity.facts = {
             # in force from the later of signature and effective date (an unsigned amendment: never)
-            "effective_on": start, "eve": eve,
+            "effective_on": start,
+            "eve": eve,
             "in_force": start is not None and start <= as_of,
             "quota_changes": changes,
         }
@@ -96,7 +118,9 @@ def amendment_entities(convention: dict, users: list[dict], as_of: str) -> list[
 
 
 def _anniversary_on_or_after(signed: str, day: str) -> str:
-    """The first anniversary of `signed` on or after `day` (29 February: 28 February in a common year)."""
+    """The first anniversary of `signed` on or after `day` (29 February: 28 February in a common
+    year).
+    """
     years = max(0, int(day[:4]) - int(signed[:4]) - 1)
     while True:
         candidate = str(add_months(signed, 12 * years))
@@ -111,7 +135,8 @@ def convention_ended_on(convention: dict, framework: str, params: dict) -> str |
     engagements pris antérieurement jusqu'au terme de ce délai » (CONV 17.2). « Mon Compte
     Partenaire »: three months after the registered letter is received (unilateral), one month after
     the letter notifying a breach. CAFPRO: an anniversary of the signature at least two months after
-    the letter (art. 5); the Caf's termination for non-compliance (art. 4) has no notice. None when no
+    the letter (art. 5); the Caf's termination for non-compliance (art. 4) has no notice. None when
+    no
     termination is recorded with its effective date."""
     termination = convention.get("termination") or {}
     effective = termination.get("effective_on")
@@ -178,19 +203,27 @@ def _names(admin: dict) -> set[str]:
 
 
 def current_administrators(admins: list[dict], as_of: str) -> tuple[list[dict], list[str]]:
-    """The administrators designated and still in office on `as_of`, and the names of those recorded as replaced:
+    """The administrators designated and still in office on `as_of`, and the names of those recorded
+    as replaced:
     by their own `replaced_on`, or by a later administrator whose `replaces` names them (by id or
     « first name last name ») and who is designated by then. A replaced administrator no longer
     counts in QUOTA-ADMINS (GOV-ADMIN-CHANGE reports one still listed)."""
-    replacements = [(index, admin["replaces"]) for index, admin in enumerate(admins)
-                    if admin.get("replaces") and (not admin.get("designated_on") or admin["designated_on"] <= as_of)]
+    replacements = [
+        (index, admin["replaces"])
+        for index, admin in enumerate(admins)
+        if admin.get("replaces")
+        and (not admin.get("designated_on") or admin["designated_on"] <= as_of)
+    ]
     current, replaced = [], []
     for index, admin in enumerate(admins):
         names = _names(admin)
-        gone = bool(admin.get("replaced_on") and admin["replaced_on"] <= as_of) \
-            or any(other != index and name in names for other, name in replacements)
+        gone = bool(admin.get("replaced_on") and admin["replaced_on"] <= as_of) or any(
+            other != index and name in names for other, name in replacements
+        )
         if gone:
             replaced.append(admin.get("id") or " ".join(sorted(names)) or f"#{index + 1}")
-        elif not admin.get("designated_on") or admin["designated_on"] <= as_of:  # not designated yet: not counted
+        elif (
+            not admin.get("designated_on") or admin["designated_on"] <= as_of
+        ):  # not designated yet: not counted
             current.append(admin)
     return current, replaced

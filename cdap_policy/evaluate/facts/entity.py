@@ -1,4 +1,5 @@
 """An item a rule judges: a stable key, where it stands in the snapshot, its data and facts."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,5 +21,7 @@ class Entity:
 
 def listed(kind: str, items, path: tuple, key: str = "id") -> list[Entity]:
     """Entities of a plain list of the snapshot, keyed by `key`."""
-    return [Entity(kind, str(item.get(key, index)), path + (index,), item, {}, item.get("name", ""))
-            for index, item in enumerate(items or [])]
+    return [
+        Entity(kind, str(item.get(key, index)), path + (index,), item, {}, item.get("name", ""))
+        for index, item in enumerate(items or [])
+    ]

@@ -1,4 +1,8 @@
-"""Facts of the consultation log: what a row says of its user on its day, and the volumes per user and day as entities."""
+"""Facts of the consultation log: what a row says of its user on its day, and the volumes per user
+and
+day as entities.
+"""
+
 from __future__ import annotations
 
 from cdap_policy.evaluate.facts.entity import Entity
@@ -11,7 +15,8 @@ def consultation_facts(users_by_id: dict, row: dict) -> dict:
     return {
         "day": day,
         "user_known": user is not None,
-        # the habilitation was in force that day and held the row's profile (one of its periods), and
+        # the habilitation was in force that day and held the row's profile (one of its
+        # periods), and
         # the person still belonged to the staff (not after the end of a fixed-term contract)
         "user_active": bool(user and entitled_on(user, row.get("profile"), day)),
         "user_contract_ended_on": contract_end(user) if user else None,
@@ -21,10 +26,20 @@ def consultation_facts(users_by_id: dict, row: dict) -> dict:
 
 
 def daily_volume_entities(volumes) -> list[Entity]:
-    """The consultations per user and day (logs.DailyVolumes) as rules judge them, each placed at its first row."""
+    """The consultations per user and day (logs.DailyVolumes) as rules judge them, each placed at
+    its
+    first row.
+    """
     out = []
     for user, day, count, file, line in volumes:
-        entity = Entity("daily_volume", f"{user}/{day}", ("consultations",), {"user": user, "day": day, "count": count}, {}, f"{user} {day}")
+        entity = Entity(
+            "daily_volume",
+            f"{user}/{day}",
+            ("consultations",),
+            {"user": user, "day": day, "count": count},
+            {},
+            f"{user} {day}",
+        )
         entity.location = (file, line)
         out.append(entity)
     return out

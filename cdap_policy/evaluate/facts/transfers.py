@@ -1,5 +1,6 @@
 """Facts of transfers outside the EEA: the safeguards recorded for a recipient (a provider or a
 data store), in one shape whichever way the snapshot writes them."""
+
 from __future__ import annotations
 
 
@@ -16,8 +17,11 @@ def safeguards(item: dict) -> list[dict]:
     authorisation = item.get("transfer_authorisation")
     if isinstance(authorisation, dict):
         normalised = {"kind": "cnil_authorisation", "art14": True}
-        for field, name in (("cnil_deliberation", "reference"), ("granted_on", "dated"),
-                            ("communicated_to_caf_on", "communicated_to_caf_on")):
+        for field, name in (
+            ("cnil_deliberation", "reference"),
+            ("granted_on", "dated"),
+            ("communicated_to_caf_on", "communicated_to_caf_on"),
+        ):
             if field in authorisation:
                 normalised[name] = authorisation[field]
         out.append(normalised)

@@ -11,13 +11,16 @@ of its periods (from its grant, up to the day before its end) while the account'
 in force; rules see, on the evaluation date, the codes not withdrawn yet (`profiles`) and every
 period (`profile_history`), so that a consultation is judged against the profile held on its day.
 """
+
 from __future__ import annotations
 
 import unicodedata
 
 from cdap_policy.evaluate.facts.entity import Entity
 
-MAX_OTHERS = 20  # the holders count stays exact; listing every other holder on every user is quadratic
+MAX_OTHERS = (
+    20  # the holders count stays exact; listing every other holder on every user is quadratic
+)
 _ENDS = ("revoked_on", "left_on", "suspended_on")
 
 
@@ -45,7 +48,11 @@ def user_active_on(user: dict, day: str) -> bool:
     return True
 
 
-FIXED_TERM = ("fixed_term", "temporary", "intern")  # contracts whose end ends the person's place in the partner's staff
+FIXED_TERM = (
+    "fixed_term",
+    "temporary",
+    "intern",
+)  # contracts whose end ends the person's place in the partner's staff
 
 
 def periods(user: dict) -> list[dict]:
@@ -58,7 +65,13 @@ def periods(user: dict) -> list[dict]:
         if isinstance(item, str):
             out.append({"profile": item, "granted_on": account, "ended_on": None})
         else:
-            out.append({"profile": item["profile"], "granted_on": item.get("granted_on") or account, "ended_on": item.get("ended_on")})
+            out.append(
+                {
+                    "profile": item["profile"],
+                    "granted_on": item.get("granted_on") or account,
+                    "ended_on": item.get("ended_on"),
+                }
+            )
     return out
 
 
@@ -68,7 +81,9 @@ def listed_profiles(user: dict, day: str) -> list[str]:
     out: list[str] = []
     for period in periods(user):
         code = period["profile"]
-        if code not in out and (planned(user) or period["ended_on"] is None or period["ended_on"] > day):
+        if code not in out and (
+            planned(user) or period["ended_on"] is None or period["ended_on"] > day
+        ):
             out.append(code)
     return out
 
@@ -158,7 +173,11 @@ def counted_profiles(user: dict, day: str) -> list[str]:
     out: list[str] = []
     for period in periods(user):
         code, granted, ended = period["profile"], period["granted_on"], period["ended_on"]
-        if code not in out and (granted is None or granted <= day) and (ended is None or ended > day):
+        if (
+            code not in out
+            and (granted is None or granted <= day)
+            and (ended is None or ended > day)
+        ):
             out.append(code)
     return out
 
@@ -181,7 +200,9 @@ def in_force(user: dict, day: str) -> bool:
     return can_log_in(user) and user_active_on(user, day)
 
 
-def user_entities(users: list[dict], views: list[dict], user_index: dict, cel_users, attestation: dict, as_of: str) -> list[Entity]:
+def user_entities(
+    users: list[dict], views: list[dict], user_index: dict, cel_users, attestation: dict, as_of: str
+) -> list[Entity]:
     email_users: dict[str, list] = {}
     identity_users: dict[tuple, list] = {}
     active_ids = set()
@@ -212,26 +233,42 @@ def user_entities(users: list[dict], views: list[dict], user_index: dict, cel_us
             "active": active,
             "can_log_in": can_log_in(user),
             "departed_on": min(departures) if departures else None,
-            # the grant of each profile's period in force on the date (else its latest, else its first planned)
+            # the grant of each profile's period in force on the date (else its
+            # latest, else its first planned)
             "profile_granted_on": {p: profile_granted_on(user, p, as_of) for p in codes},
             # the earliest grant of each profile over the whole history
             "profile_first_granted_on": {p: first_granted_on(user, p) for p in codes},
             # the first grant of the account: its own date, or the earliest of its profiles'
-            "first_grant_on": min([d for d in [user.get("granted_on"), *(p["granted_on"] for p in periods(user))] if d], default=None),
+            "first_grant_on": min(
+                [
+                    d
+                    for d in [user.get("granted_on"), *(p["granted_on"] for p in periods(user))]
+                    if d
+                ],
+                default=None,
+            ),
             # profiles held in force on the date: a profile granted later, or withdrawn, is not held
             "active_profiles": held,
             "counted_profiles": counted_profiles(user, as_of),
             "contract_ended_on": contract_end(user),
-            # the habilitation was in force on the contract's last day (its end then had to remove it)
-            "in_force_at_contract_end": bool((ended := contract_end(user)) and not planned(user) and user_active_on(user, ended)),
+            # the habilitation was in force on the contract's last day (its end then
+            # had to remove it)
+            "in_force_at_contract_end": bool(
+                (ended := contract_end(user)) and not planned(user) and user_active_on(user, ended)
+            ),
             "access_stopped_on": access_stopped_on(user, as_of),
             "planned": planned(user),
-            # what pre-signature rules judge: the profiles in force, or those a planned user will need
+            # what pre-signature rules judge: the profiles in force, or those a
+            # planned user will need
             "intended_profiles": codes if planned(user) else held,
             "email_holders": len(email_users.get(email, ())) if active and email else 0,
             "identity_holders": len(identity_users.get(who, ())) if active and who else 0,
-            "same_email_users": others(email_users.get(email, ()), user["id"]) if active and email else [],
-            "same_identity_users": others(identity_users.get(who, ()), user["id"]) if active and who else [],
+            "same_email_users": (
+                others(email_users.get(email, ()), user["id"]) if active and email else []
+            ),
+            "same_identity_users": (
+                others(identity_users.get(who, ()), user["id"]) if active and who else []
+            ),
             # of those, the accounts nothing in the record tells apart (the diploma, its date):
             # the same person; the others are homonyms for an auditor to confirm
             "same_person_users": same_person.get(user["id"], []) if active and who else [],
@@ -241,7 +278,14 @@ def user_entities(users: list[dict], views: list[dict], user_index: dict, cel_us
             # whole list costs the native runtime a copy of that list per user (README, Performance)
             "attestation_signed_on": (attestation or {}).get("signed_on"),
         }
-        entity = Entity("user", user["id"], ("users", user_index[user["id"]]), views[index], facts, display_name(user))
+        entity = Entity(
+            "user",
+            user["id"],
+            ("users", user_index[user["id"]]),
+            views[index],
+            facts,
+            display_name(user),
+        )
         entity._cel = cel_users[index]
         out.append(entity)
     return out
@@ -252,14 +296,29 @@ def administrator_entities(admins: list[dict], users: list[dict]) -> list[Entity
     out = []
     for index, admin in enumerate(admins):
         email = (admin.get("email") or "").strip().lower()
-        same = sum(1 for a in admins if (a.get("email") or "").strip().lower() == email) if email else 0
+        same = (
+            sum(1 for a in admins if (a.get("email") or "").strip().lower() == email)
+            if email
+            else 0
+        )
         key = admin.get("id") or admin.get("role", "admin") + f"-{index + 1}"
         facts = {"email_holders": same, "user_with_same_email": user_emails.get(email)}
-        out.append(Entity("administrator", key, ("contacts", "administrators", index), admin, facts, display_name(admin)))
+        out.append(
+            Entity(
+                "administrator",
+                key,
+                ("contacts", "administrators", index),
+                admin,
+                facts,
+                display_name(admin),
+            )
+        )
     return out
 
 
-_LARGE_GROUP = 50  # beyond this many accounts under one name, comparing pairs is quadratic: all are kept alike
+_LARGE_GROUP = (
+    50  # beyond this many accounts under one name, comparing pairs is quadratic: all are kept alike
+)
 
 
 def _signature(user: dict) -> tuple:
@@ -281,7 +340,10 @@ def _alike(ids: list, by_id: dict) -> dict:
     if len(ids) > _LARGE_GROUP:
         return {i: others(ids, i) for i in ids}
     signatures = {i: _signature(by_id[i]) for i in ids}
-    return {i: [j for j in ids if j != i and not _distinct(signatures[i], signatures[j])][:MAX_OTHERS] for i in ids}
+    return {
+        i: [j for j in ids if j != i and not _distinct(signatures[i], signatures[j])][:MAX_OTHERS]
+        for i in ids
+    }
 
 
 def others(holders, user_id) -> list:
@@ -312,4 +374,6 @@ def person_name(text) -> str:
 
 
 def display_name(person: dict) -> str:
-    return " ".join(p.strip() for p in (person.get("first_name"), person.get("last_name")) if p and p.strip())
+    return " ".join(
+        p.strip() for p in (person.get("first_name"), person.get("last_name")) if p and p.strip()
+    )

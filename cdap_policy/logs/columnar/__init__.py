@@ -7,6 +7,7 @@ and counts per user. Anything the fast path cannot reproduce exactly (a blank li
 newline, an invalid value, a limit reached, any pyarrow error) makes it give up on the file: the
 row reader then reads it and raises, line for line, the error it raises today.
 """
+
 from __future__ import annotations
 
 

@@ -7,6 +7,7 @@ of free text, the date-time pattern with ASCII digits). A row that fails one is 
 `normalise`: for Parquet its error is the error; for CSV and JSON Lines the row reader takes over,
 so that the error line is the one it gives today.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,9 +23,17 @@ from cdap_policy.support.formats import date_ok
 
 # the control characters load.yamlsource.CONTROL refuses, in RE2's syntax
 _CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{202a}-\x{202e}\x{2066}-\x{2069}]"
-# support.formats.DATETIME with ASCII digits: a value Python's \d would also accept (other digits) is judged by normalise
-_DATETIME_RE2 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$"
-_PROBE_BASE = {"at": "2000-01-01", "user": "u", "profile": "T1"}  # valid required fields around the value probed
+# support.formats.DATETIME with ASCII digits: a value Python's \d would also accept (other digits)
+# is judged by normalise
+_DATETIME_RE2 = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T"
+    r" ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$"
+)
+_PROBE_BASE = {
+    "at": "2000-01-01",
+    "user": "u",
+    "profile": "T1",
+}  # valid required fields around the value probed
 _JSON_NATIVE = (str, bool, int, float, type(None), list, dict)
 
 
@@ -44,8 +53,14 @@ def _strings(column: pa.Array) -> pa.Array | None:
     kind = column.type
     if pa.types.is_string(kind):
         return column
-    if pa.types.is_large_string(kind) or getattr(pa.types, "is_string_view", lambda _: False)(kind) or (
-            pa.types.is_dictionary(kind) and (pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type))):
+    if (
+        pa.types.is_large_string(kind)
+        or getattr(pa.types, "is_string_view", lambda _: False)(kind)
+        or (
+            pa.types.is_dictionary(kind)
+            and (pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type))
+        )
+    ):
         return column.cast(pa.string())
     return None
 
@@ -59,7 +74,10 @@ class _Values:
     batch has as many distinct times and file numbers as rows."""
 
     def __init__(self, dictionary: pa.Array):
-        self.dictionary, self.small = dictionary, dictionary.to_pylist() if len(dictionary) <= 4096 else None
+        self.dictionary, self.small = (
+            dictionary,
+            (dictionary.to_pylist() if len(dictionary) <= 4096 else None),
+        )
 
     def __len__(self):
         return len(self.dictionary)
@@ -98,8 +116,10 @@ class Encoded:
 
 
 def encode(table: pa.Table, row_facts, strict_rows=None) -> Encoded:
-    """Validate and encode; `row_facts(row)` gives a row's facts (logs.tally.RowFacts). `strict_rows(indices)` is called with the rows that fail a check (in
-    file order) when there is no row reader to take over (Parquet); without it they raise Fallback."""
+    """Validate and encode; `row_facts(row)` gives a row's facts (logs.tally.RowFacts).
+    `strict_rows(indices)` is called with the rows that fail a check (in
+    file order) when there is no row reader to take over (Parquet); without it they raise Fallback.
+    """
     names = list(table.column_names)
     codes: dict[str, np.ndarray] = {}
     values: dict[str, list | _Values] = {}  # per field, the value of each code
@@ -114,7 +134,10 @@ def encode(table: pa.Table, row_facts, strict_rows=None) -> Encoded:
                 bad[:] = True
             continue
         if kind == "bool" and pa.types.is_boolean(column.type):
-            codes[name] = np.asarray(pc.cast(column, pa.int8()).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
+            codes[name] = np.asarray(
+                pc.cast(column, pa.int8()).fill_null(-1).to_numpy(zero_copy_only=False),
+                dtype=np.int32,
+            )
             values[name] = [False, True]
             continue
         strings = _strings(column)
@@ -126,7 +149,9 @@ def encode(table: pa.Table, row_facts, strict_rows=None) -> Encoded:
         if name in REQUIRED:
             bad |= empty
         encoded = pc.dictionary_encode(strings)
-        code = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
+        code = np.asarray(
+            encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32
+        )
         if kind in ("str", "datetime"):  # free text: whole-column checks, values kept as they are
             distinct: list | _Values = _Values(encoded.dictionary)
             bad |= _numpy_mask(pc.greater(pc.utf8_length(strings), MAX_CELL)) & ~empty
@@ -157,7 +182,9 @@ def encode(table: pa.Table, row_facts, strict_rows=None) -> Encoded:
     if at_strings is not None:
         day = pc.dictionary_encode(pc.utf8_slice_codeunits(at_strings, 0, 10))
         encoded.day_values = day.dictionary.to_pylist()
-        encoded.day_codes = np.asarray(day.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        encoded.day_codes = np.asarray(
+            day.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64
+        )
         wrong = [i for i, d in enumerate(encoded.day_values) if d and not date_ok(d)]
         if wrong:
             bad |= np.isin(encoded.day_codes, wrong) & (codes["at"] >= 0)
@@ -177,12 +204,24 @@ def parquet_rows(display: str, first_line: int):
         for index in rows.tolist():
             row = {}
             for name, value in table.slice(index, 1).to_pylist()[0].items():
-                # a value of a non-JSON type (a Parquet timestamp) is shown by its type, never accepted as text
-                row[name] = value if isinstance(value, _JSON_NATIVE) else {"type": str(table.schema.field(name).type)}
+                # a value of a non-JSON type (a Parquet timestamp) is shown by its
+                # type, never accepted as text
+                row[name] = (
+                    value
+                    if isinstance(value, _JSON_NATIVE)
+                    else {"type": str(table.schema.field(name).type)}
+                )
             try:
                 json.dumps(row)
             except (TypeError, ValueError):
-                row = {k: (v if isinstance(v, (str, bool, type(None))) else {"type": str(table.schema.field(k).type)}) for k, v in row.items()}
+                row = {
+                    k: (
+                        v
+                        if isinstance(v, (str, bool, type(None)))
+                        else {"type": str(table.schema.field(k).type)}
+                    )
+                    for k, v in row.items()
+                }
             normalise(row, display, first_line + index)
 
     return check

@@ -10,6 +10,7 @@ failing rows of the batch, its first failing and first error row of the batch: s
 it every failing row; a kept row is rebuilt as the row reader would build it (JSON Lines: its
 line parsed again).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,15 @@ from cdap_policy.logs.columnar.encode import Encoded, encode, parquet_rows
 from cdap_policy.logs.columnar.logwide import Facts, Ids
 from cdap_policy.logs.columnar.reader import Batch, batches
 from cdap_policy.logs.rows import fail, log_format, no_duplicate_keys, normalise
+from cdap_policy.logs.tally import (
+    SAMPLE_ROWS,
+    STATUSES,
+    DailyVolumes,
+    LazyActivation,
+    Tally,
+    UserTally,
+)
 from cdap_policy.support.i18n import tr
-from cdap_policy.logs.tally import STATUSES, DailyVolumes, LazyActivation, SAMPLE_ROWS, Tally, UserTally
 
 _FAIL, _ERROR = 1, 2
 _KEY_BOUND = 1 << 62
@@ -84,7 +92,9 @@ class _Pass:
             return status, errors.get
         entity = [f for f in rule.entity_fields if f in enc.codes]
         facts = [f for f in rule.fact_fields if f in enc.fact_codes]
-        key = _combined_key([enc.codes[f] for f in entity] + [enc.fact_codes[f] for f in facts], enc.n)
+        key = _combined_key(
+            [enc.codes[f] for f in entity] + [enc.fact_codes[f] for f in facts], enc.n
+        )
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
         combo_status, combo_error = np.empty(len(first), dtype=np.int8), [None] * len(first)
@@ -108,23 +118,38 @@ class _Pass:
     def sample_row(self, batch: Batch, enc: Encoded, index: int) -> dict:
         if batch.raw is not None and self.fmt == "jsonl":  # the key order of its own line
             line = batch.first_line + index
-            return normalise(json.loads(batch.raw_line(index).decode("utf-8"), object_pairs_hook=no_duplicate_keys), self.display, line)
+            return normalise(
+                json.loads(
+                    batch.raw_line(index).decode("utf-8"), object_pairs_hook=no_duplicate_keys
+                ),
+                self.display,
+                line,
+            )
         return enc.row(index)
 
     def add(self, batch: Batch, enc: Encoded):
         users, user_values = enc.codes["user"], enc.values["user"]
-        if enc.day_codes is None or enc.day_values is None:  # encode() refuses a batch without days first
+        if (
+            enc.day_codes is None or enc.day_values is None
+        ):  # encode() refuses a batch without days first
             raise Fallback("no days")
         if self.need_facts:
-            user_ids, day_ids = self.ids["user"].of(users, user_values), self.ids["day"].of(enc.day_codes, enc.day_values)
+            user_ids, day_ids = (
+                self.ids["user"].of(users, user_values),
+                self.ids["day"].of(enc.day_codes, enc.day_values),
+            )
             profile_ids = self.ids["profile"].of(enc.codes["profile"], enc.values["profile"])
-            enc.set_facts(self.facts.of(user_ids, profile_ids, day_ids, self.ids), self.facts.values)
+            enc.set_facts(
+                self.facts.of(user_ids, profile_ids, day_ids, self.ids), self.facts.values
+            )
         names = [str(u) for u in user_values]
         self.add_daily(batch, enc.codes["user"], enc.day_codes, enc.day_values, names)
         width = len(user_values)
         for rule in self.rules:
             status, error_of = self.statuses(rule, enc)
-            counts = np.bincount(users.astype(np.int64) * 4 + status, minlength=width * 4).reshape(width, 4)
+            counts = np.bincount(users.astype(np.int64) * 4 + status, minlength=width * 4).reshape(
+                width, 4
+            )
             for code in np.flatnonzero(counts.sum(axis=1)).tolist():
                 tally = rule.users.get(names[code])
                 if tally is None:
@@ -139,26 +164,43 @@ class _Pass:
             owners = users[failing]
             order = np.argsort(owners, kind="stable")  # file order kept within each user
             sorted_owners = owners[order]
-            starts = np.flatnonzero(np.concatenate(([True], sorted_owners[1:] != sorted_owners[:-1])))
-            rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.concatenate((starts, [len(order)]))))
+            starts = np.flatnonzero(
+                np.concatenate(([True], sorted_owners[1:] != sorted_owners[:-1]))
+            )
+            rank = np.arange(len(order)) - np.repeat(
+                starts, np.diff(np.concatenate((starts, [len(order)])))
+            )
             kept = order[rank < SAMPLE_ROWS]
             for code in (_FAIL, _ERROR):
                 rows = np.flatnonzero(status[failing] == code)
                 if len(rows):
-                    kept = np.concatenate((kept, rows[np.unique(owners[rows], return_index=True)[1]]))
+                    kept = np.concatenate(
+                        (kept, rows[np.unique(owners[rows], return_index=True)[1]])
+                    )
             for index in failing[np.unique(kept)].tolist():
                 line = batch.first_line + index
                 rule.users[names[users[index]]].offending(
-                    STATUSES[status[index]], self.display, line,
-                    partial(self.sample_row, batch, enc, index), error_of(index))
+                    STATUSES[status[index]],
+                    self.display,
+                    line,
+                    partial(self.sample_row, batch, enc, index),
+                    error_of(index),
+                )
 
-    def add_daily(self, batch: Batch, users: np.ndarray, day_codes: np.ndarray, day_values: list, names: list):
+    def add_daily(
+        self, batch: Batch, users: np.ndarray, day_codes: np.ndarray, day_values: list, names: list
+    ):
         """The batch's consultations per user and day, each with its first row."""
         days = len(day_values)
         keys = users.astype(np.int64) * days + day_codes
         unique, first, counts = np.unique(keys, return_index=True, return_counts=True)
-        self.daily.add_many([names[u] for u in (unique // days).tolist()], [day_values[d] for d in (unique % days).tolist()],
-                            self.display, (first + batch.first_line).tolist(), counts.tolist())
+        self.daily.add_many(
+            [names[u] for u in (unique // days).tolist()],
+            [day_values[d] for d in (unique % days).tolist()],
+            self.display,
+            (first + batch.first_line).tolist(),
+            counts.tolist(),
+        )
 
 
 def tally_columns(snapshot, judges, facts, activation) -> Tally | None:
@@ -179,13 +221,20 @@ def tally_columns(snapshot, judges, facts, activation) -> Tally | None:
         return None
     except pa.ArrowException:  # a pyarrow failure on data it parsed: the row reader judges the file
         if fmt == "parquet":
-            fail(display, None, "", tr("fichier Parquet illisible ou corrompu", "unreadable or corrupt Parquet file"))
+            fail(
+                display,
+                None,
+                "",
+                tr("fichier Parquet illisible ou corrompu", "unreadable or corrupt Parquet file"),
+            )
         return None
     return Tally(tuple(r.users for r in run.rules), run.daily)
 
 
 def iter_parquet(path, display):
-    """(row number, row) of a Parquet log, rows as `normalise` returns them: the row pass's reader."""
+    """(row number, row) of a Parquet log, rows as `normalise` returns them: the
+    row pass's reader.
+    """
     for batch in batches(path, display, "parquet"):
         enc = encode(batch.table, None, parquet_rows(display, batch.first_line))
         for index in range(enc.n):

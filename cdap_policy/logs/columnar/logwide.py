@@ -1,6 +1,7 @@
 """What the column-wise pass keeps from one batch to the next: an id per distinct user, profile
 and day of the whole log, and the facts of each (user, profile, day) computed once, as sorted
 numpy arrays so that a batch is merged without a Python loop per row."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,7 +46,9 @@ class Facts:
     """Facts of each (user, profile, day), as codes into one list of values per fact."""
 
     def __init__(self, row_facts):
-        self.row_facts = row_facts  # logs.tally.RowFacts: reads only the user, the profile and the day
+        self.row_facts = (
+            row_facts  # logs.tally.RowFacts: reads only the user, the profile and the day
+        )
         self.keys = np.empty(0, dtype=np.int64)
         self.codes: dict[str, np.ndarray] = {}
         self.values: dict[str, list] = {}
@@ -58,8 +61,11 @@ class Facts:
         if len(new):
             added: dict[str, list] = {}
             for packed in new.tolist():
-                row = {"user": ids["user"].values[packed >> (2 * _BITS)], "profile": ids["profile"].values[(packed >> _BITS) & (_LIMIT - 1)],
-                       "at": ids["day"].values[packed & (_LIMIT - 1)]}
+                row = {
+                    "user": ids["user"].values[packed >> (2 * _BITS)],
+                    "profile": ids["profile"].values[(packed >> _BITS) & (_LIMIT - 1)],
+                    "at": ids["day"].values[packed & (_LIMIT - 1)],
+                }
                 for name, value in self.row_facts(row).items():
                     index = self._index.setdefault(name, {})
                     code = index.get(value)
@@ -69,7 +75,11 @@ class Facts:
                     added.setdefault(name, []).append(code)
             names = list(added)
             old = [self.codes.get(name, np.empty(0, dtype=np.int32)) for name in names]
-            self.keys, merged = _merge(self.keys, new, *[(o, np.array(added[n], dtype=np.int32)) for o, n in zip(old, names, strict=True)])
+            self.keys, merged = _merge(
+                self.keys,
+                new,
+                *[(o, np.array(added[n], dtype=np.int32)) for o, n in zip(old, names, strict=True)],
+            )
             self.codes = dict(zip(names, merged, strict=True))
         position = np.searchsorted(self.keys, key)
         return {name: codes[position] for name, codes in self.codes.items()}

@@ -6,15 +6,16 @@ only when its line structure is regular (no blank line, no lone carriage return,
 the first byte, rows parsed == lines), so that row k of the file is line k + 2 (CSV) or k + 1
 (JSON Lines). Parquet has no lines: a row's "line" is its 1-based row number.
 """
+
 from __future__ import annotations
 
 import csv
 import gzip
 import io
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -22,15 +23,26 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from cdap_policy.logs.columnar import Fallback
-from cdap_policy.logs.rows import (FIELDS, MAX_BYTES, MAX_CELL, MAX_LINE, MAX_LINES, REQUIRED, column_name, fail,
-                                       open_binary)
+from cdap_policy.logs.rows import (
+    FIELDS,
+    MAX_BYTES,
+    MAX_CELL,
+    MAX_LINE,
+    MAX_LINES,
+    REQUIRED,
+    column_name,
+    fail,
+    open_binary,
+)
 from cdap_policy.support.i18n import tr
 
 BLOCK = 4 << 20  # bytes read at a time: about 60,000 rows, some 20 MB once parsed and encoded
 _ARROW_BLOCK = 2 << 20  # pyarrow's own block: larger than the longest line admitted (MAX_LINE)
 PARQUET_BATCH = 131_072
 _BOOL_KINDS = {name for name, kind in FIELDS.items() if kind == "bool"}
-JSON_SCHEMA = pa.schema([(name, pa.bool_() if name in _BOOL_KINDS else pa.string()) for name in FIELDS])
+JSON_SCHEMA = pa.schema(
+    [(name, pa.bool_() if name in _BOOL_KINDS else pa.string()) for name in FIELDS]
+)
 
 
 def _pool():
@@ -44,16 +56,22 @@ def _pool():
 
 @dataclass
 class Batch:
-    table: pa.Table  # one column per field the file has, strings (booleans where the file typed them)
+    table: (
+        pa.Table
+    )  # one column per field the file has, strings (booleans where the file typed them)
     start: int  # index in the file of the batch's first row
     first_line: int  # line number of that row
-    raw: bytes | None = None  # the block's bytes, to re-read a sample row exactly as the row reader does
+    raw: bytes | None = (
+        None  # the block's bytes, to re-read a sample row exactly as the row reader does
+    )
     _ends: np.ndarray | None = field(default=None, repr=False)
 
     def raw_line(self, local: int) -> bytes:
         raw, ends = self.raw, self._ends
         if raw is None:
-            raise ValueError("the batch kept no raw bytes")  # only text formats keep them; callers check
+            raise ValueError(
+                "the batch kept no raw bytes"
+            )  # only text formats keep them; callers check
         if ends is None:
             ends = self._ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
         begin = 0 if local == 0 else int(ends[local - 1]) + 1
@@ -69,7 +87,15 @@ def batches(path: Path, display: str, fmt: str) -> Iterator[Batch]:
     with handle:
         try:
             yield from (_csv(handle) if fmt == "csv" else _jsonl(handle))
-        except (EOFError, OSError, zlib.error, gzip.BadGzipFile, UnicodeError, csv.Error, pa.ArrowException) as exc:
+        except (
+            EOFError,
+            OSError,
+            zlib.error,
+            gzip.BadGzipFile,
+            UnicodeError,
+            csv.Error,
+            pa.ArrowException,
+        ) as exc:
             raise Fallback(type(exc).__name__) from None
 
 
@@ -94,7 +120,9 @@ class _Counter:
         if len(block) > MAX_LINE:  # the longest line, measured only when it could be too long
             ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
             starts = np.concatenate(([-1], ends))
-            longest = max(int(np.max(np.diff(starts))) if len(ends) else 0, len(block) - 1 - int(starts[-1]))
+            longest = max(
+                int(np.max(np.diff(starts))) if len(ends) else 0, len(block) - 1 - int(starts[-1])
+            )
             if longest > MAX_LINE:
                 raise Fallback("line too long")
         block.decode("utf-8")  # the row reader refuses invalid UTF-8 with its column
@@ -120,10 +148,10 @@ def _blocks(handle, counter: _Counter) -> Iterator[bytes]:
                 raise Fallback("line too long")
             carry = buffer
             continue
-        carry = buffer[cut + 1:]
+        carry = buffer[cut + 1 :]
         if len(carry) > MAX_LINE:
             raise Fallback("line too long")
-        yield buffer[:cut + 1]
+        yield buffer[: cut + 1]
 
 
 def _csv_header(handle) -> tuple[list[str], int]:
@@ -136,8 +164,11 @@ def _csv_header(handle) -> tuple[list[str], int]:
         raise Fallback("header")
     rows = list(csv.reader([text]))
     header = [h.strip() for h in rows[0]] if rows else []
-    if (len(set(header)) != len(header) or any(h not in FIELDS for h in header)
-            or any(k not in header for k in REQUIRED)):
+    if (
+        len(set(header)) != len(header)
+        or any(h not in FIELDS for h in header)
+        or any(k not in header for k in REQUIRED)
+    ):
         raise Fallback("header")  # the row reader words each of these
     return header, len(raw)
 
@@ -149,12 +180,24 @@ def _csv(handle) -> Iterator[Batch]:
     counter.lines, counter.bytes = 1, size
     # no worker threads: blocks are small already, and a pyarrow pool thread still running when
     # the process exits (an error raised mid-file) could abort it ("terminate called…", exit 134)
-    read_options = pacsv.ReadOptions(column_names=header, block_size=_ARROW_BLOCK, use_threads=False)
-    # no quoting: without a quote character in the block, a comma always separates, as for csv.reader
-    parse_options = pacsv.ParseOptions(quote_char=False, double_quote=False, escape_char=False, newlines_in_values=False,
-                                       ignore_empty_lines=True)
-    convert = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False,
-                                   quoted_strings_can_be_null=False, check_utf8=True)
+    read_options = pacsv.ReadOptions(
+        column_names=header, block_size=_ARROW_BLOCK, use_threads=False
+    )
+    # no quoting: without a quote character in the block, a comma always separates, as for
+    # csv.reader
+    parse_options = pacsv.ParseOptions(
+        quote_char=False,
+        double_quote=False,
+        escape_char=False,
+        newlines_in_values=False,
+        ignore_empty_lines=True,
+    )
+    convert = pacsv.ConvertOptions(
+        column_types={h: pa.string() for h in header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        check_utf8=True,
+    )
     for block in _blocks(handle, counter):
         lines = counter.block(block, False)
         if b'"' in block:  # quoting: Python's csv module, the row reader's own parser
@@ -162,10 +205,20 @@ def _csv(handle) -> Iterator[Batch]:
             if len(rows) != lines or any(len(r) != len(header) for r in rows):
                 raise Fallback("quoted CSV")
             columns = list(zip(*rows, strict=True)) if rows else [()] * len(header)
-            table = pa.table({h: pa.array(c, pa.string(), memory_pool=pool) for h, c in zip(header, columns, strict=True)})
+            table = pa.table(
+                {
+                    h: pa.array(c, pa.string(), memory_pool=pool)
+                    for h, c in zip(header, columns, strict=True)
+                }
+            )
         else:
-            table = pacsv.read_csv(io.BytesIO(block), read_options=read_options, parse_options=parse_options,
-                                   convert_options=convert, memory_pool=pool)
+            table = pacsv.read_csv(
+                io.BytesIO(block),
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert,
+                memory_pool=pool,
+            )
         if table.num_rows != lines:
             raise Fallback("rows and lines differ")
         yield Batch(table, start, start + 2, block)
@@ -175,13 +228,20 @@ def _csv(handle) -> Iterator[Batch]:
 def _jsonl(handle) -> Iterator[Batch]:
     counter, start, pool = _Counter(), 0, _pool()
     read_options = pajson.ReadOptions(block_size=_ARROW_BLOCK, use_threads=False)  # see _csv
-    parse_options = pajson.ParseOptions(explicit_schema=JSON_SCHEMA, unexpected_field_behavior="error", newlines_in_values=False)
+    parse_options = pajson.ParseOptions(
+        explicit_schema=JSON_SCHEMA, unexpected_field_behavior="error", newlines_in_values=False
+    )
     first = True
     for block in _blocks(handle, counter):
         lines = counter.block(block, first)
         body = block[3:] if first and block.startswith(b"\xef\xbb\xbf") else block
         first = False
-        table = pajson.read_json(io.BytesIO(body), read_options=read_options, parse_options=parse_options, memory_pool=pool)
+        table = pajson.read_json(
+            io.BytesIO(body),
+            read_options=read_options,
+            parse_options=parse_options,
+            memory_pool=pool,
+        )
         if table.num_rows != lines:
             raise Fallback("rows and lines differ")
         yield Batch(table, start, start + 1, body)
@@ -192,22 +252,47 @@ def _parquet(path: Path, display: str) -> Iterator[Batch]:
     import pyarrow.parquet as pq
 
     if path.name.endswith(".gz"):
-        fail(display, None, "", tr("un journal Parquet est déjà compressé : le donner sans .gz",
-                                   "a Parquet log is compressed already: give it without .gz"))
+        fail(
+            display,
+            None,
+            "",
+            tr(
+                "un journal Parquet est déjà compressé : le donner sans .gz",
+                "a Parquet log is compressed already: give it without .gz",
+            ),
+        )
     handle = open_binary(path, display)
     with handle:
         try:
             parquet = pq.ParquetFile(handle)
             names = parquet.schema_arrow.names
-            rows, size = parquet.metadata.num_rows, sum(parquet.metadata.row_group(i).total_byte_size
-                                                        for i in range(parquet.metadata.num_row_groups))
+            rows, size = (
+                parquet.metadata.num_rows,
+                sum(
+                    parquet.metadata.row_group(i).total_byte_size
+                    for i in range(parquet.metadata.num_row_groups)
+                ),
+            )
         except (pa.ArrowException, OSError, ValueError):
-            fail(display, None, "", tr("fichier Parquet illisible ou corrompu", "unreadable or corrupt Parquet file"))
+            fail(
+                display,
+                None,
+                "",
+                tr("fichier Parquet illisible ou corrompu", "unreadable or corrupt Parquet file"),
+            )
         _parquet_columns(display, names)
         if rows > MAX_LINES or size > MAX_BYTES:
-            fail(display, None, "", tr(
-                f"journal trop long (plus de {MAX_LINES:_} lignes ou {MAX_BYTES >> 30} Gio une fois décompressé)".replace("_", " "),
-                f"log too long (more than {MAX_LINES:,} lines or {MAX_BYTES >> 30} GiB once decompressed)"))
+            fail(
+                display,
+                None,
+                "",
+                tr(
+                    f"journal trop long (plus de {MAX_LINES:_} lignes ou {MAX_BYTES >> 30} Gio une"
+                    " fois décompressé)".replace("_", " "),
+                    f"log too long (more than {MAX_LINES:,} lines or {MAX_BYTES >> 30} GiB once"
+                    " decompressed)",
+                ),
+            )
         _parquet_sizes(display, parquet.metadata)
         start = 0
         try:
@@ -215,14 +300,30 @@ def _parquet(path: Path, display: str) -> Iterator[Batch]:
                 table = pa.Table.from_batches([record_batch])
                 yield Batch(table, start, start + 1)
                 start += table.num_rows
-        except MemoryError:  # pyarrow's ArrowMemoryError too: the file may be sound, the machine short
-            fail(display, start + 1, "", tr(
-                "mémoire insuffisante pour lire le journal Parquet (rang indiqué : première ligne non lue) ; "
-                "écrivez des groupes de lignes plus petits",
-                "out of memory reading the Parquet log (row shown: the first one not read); write smaller row groups"))
+        except (
+            MemoryError
+        ):  # pyarrow's ArrowMemoryError too: the file may be sound, the machine short
+            fail(
+                display,
+                start + 1,
+                "",
+                tr(
+                    "mémoire insuffisante pour lire le journal Parquet (rang indiqué : première"
+                    " ligne non lue) ; écrivez des groupes de lignes plus petits",
+                    "out of memory reading the Parquet log (row shown: the first one not read);"
+                    " write smaller row groups",
+                ),
+            )
         except (pa.ArrowException, OSError, ValueError):
-            fail(display, start + 1, "", tr("fichier Parquet corrompu (rang indiqué : première ligne non lue)",
-                                            "corrupt Parquet file (row shown: the first one not read)"))
+            fail(
+                display,
+                start + 1,
+                "",
+                tr(
+                    "fichier Parquet corrompu (rang indiqué : première ligne non lue)",
+                    "corrupt Parquet file (row shown: the first one not read)",
+                ),
+            )
 
 
 # A value of a log is at most MAX_CELL characters (4 bytes each in UTF-8, and a length): a column
@@ -245,30 +346,67 @@ def _parquet_sizes(display: str, metadata) -> None:
             shown = column_name(name)
             field = name if shown != "?" else ""
             if size > values * _VALUE_BYTES + _CHUNK_SLACK:
-                fail(display, None, field, tr(
-                    f"la colonne {shown} du groupe de lignes {group + 1} se décompresse en {size / 1048576:.1f} Mio pour "
-                    f"{values} valeur(s) : plus que des valeurs de {MAX_CELL} caractères au plus ne le peuvent ; pas un journal",
-                    f"column {shown} of row group {group + 1} unpacks to {size / 1048576:.1f} MiB for {values} value(s): "
-                    f"more than values of at most {MAX_CELL} characters can take; not a consultation log"))
+                fail(
+                    display,
+                    None,
+                    field,
+                    tr(
+                        f"la colonne {shown} du groupe de lignes {group + 1} se décompresse en"
+                        f" {size / 1048576:.1f} Mio pour {values} valeur(s) : plus que des valeurs"
+                        f" de {MAX_CELL} caractères au plus ne le peuvent ; pas un journal",
+                        f"column {shown} of row group {group + 1} unpacks to {size / 1048576:.1f}"
+                        f" MiB for {values} value(s): more than values of at most {MAX_CELL}"
+                        " characters can take; not a consultation log",
+                    ),
+                )
             if size > MAX_COLUMN_CHUNK:
-                fail(display, None, field, tr(
-                    f"la colonne {shown} du groupe de lignes {group + 1} se décompresse en {size / 1048576:.0f} Mio, au-delà de "
-                    f"la limite de {MAX_COLUMN_CHUNK >> 20} Mio : écrivez des groupes d'au plus un million de lignes",
-                    f"column {shown} of row group {group + 1} unpacks to {size / 1048576:.0f} MiB, over the "
-                    f"{MAX_COLUMN_CHUNK >> 20} MiB limit: write row groups of at most a million rows"))
+                fail(
+                    display,
+                    None,
+                    field,
+                    tr(
+                        f"la colonne {shown} du groupe de lignes {group + 1} se décompresse en"
+                        f" {size / 1048576:.0f} Mio, au-delà de la limite de"
+                        f" {MAX_COLUMN_CHUNK >> 20} Mio : écrivez des groupes d'au plus un million"
+                        " de lignes",
+                        f"column {shown} of row group {group + 1} unpacks to {size / 1048576:.0f}"
+                        f" MiB, over the {MAX_COLUMN_CHUNK >> 20} MiB limit: write row groups of at"
+                        " most a million rows",
+                    ),
+                )
 
 
 def _parquet_columns(display: str, names: list) -> None:
     """The CSV header's rules, for the Parquet schema (there is no line: the error names none)."""
     if len(set(names)) != len(names):
-        fail(display, None, "", tr("colonne en double dans le schéma Parquet", "duplicate column in the Parquet schema"))
+        fail(
+            display,
+            None,
+            "",
+            tr(
+                "colonne en double dans le schéma Parquet", "duplicate column in the Parquet schema"
+            ),
+        )
     for name in names:
         if name not in FIELDS:
             shown = column_name(name)
-            fail(display, None, name if shown != "?" else "", tr(
-                f"colonne inconnue {shown} ; colonnes attendues parmi {', '.join(FIELDS)}",
-                f"unknown column {shown}; expected some of {', '.join(FIELDS)}"))
+            fail(
+                display,
+                None,
+                name if shown != "?" else "",
+                tr(
+                    f"colonne inconnue {shown} ; colonnes attendues parmi {', '.join(FIELDS)}",
+                    f"unknown column {shown}; expected some of {', '.join(FIELDS)}",
+                ),
+            )
     missing = [k for k in REQUIRED if k not in names]
     if missing:
-        fail(display, None, "", tr(f"schéma Parquet sans les colonnes obligatoires {', '.join(missing)}",
-                                   f"Parquet schema lacks the required column(s) {', '.join(missing)}"))
+        fail(
+            display,
+            None,
+            "",
+            tr(
+                f"schéma Parquet sans les colonnes obligatoires {', '.join(missing)}",
+                f"Parquet schema lacks the required column(s) {', '.join(missing)}",
+            ),
+        )

@@ -11,6 +11,7 @@ A waiver file `x.waivers.yaml` next to its snapshot `x.yaml` — found in a fold
 glob, or named alone by a pre-commit hook when only the waivers changed — stands for that
 snapshot, which is checked with it (once).
 """
+
 from __future__ import annotations
 
 import glob
@@ -41,7 +42,10 @@ def snapshot_of_waivers(path: Path) -> Path | None:
     if suffix is None:
         return None
     stem = path.name[: -len(suffix)]
-    return next((path.with_name(stem + s) for s in SNAPSHOT_SUFFIXES if path.with_name(stem + s).is_file()), None)
+    return next(
+        (path.with_name(stem + s) for s in SNAPSHOT_SUFFIXES if path.with_name(stem + s).is_file()),
+        None,
+    )
 
 
 def _walk(folder: Path) -> list[Path]:
@@ -80,16 +84,42 @@ def discover(arguments) -> tuple[list[Path], list[Problem]]:
         if argument.is_dir():
             found = _walk(argument)
             if not found:
-                problems.append(Problem(text, None, "", tr(
-                    f"aucun instantané dans ce dossier ({', '.join('*' + s for s in SNAPSHOT_SUFFIXES)})",
-                    f"no snapshot in this folder ({', '.join('*' + s for s in SNAPSHOT_SUFFIXES)})")))
+                problems.append(
+                    Problem(
+                        text,
+                        None,
+                        "",
+                        tr(
+                            "aucun instantané dans ce dossier"
+                            f" ({', '.join('*' + s for s in SNAPSHOT_SUFFIXES)})",
+                            "no snapshot in this folder"
+                            f" ({', '.join('*' + s for s in SNAPSHOT_SUFFIXES)})",
+                        ),
+                    )
+                )
         elif not argument.exists() and is_glob(text):
-            # quoted globs are expanded here: no shell limit on the number of files, same on every OS
-            found = sorted((Path(p) for p in glob.glob(text, recursive=True)
-                            if os.path.isfile(p) and _is_snapshot_name(os.path.basename(p))), key=lambda p: p.as_posix())
+            # quoted globs are expanded here: no shell limit on the number of files,
+            # same on every OS
+            found = sorted(
+                (
+                    Path(p)
+                    for p in glob.glob(text, recursive=True)
+                    if os.path.isfile(p) and _is_snapshot_name(os.path.basename(p))
+                ),
+                key=lambda p: p.as_posix(),
+            )
             if not found:
-                problems.append(Problem(text, None, "", tr("aucun instantané ne correspond à ce motif",
-                                                           "no snapshot matches this pattern")))
+                problems.append(
+                    Problem(
+                        text,
+                        None,
+                        "",
+                        tr(
+                            "aucun instantané ne correspond à ce motif",
+                            "no snapshot matches this pattern",
+                        ),
+                    )
+                )
         else:
             found = [argument]
         for path in found:

@@ -15,6 +15,7 @@ into an exception by the command line) or the `--timeout` watchdog reach it with
 then ends the workers before the exception goes on. A worker also carries the run's deadline,
 and stops by itself should the parent be gone.
 """
+
 from __future__ import annotations
 
 import collections
@@ -32,8 +33,8 @@ from typing import TYPE_CHECKING
 from cdap_policy.support.errors import InputError, NotASnapshot, PolicyError
 
 if TYPE_CHECKING:  # imported by the workers when they check, not when the pool module loads
-    from cdap_policy.pipeline.check import CheckOptions
     from cdap_policy.formatters import FormatOptions
+    from cdap_policy.pipeline.check import CheckOptions
 
 EXIT_INPUT, EXIT_INTERNAL = 2, 3  # as cli.common: unreadable snapshot; internal error
 WINDOW_PER_WORKER = 4
@@ -62,6 +63,7 @@ def default_jobs() -> int:
 @dataclass(frozen=True)
 class Setup:
     """Everything a worker needs, sent once per worker (not once per snapshot)."""
+
     policies: Path | None
     params_file: Path | None
     engine: str
@@ -84,7 +86,9 @@ class Outcome:
     digest: dict | None = None  # what the batch summary needs of the report
     inputs: tuple = ()  # other files read for this snapshot (log, waivers)
     pack_files: tuple = ()  # the files the pack was read from, sent once per worker
-    skipped: str | None = None  # one of the project's own files (filekinds.KIND_NAMES), not a snapshot
+    skipped: str | None = (
+        None  # one of the project's own files (filekinds.KIND_NAMES), not a snapshot
+    )
 
     @property
     def checked(self) -> bool:
@@ -118,13 +122,15 @@ class Checker:
         return frozenset(self.pack().parameters)
 
     def __call__(self, index: int, path) -> Outcome:
-        from cdap_policy.pipeline.check import check_loaded
         from cdap_policy.load.snapshot import load_snapshot
+        from cdap_policy.pipeline.check import check_loaded
 
         setup = self.setup
         snapshot = None
         try:
-            snapshot = load_snapshot(path, log_roots=setup.options.log_roots, parameter_names=self.parameter_names)
+            snapshot = load_snapshot(
+                path, log_roots=setup.options.log_roots, parameter_names=self.parameter_names
+            )
             report = check_loaded(self.pack(), snapshot, setup.options)
         except PolicyError:
             raise  # the pack, not the snapshot: the whole run stops
@@ -133,7 +139,12 @@ class Checker:
                 return Outcome(index, str(path), 0, skipped=exc.kind)
             return Outcome(index, str(path), EXIT_INPUT, problems=exc.problems)
         except InputError as exc:
-            return Outcome(index, str(path), EXIT_INPUT, problems=_redacted(exc.problems, snapshot, setup.options))
+            return Outcome(
+                index,
+                str(path),
+                EXIT_INPUT,
+                problems=_redacted(exc.problems, snapshot, setup.options),
+            )
         except Exception as exc:  # a bug on one snapshot is reported; the batch goes on
             return Outcome(index, str(path), EXIT_INTERNAL, internal=f"{type(exc).__name__}: {exc}")
         from cdap_policy import formatters
@@ -144,16 +155,28 @@ class Checker:
         inputs = tuple(str(p) for p in (snapshot.log_path, (report.waivers or {}).get("file")) if p)
         pack_files = () if self._pack_files_sent else tuple(str(f) for f in self.pack().files)
         self._pack_files_sent = True
-        return Outcome(index, str(path), code, digest=digest(report, code), inputs=inputs, pack_files=pack_files,
-                       text=formatters.item(setup.fmt, report, setup.format_options) if streamed else None,
-                       report=None if streamed else report)
+        return Outcome(
+            index,
+            str(path),
+            code,
+            digest=digest(report, code),
+            inputs=inputs,
+            pack_files=pack_files,
+            text=formatters.item(setup.fmt, report, setup.format_options) if streamed else None,
+            report=None if streamed else report,
+        )
 
 
 def _redacted(problems: list, snapshot, options) -> list:
     """The problems as the batch summary and standard error show them: a personal field's value
     masked (whatever --redact); with --redact, the errors of a file read beside a readable
     snapshot (its log, its waiver file) also lose the names that snapshot holds."""
-    from cdap_policy.report.redact import Pseudonymiser, Redactor, key_from_environment, mask_problem
+    from cdap_policy.report.redact import (
+        Pseudonymiser,
+        Redactor,
+        key_from_environment,
+        mask_problem,
+    )
 
     key = options.redact_key or key_from_environment()
     if options.redact and snapshot is not None:
@@ -169,7 +192,8 @@ def load_pack(setup: Setup):
     return load(setup.policies, setup.params_file, runner=setup.engine)
 
 
-# -- in the worker processes ------------------------------------------------------------------------
+# -- in the worker processes
+# ------------------------------------------------------------------------
 
 _CHECKER: Checker | None = None
 _PACK_ERROR: tuple | None = None  # (kind, problems) when the pack did not load in this worker
@@ -181,11 +205,15 @@ def _start_worker(setup: Setup) -> None:
     if setup.deadline_s:
         from cdap_policy.engines.deadline import WATCHDOG
 
-        WATCHDOG.run_deadline(setup.deadline_s + STOP_MARGIN_S, on_stuck=lambda: os._exit(EXIT_INPUT))
+        WATCHDOG.run_deadline(
+            setup.deadline_s + STOP_MARGIN_S, on_stuck=lambda: os._exit(EXIT_INPUT)
+        )
     _CHECKER = Checker(setup)
     try:
         _CHECKER.pack()  # once per worker, before its first snapshot
-    except InputError as exc:  # an exception here would only say "broken pool": keep it for the parent
+    except (
+        InputError
+    ) as exc:  # an exception here would only say "broken pool": keep it for the parent
         _PACK_ERROR = ("policy" if isinstance(exc, PolicyError) else "input", list(exc.problems))
 
 
@@ -197,7 +225,9 @@ def _check_in_worker(index: int, path: str) -> Outcome | tuple:
     return _CHECKER(index, path)
 
 
-# -- in the parent -----------------------------------------------------------------------------------
+# -- in the parent
+# -----------------------------------------------------------------------------------
+
 
 def run(paths: list, setup: Setup, jobs: int, pack_loader=None, on_done=None):
     """Yield one Outcome per path, in order. `on_done()` is called as each snapshot completes
@@ -215,8 +245,11 @@ def run(paths: list, setup: Setup, jobs: int, pack_loader=None, on_done=None):
 
 def _pooled(paths, setup: Setup, workers: int, on_done):
     executor = concurrent.futures.ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker, initargs=(setup,))
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(setup,),
+    )
     pending: collections.deque = collections.deque()
     source = iter(enumerate(paths))
     window = workers * WINDOW_PER_WORKER
@@ -243,7 +276,9 @@ def _pooled(paths, setup: Setup, workers: int, on_done):
             outcome = head.result()  # a worker's RunTimeout is raised here
             if isinstance(outcome, tuple):
                 kind, problems = outcome
-                raise PackUnusable(PolicyError(problems) if kind == "policy" else InputError(problems))
+                raise PackUnusable(
+                    PolicyError(problems) if kind == "policy" else InputError(problems)
+                )
             fill()
             yield outcome
         finished = True
@@ -265,19 +300,26 @@ def _starting_a_worker():
     instructions (another traceback): they are held until the worker is started, then acted on as
     usual, never lost. multiprocessing's resource tracker, which unblocks Ctrl-C once started, is
     started first."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):
         yield
         return
     from multiprocessing import resource_tracker
 
     resource_tracker.ensure_running()
     held: list[int] = []
-    previous = {sig: signal.signal(sig, lambda number, frame: held.append(number)) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        sig: signal.signal(sig, lambda number, frame: held.append(number))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C held by the kernel is delivered now
+        signal.pthread_sigmask(
+            signal.SIG_SETMASK, mask
+        )  # a Ctrl-C held by the kernel is delivered now
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         for sig in map(signal.Signals, dict.fromkeys(held)):

@@ -2,15 +2,24 @@
 comes (`sinks`) and added to the summary, an output that turns out to be one of the files read
 refused before anything is written, and nothing half-written left behind on any failure.
 """
+
 from __future__ import annotations
 
-from cdap_policy.support import output as out
 from cdap_policy.pipeline.batch import pool
 from cdap_policy.pipeline.batch.summary import Summary
+from cdap_policy.support import output as out
 
 
-def check_batch(paths: list, setup: pool.Setup, jobs: int, sink, outputs=(), pack_loader=None, on_done=None,
-                on_unreadable=None) -> Summary:
+def check_batch(
+    paths: list,
+    setup: pool.Setup,
+    jobs: int,
+    sink,
+    outputs=(),
+    pack_loader=None,
+    on_done=None,
+    on_unreadable=None,
+) -> Summary:
     """Check `paths` into `sink` and return the summary; `sink.finish` is left to the caller
     (after its deadline). `on_unreadable(outcome)` is called for each snapshot that could not be
     checked, in input order; the project's own files met on the way are listed in the summary's

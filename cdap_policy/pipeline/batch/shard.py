@@ -4,6 +4,7 @@ Snapshot number i (0-based, in discovery order) goes to shard i mod N + 1: the N
 disjoint, together they are the whole batch, their sizes differ by one at most, and every job
 computes its share alone from the same listing, with no coordinator.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,12 @@ def parse(text: str) -> tuple[int, int]:
     """'2/4' -> (2, 4); ValueError with a {fr, en} message otherwise."""
     match = _SHARD.match(text or "")
     if not match:
-        raise ValueError(tr(f"{text!r} n'est pas de la forme K/N (par exemple 2/4)",
-                            f"{text!r} is not of the form K/N (for example 2/4)"))
+        raise ValueError(
+            tr(
+                f"{text!r} n'est pas de la forme K/N (par exemple 2/4)",
+                f"{text!r} is not of the form K/N (for example 2/4)",
+            )
+        )
     k, n = int(match.group(1)), int(match.group(2))
     if n < 1 or not 1 <= k <= n:
         raise ValueError(tr(f"{text!r} : il faut 1 ≤ K ≤ N", f"{text!r}: 1 ≤ K ≤ N is required"))
@@ -26,4 +31,4 @@ def parse(text: str) -> tuple[int, int]:
 
 
 def select(items: list, k: int, n: int) -> list:
-    return items[k - 1::n]
+    return items[k - 1 :: n]

@@ -5,6 +5,7 @@ summary goes in the formats that show it (table, Markdown, HTML). Each format sa
 (formatters: STREAMS, SHOWS_BATCH_SUMMARY). Nothing reaches a file before `finish`: a failed or
 interrupted run leaves the old report as it was.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,7 +18,9 @@ class Sink:
     def __init__(self, fmt: str, output, format_options, with_summary: bool, redact_line=None):
         self.fmt, self.format_options, self.with_summary = fmt, format_options, with_summary
         self.streamed = formatters.streams(fmt)
-        self._joiner = formatters.joiner(fmt) if self.streamed else None  # set exactly when streamed
+        self._joiner = (
+            formatters.joiner(fmt) if self.streamed else None
+        )  # set exactly when streamed
         self._reports: list = []
         self._unreadable: list = []  # evaluate.findings.Unreadable, for the formats that show them
         self._redact_line = redact_line  # --redact: masks error lines as on standard error
@@ -45,7 +48,9 @@ class Sink:
         if not self.streamed:
             from cdap_policy.evaluate.findings import Unreadable
 
-            self._unreadable.append(Unreadable.of(outcome.path, outcome.problems, outcome.internal, self._redact_line))
+            self._unreadable.append(
+                Unreadable.of(outcome.path, outcome.problems, outcome.internal, self._redact_line)
+            )
 
     def finish(self, summary) -> None:
         """Write what is left, then replace the output file. With no report at all, nothing is
@@ -60,7 +65,9 @@ class Sink:
             if show is not None:
                 self._write(formatters.summary_after(self.fmt, show, self.format_options))
         else:
-            options = dataclasses.replace(self.format_options, summary=show, unreadable=tuple(self._unreadable))
+            options = dataclasses.replace(
+                self.format_options, summary=show, unreadable=tuple(self._unreadable)
+            )
             self._write(formatters.render(self.fmt, self._reports, options))
             self._reports, self._unreadable = [], []
         if self._destination is not None:
