@@ -150,6 +150,7 @@ def test_an_unreadable_baseline_stops_the_run_before_any_check(tmp_path):
     assert error_lines(proc)[0].startswith(f"{bad}: is not a cdap-policy JSON report")
 
 
+@pytest.mark.slow
 def test_a_baseline_of_several_partners_gives_each_snapshot_its_own(tmp_path):
     hospital = {"snapshot": "fixtures/hopital-2025-hebergeur.yaml", "as_of": "2026-06-30"}
     base = write_json(tmp_path / "both.json", [report_dict(hospital), report_dict(YEAR2)])

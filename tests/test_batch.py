@@ -287,6 +287,7 @@ def test_the_pool_and_a_single_process_write_the_same_bytes(folder):
     assert one.returncode == two.returncode == 2 and one.stdout == two.stdout and one.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_the_table_ends_with_a_summary_by_family_rule_and_partner(folder):
     snapshots, manifest = folder
@@ -517,6 +518,7 @@ def test_timeout_stops_the_workers_and_writes_nothing(slow_folder, tmp_path):
     assert _no_worker_left(proc.pid)
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table from /proc")
 def test_ctrl_c_exits_130_ends_the_workers_and_leaves_no_partial_output(slow_folder, tmp_path):

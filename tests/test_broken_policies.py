@@ -250,6 +250,7 @@ def test_hostile_yaml_in_a_rule_file(tmp_path):
     assert_broken_pack(check(pack), f"{pack}/zz.yaml:9: [/rules/0/check]", "is not allowed")
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_every_command_refuses_a_broken_pack(tmp_path):
     pack = make_pack(tmp_path, {"zz.yaml": rule_file(rule(), rule())})

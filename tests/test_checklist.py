@@ -95,6 +95,7 @@ def test_the_table_is_a_checklist_in_plain_french(tmp_path):
     assert "À préparer" not in other_stage
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_checklist_file_is_validated(tmp_path):
     import shutil

@@ -114,6 +114,7 @@ def copy_pack(tmp_path):
     return target
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_broken_expression_exits_2_naming_the_rule(tmp_path):
     pack_dir = copy_pack(tmp_path)
@@ -129,6 +130,7 @@ def test_broken_expression_exits_2_naming_the_rule(tmp_path):
     assert "quota-profile-max" in proc.stderr and "quota.yaml:" in proc.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_rule_that_raises_is_an_error_and_exits_non_zero(tmp_path):
     pack_dir = copy_pack(tmp_path)
@@ -187,6 +189,7 @@ def test_test_command_runs_cases():
     assert proc.stdout.strip().splitlines()[-1].endswith("0 failed")
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_params_override(tmp_path):
     override = tmp_path / "params.yaml"

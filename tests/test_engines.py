@@ -163,6 +163,7 @@ def _generator():
     return generate, None
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @needs_native
 def test_native_and_compiled_agree_on_generated_partners(packs):
@@ -212,6 +213,7 @@ def test_native_and_compiled_agree_on_snapshots_drawn_from_the_schema(packs):
     agree()
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 @needs_native
 def test_native_reads_a_consultation_log_like_the_compiled_runner(packs, tmp_path):

@@ -118,6 +118,7 @@ def test_fingerprint_of_a_check_report_finds_the_same_finding():
     assert run("explain", "--fingerprint", "abc", "--snapshot", CCAS).exit_code == 2
 
 
+@pytest.mark.slow
 def test_explain_agrees_with_check_on_every_rule_and_entity_of_a_fixture():
     snapshot = load_snapshot(CCAS)
     report = evaluate(pack(), snapshot, "2025-06-30", include_passed=True)

@@ -141,6 +141,7 @@ def test_every_fixture_gives_valid_assessment_results(name):
     assert len(set(declared)) == len(declared)  # every object its own identity
 
 
+@pytest.mark.slow
 def test_same_reports_same_bytes_whatever_the_run():
     path = FIXTURES / "departement-2017.yaml"
     first = check_snapshot(pack(), path, CheckOptions(as_of="2025-06-30", include_passed=True))

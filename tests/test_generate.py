@@ -93,6 +93,7 @@ def test_every_organisation_kind_and_every_profile_of_the_catalogue_is_there(bat
     assert set(manifest["profiles"]) == catalogue
 
 
+@pytest.mark.slow
 def test_partners_are_compliant_except_for_the_defects_they_were_given(batch):
     out, manifest = batch
     folder = out / manifest["snapshots"]

@@ -190,6 +190,7 @@ def test_a_stale_browser_list_is_the_checkers_to_renew_not_the_partners(tmp_path
     )  # judged: Firefox ESR 128 still maintained
 
 
+@pytest.mark.slow
 def test_a_need_names_only_values_its_rule_reads(tmp_path):
     import shutil
 

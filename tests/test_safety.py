@@ -526,6 +526,7 @@ def test_the_whole_run_deadline_stops_with_exit_2_and_writes_nothing(tmp_path):
     assert time.monotonic() - started < 30 and out.read_text() == "old\n"
 
 
+@pytest.mark.slow
 @pytest.mark.cli
 def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path):
     snapshot = big_log_snapshot(tmp_path, 800_000)
