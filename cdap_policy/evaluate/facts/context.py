@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from cdap_policy import logs
-from cdap_policy.engines.celfuncs import add_months
 from cdap_policy.evaluate.facts import convention as conv
 from cdap_policy.evaluate.facts.entity import Entity, listed
 from cdap_policy.evaluate.facts.logs import consultation_facts, daily_volume_entities
@@ -25,6 +24,7 @@ from cdap_policy.evaluate.facts.users import (
     user_entities,
 )
 from cdap_policy.load.snapshot import Snapshot
+from cdap_policy.support import dates
 
 SECTIONS = {
     "snapshot": dict,
@@ -158,7 +158,7 @@ class Context:
             # quarterly committees, yearly
             # ceilings): from this day, exclusive, to the evaluation date; older gaps
             # are summarised apart
-            "review_from": str(add_months(self.as_of, -param_values["review_period_months"])),
+            "review_from": dates.months_after(self.as_of, -param_values["review_period_months"]),
             "documents_by": documents_by,
             "first_granted_on": grants[0] if grants else None,
             "first_granted_by_profile": first_by_profile,

@@ -8,11 +8,9 @@ backdated amendment cannot legalise what was done before its signature.
 
 from __future__ import annotations
 
-import datetime
-
-from cdap_policy.engines.celfuncs import add_months
 from cdap_policy.evaluate.facts.entity import Entity, listed
 from cdap_policy.evaluate.facts.users import holds_on
+from cdap_policy.support import dates
 
 
 def quota_value(raw) -> int:
@@ -88,11 +86,7 @@ def amendment_entities(convention: dict, users: list[dict], as_of: str) -> list[
     for entity in out:
         amendment = entity.data
         start = in_force_from(amendment)
-        eve = (
-            (datetime.date.fromisoformat(start) - datetime.timedelta(days=1)).isoformat()
-            if start
-            else None
-        )
+        eve = dates.day_before(start) if start else None
         changes = []
         if eve:
             before = effective_quotas(convention, eve)
@@ -123,7 +117,7 @@ def _anniversary_on_or_after(signed: str, day: str) -> str:
     """
     years = max(0, int(day[:4]) - int(signed[:4]) - 1)
     while True:
-        candidate = str(add_months(signed, 12 * years))
+        candidate = dates.months_after(signed, 12 * years)
         if candidate >= day:
             return candidate
         years += 1
@@ -148,12 +142,12 @@ def convention_ended_on(convention: dict, framework: str, params: dict) -> str |
         signed = convention.get("signed_on")
         if breach or not (letter and signed):
             return effective
-        earliest = max(effective, str(add_months(letter, params["cafpro_notice_months"])))
+        earliest = max(effective, dates.months_after(letter, params["cafpro_notice_months"]))
         return _anniversary_on_or_after(signed, earliest)
     if not letter:
         return effective
     months = params["breach_cure_months"] if breach else params["convention_notice_months"]
-    return max(effective, str(add_months(letter, months)))
+    return max(effective, dates.months_after(letter, months))
 
 
 def coordination_ended_on(control: dict, notice_months: int) -> str | None:
@@ -166,9 +160,9 @@ def coordination_ended_on(control: dict, notice_months: int) -> str | None:
     notice = coord.get("termination_notice_on")
     if notice:
         breach = coord.get("termination_reason") == "breach"
-        candidates.append(notice if breach else str(add_months(notice, notice_months)))
-    dates = [d for d in candidates if d]
-    return min(dates) if dates else None
+        candidates.append(notice if breach else dates.months_after(notice, notice_months))
+    known = [d for d in candidates if d]
+    return min(known) if known else None
 
 
 def coordination_started_on(control: dict, first_t19_grant: str | None) -> str | None:
