@@ -26,31 +26,11 @@ from __future__ import annotations
 
 import re
 
+from cdap_policy.engines.base import KEYWORDS
+
 MACROS = {"all", "exists", "exists_one", "map", "filter"}
-# literals and CEL's reserved words: never a name an expression reads
-RESERVED = {
-    "true",
-    "false",
-    "null",
-    "in",
-    "as",
-    "break",
-    "const",
-    "continue",
-    "else",
-    "for",
-    "function",
-    "if",
-    "import",
-    "let",
-    "loop",
-    "package",
-    "namespace",
-    "return",
-    "var",
-    "void",
-    "while",
-}
+# literals and CEL's reserved words (the engines' list): never a name an expression reads
+RESERVED = KEYWORDS
 # What cel-python's compiled runner reads as its own attributes where transpiled code reads a
 # variable (`activation.functions` is its table of functions): a variable with one of these names
 # reads the wrong value there, silently, so no let may take one.
