@@ -130,8 +130,7 @@ def found_by_cdap_policy(report) -> dict:
 
 def measure(rows: int = 10_000, repeat: int = 7, engines=("compiled", "native")) -> dict:
     """{"floor": s, "log_parse": s of the floor's csv pass alone, engine: s, "rows": n, "findings":
-    n}
-    (CPU seconds, medians); raises SystemExit when the two disagree."""
+    n} (CPU seconds, medians); raises SystemExit when the two disagree."""
     import generate_log
 
     from cdap_policy.evaluate.runner import evaluate

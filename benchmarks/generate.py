@@ -4,8 +4,7 @@
     /tmp/partners/snapshots/
     cdap-policy check /tmp/partners/snapshots --as-of 2025-06-30 --format jsonl -o report.jsonl
     python benchmarks/generate.py --count 200 --violations 0.3 --broken 5      # defects, unreadable
-    files
-    python benchmarks/generate.py --count 1 --kind department --users 3000 --log-rows 1000000
+    files python benchmarks/generate.py --count 1 --kind department --users 3000 --log-rows 1000000
 
 Partners cover every organisation kind of the schema (taken in turn, so any --count of at least
 that many holds each) and every profile of both bulletins (the profile catalogue of the live

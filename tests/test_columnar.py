@@ -109,8 +109,7 @@ def _snapshot_with_log(tmp_path, name, content: bytes | str, declared=None):
 
 def _log_lines(count=40, bad_at=None):
     """CSV lines: users u-1 .. u-4 (some of them out of the fixture), T19 rows, a few with a status
-    T19
-    may not consult.
+    T19 may not consult.
     """
     lines = []
     for n in range(count):

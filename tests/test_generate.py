@@ -39,8 +39,7 @@ def failing(report) -> set:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     """One partner of every kind (and a few more), a third of them with defects, small enough to
-    check
-    quickly.
+    check quickly.
     """
     out = tmp_path_factory.mktemp("generated")
     count = len(generate.kinds()) + 6

@@ -714,8 +714,7 @@ def make_parquet_value_200mib(workdir: Path) -> str:
 
 def base_report(workdir: Path) -> dict:
     """The JSON report of base.yaml less the Caf's confirmation of the CCAS's T1 conditions (so that
-    it
-    holds one finding to mutate), written once by the real command line."""
+    it holds one finding to mutate), written once by the real command line."""
     with _LOCK:
         path = workdir / "report-base.json"
         if not path.exists():

@@ -1,8 +1,6 @@
 """The consultation log's `purpose` column (COORD 4-3-3 uses of T19): accepted in CSV, JSON Lines
-and
-inline rows with the same values as the schema, refused with file:line otherwise, and only rows
-recorded
-as fraud follow-up are held to the follow-up period."""
+and inline rows with the same values as the schema, refused with file:line otherwise, and only rows
+recorded as fraud follow-up are held to the follow-up period."""
 
 import json
 

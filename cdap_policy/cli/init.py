@@ -371,8 +371,7 @@ _NO_TERMINAL = tr(
 
 def _nothing_to_read() -> bool:
     """Standard input is closed or a device that is not a terminal (/dev/null: a CI job, `docker
-    run`
-    without -t): no answer can ever come. A pipe or a file may hold answers: they are read."""
+    run` without -t): no answer can ever come. A pipe or a file may hold answers: they are read."""
     try:
         fd = sys.stdin.fileno()
     except (AttributeError, OSError, ValueError):  # replaced by a test runner's stream: it is read

@@ -28,8 +28,7 @@ ERROR = {"fr": "erreur : ", "en": "error: "}
 
 def detect(args) -> str:
     """The language of a command line: `--lang en` / `--lang=en` anywhere, else CDAP_POLICY_LANG,
-    else
-    French.
+    else French.
     """
     args = list(args or [])
     for index, arg in enumerate(args):

@@ -203,10 +203,9 @@ def eligible(partner, profile, countries) -> bool:
 
 def accepted_diplomas(partner, profile) -> list:
     """The diplomas a catalogue entry admits for this partner: the list of its organisation kind,
-    else
-    `default`. A metropolis with special status (special_status_authority, the Métropole de Lyon,
-    which exercises a department's competences on its territory) takes the department's list, as it
-    is read as a department for the RSA profiles."""
+    else `default`. A metropolis with special status (special_status_authority, the Métropole de
+    Lyon, which exercises a department's competences on its territory) takes the department's list,
+    as it is read as a department for the RSA profiles."""
     if not isinstance(partner, dict) or not isinstance(profile, dict):
         raise TypeError("accepted_diplomas(partner, profile) expects maps")
     diplomas = _get(profile, "diplomas", {}) or {}

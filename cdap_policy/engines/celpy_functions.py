@@ -1,6 +1,5 @@
 """The pack's custom functions (`cdap_policy.engines.celfuncs`) as cel-python calls them, and its
-boolean
-operators.
+boolean operators.
 
 cel-python needs its own value types back (a plain Python `3` leaks through and compares
 wrongly), and its compiled runner calls a custom function by its module path: each function of

@@ -202,8 +202,7 @@ class Report:
 
     def exit_code(self, fail_on: str) -> int:
         """1 when a failure at or above `fail_on` (new, with a baseline), or any error (fail
-        closed),
-        else 0.
+        closed), else 0.
         """
         threshold = SEVERITY_RANK[fail_on]
         return 1 if any(f.counts_for_exit(threshold) for f in self.findings) else 0

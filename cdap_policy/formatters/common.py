@@ -213,8 +213,7 @@ def entity_text(finding) -> str:
 
 def entity_words(finding, lang: str = "fr") -> str:
     """What a finding is about, in words for a page people read: « utilisateur u-04 », « profil T1
-    »,
-    « partenaire » (never « partner partner »); machine formats keep entity_text."""
+    », « partenaire » (never « partner partner »); machine formats keep entity_text."""
     from cdap_policy.support.labels import ENTITY_KINDS, label
 
     word = label(ENTITY_KINDS, finding.entity_kind, lang)

@@ -244,8 +244,7 @@ def _identification(report, snapshot: str, excluded: str, lang: str) -> list[tup
 
 def checklist_context(report, lang: str) -> list[dict]:
     """The pre-signature checklist (`check --stage pre-signature`): each document to prepare, what
-    to
-    do, its articles, and links to the findings it settles."""
+    to do, its articles, and links to the findings it settles."""
     by_fp = {f.fingerprint: f for f in report.listed()}
     out = []
     for number, document in enumerate(report.checklist or [], 1):

@@ -196,8 +196,7 @@ MAX_CELL = 200  # characters of one cell: ids, dates and codes are short; a long
 
 def open_binary(path: Path, display: str):
     """The log file opened to read bytes (decompressed when named .gz), its problems raised as the
-    row
-    reader's.
+    row reader's.
     """
     # O_NOFOLLOW: the path was resolved and checked by the snapshot loader; a symbolic link put in
     # its place since then is refused rather than followed

@@ -150,8 +150,7 @@ class Imported:
 
 def parse_map(items) -> dict:
     """`--map "Nom de l'agent=last_name"` (repeatable) -> {normalised header: field}; ValueError on
-    a
-    bad item.
+    a bad item.
     """
     out = {}
     for item in items or ():

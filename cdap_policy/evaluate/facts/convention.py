@@ -130,8 +130,7 @@ def convention_ended_on(convention: dict, framework: str, params: dict) -> str |
     Partenaire »: three months after the registered letter is received (unilateral), one month after
     the letter notifying a breach. CAFPRO: an anniversary of the signature at least two months after
     the letter (art. 5); the Caf's termination for non-compliance (art. 4) has no notice. None when
-    no
-    termination is recorded with its effective date."""
+    no termination is recorded with its effective date."""
     termination = convention.get("termination") or {}
     effective = termination.get("effective_on")
     if not effective:

@@ -1,6 +1,5 @@
 """Facts of the consultation log: what a row says of its user on its day, and the volumes per user
-and
-day as entities.
+and day as entities.
 """
 
 from __future__ import annotations
@@ -27,8 +26,7 @@ def consultation_facts(users_by_id: dict, row: dict) -> dict:
 
 def daily_volume_entities(volumes) -> list[Entity]:
     """The consultations per user and day (logs.DailyVolumes) as rules judge them, each placed at
-    its
-    first row.
+    its first row.
     """
     out = []
     for user, day, count, file, line in volumes:
