@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdap_policy import logs
+from cdap_policy.engines.celfuncs import accepted_diplomas, function_check
 from cdap_policy.evaluate.facts import convention as conv
 from cdap_policy.evaluate.facts.entity import Entity, listed
 from cdap_policy.evaluate.facts.logs import consultation_facts, daily_volume_entities
@@ -78,6 +79,7 @@ class Context:
         # what rules read of each user on the date: the codes on the account, every profile period
         self.user_views = [cel_view(u, as_of) for u in self.users]
         self.catalogue = param_values["profiles"][str(self.edition)]
+        self.countries = param_values.get("countries")
         self.quotas = conv.effective_quotas(self.sections["convention"], as_of)
         self.agg = self._aggregate(param_values)
         self.providers = flatten_providers(
@@ -106,6 +108,27 @@ class Context:
         self.daily_volumes: logs.DailyVolumes | None = (
             None  # given by the runner's pass over the log
         )
+
+    def _function_assessment(self, profiles: list, view: dict) -> dict | None:
+        """celfuncs.function_check for one user, on plain values; None (the rule reading it then
+        gives an `error` finding) where the partner or the catalogue cannot be read that way."""
+        try:
+            return function_check(
+                self.sections["partner"], self.catalogue, profiles, view, self.countries
+            )
+        except (TypeError, KeyError, AttributeError, ValueError):
+            return None
+
+    def _accepted_diplomas(self) -> dict:
+        """celfuncs.accepted_diplomas for each entry of the edition's catalogue; an entry it cannot
+        read is left out (a rule reading it then gives an `error` finding)."""
+        out = {}
+        for code, entry in self.catalogue.items():
+            try:
+                out[code] = accepted_diplomas(self.sections["partner"], entry)
+            except (TypeError, KeyError, AttributeError, ValueError):
+                continue
+        return out
 
     def _aggregate(self, param_values: dict) -> dict:
         convention = self.sections["convention"]
@@ -154,30 +177,28 @@ class Context:
         )
         mode = conv.management_mode(convention, self.as_of)
         return {
-            # the period an auditor reviews (recurring obligations: yearly plans,
-            # quarterly committees, yearly
-            # ceilings): from this day, exclusive, to the evaluation date; older gaps
-            # are summarised apart
+            # the period an auditor reviews (recurring obligations: yearly plans, quarterly
+            # committees, yearly ceilings): from this day, exclusive, to the evaluation date;
+            # older gaps are summarised apart
             "review_from": dates.months_after(self.as_of, -param_values["review_period_months"]),
             "documents_by": documents_by,
             "first_granted_on": grants[0] if grants else None,
             "first_granted_by_profile": first_by_profile,
             "coordination_ended_on": coordination_ended_on,
-            # the T19 coordination convention's period, for its recurring obligations
-            # (the quarterly committee):
-            # from its signature (else the first T19 grant) to its end, or the
-            # evaluation date while it runs
+            # the T19 coordination convention's period, for its recurring obligations (the
+            # quarterly committee): from its signature (else the first T19 grant) to its end, or
+            # the evaluation date while it runs
             "coordination_started_on": conv.coordination_started_on(
                 self.sections["control"], first_by_profile.get("T19")
             ),
             "coordination_period_end": (
                 min(coordination_ended_on, self.as_of) if coordination_ended_on else self.as_of
             ),
-            # the control plan judged: the latest validated by `documents_by`, else
-            # the last one listed
+            # the control plan judged: the latest validated by `documents_by`, else the last
+            # one listed
             "latest_control_plan": conv.latest_control_plan(self.sections["control"], documents_by),
-            # the end of the convention's engagements after a termination: its
-            # effective date, not before the notice runs out
+            # the end of the convention's engagements after a termination: its effective date,
+            # not before the notice runs out
             "convention_ended_on": conv.convention_ended_on(
                 convention, self.snapshot.framework, param_values
             ),
@@ -187,9 +208,12 @@ class Context:
             # access is open from the recorded date or from the first grant, whichever is earlier
             "opened_on": min(opened) if opened else None,
             "management_mode": mode,
+            # profile -> the diplomas its catalogue entry admits for this partner, computed once:
+            # as a CEL call per user, the runtime would convert the partner and the entry each time
+            "accepted_diplomas": self._accepted_diplomas(),
             "management_mode_in_practice": convention.get("management_mode_in_practice") or mode,
-            # accounts that can log in with a profile granted by the date
-            # (QUOTA-PROFILE, QUOTA-TOTAL)
+            # accounts that can log in with a profile granted by the date (QUOTA-PROFILE,
+            # QUOTA-TOTAL)
             "active_users": logging_in,
             "active_by_profile": by_profile,
             "active_habilitations": sum(by_profile.values()),
@@ -243,7 +267,14 @@ class Context:
             entities = self._collections[name] = self._build(name)
             if name not in self.SPARSE:
                 section = self.SECTION_ITEMS.get(name)
-                items = self.sections.get(section) if section else None
+                # the users variable holds each user's view (cel_view), which the entities carry
+                items = (
+                    self.user_views
+                    if section == "users"
+                    else self.sections.get(section)
+                    if section
+                    else None
+                )
                 same = (
                     items is not None
                     and len(items) == len(entities)
@@ -283,6 +314,7 @@ class Context:
                 self.variables["users"],
                 s["convention"].get("t1_attestation"),
                 self.as_of,
+                self._function_assessment,
             )
         if name == "profiles":
             return profile_entities(

@@ -15,6 +15,7 @@ period (`profile_history`), so that a consultation is judged against the profile
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 from cdap_policy.evaluate.facts.entity import Entity
 
@@ -201,8 +202,17 @@ def in_force(user: dict, day: str) -> bool:
 
 
 def user_entities(
-    users: list[dict], views: list[dict], user_index: dict, cel_users, attestation: dict, as_of: str
+    users: list[dict],
+    views: list[dict],
+    user_index: dict,
+    cel_users,
+    attestation: dict,
+    as_of: str,
+    functions: Callable[[list, dict], dict | None],
 ) -> list[Entity]:
+    """The users as entities, with their facts. `functions(profiles, view)`: which of those
+    profiles need a function the bulletin names, and which the user lacks (celfuncs.function_check
+    on the partner and the edition's catalogue), or None when it cannot be judged."""
     email_users: dict[str, list] = {}
     identity_users: dict[tuple, list] = {}
     active_ids = set()
@@ -229,6 +239,7 @@ def user_entities(
         departures = [d for d in (user.get("left_on"), user.get("function_changed_on")) if d]
         codes = all_codes(user)
         held = [p for p in codes if holds_on(user, p, as_of)] if active else []
+        intended = codes if planned(user) else held
         facts = {
             "active": active,
             "can_log_in": can_log_in(user),
@@ -260,7 +271,10 @@ def user_entities(
             "planned": planned(user),
             # what pre-signature rules judge: the profiles in force, or those a
             # planned user will need
-            "intended_profiles": codes if planned(user) else held,
+            "intended_profiles": intended,
+            # computed here once per user: as a CEL call, the runtime would convert the partner
+            # and the whole catalogue for every user (README, Performance)
+            "function_assessment": functions(intended, views[index]),
             "email_holders": len(email_users.get(email, ())) if active and email else 0,
             "identity_holders": len(identity_users.get(who, ())) if active and who else 0,
             "same_email_users": (
