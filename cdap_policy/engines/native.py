@@ -210,6 +210,7 @@ class NativeProgram:
         "names",
         "_slots",
         "_variants",
+        "_bind_calls",
         "reference",
     )
 
@@ -229,6 +230,14 @@ class NativeProgram:
         self.names = tuple(reads)
         # per variable: whether it changes per call, and the resolver's name of its index
         self._slots = tuple((name, name in PER_CALL, f"__cdap_index_{name}") for name in self.names)
+        # The resolver is asked, and its value converted, at every reference to the variable, so
+        # once per item inside a comprehension (a log row read in `users.filter(u, u.id ==
+        # entity.user)`: 6 ms for 403 users instead of 1.5 ms): where the expression iterates, a
+        # per-call value is handed over once, bound to its name by a one-item comprehension.
+        self._bind_calls = any(
+            f".{macro}(" in self.runtime_source
+            for macro in ("all", "exists", "exists_one", "map", "filter")
+        )
         # by the batches the per-call variables are items of; the plain form compiled on first use
         # when the pack came from the disk cache (it compiled when the cache was written)
         self._variants = {(): program} if program is not None else {}
@@ -245,8 +254,10 @@ class NativeProgram:
             f"(\n{self.runtime_source}\n)"
         )
         for name, batch, index in key:
-            # the entity is item `index` of the batch, bound to its name by a one-item comprehension
-            source = f"[{batch}[{index}]].map({name}, {source})[0]"
+            # the entity is item `index` of the batch (or the value handed over as `index` when
+            # there is no batch), bound to its name by a one-item comprehension
+            item = index if batch is None else f"{batch}[{index}]"
+            source = f"[{item}].map({name}, {source})[0]"
         try:
             program = self.engine.cel.compile(source)
         except Exception as exc:  # pragma: no cover - the plain form compiled
@@ -280,6 +291,9 @@ class NativeProgram:
                     key += ((name, batch.name, index),)
                 elif value is _MISSING:
                     return self._alone(activation, timeout)
+                elif self._bind_calls:
+                    calls[index] = value
+                    key += ((name, None, index),)
                 else:
                     calls[name] = value
             elif value is _MISSING:
