@@ -79,6 +79,11 @@ def column_name(key) -> str:
     return repr(key) if isinstance(key, str) and _NAME.match(key) else "?"
 
 
+def _shown(value) -> str:
+    """A value as an error line quotes it (worked out only for the line: most values are valid)."""
+    return excerpt(value) if isinstance(value, str) else printable(json.dumps(value)[:40], None)
+
+
 def normalise(row: dict, file: str, line: int) -> dict:
     """Check one row's fields and convert CSV strings to booleans; empty cells are absent."""
     out = {}
@@ -97,9 +102,6 @@ def normalise(row: dict, file: str, line: int) -> dict:
         if value is None or value == "":
             continue
         kind = FIELDS[key]
-        shown = (
-            excerpt(value) if isinstance(value, str) else printable(json.dumps(value)[:40], None)
-        )
         if kind == "bool":
             if isinstance(value, str):
                 low = value.strip().lower()
@@ -112,18 +114,26 @@ def normalise(row: dict, file: str, line: int) -> dict:
                     file,
                     line,
                     key,
-                    tr(f"{shown} : true ou false attendu", f"{shown}: expected true or false"),
+                    tr(
+                        f"{_shown(value)} : true ou false attendu",
+                        f"{_shown(value)}: expected true or false",
+                    ),
                 )
         elif not isinstance(value, str):
-            fail(file, line, key, tr(f"{shown} : texte attendu", f"{shown}: expected text"))
+            fail(
+                file,
+                line,
+                key,
+                tr(f"{_shown(value)} : texte attendu", f"{_shown(value)}: expected text"),
+            )
         elif CONTROL.search(value):
             fail(
                 file,
                 line,
                 key,
                 tr(
-                    f"{shown} : caractères de contrôle non admis",
-                    f"{shown}: control characters are not allowed",
+                    f"{_shown(value)} : caractères de contrôle non admis",
+                    f"{_shown(value)}: control characters are not allowed",
                 ),
             )
         elif kind == "datetime" and not datetime_ok(value):
@@ -132,8 +142,8 @@ def normalise(row: dict, file: str, line: int) -> dict:
                 line,
                 key,
                 tr(
-                    f"{shown} : date ou date-heure ISO 8601 attendue",
-                    f"{shown}: expected an ISO 8601 date or date-time",
+                    f"{_shown(value)} : date ou date-heure ISO 8601 attendue",
+                    f"{_shown(value)}: expected an ISO 8601 date or date-time",
                 ),
             )
         elif kind == "date" and not date_ok(value):
@@ -142,8 +152,8 @@ def normalise(row: dict, file: str, line: int) -> dict:
                 line,
                 key,
                 tr(
-                    f"{shown} : date ISO 8601 AAAA-MM-JJ attendue",
-                    f"{shown}: expected an ISO 8601 date YYYY-MM-DD",
+                    f"{_shown(value)} : date ISO 8601 AAAA-MM-JJ attendue",
+                    f"{_shown(value)}: expected an ISO 8601 date YYYY-MM-DD",
                 ),
             )
         elif kind == "profile" and not (
@@ -154,8 +164,8 @@ def normalise(row: dict, file: str, line: int) -> dict:
                 line,
                 key,
                 tr(
-                    f"{shown} : code de profil attendu, par exemple T1",
-                    f"{shown}: expected a profile code such as T1",
+                    f"{_shown(value)} : code de profil attendu, par exemple T1",
+                    f"{_shown(value)}: expected a profile code such as T1",
                 ),
             )
         elif kind in _CHOICES and value not in _CHOICES[kind]:
@@ -165,8 +175,8 @@ def normalise(row: dict, file: str, line: int) -> dict:
                 line,
                 key,
                 tr(
-                    f"{shown} : une valeur parmi {choices} attendue",
-                    f"{shown}: expected one of {choices}",
+                    f"{_shown(value)} : une valeur parmi {choices} attendue",
+                    f"{_shown(value)}: expected one of {choices}",
                 ),
             )
         elif len(value) > MAX_CELL:

@@ -10,7 +10,7 @@ from cdap_policy import logs
 from cdap_policy.engines.celfuncs import accepted_diplomas, function_check
 from cdap_policy.evaluate.facts import convention as conv
 from cdap_policy.evaluate.facts.entity import Entity, listed
-from cdap_policy.evaluate.facts.logs import consultation_facts, daily_volume_entities
+from cdap_policy.evaluate.facts.logs import ConsultationFacts, daily_volume_entities
 from cdap_policy.evaluate.facts.profiles import profile_entities
 from cdap_policy.evaluate.facts.providers import flatten_providers
 from cdap_policy.evaluate.facts.transfers import safeguards
@@ -76,6 +76,7 @@ class Context:
         self.sections["users"] = sorted(self.sections["users"], key=lambda u: u["id"])
         self.users = self.sections["users"]
         self.users_by_id = {u["id"]: u for u in self.users}
+        self._consultation_facts: ConsultationFacts | None = None  # built on the first row
         # what rules read of each user on the date: the codes on the account, every profile period
         self.user_views = [cel_view(u, as_of) for u in self.users]
         self.catalogue = param_values["profiles"][str(self.edition)]
@@ -373,7 +374,9 @@ class Context:
         return act
 
     def consultation_facts(self, row: dict) -> dict:
-        return consultation_facts(self.users_by_id, row)
+        if self._consultation_facts is None:
+            self._consultation_facts = ConsultationFacts(self.users_by_id)
+        return self._consultation_facts(row)
 
     def row_activation(self, row: dict, facts: dict) -> dict:
         """What expressions read for one consultation of the log and its facts."""

@@ -5,23 +5,43 @@ and day as entities.
 from __future__ import annotations
 
 from cdap_policy.evaluate.facts.entity import Entity
-from cdap_policy.evaluate.facts.users import contract_end, entitled_on
+from cdap_policy.evaluate.facts.users import Entitlement, contract_end
 
 
-def consultation_facts(users_by_id: dict, row: dict) -> dict:
-    user = users_by_id.get(row.get("user"))
-    day = row["at"][:10]
-    return {
-        "day": day,
-        "user_known": user is not None,
-        # the habilitation was in force that day and held the row's profile (one of its
-        # periods), and
-        # the person still belonged to the staff (not after the end of a fixed-term contract)
-        "user_active": bool(user and entitled_on(user, row.get("profile"), day)),
-        "user_contract_ended_on": contract_end(user) if user else None,
-        "user_status": user.get("status") if user else None,
-        "user_instructor_number": user.get("instructor_number") if user else None,
-    }
+class ConsultationFacts:
+    """What a row of the log says of its user on its day; what depends on the user alone is read
+    once per user (a log has thousands of rows per user)."""
+
+    def __init__(self, users_by_id: dict):
+        self.users_by_id = users_by_id
+        # user id -> (known, Entitlement, contract end, status, instructor number)
+        self.known: dict = {}
+
+    def __call__(self, row: dict) -> dict:
+        uid = row.get("user")
+        known = self.known.get(uid)
+        if known is None:
+            user = self.users_by_id.get(uid)
+            known = self.known[uid] = (
+                user is not None,
+                Entitlement(user) if user else None,
+                contract_end(user) if user else None,
+                user.get("status") if user else None,
+                user.get("instructor_number") if user else None,
+            )
+        is_known, entitled, ended, status, number = known
+        day = row["at"][:10]
+        return {
+            "day": day,
+            "user_known": is_known,
+            # the habilitation was in force that day and held the row's profile (one of its
+            # periods), and the person still belonged to the staff (not after the end of a
+            # fixed-term contract)
+            "user_active": bool(entitled is not None and entitled.on(row.get("profile"), day)),
+            "user_contract_ended_on": ended,
+            "user_status": status,
+            "user_instructor_number": number,
+        }
 
 
 def daily_volume_entities(volumes) -> list[Entity]:

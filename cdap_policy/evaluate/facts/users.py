@@ -146,8 +146,46 @@ def entitled_on(user: dict, profile: str | None, day: str) -> bool:
     """The user held `profile` in force on `day` and still belonged to the partner's staff: after
     the end of a fixed-term contract the person « ne devrai[t] plus en bénéficier » (CONV 9.2),
     whatever the account's status says."""
-    ends = contract_end(user)
-    return holds_on(user, profile, day) and not (ends and day > ends)
+    return Entitlement(user).on(profile, day)
+
+
+class Entitlement:
+    """`entitled_on(user, profile, day)` for one user and any profile and day, its periods and
+    dates read once: a log asks it of the same user for thousands of rows."""
+
+    __slots__ = ("user", "never", "ends", "periods", "contract_end")
+
+    def __init__(self, user: dict):
+        self.user = user
+        # in force on a day of one of its periods (holds_on) whatever the period's grant, given
+        # that the grant is on or before the day: only the status and the end dates decide
+        self.never = planned(user) or (
+            user.get("status") != "active" and not any(user.get(k) for k in _ENDS)
+        )
+        self.ends = [value for value in (user.get(k) for k in _ENDS) if value]
+        by_profile: dict = {}
+        for period in periods(user):
+            if period["granted_on"]:
+                by_profile.setdefault(period["profile"], []).append(
+                    (period["granted_on"], period["ended_on"])
+                )
+        self.periods = by_profile
+        self.contract_end = contract_end(user)
+
+    def on(self, profile: str | None, day: str) -> bool:
+        """holds_on(user, profile, day), and not after the end of a fixed-term contract."""
+        if self.never:
+            return False
+        try:
+            own = self.periods.get(profile, ())
+        except TypeError:  # an unhashable value is no profile code
+            return False
+        if not any(granted <= day and not (ended and day >= ended) for granted, ended in own):
+            return False
+        if any(day >= end for end in self.ends):
+            return False
+        ends = self.contract_end
+        return not (ends and day > ends)
 
 
 def access_stopped_on(user: dict, day: str) -> str | None:

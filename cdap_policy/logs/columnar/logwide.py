@@ -60,19 +60,39 @@ class Facts:
         new = unique[~np.isin(unique, self.keys, assume_unique=True)] if len(self.keys) else unique
         if len(new):
             added: dict[str, list] = {}
-            for packed in new.tolist():
+            # name -> (value -> code, values, codes of the new keys): one look-up per fact and key
+            slots: dict[str, tuple[dict, list, list]] = {}
+            user_values, profile_values, day_values = (
+                ids["user"].values,
+                ids["profile"].values,
+                ids["day"].values,
+            )
+            row_facts = self.row_facts
+            for user, profile, day in zip(
+                (new >> (2 * _BITS)).tolist(),
+                ((new >> _BITS) & (_LIMIT - 1)).tolist(),
+                (new & (_LIMIT - 1)).tolist(),
+                strict=True,
+            ):
                 row = {
-                    "user": ids["user"].values[packed >> (2 * _BITS)],
-                    "profile": ids["profile"].values[(packed >> _BITS) & (_LIMIT - 1)],
-                    "at": ids["day"].values[packed & (_LIMIT - 1)],
+                    "user": user_values[user],
+                    "profile": profile_values[profile],
+                    "at": day_values[day],
                 }
-                for name, value in self.row_facts(row).items():
-                    index = self._index.setdefault(name, {})
+                for name, value in row_facts(row).items():
+                    slot = slots.get(name)
+                    if slot is None:
+                        slot = slots[name] = (
+                            self._index.setdefault(name, {}),
+                            self.values.setdefault(name, []),
+                            added.setdefault(name, []),
+                        )
+                    index, values, codes = slot
                     code = index.get(value)
                     if code is None:
                         code = index[value] = len(index)
-                        self.values.setdefault(name, []).append(value)
-                    added.setdefault(name, []).append(code)
+                        values.append(value)
+                    codes.append(code)
             names = list(added)
             old = [self.codes.get(name, np.empty(0, dtype=np.int32)) for name in names]
             self.keys, merged = _merge(
