@@ -76,6 +76,7 @@ class Context:
         self.sections["users"] = sorted(self.sections["users"], key=lambda u: u["id"])
         self.users = self.sections["users"]
         self.users_by_id = {u["id"]: u for u in self.users}
+        self.user_positions = {u["id"]: index for index, u in enumerate(self.users)}
         self._consultation_facts: ConsultationFacts | None = None  # built on the first row
         # what rules read of each user on the date: the codes on the account, every profile period
         self.user_views = [cel_view(u, as_of) for u in self.users]
@@ -375,7 +376,7 @@ class Context:
 
     def consultation_facts(self, row: dict) -> dict:
         if self._consultation_facts is None:
-            self._consultation_facts = ConsultationFacts(self.users_by_id)
+            self._consultation_facts = ConsultationFacts(self.users_by_id, self.user_positions)
         return self._consultation_facts(row)
 
     def row_activation(self, row: dict, facts: dict) -> dict:
