@@ -59,40 +59,41 @@ class Facts:
         unique = np.unique(key)
         new = unique[~np.isin(unique, self.keys, assume_unique=True)] if len(self.keys) else unique
         if len(new):
-            added: dict[str, list] = {}
-            # name -> (value -> code, values, codes of the new keys): one look-up per fact and key
-            slots: dict[str, tuple[dict, list, list]] = {}
             user_values, profile_values, day_values = (
                 ids["user"].values,
                 ids["profile"].values,
                 ids["day"].values,
             )
             row_facts = self.row_facts
-            for user, profile, day in zip(
-                (new >> (2 * _BITS)).tolist(),
-                ((new >> _BITS) & (_LIMIT - 1)).tolist(),
-                (new & (_LIMIT - 1)).tolist(),
-                strict=True,
-            ):
-                row = {
-                    "user": user_values[user],
-                    "profile": profile_values[profile],
-                    "at": day_values[day],
-                }
-                for name, value in row_facts(row).items():
-                    slot = slots.get(name)
-                    if slot is None:
-                        slot = slots[name] = (
-                            self._index.setdefault(name, {}),
-                            self.values.setdefault(name, []),
-                            added.setdefault(name, []),
-                        )
-                    index, values, codes = slot
-                    code = index.get(value)
-                    if code is None:
-                        code = index[value] = len(index)
+            results = [
+                row_facts(
+                    {
+                        "user": user_values[user],
+                        "profile": profile_values[profile],
+                        "at": day_values[day],
+                    }
+                )
+                for user, profile, day in zip(
+                    (new >> (2 * _BITS)).tolist(),
+                    ((new >> _BITS) & (_LIMIT - 1)).tolist(),
+                    (new & (_LIMIT - 1)).tolist(),
+                    strict=True,
+                )
+            ]
+            first = results[0].keys()
+            if any(facts.keys() != first for facts in results):  # not what RowFacts gives
+                raise Fallback("rows with different facts")
+            names = list(first)
+            added: dict[str, list] = {}
+            for name in names:  # fact by fact: a code per value, in the order first met
+                column = [facts[name] for facts in results]
+                index = self._index.setdefault(name, {})
+                values = self.values.setdefault(name, [])
+                for value in dict.fromkeys(column):
+                    if value not in index:
+                        index[value] = len(index)
                         values.append(value)
-                    codes.append(code)
+                added[name] = list(map(index.__getitem__, column))
             names = list(added)
             old = [self.codes.get(name, np.empty(0, dtype=np.int32)) for name in names]
             self.keys, merged = _merge(
