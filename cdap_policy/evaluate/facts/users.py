@@ -180,10 +180,14 @@ class Entitlement:
             own = self.periods.get(profile, ())
         except TypeError:  # an unhashable value is no profile code
             return False
-        if not any(granted <= day and not (ended and day >= ended) for granted, ended in own):
+        for granted, ended in own:  # loops, not any(): called once per distinct row of a log
+            if granted <= day and not (ended and day >= ended):
+                break
+        else:
             return False
-        if any(day >= end for end in self.ends):
-            return False
+        for end in self.ends:
+            if day >= end:
+                return False
         ends = self.contract_end
         return not (ends and day > ends)
 
