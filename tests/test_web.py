@@ -257,7 +257,9 @@ def test_the_checklist_and_check_agree_on_a_late_incomplete_notice(client, tmp_p
         "prov-0-clauses": [c for c in PROVIDER["prov-0-clauses"] if c != "audit"],
     }
     page, draft = post(client, "providers", draft, provider_count="1", **late)
-    assert 'id="prov-0-dpf"' in page and "<h1>5. " in page  # the question appears, same step
+    # the questions a US host raises appear, on the same step
+    assert 'id="prov-0-dpf"' in page and 'id="prov-0-sg_kind"' in page and "<h1>5. " in page
+    assert 'id="prov-0-commercial"' not in page  # a question for Canada only
     page, draft = post(
         client,
         "providers",
@@ -265,7 +267,7 @@ def test_the_checklist_and_check_agree_on_a_late_incomplete_notice(client, tmp_p
         go="checklist",
         provider_count="1",
         **late,
-        **{"prov-0-asked": "dpf"},
+        **{"prov-0-asked": "dpf,safeguard"},
     )
     assert "<h1>8. " in page  # answered (not certified): on to the checklist
     shown = sub_rules(page)
@@ -281,6 +283,44 @@ def test_the_checklist_and_check_agree_on_a_late_incomplete_notice(client, tmp_p
     ).text
     assert "dpf_certified: false" in text
     assert cli_sub_rules(text, tmp_path, params_file) == shown
+
+
+def test_a_transfer_outside_the_eu_needs_its_safeguard(client):
+    """A provider whose databases are in a country without adequacy (India): the form asks the
+    safeguard; without one the transfer is a finding, with standard contractual clauses signed
+    before the start it is not, and the snapshot records them."""
+    _, draft = partner_path(client)
+    outside = {**PROVIDER, "prov-0-db": "FR, IN"}
+    page, draft = post(client, "providers", draft, provider_count="1", **outside)
+    assert 'id="prov-0-sg_kind"' in page and 'id="prov-0-dpf"' not in page and "<h1>5. " in page
+    asked = {"prov-0-asked": "safeguard"}
+    page, _ = post(
+        client, "providers", draft, go="checklist", provider_count="1", **outside, **asked
+    )
+    assert "sub-transfer-authorised" in sub_rules(page)
+    clauses = {
+        "prov-0-sg_kind": "standard_contractual_clauses",
+        "prov-0-sg_reference": "Clauses types 2021/914, module 2",
+        "prov-0-sg_dated": "15/10/2026",
+    }
+    page, draft = post(
+        client,
+        "providers",
+        draft,
+        go="checklist",
+        provider_count="1",
+        **outside,
+        **asked,
+        **clauses,
+    )
+    assert "sub-transfer-authorised" not in sub_rules(page), sub_rules(page)
+    text = client.post(
+        "/partenaire/telecharger", data={"csrf": token(client), "draft": draft, "what": "snapshot"}
+    ).text
+    assert (
+        'safeguard: {kind: "standard_contractual_clauses", reference: "Clauses types 2021/914,'
+        ' module 2", dated: "2026-10-15"}' in text
+    )
 
 
 def test_a_provider_is_checked_field_by_field(client):

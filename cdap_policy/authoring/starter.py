@@ -279,6 +279,10 @@ def _provider(w: _Writer, p: dict, taken: set) -> None:
     for key in ("dpf_certified", "commercial_organisation"):
         if key in p:
             w.line(f"    {key}: {'true' if p[key] else 'false'}")
+    safeguard = p.get("safeguard")
+    if isinstance(safeguard, dict):
+        pairs = ", ".join(f"{k}: {_q(v)}" for k, v in safeguard.items())
+        w.line(f"    safeguard: {{{pairs}}}")
     if "starts_on" in p:
         w.line(f"    starts_on: {_q(p['starts_on'])}")
     else:

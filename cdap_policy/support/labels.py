@@ -242,6 +242,22 @@ CLAUSES = {
     ),
 }
 
+# the safeguard of a transfer outside the EU without adequacy (snapshot `safeguard.kind`)
+SAFEGUARDS = {
+    "cnil_authorisation": tr(
+        "autorisation préalable de la CNIL (délibération)", "the CNIL's prior authorisation"
+    ),
+    "standard_contractual_clauses": tr(
+        "clauses contractuelles types de la Commission européenne",
+        "the European Commission's standard contractual clauses",
+    ),
+    "binding_corporate_rules": tr("règles d'entreprise contraignantes", "binding corporate rules"),
+    "art49_derogation": tr(
+        "dérogation pour une situation particulière (RGPD art. 49)",
+        "derogation for a specific situation (GDPR art. 49)",
+    ),
+}
+
 DIPLOMAS = {
     "ASS": tr("assistant de service social (DEASS)", "social worker (DEASS)"),
     "CESF": tr(

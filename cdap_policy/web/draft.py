@@ -186,6 +186,7 @@ def answers(draft: dict, choices: Choices, today: str) -> Answers:
 
 NOTICE_ITEMS_POINTER = "/$defs/subcontractor/properties/notice/properties/lists/items"
 CLAUSES_POINTER = "/$defs/subcontractor/properties/clauses/items"
+SAFEGUARD_POINTER = "/$defs/safeguard/properties/kind"
 
 
 def provider_entries(draft: dict) -> list[dict]:
@@ -233,6 +234,21 @@ def provider_entries(draft: dict) -> list[dict]:
             entry["notice"] = None  # answered: no letter sent yet
         if isinstance(data.get("clauses"), list):
             entry["clauses"] = [c for c in clauses if c in data["clauses"]]
+        safeguard = data.get("safeguard")
+        if isinstance(safeguard, dict) and safeguard.get("kind") in enum(SAFEGUARD_POINTER):
+            entry["safeguard"] = {
+                "kind": safeguard["kind"],
+                **(
+                    {"reference": clean(safeguard.get("reference"))}
+                    if clean(safeguard.get("reference"))
+                    else {}
+                ),
+                **{
+                    k: safeguard[k]
+                    for k in ("dated", "communicated_to_caf_on")
+                    if day(safeguard.get(k))
+                },
+            }
         out.append(entry)
     return out
 

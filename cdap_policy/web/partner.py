@@ -269,10 +269,10 @@ class Step:
             self.notes.append(
                 pick(
                     tr(
-                        "Une question de plus s'affiche pour un prestataire hors de l'Union"
+                        "D'autres questions s'affichent pour un prestataire hors de l'Union"
                         " européenne : répondez-y puis continuez.",
-                        "One more question is shown for a provider outside the European Union:"
-                        " answer it, then go on.",
+                        "More questions are shown for a provider outside the European Union:"
+                        " answer them, then go on.",
                     ),
                     self.lang,
                 )
@@ -350,6 +350,8 @@ class Step:
                 entry[field] = form.get(key + flag) == "1"
         if starts_on:
             entry["starts_on"] = starts_on
+        if "safeguard" in asked:
+            self._safeguard(form, key, entry)
         entry["notice"] = (
             {**({"received_on": notice_on} if notice_on else {}), "lists": lists}
             if notice_on or lists
@@ -358,6 +360,36 @@ class Step:
         entry["clauses"] = clauses
         return entry, asked
 
+    def _safeguard(self, form, key: str, entry: dict) -> None:
+        """The safeguard of a transfer outside the EU without adequacy, when the form asked it."""
+        from cdap_policy.load.schemainfo import enum
+
+        kind = str(form.get(key + "sg_kind") or "")
+        dates = {}
+        for name, field, label in (
+            ("sg_dated", "dated", self.SAFEGUARD_DATED),
+            ("sg_sent", "communicated_to_caf_on", self.SAFEGUARD_SENT),
+        ):
+            typed = str(form.get(key + name) or "").strip()
+            parsed = drafts.read_date(typed) if typed else None
+            if typed and parsed is None:
+                self.fail(
+                    key + name,
+                    tr(
+                        f"{label['fr']} : date illisible (JJ/MM/AAAA)",
+                        f"{label['en']}: unreadable date (DD/MM/YYYY)",
+                    ),
+                )
+            if parsed:
+                dates[field] = parsed
+        if kind not in enum(drafts.SAFEGUARD_POINTER):
+            return
+        reference = clean(form.get(key + "sg_reference"))
+        entry["safeguard"] = {"kind": kind, **({"reference": reference} if reference else {})}
+        entry["safeguard"].update(dates)
+
+    SAFEGUARD_DATED = tr("Garantie accordée ou signée le", "Safeguard granted or signed on")
+    SAFEGUARD_SENT = tr("Garantie communiquée à la Caf le", "Safeguard sent to the Caf on")
     PROVIDER_START = tr("Début de l'intervention", "Start of its work")
     NOTICE_ON = tr("Lettre reçue par la Caf le", "Letter received by the Caf on")
 
@@ -560,6 +592,20 @@ def provider_questions(env, provider: dict) -> list[str]:
         out.append("dpf")
     if any(e.get("commercial_only") for e in entries):
         out.append("commercial")
+    inside = {
+        code
+        for group in ("eu", "eea", "eu_territories")
+        for code in (countries.get(group) or [] if isinstance(countries, dict) else [])
+    }
+    outside = [c for c in codes if isinstance(c, str) and c not in inside]
+    # outside the GDPR area with no adequacy decision, or a partial one: a safeguard may be needed
+    if any(
+        not isinstance(e := adequacy.get(c), dict)
+        or e.get("certified_only")
+        or e.get("commercial_only")
+        for c in outside
+    ):
+        out.append("safeguard")
     return out
 
 
@@ -699,6 +745,9 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
             {
                 "p": entry,
                 "notice": entry.get("notice") if isinstance(entry.get("notice"), dict) else {},
+                "safeguard": (
+                    entry.get("safeguard") if isinstance(entry.get("safeguard"), dict) else {}
+                ),
                 "asks": provider_questions(env, entry),
             }
             for entry in entries[:count]
@@ -708,6 +757,10 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
         context["notice_items"] = [
             (code, labels.label(labels.NOTICE_ITEMS, code, lang))
             for code in enum(NOTICE_ITEMS_POINTER)
+        ]
+        context["safeguard_kinds"] = [
+            (code, labels.label(labels.SAFEGUARDS, code, lang))
+            for code in enum(drafts.SAFEGUARD_POINTER)
         ]
         context["clause_items"] = [
             (code, labels.label(labels.CLAUSES, code, lang)) for code in enum(CLAUSES_POINTER)

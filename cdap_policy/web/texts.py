@@ -133,10 +133,10 @@ T = {
     "providers_intro": tr(
         "Les prestataires (hébergeur, éditeur, infogérance…) qui interviennent pour l'exécution de"
         " la convention : la Caf doit en être informée par lettre au moins 6 mois avant leur"
-        " intervention (convention, art. 14). Laissez le tableau vide s'il n'y en a pas.",
+        " intervention (convention, art. 14). Laissez les champs vides s'il n'y en a pas.",
         "The service providers (host, software publisher, managed services…) working for the"
         " convention: the Caf must be told by letter at least 6 months before they start"
-        " (convention, art. 14). Leave the form empty when there are none.",
+        " (convention, art. 14). Leave the fields empty when there are none.",
     ),
     "providers_depth": tr(
         "Les sous-traitants de vos prestataires ne se saisissent pas ici : ajoutez-les dans le"
@@ -182,6 +182,21 @@ T = {
         "Le prestataire est un organisme commercial (décision d'adéquation limitée à ces"
         " organismes)",
         "The provider is a commercial organisation (adequacy decision limited to them)",
+    ),
+    "safeguard": tr(
+        "Garantie du transfert hors de l'Union européenne (RGPD art. 46 ; convention, art. 14)",
+        "Safeguard of the transfer outside the European Union (GDPR art. 46; convention, art. 14)",
+    ),
+    "safeguard_kind": tr("Garantie", "Safeguard"),
+    "safeguard_none": tr("aucune", "none"),
+    "safeguard_reference": tr(
+        "Référence (n° de délibération, version des clauses…)",
+        "Reference (deliberation number, version of the clauses…)",
+    ),
+    "safeguard_dated": tr("Accordée ou signée le", "Granted or signed on"),
+    "safeguard_sent": tr(
+        "Communiquée à la Caf le (autorisation de la CNIL)",
+        "Sent to the Caf on (the CNIL's authorisation)",
     ),
     "add_provider": tr("Ajouter un prestataire", "Add a provider"),
     # staff
