@@ -364,6 +364,11 @@ def test_add_a_provider_without_script(client):
         data={"csrf": token(client), "draft": json.dumps(forged), "what": "snapshot"},
     ).text
     assert "keeps_data" not in text and "France" not in text and "dpf_certified" not in text
+    # values of the wrong type are dropped, never a server error
+    forged["providers"] += [{"name": "Autre", "tasks": 5, "notice": "x", "safeguard": 1}, 3, None]
+    forged["provider_rows"] = 10**6
+    page, _ = post(client, "workstations", json.dumps(forged), go="providers")
+    assert 'id="provider-11"' in page and 'id="provider-12"' not in page
 
 
 def test_the_deliberation_is_checked_field_by_field(client):

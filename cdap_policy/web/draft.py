@@ -189,10 +189,11 @@ CLAUSES_POINTER = "/$defs/subcontractor/properties/clauses/items"
 SAFEGUARD_POINTER = "/$defs/safeguard/properties/kind"
 
 
-def provider_entries(draft: dict) -> list[dict]:
+def provider_entries(draft: dict, keep_nameless: bool = False) -> list[dict]:
     """The providers of the draft in the snapshot's shape (`$defs/subcontractor` without its own
     subcontractors), each value checked against the schema again: a forged draft brings no other
-    key nor a value the form would refuse. A provider without a name is left out."""
+    key nor a value the form would refuse. A provider without a name is left out of the snapshot
+    (`keep_nameless`: kept for the page that asks for it)."""
     from cdap_policy.load.schemainfo import enum, field_ok
 
     items, clauses = enum(NOTICE_ITEMS_POINTER), enum(CLAUSES_POINTER)
@@ -207,7 +208,7 @@ def provider_entries(draft: dict) -> list[dict]:
     for raw in (draft.get("providers") or [])[:MAX_PROVIDERS]:
         data = raw if isinstance(raw, dict) else {"name": raw}  # drafts of the names-only form
         name = clean(data.get("name"))
-        if not name:
+        if not name and not keep_nameless:  # the form refuses it; the page shows it again
             continue
         entry: dict = {"name": name}
         tasks = data.get("tasks")

@@ -340,7 +340,7 @@ class Step:
             )
         if len(country) > 1:
             self.fail(key + "country", tr("un seul pays", "one country only"))
-        entry: dict = {"name": name or "—", **({"tasks": tasks} if tasks else {})}
+        entry: dict = {"name": name, **({"tasks": tasks} if tasks else {})}
         if country:
             entry["country"] = country[0]
         if databases or no_db:
@@ -736,7 +736,7 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
     if target == "providers":
         from cdap_policy.web.draft import CLAUSES_POINTER, NOTICE_ITEMS_POINTER
 
-        entries = [p if isinstance(p, dict) else {"name": p} for p in draft.get("providers") or []]
+        entries: list[dict] = drafts.provider_entries(draft, keep_nameless=True)
         count = min(
             max(len(entries), int(draft.get("provider_rows") or 0), 1), drafts.MAX_PROVIDERS
         )
