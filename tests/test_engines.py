@@ -284,7 +284,11 @@ def test_native_without_its_package_is_refused_in_one_line(monkeypatch):
         ("[1, 2].map(x, x + 1)", []),
         ("(has(a.b) ? a.b : []).filter(x, x > 1)", [("a", "b")]),
         ("users.map(u, u.profiles.filter(p, p != 'T1'))", [("users",), ("users", "*", "profiles")]),
-        ("params.m[entity.k].map(x, x)", None),  # an indexed value: cel-python decides
+        # an indexed value: whichever item or value the index picks is looked at
+        ("params.m[entity.k].map(x, x)", [("params", "m", "[]")]),
+        ("users[facts.i].h.filter(x, x > 1)", [("users", "[]", "h")]),
+        ("(c ? [users[i]] : []).map(u, u.h.map(x, x))", [("users", "[]", "h")]),
+        ("params.m[entity.k].x.y.map(x, x)", [("params", "m", "[]", "x", "y")]),
         ("[[1], [2]].map(v, v.filter(x, x > 1))", []),
     ],
 )

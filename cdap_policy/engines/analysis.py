@@ -207,6 +207,10 @@ class _Unknown(Exception):
     """An iterated value whose kind cannot be told before evaluation."""
 
 
+# A path's step for `x[i]`: whichever item or value the index picks, so every one is looked at
+ANY = "[]"
+
+
 def iterated_paths(tree, variables: set) -> list | None:
     """The plain paths (tuples from a variable; "*" for every item of a list) whose values the
     expression's `map` and `filter` iterate and which must not be maps for its result to be the
@@ -261,10 +265,7 @@ def _kind(node, env: dict, variables: set, found: list):
             return (_LIST, None)  # `+` of lists (anything else is an error on every engine)
         return _SCALAR
     if kind == "member_dot":
-        base = _kind(children[0], env, variables, found)
-        if isinstance(base, tuple) and base[0] == "path":
-            return ("path", base[1] + (str(children[1]),))
-        return None
+        return _member(_kind(children[0], env, variables, found), str(children[1]))
     if kind == "member_dot_arg":
         name = str(children[1])
         args = [
@@ -289,8 +290,11 @@ def _kind(node, env: dict, variables: set, found: list):
             _kind(arg, env, variables, found)
         return _SCALAR  # size(), contains(), startsWith()…
     if kind == "member_index":
-        for child in children:
+        base = _kind(children[0], env, variables, found)
+        for child in children[1:]:
             _kind(child, env, variables, found)
+        if isinstance(base, tuple) and base[0] == "path":
+            return ("path", base[1] + (ANY,))  # an item of a list, or a value of a map
         return None
     if kind == "ident":
         name = str(children[0])
@@ -313,7 +317,9 @@ def _kind(node, env: dict, variables: set, found: list):
             _kind(c, env, variables, found)
             for c in (children[0].children if children and children[0] is not None else [])
         ]
-        first = items[0] if items else None
+        if not items:  # `[]`: no item, whose kind is then the empty union
+            return (_LIST, ("union", []))
+        first = items[0]
         return (_LIST, first if all(i == first for i in items) else ("union", items))
     if kind == "map_lit":
         inits = children[0].children if children and children[0] is not None else []
@@ -396,6 +402,19 @@ def _is_list(kind) -> bool:
     if isinstance(kind, tuple) and kind[0] == "union":
         return all(_is_list(k) for k in kind[1])
     return isinstance(kind, tuple) and kind[0] == _LIST
+
+
+def _member(kind, field: str):
+    """The kind of `x.field` where `x` is of kind `kind`: a path goes one step further, each part
+    of a union likewise (the empty union, the items of `[]`, stays empty); anything else is
+    unknown."""
+    if isinstance(kind, tuple):
+        if kind[0] == "path":
+            return ("path", kind[1] + (field,))
+        if kind[0] == "union":
+            parts = [_member(part, field) for part in kind[1]]
+            return None if any(part is None for part in parts) else ("union", parts)
+    return None
 
 
 def _items(kind):

@@ -376,6 +376,18 @@ def _iterates_a_map(paths, activation: dict) -> bool:
         for step in path[1:]:
             if step == "*":
                 values = [item for value in values if isinstance(value, list) for item in value]
+            elif step == analysis.ANY:  # x[i]: any item of a list or value of a map
+                values = [
+                    item
+                    for value in values
+                    for item in (
+                        value
+                        if isinstance(value, list)
+                        else value.values()
+                        if isinstance(value, dict)
+                        else ()
+                    )
+                ]
             else:
                 values = [
                     value[step] for value in values if isinstance(value, dict) and step in value

@@ -76,6 +76,7 @@ class Context:
         self.sections["users"] = sorted(self.sections["users"], key=lambda u: u["id"])
         self.users = self.sections["users"]
         self.users_by_id = {u["id"]: u for u in self.users}
+        self.user_positions = {u["id"]: index for index, u in enumerate(self.users)}
         # what rules read of each user on the date: the codes on the account, every profile period
         self.user_views = [cel_view(u, as_of) for u in self.users]
         self.catalogue = param_values["profiles"][str(self.edition)]
@@ -373,7 +374,7 @@ class Context:
         return act
 
     def consultation_facts(self, row: dict) -> dict:
-        return consultation_facts(self.users_by_id, row)
+        return consultation_facts(self.users_by_id, self.user_positions, row)
 
     def row_activation(self, row: dict, facts: dict) -> dict:
         """What expressions read for one consultation of the log and its facts."""
