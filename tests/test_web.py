@@ -293,6 +293,8 @@ def test_a_transfer_outside_the_eu_needs_its_safeguard(client):
     outside = {**PROVIDER, "prov-0-db": "FR, IN"}
     page, draft = post(client, "providers", draft, provider_count="1", **outside)
     assert 'id="prov-0-sg_kind"' in page and 'id="prov-0-dpf"' not in page and "<h1>5. " in page
+    page, _ = post(client, "providers", draft, go="back", provider_count="1", **outside)
+    assert "<h1>4. " in page  # going back is not held up by the new question
     asked = {"prov-0-asked": "safeguard"}
     page, _ = post(
         client, "providers", draft, go="checklist", provider_count="1", **outside, **asked

@@ -265,6 +265,7 @@ class Step:
             if not set(provider_questions(self.env, entry)) <= asked_now:
                 stay = True
         self.draft["providers"] = providers
+        stay = stay and str(form.get("go") or "") != "back"  # going back asks nothing new
         if stay and not self.errors:
             self.notes.append(
                 pick(
