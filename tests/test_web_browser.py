@@ -163,7 +163,6 @@ class Page:
         """Click, and when the click posts a form or follows a link, wait for the next page."""
         from selenium.common.exceptions import TimeoutException
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as ec
         from selenium.webdriver.support.ui import WebDriverWait
 
         element = self.by_id(ident)
@@ -174,7 +173,7 @@ class Page:
         element.click()
         if navigates and not ident.startswith("dl-"):
             try:
-                WebDriverWait(self.d, 20).until(ec.staleness_of(old))
+                WebDriverWait(self.d, 20).until(lambda _: _gone(old))
             except TimeoutException:
                 raise AssertionError(f"no new page after clicking {ident}") from None
             WebDriverWait(self.d, 20).until(
@@ -211,6 +210,19 @@ class Page:
         from selenium.webdriver.common.by import By
 
         return self.d.find_element(By.TAG_NAME, "body").text
+
+
+def _gone(element) -> bool:
+    """Whether the page holding `element` was replaced. Chromium says so with a stale-element
+    error, or under load with « Node with given id does not belong to the document », which
+    selenium's staleness_of does not take for staleness."""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        element.is_enabled()
+    except WebDriverException:  # StaleElementReferenceException is one
+        return True
+    return False
 
 
 @pytest.fixture(scope="module")
