@@ -156,6 +156,223 @@ def test_the_downloaded_snapshot_checks_clean_from_the_command_line(client, tmp_
     assert json.loads(proc.stdout)["summary"]["by_status"]["fail"] == 0
 
 
+# a fictitious provider, entered whole on the form: nothing for the partner to type in YAML
+PROVIDER = {
+    "prov-0-name": "Hébergement Exemple SAS",
+    "prov-0-tasks": "Hébergement du logiciel d'instruction\nSauvegardes",
+    "prov-0-country": "fr",
+    "prov-0-db": "FR, DE",
+    "prov-0-starts_on": "2027-09-01",
+    "prov-0-notice_on": "2026-11-20",
+    "prov-0-lists": [
+        "providers",
+        "provider_locations",
+        "database_locations",
+        "legal_regime",
+        "tasks",
+    ],
+    "prov-0-clauses": [
+        "security",
+        "confidentiality",
+        "purpose_limitation",
+        "no_retention_after_end",
+        "no_disclosure",
+        "anti_misuse",
+        "physical_security",
+        "audit",
+        "same_obligations_for_subcontractors",
+    ],
+}
+
+
+def sub_rules(page: str) -> set:
+    """The SUB rules a checklist page shows findings of."""
+    return set(re.findall(r'href="/regle/(sub-[a-z-]+)"', page))
+
+
+def cli_sub_rules(text: str, folder, params_file) -> set:
+    (folder / "ccas.yaml").write_text(text, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "cdap_policy", "check", "ccas.yaml", "--stage", "pre-signature"]
+        + ["--format", "json", "--params", str(params_file)],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        timeout=120,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(proc.stdout)
+    return {
+        f["rule_id"]
+        for f in report["findings"]
+        if f["status"] in ("fail", "error") and f["rule_id"].startswith("sub-")
+    }
+
+
+def test_a_provider_entered_on_the_form_reaches_the_snapshot_whole(client):
+    import jsonschema
+    import yaml
+
+    page, draft = partner_path(client)
+    page, draft = post(client, "providers", draft, go="checklist", provider_count="1", **PROVIDER)
+    assert "err-" not in page, re.sub(r"<[^>]+>", " ", page)[:3000]
+    assert 'id="checklist-clean"' in page and not sub_rules(page)
+    text = client.post(
+        "/partenaire/telecharger", data={"csrf": token(client), "draft": draft, "what": "snapshot"}
+    ).text
+    block = text.split("\nsubcontractors:\n", 1)[1].split("\n\n", 1)[0]
+    assert "TODO" not in block and "À COMPLÉTER" not in block, block
+    data = yaml.safe_load(text)
+    schema = json.loads((ROOT / "schemas" / "snapshot.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["subcontractors"] == [
+        {
+            "id": "hebergement-exemple-sas",
+            "name": "Hébergement Exemple SAS",
+            "tasks": ["Hébergement du logiciel d'instruction", "Sauvegardes"],
+            "country": "FR",
+            "database_countries": ["FR", "DE"],
+            "starts_on": "2027-09-01",
+            "notice": {"received_on": "2026-11-20", "lists": PROVIDER["prov-0-lists"]},
+            "clauses": PROVIDER["prov-0-clauses"],
+        }
+    ]
+    # the page says where a provider's own subcontractors go; the snapshot too
+    page, _ = post(client, "workstations", draft, **WORKSTATIONS)
+    assert 'id="providers-depth"' in page and 'id="add-provider"' in page
+
+
+@pytest.mark.cli
+def test_the_checklist_and_check_agree_on_a_late_incomplete_notice(client, tmp_path, params_file):
+    """Letter received less than 6 months before the start, without the tasks; no audit clause;
+    a US host whose DPF certification the form then asks: the same SUB findings on the page and
+    from the command line."""
+    page, draft = partner_path(client)
+    late = {
+        **PROVIDER,
+        "prov-0-country": "US",
+        "prov-0-db": "",
+        "prov-0-starts_on": "01/02/2027",  # typed the French way
+        "prov-0-lists": PROVIDER["prov-0-lists"][:4],
+        "prov-0-clauses": [c for c in PROVIDER["prov-0-clauses"] if c != "audit"],
+    }
+    page, draft = post(client, "providers", draft, provider_count="1", **late)
+    # the questions a US host raises appear, on the same step
+    assert 'id="prov-0-dpf"' in page and 'id="prov-0-sg_kind"' in page and "<h1>5. " in page
+    assert 'id="prov-0-commercial"' not in page  # a question for Canada only
+    page, draft = post(
+        client,
+        "providers",
+        draft,
+        go="checklist",
+        provider_count="1",
+        **late,
+        **{"prov-0-asked": "dpf,safeguard"},
+    )
+    assert "<h1>8. " in page  # answered (not certified): on to the checklist
+    shown = sub_rules(page)
+    assert {
+        "sub-notice-delay",
+        "sub-notice-content",
+        "sub-audit-clause",
+        "sub-location-known",
+        "sub-transfer-authorised",
+    } <= shown, shown
+    text = client.post(
+        "/partenaire/telecharger", data={"csrf": token(client), "draft": draft, "what": "snapshot"}
+    ).text
+    assert "dpf_certified: false" in text
+    assert cli_sub_rules(text, tmp_path, params_file) == shown
+
+
+def test_a_transfer_outside_the_eu_needs_its_safeguard(client):
+    """A provider whose databases are in a country without adequacy (India): the form asks the
+    safeguard; without one the transfer is a finding, with standard contractual clauses signed
+    before the start it is not, and the snapshot records them."""
+    _, draft = partner_path(client)
+    outside = {**PROVIDER, "prov-0-db": "FR, IN"}
+    page, draft = post(client, "providers", draft, provider_count="1", **outside)
+    assert 'id="prov-0-sg_kind"' in page and 'id="prov-0-dpf"' not in page and "<h1>5. " in page
+    page, _ = post(client, "providers", draft, go="back", provider_count="1", **outside)
+    assert "<h1>4. " in page  # going back is not held up by the new question
+    asked = {"prov-0-asked": "safeguard"}
+    page, _ = post(
+        client, "providers", draft, go="checklist", provider_count="1", **outside, **asked
+    )
+    assert "sub-transfer-authorised" in sub_rules(page)
+    clauses = {
+        "prov-0-sg_kind": "standard_contractual_clauses",
+        "prov-0-sg_reference": "Clauses types 2021/914, module 2",
+        "prov-0-sg_dated": "15/10/2026",
+    }
+    page, draft = post(
+        client,
+        "providers",
+        draft,
+        go="checklist",
+        provider_count="1",
+        **outside,
+        **asked,
+        **clauses,
+    )
+    assert "sub-transfer-authorised" not in sub_rules(page), sub_rules(page)
+    text = client.post(
+        "/partenaire/telecharger", data={"csrf": token(client), "draft": draft, "what": "snapshot"}
+    ).text
+    assert (
+        'safeguard: {kind: "standard_contractual_clauses", reference: "Clauses types 2021/914,'
+        ' module 2", dated: "2026-10-15"}' in text
+    )
+
+
+def test_a_provider_is_checked_field_by_field(client):
+    page, draft = post(client, "organisation", "", **ORGANISATION, **DELIBERATION)
+    wrong = {
+        **PROVIDER,
+        "prov-0-starts_on": "31/02/2027",
+        "prov-0-country": "France",
+        "prov-0-name": "",
+    }
+    for lang, date, country, name in (
+        ("fr", "Début de l'intervention : date illisible", "code pays inconnu", "indiquez le nom"),
+        ("en", "Start of its work: unreadable date", "unknown country code", "give the provider"),
+    ):
+        response = client.post(
+            f"/partenaire?lang={lang}",
+            data={"csrf": token(client), "draft": draft, "step": "providers", "go": "next"}
+            | {"provider_count": "1", **wrong},
+        )
+        page = html.unescape(response.text)
+        assert response.status_code == 200 and "<h1>5. " in page  # stays on the step
+        assert 'aria-describedby="err-prov-0-starts_on"' in page and date in page
+        assert 'id="err-prov-0-country"' in page and country in page
+        assert 'id="err-prov-0-name"' in page and name in page
+        assert 'value="2026-11-20"' in page  # what was typed right is kept
+
+
+def test_add_a_provider_without_script(client):
+    _, draft = post(client, "organisation", "", **ORGANISATION, **DELIBERATION)
+    page, draft = post(
+        client, "providers", draft, go="add_provider", provider_count="1", **PROVIDER
+    )
+    assert 'id="provider-1"' in page and 'id="provider-2"' not in page
+    assert "<h1>5. " in page and 'value="Hébergement Exemple SAS"' in page
+    # a forged draft brings no other key nor a refused value into the snapshot
+    forged = json.loads(draft)
+    forged["providers"][0].update({"country": "France", "keeps_data": True, "dpf_certified": 1})
+    page, _ = post(client, "providers", json.dumps(forged), go="providers")
+    text = client.post(
+        "/partenaire/telecharger",
+        data={"csrf": token(client), "draft": json.dumps(forged), "what": "snapshot"},
+    ).text
+    assert "keeps_data" not in text and "France" not in text and "dpf_certified" not in text
+    # values of the wrong type are dropped, never a server error
+    forged["providers"] += [{"name": "Autre", "tasks": 5, "notice": "x", "safeguard": 1}, 3, None]
+    forged["provider_rows"] = 10**6
+    page, _ = post(client, "workstations", json.dumps(forged), go="providers")
+    assert 'id="provider-11"' in page and 'id="provider-12"' not in page
+
+
 def test_the_deliberation_is_checked_field_by_field(client):
     for lang, wrong, missing in (
         (

@@ -163,7 +163,6 @@ class Page:
         """Click, and when the click posts a form or follows a link, wait for the next page."""
         from selenium.common.exceptions import TimeoutException
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as ec
         from selenium.webdriver.support.ui import WebDriverWait
 
         element = self.by_id(ident)
@@ -174,12 +173,21 @@ class Page:
         element.click()
         if navigates and not ident.startswith("dl-"):
             try:
-                WebDriverWait(self.d, 20).until(ec.staleness_of(old))
+                WebDriverWait(self.d, 20).until(lambda _: _gone(old))
             except TimeoutException:
                 raise AssertionError(f"no new page after clicking {ident}") from None
             WebDriverWait(self.d, 20).until(
                 lambda d: d.execute_script("return document.readyState") == "complete"
             )
+
+    def click_step(self, step):
+        """Go to a step through the list of steps (a submit button each)."""
+        from selenium.webdriver.common.by import By
+
+        button = self.d.find_element(By.CSS_SELECTOR, f'nav.steps button[value="{step}"]')
+        # the buttons have no id: give this one an id the click helper finds
+        self.d.execute_script("arguments[0].id = arguments[1]", button, f"step-{step}")
+        self.click(f"step-{step}")
 
     def check(self, name):
         """Screenshot, then axe-core: serious and critical violations are collected by page."""
@@ -204,6 +212,19 @@ class Page:
         return self.d.find_element(By.TAG_NAME, "body").text
 
 
+def _gone(element) -> bool:
+    """Whether the page holding `element` was replaced. Chromium says so with a stale-element
+    error, or under load with « Node with given id does not belong to the document », which
+    selenium's staleness_of does not take for staleness."""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        element.is_enabled()
+    except WebDriverException:  # StaleElementReferenceException is one
+        return True
+    return False
+
+
 @pytest.fixture(scope="module")
 def page(browser, server):
     return Page(browser, server)
@@ -223,6 +244,28 @@ def _wait_for(folder: Path, suffix: str, timeout: float = 20) -> Path:
     raise AssertionError(
         f"no {suffix} downloaded in {folder}: {[p.name for p in folder.iterdir()]}"
     )
+
+
+PROVIDER = {  # fictitious
+    "name": "Hébergement Exemple SAS",
+    "tasks": "Hébergement du logiciel d'instruction",
+    "country": "FR",
+    "db": "FR",
+    "starts_on": "2027-09-01",
+    "notice_on": "2026-11-20",
+}
+NOTICE_ITEMS = ("providers", "provider_locations", "database_locations", "legal_regime", "tasks")
+CLAUSES = (
+    "security",
+    "confidentiality",
+    "purpose_limitation",
+    "no_retention_after_end",
+    "no_disclosure",
+    "anti_misuse",
+    "physical_security",
+    "audit",
+    "same_obligations_for_subcontractors",
+)
 
 
 @pytest.mark.slow
@@ -253,6 +296,18 @@ def test_partner_path_to_a_clean_checklist_without_yaml(page, downloads):
     p.fill("version-0", "140")
     p.fill("count-0", "4")
     p.check("05-postes")
+    p.click("next")
+    # a provider, entered whole without JavaScript: « add a provider » re-renders one more row
+    for field, value in PROVIDER.items():
+        p.fill(f"prov-0-{field}", value)
+    for item in NOTICE_ITEMS:
+        p.click(f"prov-0-lists-{item}")
+    for clause in CLAUSES:
+        p.click(f"prov-0-clauses-{clause}")
+    p.click("add-provider")
+    assert p.by_id("prov-0-name").get_attribute("value") == PROVIDER["name"]
+    assert p.by_id("prov-1-name").get_attribute("value") == ""  # the new, empty row
+    p.check("05b-prestataires")
     p.click("next")
     p.by_id("sheet").send_keys(str(SHEET))
     p.click("upload")
@@ -287,6 +342,7 @@ def test_partner_path_to_a_clean_checklist_without_yaml(page, downloads):
         "deliberation: {body:" in snapshot
         and '{profile: "T13", document: "Convention de gestion du FSL' in snapshot
     )
+    assert 'name: "Hébergement Exemple SAS"' in snapshot and "notice: {received_on:" in snapshot
     p.click("dl-checklist")
     assert "<!DOCTYPE html>" in _wait_for(downloads, "-avant-signature.html").read_text(
         encoding="utf-8"
@@ -295,6 +351,13 @@ def test_partner_path_to_a_clean_checklist_without_yaml(page, downloads):
     assert "Rapport de conformité CDAP" in _wait_for(downloads, "-rapport.html").read_text(
         encoding="utf-8"
     )
+
+    # the letter reaches the Caf too late: the checklist says so for this provider
+    p.click_step("providers")
+    p.fill("prov-0-notice_on", "2027-08-01")
+    p.click_step("checklist")
+    assert "/regle/sub-notice-delay" in p.d.page_source and "Hébergement Exemple SAS" in p.text()
+    p.check("10b-liste-prestataire-en-retard")
 
     p.d.get(p.base + "/langue/en?retour=/partenaire")  # the English switch
     assert "Organisation kind" in p.text()

@@ -214,7 +214,7 @@ class Answers:
     security_officer: Person = field(default_factory=Person)
     data_protection_referent: Person = field(default_factory=Person)
     support_l1: Person = field(default_factory=Person)
-    providers: list = field(default_factory=list)
+    providers: list = field(default_factory=list)  # names (init) or checked entries (web form)
     flags: dict = field(default_factory=dict)  # partner flags answered (see conditional_flags)
     beneficiary_information: BeneficiaryInformation | None = None
     workstations: list[Workstation] = field(default_factory=list)
@@ -245,6 +245,78 @@ def _slug(text: str, taken: set) -> str:
         slug, n = f"{base}-{n}", n + 1
     taken.add(slug)
     return slug
+
+
+def _flow(items) -> str:
+    """A YAML flow list of codes or typed texts."""
+    return "[" + ", ".join(_q(i) for i in items) + "]"
+
+
+def _provider(w: _Writer, p: dict, taken: set) -> None:
+    """One provider (CONV art. 14): what was answered as values, each missing answer as a
+    placeholder to fill in. `p` holds schema-checked values only (the web form's providers, or
+    {"name": …} from `init`)."""
+    name = str(p.get("name") or "")
+    w.line(f"  - id: {_slug(name, taken)}")
+    w.line(f"    name: {_q(name)}")
+    if "tasks" in p:
+        w.line(f"    tasks: {_flow(p['tasks'])}")
+    else:
+        w.todo("tasks: []", "tâches confiées", "tasks entrusted", 4)
+    if "country" in p:
+        w.line(f"    country: {_q(p['country'])}")
+    else:
+        w.todo("country: FR", "pays du prestataire", "provider's country", 4)
+    if "database_countries" in p:
+        w.line(f"    database_countries: {_flow(p['database_countries'])}")
+    else:
+        w.todo(
+            "database_countries: [FR]",
+            "pays des bases de données ([] : aucune)",
+            "countries of its databases ([]: none)",
+            4,
+        )
+    for key in ("dpf_certified", "commercial_organisation"):
+        if key in p:
+            w.line(f"    {key}: {'true' if p[key] else 'false'}")
+    safeguard = p.get("safeguard")
+    if isinstance(safeguard, dict):
+        pairs = ", ".join(f"{k}: {_q(v)}" for k, v in safeguard.items())
+        w.line(f"    safeguard: {{{pairs}}}")
+    if "starts_on" in p:
+        w.line(f"    starts_on: {_q(p['starts_on'])}")
+    else:
+        w.todo('starts_on: "AAAA-MM-JJ"', "début de la prestation", "start of the service", 4)
+    notice = p.get("notice")
+    if isinstance(notice, dict):
+        parts = [f"received_on: {_q(notice['received_on'])}"] if "received_on" in notice else []
+        parts.append(f"lists: {_flow(notice.get('lists') or [])}")
+        w.line(f"    notice: {{{', '.join(parts)}}}")
+    elif "notice" not in p:
+        w.todo(
+            'notice: {received_on: "AAAA-MM-JJ", lists: [providers, provider_locations,'
+            " database_locations, legal_regime, tasks]}",
+            "lettre d'information de la Caf",
+            "notice letter to the Caf",
+            4,
+        )
+    else:
+        w.comment(
+            "Lettre d'information de la Caf : pas encore envoyée.",
+            "Notice letter to the Caf: not sent yet.",
+            4,
+        )
+    if "clauses" in p:
+        w.line(f"    clauses: {_flow(p['clauses'])}")
+    else:
+        w.todo(
+            "clauses: [security, confidentiality, purpose_limitation, no_retention_after_end,"
+            " no_disclosure, anti_misuse, physical_security, audit,"
+            " same_obligations_for_subcontractors]",
+            "clauses du contrat",
+            "clauses of the contract",
+            4,
+        )
 
 
 class _Writer:
@@ -675,32 +747,17 @@ def render(
     if a.providers:
         w.line("subcontractors:")
         taken: set = set()
-        for name in a.providers:
-            w.line(f"  - id: {_slug(name, taken)}")
-            w.line(f"    name: {_q(name)}")
-            w.todo("tasks: []", "tâches confiées", "tasks entrusted", 4)
-            w.todo("country: FR", "pays du prestataire", "provider's country", 4)
-            w.todo(
-                "database_countries: [FR]",
-                "pays des bases de données ([] : aucune)",
-                "countries of its databases ([]: none)",
-                4,
-            )
-            w.todo('starts_on: "AAAA-MM-JJ"', "début de la prestation", "start of the service", 4)
-            w.todo(
-                'notice: {received_on: "AAAA-MM-JJ", lists: [providers, provider_locations,'
-                " database_locations, legal_regime, tasks]}",
-                "lettre d'information de la Caf",
-                "notice letter to the Caf",
-                4,
-            )
-            w.todo(
-                "clauses: [security, confidentiality, purpose_limitation, no_retention_after_end,"
-                " no_disclosure, anti_misuse, physical_security, audit,"
-                " same_obligations_for_subcontractors]",
-                "clauses du contrat",
-                "clauses of the contract",
-                4,
+        entered = False
+        for provider in a.providers:
+            entry = provider if isinstance(provider, dict) else {"name": str(provider)}
+            entered = entered or isinstance(provider, dict)
+            _provider(w, entry, taken)
+        if entered:
+            w.comment(
+                "Les sous-traitants d'un prestataire s'ajoutent dans sa rubrique « subcontractors »"
+                " (même forme).",
+                "A provider's own subcontractors go in its « subcontractors » list (same shape).",
+                2,
             )
     else:
         w.line("subcontractors: []")

@@ -207,6 +207,57 @@ BROWSERS = {
     "other": tr("autre", "other"),
 }
 
+# what the letter informing the Caf of a provider states (CONV art. 14; snapshot `notice.lists`)
+NOTICE_ITEMS = {
+    "providers": tr("la liste des prestataires", "the list of providers"),
+    "provider_locations": tr("la localisation des prestataires", "where the providers are"),
+    "database_locations": tr(
+        "la localisation des bases de données", "where the databases are located"
+    ),
+    "legal_regime": tr(
+        "le régime juridique des outils utilisés", "the legal regime of the tools used"
+    ),
+    "tasks": tr("les tâches confiées", "the tasks entrusted"),
+}
+
+# commitments of a provider's contract (CONV art. 14; snapshot `clauses`)
+CLAUSES = {
+    "security": tr("sécurité des données", "data security"),
+    "confidentiality": tr("confidentialité", "confidentiality"),
+    "purpose_limitation": tr(
+        "usage limité à la finalité de la convention", "use limited to the convention's purpose"
+    ),
+    "no_retention_after_end": tr(
+        "aucune conservation après la fin du contrat", "no retention after the contract ends"
+    ),
+    "no_disclosure": tr("aucune communication à des tiers", "no disclosure to third parties"),
+    "anti_misuse": tr(
+        "mesures contre le détournement des données", "measures against misuse of the data"
+    ),
+    "physical_security": tr("sécurité physique des locaux", "physical security of the premises"),
+    "audit": tr("droit d'audit", "right to audit"),
+    "same_obligations_for_subcontractors": tr(
+        "mêmes obligations imposées à ses propres sous-traitants",
+        "the same obligations imposed on its own subcontractors",
+    ),
+}
+
+# the safeguard of a transfer outside the EU without adequacy (snapshot `safeguard.kind`)
+SAFEGUARDS = {
+    "cnil_authorisation": tr(
+        "autorisation préalable de la CNIL (délibération)", "the CNIL's prior authorisation"
+    ),
+    "standard_contractual_clauses": tr(
+        "clauses contractuelles types de la Commission européenne",
+        "the European Commission's standard contractual clauses",
+    ),
+    "binding_corporate_rules": tr("règles d'entreprise contraignantes", "binding corporate rules"),
+    "art49_derogation": tr(
+        "dérogation pour une situation particulière (RGPD art. 49)",
+        "derogation for a specific situation (GDPR art. 49)",
+    ),
+}
+
 DIPLOMAS = {
     "ASS": tr("assistant de service social (DEASS)", "social worker (DEASS)"),
     "CESF": tr(

@@ -27,6 +27,8 @@ MAX_DRAFT_BYTES = 2 * 1024 * 1024  # a CCAS or a hospital's service: a few hundr
 MAX_TEXT = 200
 MAX_USERS = 2000
 MAX_GRID_ROWS = 2000
+MAX_PROVIDERS = 12
+MAX_TASKS = 20
 PEOPLE = ("principal", "deputy", "security_officer", "data_protection_referent", "support_l1")
 PERSON_FIELDS = ("first_name", "last_name", "function", "email", "phone")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -53,6 +55,7 @@ def empty() -> dict:
         "information": {},
         "workstations": [],
         "providers": [],
+        "provider_rows": 0,
         "users": [],
         "grid": None,
         "attestation_on": "",
@@ -159,7 +162,7 @@ def answers(draft: dict, choices: Choices, today: str) -> Answers:
         quotas={k: int(v) for k, v in (draft.get("quotas") or {}).items()},
         management_mode=draft.get("mode")
         or ("delegated" if "delegated" in choices.modes else choices.modes[0]),
-        providers=list(draft.get("providers") or []),
+        providers=provider_entries(draft),
         flags={k: bool(v) for k, v in (draft.get("flags") or {}).items()},
         beneficiary_information=BeneficiaryInformation(
             **{k: v for k, v in info.items() if v not in ("", None)}
@@ -179,6 +182,76 @@ def answers(draft: dict, choices: Choices, today: str) -> Answers:
         data_protection_referent=people["data_protection_referent"],
         support_l1=people["support_l1"],
     )
+
+
+NOTICE_ITEMS_POINTER = "/$defs/subcontractor/properties/notice/properties/lists/items"
+CLAUSES_POINTER = "/$defs/subcontractor/properties/clauses/items"
+SAFEGUARD_POINTER = "/$defs/safeguard/properties/kind"
+
+
+def provider_entries(draft: dict, keep_nameless: bool = False) -> list[dict]:
+    """The providers of the draft in the snapshot's shape (`$defs/subcontractor` without its own
+    subcontractors), each value checked against the schema again: a forged draft brings no other
+    key nor a value the form would refuse. A provider without a name is left out of the snapshot
+    (`keep_nameless`: kept for the page that asks for it)."""
+    from cdap_policy.load.schemainfo import enum, field_ok
+
+    items, clauses = enum(NOTICE_ITEMS_POINTER), enum(CLAUSES_POINTER)
+
+    def country(value) -> bool:
+        return isinstance(value, str) and field_ok(("subcontractors", 0, "country"), value)
+
+    def day(value) -> bool:
+        return isinstance(value, str) and field_ok(("subcontractors", 0, "starts_on"), value)
+
+    out = []
+    for raw in (draft.get("providers") or [])[:MAX_PROVIDERS]:
+        data = raw if isinstance(raw, dict) else {"name": raw}  # drafts of the names-only form
+        name = clean(data.get("name"))
+        if not name and not keep_nameless:  # the form refuses it; the page shows it again
+            continue
+        entry: dict = {"name": name}
+        tasks = data.get("tasks")
+        if isinstance(tasks, list):
+            entry["tasks"] = [clean(t) for t in tasks[:MAX_TASKS] if clean(t)]
+        if country(data.get("country")):
+            entry["country"] = data["country"]
+        databases = data.get("database_countries")
+        if isinstance(databases, list) and all(country(c) for c in databases):
+            entry["database_countries"] = list(dict.fromkeys(databases))[:50]
+        for flag in ("dpf_certified", "commercial_organisation"):
+            if isinstance(data.get(flag), bool):
+                entry[flag] = data[flag]
+        if day(data.get("starts_on")):
+            entry["starts_on"] = data["starts_on"]
+        notice = data.get("notice", "")
+        if isinstance(notice, dict):
+            received = notice.get("received_on")
+            entry["notice"] = {
+                **({"received_on": received} if day(received) else {}),
+                "lists": [i for i in items if i in (notice.get("lists") or [])],
+            }
+        elif notice is None:
+            entry["notice"] = None  # answered: no letter sent yet
+        if isinstance(data.get("clauses"), list):
+            entry["clauses"] = [c for c in clauses if c in data["clauses"]]
+        safeguard = data.get("safeguard")
+        if isinstance(safeguard, dict) and safeguard.get("kind") in enum(SAFEGUARD_POINTER):
+            entry["safeguard"] = {
+                "kind": safeguard["kind"],
+                **(
+                    {"reference": clean(safeguard.get("reference"))}
+                    if clean(safeguard.get("reference"))
+                    else {}
+                ),
+                **{
+                    k: safeguard[k]
+                    for k in ("dated", "communicated_to_caf_on")
+                    if day(safeguard.get(k))
+                },
+            }
+        out.append(entry)
+    return out
 
 
 def users_with_ids(draft: dict) -> list[dict]:
@@ -230,6 +303,7 @@ STEPS = (
     ("profiles", tr("Profils demandés", "Profiles requested")),
     ("people", tr("Personnes désignées", "People designated")),
     ("workstations", tr("Postes et information", "Workstations and information")),
+    ("providers", tr("Prestataires", "Service providers")),
     ("staff", tr("Liste du personnel", "Staff list")),
     ("attestation", tr("Justificatifs et conditions", "Supporting documents and conditions")),
     ("checklist", tr("Liste avant signature", "Pre-signature checklist")),

@@ -47,7 +47,7 @@ class Step:
         go = str(form.get("go") or "next")
         if step not in STEP_NAMES:
             return "organisation", {}, []
-        reader = getattr(self, f"read_{step}")
+        reader = getattr(self, f"read_{step}")  # each returns True to stay on its page
         stay = await reader(form, go) if step == "staff" else reader(form)
         if self.errors or stay:
             return step, self.errors, self.notes
@@ -243,9 +243,156 @@ class Step:
                 continue
             stations.append({"browser": browser, "version": int(version), "count": int(count or 1)})
         self.draft["workstations"] = stations
-        providers = [clean(line) for line in str(form.get("providers") or "").splitlines()]
-        self.draft["providers"] = [p for p in providers if p][:50]
         return False
+
+    # -- providers (CONV art. 14) -------------------------------------------------------------
+
+    def read_providers(self, form):
+        """Each row of the form a provider in the snapshot's shape; a row left empty is no
+        provider. « Add a provider » keeps the partner on the page with one more row; so does a
+        country whose adequacy decision covers some recipients only, until the question it raises
+        (DPF certification, commercial organisation) has been shown."""
+        try:
+            shown = min(int(str(form.get("provider_count") or "1")), drafts.MAX_PROVIDERS)
+        except ValueError:
+            shown = 1
+        providers, stay = [], False
+        for index in range(max(shown, 1)):
+            entry, asked_now = self._provider(form, index)
+            if entry is None:
+                continue
+            providers.append(entry)
+            if not set(provider_questions(self.env, entry)) <= asked_now:
+                stay = True
+        self.draft["providers"] = providers
+        stay = stay and str(form.get("go") or "") != "back"  # going back asks nothing new
+        if stay and not self.errors:
+            self.notes.append(
+                pick(
+                    tr(
+                        "D'autres questions s'affichent pour un prestataire hors de l'Union"
+                        " européenne : répondez-y puis continuez.",
+                        "More questions are shown for a provider outside the European Union:"
+                        " answer them, then go on.",
+                    ),
+                    self.lang,
+                )
+            )
+        rows = max(len(providers), int(self.draft.get("provider_rows") or 0), 1)
+        if str(form.get("go") or "") == "add_provider":
+            self.draft["provider_rows"] = min(rows + 1, drafts.MAX_PROVIDERS)
+            return True
+        self.draft["provider_rows"] = min(rows, drafts.MAX_PROVIDERS)
+        return stay
+
+    def _provider(self, form, index: int) -> tuple[dict | None, set]:
+        from cdap_policy.load.schemainfo import field_ok
+
+        key = f"prov-{index}-"
+
+        def text(name: str, limit: int = drafts.MAX_TEXT) -> str:
+            return clean(form.get(key + name), limit)
+
+        def day(name: str, label: dict) -> str | None:
+            typed = str(form.get(key + name) or "").strip()
+            parsed = drafts.read_date(typed) if typed else None
+            if typed and parsed is None:
+                self.fail(
+                    key + name,
+                    tr(
+                        f"{label['fr']} : date illisible (JJ/MM/AAAA)",
+                        f"{label['en']}: unreadable date (DD/MM/YYYY)",
+                    ),
+                )
+            return parsed
+
+        def countries(name: str) -> list[str]:
+            codes = [c.upper() for c in re.split(r"[\s,;]+", text(name, 300)) if c]
+            wrong = [c for c in codes if not field_ok(("subcontractors", 0, "country"), c)]
+            if wrong:
+                self.fail(
+                    key + name,
+                    tr(
+                        f"code pays inconnu : {', '.join(wrong)} (code ISO à 2 lettres, ex. FR)",
+                        f"unknown country code: {', '.join(wrong)} (2-letter ISO code, e.g. FR)",
+                    ),
+                )
+            return [c for c in codes if c not in wrong]
+
+        name = text("name")
+        tasks = [clean(t) for t in str(form.get(key + "tasks") or "").splitlines() if clean(t)][
+            : drafts.MAX_TASKS
+        ]
+        country = countries("country")
+        databases = countries("db")
+        no_db = form.get(key + "nodb") == "1"
+        starts_on = day("starts_on", self.PROVIDER_START)
+        notice_on = day("notice_on", self.NOTICE_ON)
+        lists = [str(v) for v in form.getlist(key + "lists")]
+        clauses = [str(v) for v in form.getlist(key + "clauses")]
+        asked = {a for a in str(form.get(key + "asked") or "").split(",") if a}
+        typed = name or tasks or country or databases or no_db or starts_on or notice_on
+        if not typed and not lists and not clauses:
+            return None, asked
+        if not name:
+            self.fail(
+                key + "name",
+                tr("indiquez le nom du prestataire", "give the provider's name"),
+            )
+        if len(country) > 1:
+            self.fail(key + "country", tr("un seul pays", "one country only"))
+        entry: dict = {"name": name, **({"tasks": tasks} if tasks else {})}
+        if country:
+            entry["country"] = country[0]
+        if databases or no_db:
+            entry["database_countries"] = [] if no_db else databases
+        for flag, field in (("dpf", "dpf_certified"), ("commercial", "commercial_organisation")):
+            if flag in asked:
+                entry[field] = form.get(key + flag) == "1"
+        if starts_on:
+            entry["starts_on"] = starts_on
+        if "safeguard" in asked:
+            self._safeguard(form, key, entry)
+        entry["notice"] = (
+            {**({"received_on": notice_on} if notice_on else {}), "lists": lists}
+            if notice_on or lists
+            else None
+        )
+        entry["clauses"] = clauses
+        return entry, asked
+
+    def _safeguard(self, form, key: str, entry: dict) -> None:
+        """The safeguard of a transfer outside the EU without adequacy, when the form asked it."""
+        from cdap_policy.load.schemainfo import enum
+
+        kind = str(form.get(key + "sg_kind") or "")
+        dates = {}
+        for name, field, label in (
+            ("sg_dated", "dated", self.SAFEGUARD_DATED),
+            ("sg_sent", "communicated_to_caf_on", self.SAFEGUARD_SENT),
+        ):
+            typed = str(form.get(key + name) or "").strip()
+            parsed = drafts.read_date(typed) if typed else None
+            if typed and parsed is None:
+                self.fail(
+                    key + name,
+                    tr(
+                        f"{label['fr']} : date illisible (JJ/MM/AAAA)",
+                        f"{label['en']}: unreadable date (DD/MM/YYYY)",
+                    ),
+                )
+            if parsed:
+                dates[field] = parsed
+        if kind not in enum(drafts.SAFEGUARD_POINTER):
+            return
+        reference = clean(form.get(key + "sg_reference"))
+        entry["safeguard"] = {"kind": kind, **({"reference": reference} if reference else {})}
+        entry["safeguard"].update(dates)
+
+    SAFEGUARD_DATED = tr("Garantie accordée ou signée le", "Safeguard granted or signed on")
+    SAFEGUARD_SENT = tr("Garantie communiquée à la Caf le", "Safeguard sent to the Caf on")
+    PROVIDER_START = tr("Début de l'intervention", "Start of its work")
+    NOTICE_ON = tr("Lettre reçue par la Caf le", "Letter received by the Caf on")
 
     # -- staff list ------------------------------------------------------------------------
 
@@ -432,6 +579,37 @@ class Step:
         return False
 
 
+def provider_questions(env, provider: dict) -> list[str]:
+    """The questions a provider's countries raise: a country whose adequacy decision covers only
+    DPF-certified recipients (the United States) or only commercial organisations (Canada)."""
+    countries = env.pack.param_values.get("countries")
+    adequacy = countries.get("adequacy") if isinstance(countries, dict) else None
+    if not isinstance(adequacy, dict):
+        return []
+    codes = [provider.get("country"), *(provider.get("database_countries") or [])]
+    entries = [e for c in codes if isinstance(c, str) and isinstance(e := adequacy.get(c), dict)]
+    out = []
+    if any(e.get("certified_only") for e in entries):
+        out.append("dpf")
+    if any(e.get("commercial_only") for e in entries):
+        out.append("commercial")
+    inside = {
+        code
+        for group in ("eu", "eea", "eu_territories")
+        for code in (countries.get(group) or [] if isinstance(countries, dict) else [])
+    }
+    outside = [c for c in codes if isinstance(c, str) and c not in inside]
+    # outside the GDPR area with no adequacy decision, or a partial one: a safeguard may be needed
+    if any(
+        not isinstance(e := adequacy.get(c), dict)
+        or e.get("certified_only")
+        or e.get("commercial_only")
+        for c in outside
+    ):
+        out.append("safeguard")
+    return out
+
+
 # -- the staff sheet between two pages ---------------------------------------------------------
 
 
@@ -556,6 +734,38 @@ def page_context(env, draft: dict, target: str, errors: dict, lang: str) -> dict
             + [{}] * (MAX_WORKSTATION_ROWS - len(draft.get("workstations") or []))
         ),
     }
+    if target == "providers":
+        from cdap_policy.web.draft import CLAUSES_POINTER, NOTICE_ITEMS_POINTER
+
+        entries: list[dict] = drafts.provider_entries(draft, keep_nameless=True)
+        count = min(
+            max(len(entries), int(draft.get("provider_rows") or 0), 1), drafts.MAX_PROVIDERS
+        )
+        entries += [{}] * (count - len(entries))
+        context["provider_rows"] = [
+            {
+                "p": entry,
+                "notice": entry.get("notice") if isinstance(entry.get("notice"), dict) else {},
+                "safeguard": (
+                    entry.get("safeguard") if isinstance(entry.get("safeguard"), dict) else {}
+                ),
+                "asks": provider_questions(env, entry),
+            }
+            for entry in entries[:count]
+        ]
+        context["provider_count"] = count
+        context["can_add"] = count < drafts.MAX_PROVIDERS
+        context["notice_items"] = [
+            (code, labels.label(labels.NOTICE_ITEMS, code, lang))
+            for code in enum(NOTICE_ITEMS_POINTER)
+        ]
+        context["safeguard_kinds"] = [
+            (code, labels.label(labels.SAFEGUARDS, code, lang))
+            for code in enum(drafts.SAFEGUARD_POINTER)
+        ]
+        context["clause_items"] = [
+            (code, labels.label(labels.CLAUSES, code, lang)) for code in enum(CLAUSES_POINTER)
+        ]
     if target == "profiles":
         marks = {"yes": "open", "conditional": "conditional", "no": "closed"}
         context["profiles"] = [

@@ -129,10 +129,76 @@ T = {
     "browser": tr("Navigateur", "Browser"),
     "version": tr("Version", "Version"),
     "count": tr("Nombre de postes", "Number of workstations"),
-    "providers": tr(
-        "Prestataires (un nom par ligne ; laisser vide s'il n'y en a pas)",
-        "Service providers (one name per line; leave empty when there are none)",
+    # providers (CONV art. 14)
+    "providers_intro": tr(
+        "Les prestataires (hébergeur, éditeur, infogérance…) qui interviennent pour l'exécution de"
+        " la convention : la Caf doit en être informée par lettre au moins 6 mois avant leur"
+        " intervention (convention, art. 14). Laissez les champs vides s'il n'y en a pas.",
+        "The service providers (host, software publisher, managed services…) working for the"
+        " convention: the Caf must be told by letter at least 6 months before they start"
+        " (convention, art. 14). Leave the fields empty when there are none.",
     ),
+    "providers_depth": tr(
+        "Les sous-traitants de vos prestataires ne se saisissent pas ici : ajoutez-les dans le"
+        " fichier téléchargé (rubrique « subcontractors » du prestataire).",
+        "Your providers' own subcontractors are not entered here: add them in the downloaded"
+        " file (the provider's « subcontractors » list).",
+    ),
+    "provider": tr("Prestataire", "Provider"),
+    "provider_name": tr("Nom du prestataire", "Provider's name"),
+    "provider_tasks": tr("Tâches confiées (une par ligne)", "Tasks entrusted (one a line)"),
+    "provider_country": tr(
+        "Pays du prestataire (code ISO à 2 lettres, ex. FR)",
+        "Provider's country (2-letter ISO code, e.g. FR)",
+    ),
+    "provider_db": tr(
+        "Pays de ses bases de données (codes séparés par des virgules, ex. FR, DE)",
+        "Countries of its databases (codes separated by commas, e.g. FR, DE)",
+    ),
+    "provider_no_db": tr(
+        "Le prestataire n'héberge aucune base de données",
+        "The provider hosts no database",
+    ),
+    "provider_starts_on": tr(
+        "Début de son intervention pour la convention",
+        "Start of its work for the convention",
+    ),
+    "provider_notice_on": tr(
+        "Lettre d'information reçue par la Caf le", "Notice letter received by the Caf on"
+    ),
+    "provider_notice_on_hint": tr(
+        "laissez vide si la lettre n'est pas encore envoyée", "leave empty if not sent yet"
+    ),
+    "provider_lists": tr("La lettre indique :", "The letter states:"),
+    "provider_clauses": tr(
+        "Engagements prévus au contrat du prestataire :",
+        "Commitments in the provider's contract:",
+    ),
+    "provider_dpf": tr(
+        "Le prestataire est certifié au cadre de protection des données UE–États-Unis (DPF)",
+        "The provider is certified under the EU–US Data Privacy Framework (DPF)",
+    ),
+    "provider_commercial": tr(
+        "Le prestataire est un organisme commercial (décision d'adéquation limitée à ces"
+        " organismes)",
+        "The provider is a commercial organisation (adequacy decision limited to them)",
+    ),
+    "safeguard": tr(
+        "Garantie du transfert hors de l'Union européenne (RGPD art. 46 ; convention, art. 14)",
+        "Safeguard of the transfer outside the European Union (GDPR art. 46; convention, art. 14)",
+    ),
+    "safeguard_kind": tr("Garantie", "Safeguard"),
+    "safeguard_none": tr("aucune", "none"),
+    "safeguard_reference": tr(
+        "Référence (n° de délibération, version des clauses…)",
+        "Reference (deliberation number, version of the clauses…)",
+    ),
+    "safeguard_dated": tr("Accordée ou signée le", "Granted or signed on"),
+    "safeguard_sent": tr(
+        "Communiquée à la Caf le (autorisation de la CNIL)",
+        "Sent to the Caf on (the CNIL's authorisation)",
+    ),
+    "add_provider": tr("Ajouter un prestataire", "Add a provider"),
     # staff
     "staff_intro": tr(
         "Déposez la liste du personnel telle que vous l'avez (XLSX ou CSV) : une ligne par agent,"
