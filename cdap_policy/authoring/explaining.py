@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import lark
 
 from cdap_policy.engines import CompileError, EvalError, to_python
+from cdap_policy.engines.analysis import PASS_THROUGH
 from cdap_policy.evaluate.facts import Context, Entity
 from cdap_policy.evaluate.findings import Finding, fingerprint
 from cdap_policy.evaluate.runner import EVAL_TIMEOUT_S, Evaluator, missing
@@ -110,25 +111,12 @@ class Explanation:
 
 # -- the parsed tree ------------------------------------------------------------------------
 
-_PASS_THROUGH = {
-    "expr",
-    "conditionalor",
-    "conditionaland",
-    "relation",
-    "addition",
-    "multiplication",
-    "unary",
-    "member",
-    "primary",
-    "paren_expr",
-}
-
 
 def _unwrap(node):
     """Down single-child nodes (precedence levels, parentheses) to the first operator or leaf."""
     while (
         isinstance(node, lark.Tree)
-        and node.data in _PASS_THROUGH
+        and node.data in PASS_THROUGH
         and len(node.children) == 1
         and isinstance(node.children[0], lark.Tree)
     ):

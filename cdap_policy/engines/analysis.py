@@ -186,7 +186,8 @@ def _primary_of(node):
 # which can be looked at before evaluating (`a.b`, `users.*.profiles` for the items of a list). An
 # expression with any other R is left to cel-python.
 
-_PASS_THROUGH = {
+# grammar rules that only pass their single child on (explain walks the tree with them too)
+PASS_THROUGH = {
     "expr",
     "conditionalor",
     "conditionaland",
@@ -229,7 +230,7 @@ def _single(node):
 
     while (
         isinstance(node, lark.Tree)
-        and node.data in _PASS_THROUGH
+        and node.data in PASS_THROUGH
         and len(node.children) == 1
         and isinstance(node.children[0], lark.Tree)
     ):
