@@ -228,31 +228,11 @@ def _xlsx_rows(path: Path, sheet: str | None, display: str):
     try:
         _check_unpacked(path, display)
     except broken as exc:
-        raise InputError(
-            Problem(
-                display,
-                None,
-                "",
-                tr(
-                    f"classeur XLSX illisible ({type(exc).__name__})",
-                    f"unreadable XLSX workbook ({type(exc).__name__})",
-                ),
-            )
-        ) from None
+        raise _unreadable(display, exc) from None
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except broken as exc:
-        raise InputError(
-            Problem(
-                display,
-                None,
-                "",
-                tr(
-                    f"classeur XLSX illisible ({type(exc).__name__})",
-                    f"unreadable XLSX workbook ({type(exc).__name__})",
-                ),
-            )
-        ) from None
+        raise _unreadable(display, exc) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise InputError(
@@ -417,3 +397,18 @@ def _csv_rows(path: Path, display: str):
             )
         ) from None
     return out
+
+
+def _unreadable(display: str, exc: BaseException) -> InputError:
+    """The one line for a workbook a library could not open, naming only the kind of failure."""
+    return InputError(
+        Problem(
+            display,
+            None,
+            "",
+            tr(
+                f"classeur XLSX illisible ({type(exc).__name__})",
+                f"unreadable XLSX workbook ({type(exc).__name__})",
+            ),
+        )
+    )
