@@ -265,3 +265,18 @@ def test_the_loader_imports_and_reads_with_a_pyyaml_built_without_libyaml(monkey
     with pytest.raises(InputError) as caught:
         module.compose_and_build("a: " + "[" * 200 + "]" * 200 + "\n", "doc.yaml")
     assert "nesting too deep" in caught.value.problems[0].text("en")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{a: '9', id: null, again: '9', more: [{x: 1\n\t'9'}]}\n",
+        "{a: 1,\n\tx: 1}\n",
+        "a: [1,\n\t2]\n",
+        "a: 'x\ty'\n",
+    ],
+)
+def test_a_tab_reads_the_same_with_or_without_libyaml(text):
+    """libyaml takes a tab as white space where PyYAML's scanner refuses it: a file with a tab is
+    read by PyYAML's own parser, so that it loads, or fails on the same line, on every machine."""
+    same_everywhere(text)

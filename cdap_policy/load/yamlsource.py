@@ -83,8 +83,16 @@ class _PyLoader(_Core12, yaml.SafeLoader):
     """PyYAML's pure-Python parser and composer."""
 
 
+def _with_libyaml(text: str) -> bool:
+    """Whether libyaml's C parser reads `text`. Not where it holds a tab: libyaml takes a tab as
+    white space where PyYAML's own scanner refuses it (« found character '\t' that cannot start
+    any token »), so the same file would load on one machine and not on another; PyYAML's words
+    are the reference."""
+    return LIBYAML and "\t" not in text
+
+
 def _loader(text: str):
-    return _CLoader(text) if LIBYAML and _CLoader is not None else _PyLoader(text)
+    return _CLoader(text) if _with_libyaml(text) and _CLoader is not None else _PyLoader(text)
 
 
 class _TooLarge(yaml.composer.ComposerError):
@@ -371,7 +379,7 @@ class _Fallback(Exception):
 
 def _event_parser(text: str):
     """The parser the fast builder reads events from: libyaml's when available, else PyYAML's."""
-    if LIBYAML:
+    if _with_libyaml(text):
         return yaml._yaml.CParser(text)
     return _PyEvents(text)
 
