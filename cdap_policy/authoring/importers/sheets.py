@@ -152,36 +152,30 @@ def read_rows(path: str | Path, sheet: str | None = None, display: str | None = 
         else _csv_rows(path, display)
     )
     for number, cells in grid:
-        if number > MAX_ROWS:
-            raise InputError(
-                Problem(
-                    display,
-                    number,
-                    "",
-                    tr(f"plus de {MAX_ROWS} lignes", f"more than {MAX_ROWS} rows"),
-                )
-            )
-        cells = [_text(c) for c in list(cells)[:MAX_COLUMNS]]
+        cells = _row_cells(number, cells, display)
         if any(cells):
             yield number, cells
 
 
+def _row_cells(number: int, cells, display: str) -> list[str]:
+    """A row's first MAX_COLUMNS cells as text; past MAX_ROWS rows the sheet is refused."""
+    if number > MAX_ROWS:
+        raise InputError(
+            Problem(
+                display,
+                number,
+                "",
+                tr(f"plus de {MAX_ROWS} lignes", f"more than {MAX_ROWS} rows"),
+            )
+        )
+    return [_text(c) for c in list(cells)[:MAX_COLUMNS]]
+
+
 def _with_header(grid, display: str, header_row: int | None = None) -> Sheet:
     header, rows = None, []
-    for (
-        number,
-        cells,
-    ) in grid:  # a stream: a huge or hostile sheet is stopped at MAX_ROWS, not read whole
-        if number > MAX_ROWS:
-            raise InputError(
-                Problem(
-                    display,
-                    number,
-                    "",
-                    tr(f"plus de {MAX_ROWS} lignes", f"more than {MAX_ROWS} rows"),
-                )
-            )
-        cells = [_text(c) for c in list(cells)[:MAX_COLUMNS]]
+    # a stream: a huge or hostile sheet is stopped at MAX_ROWS, not read whole
+    for number, cells in grid:
+        cells = _row_cells(number, cells, display)
         if not any(cells) or (header_row is not None and number < header_row):
             continue
         if header is None:
